@@ -1,0 +1,11 @@
+"""The pure core: specs, output sizes, values and the plan of frames (numpy only)."""
+
+from convanim.geometry.arithmetic import AxisArithmetic, arithmetic
+from convanim.geometry.compute import compute, make_values
+from convanim.geometry.plan import CROP, INPUT, PAD, ZERO, Frame, Grid, Plan, frame_count, plan
+from convanim.geometry.spec import Spec, SpecError
+
+__all__ = [
+    "CROP", "INPUT", "PAD", "ZERO", "AxisArithmetic", "Frame", "Grid", "Plan", "Spec",
+    "SpecError", "arithmetic", "compute", "frame_count", "make_values", "plan",
+]

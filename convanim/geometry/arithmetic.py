@@ -1,0 +1,87 @@
+"""The output-size arithmetic as data, so every surface prints the same formula with numbers.
+
+A transposed convolution also carries its equivalent direct convolution: ``s-1`` zeros inserted
+between input cells, ``d*(k-1) - p`` padding on each side (negative means crop), then a
+stride-1 convolution with the kernel rotated by 180 degrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from convanim.geometry.rules import output_length
+from convanim.geometry.spec import Spec
+
+
+@dataclass(frozen=True)
+class AxisArithmetic:
+    """How one axis's output size comes about.
+
+    ``formula`` is symbolic (``o = (i-1)*s + k - 2p``), ``numbers`` the same with the values
+    filled in (``(3-1)*2 + 3 - 2*1``), ``output`` the result. For a transposed spec,
+    ``zeros`` (``s-1``) and ``equivalent_padding`` (``d*(k-1) - p`` per side, plus any
+    output_padding after) describe the equivalent direct convolution. ``unreached`` counts the
+    cells at the far end of the padded input that no stride ever reaches.
+    """
+
+    axis: int
+    formula: str
+    numbers: str
+    output: int
+    zeros: int
+    equivalent_padding: tuple[int, int]
+    unreached: int
+
+    @property
+    def text(self) -> str:
+        """``o = (3-1)*2 + 3 - 2*1 = 5``: the formula with numbers and the result."""
+        return f"o = {self.numbers} = {self.output}"
+
+
+def _padding_terms(before: int, after: int) -> tuple[str, str]:
+    if before == after:
+        return "2p", f"2*{before}"
+    return "p_before + p_after", f"{before} + {after}"
+
+
+def axis_arithmetic(spec: Spec, axis: int) -> AxisArithmetic:
+    """The arithmetic of one axis.
+
+    >>> axis_arithmetic(Spec(i=3, k=3, s=2, p=1, mode="transposed"), 0).text
+    'o = (3-1)*2 + 3 - 2*1 = 5'
+    >>> axis_arithmetic(Spec(i=5, k=3, s=2, p=1), 0).text
+    'o = floor((5 + 2*1 - 3) / 2) + 1 = 3'
+    """
+    i, k, s, d = spec.i[axis], spec.k[axis], spec.s[axis], spec.d[axis]
+    before, after = spec.p[axis]
+    op = spec.output_padding[axis]
+    out = output_length(spec, axis)
+    span = d * (k - 1) + 1
+    psym, pnum = _padding_terms(before, after)
+    ksym, knum = ("k", f"{k}") if d == 1 else ("d*(k-1) + 1", f"{d}*({k}-1) + 1")
+    if spec.mode == "transposed":
+        formula = f"o = (i-1)*s + {ksym} - {psym}"
+        numbers = f"({i}-1)*{s} + {knum} - {pnum}"
+        if op:
+            formula += " + output_padding"
+            numbers += f" + {op}"
+        equivalent = (span - 1 - before, span - 1 - after + op)
+        return AxisArithmetic(axis, formula, numbers, out, s - 1, equivalent, 0)
+    inner_sym, inner_num = f"i + {psym} - {ksym}", f"{i} + {pnum} - {knum}"
+    if d != 1:
+        inner_sym, inner_num = f"i + {psym} - d*(k-1) - 1", f"{i} + {pnum} - {d}*({k}-1) - 1"
+    if s == 1:
+        formula, numbers = f"o = {inner_sym} + 1", f"{inner_num} + 1"
+    else:
+        formula, numbers = f"o = floor(({inner_sym}) / s) + 1", f"floor(({inner_num}) / {s}) + 1"
+    unreached = i + before + after - ((out - 1) * s + span)
+    return AxisArithmetic(axis, formula, numbers, out, 0, (before, after), unreached)
+
+
+def arithmetic(spec: Spec) -> tuple[AxisArithmetic, ...]:
+    """The arithmetic of every axis, height first.
+
+    >>> [a.output for a in arithmetic(Spec(i=(4, 6), k=3))]
+    [2, 4]
+    """
+    return tuple(axis_arithmetic(spec, axis) for axis in range(spec.dims))

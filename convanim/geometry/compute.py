@@ -1,0 +1,136 @@
+"""Numbers: the input and kernel values, and the output they give.
+
+Internally every spec is two-dimensional: a 1-D spec becomes a grid of height 1 with a trivial
+first axis (size 1, kernel 1, stride 1, no padding), which keeps one code path for both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from convanim.geometry.spec import Spec, SpecError
+
+NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+@dataclass(frozen=True)
+class Axes2:
+    """A spec's per-axis numbers as (height, width) pairs, with 1-D promoted to height 1."""
+
+    i: tuple[int, int]
+    k: tuple[int, int]
+    s: tuple[int, int]
+    d: tuple[int, int]
+    p: tuple[tuple[int, int], tuple[int, int]]
+    op: tuple[int, int]
+    o: tuple[int, int]
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """Cells a dilated kernel covers per axis."""
+        return (self.d[0] * (self.k[0] - 1) + 1, self.d[1] * (self.k[1] - 1) + 1)
+
+
+def axes2(spec: Spec) -> Axes2:
+    """Promote a spec to two axes.
+
+    >>> axes2(Spec(i=7, k=3, dims=1)).i
+    (1, 7)
+    """
+    if spec.dims == 2:
+        return Axes2(spec.i, spec.k, spec.s, spec.d, spec.p, spec.output_padding,
+                     spec.output_shape)  # type: ignore[arg-type]
+    return Axes2((1, spec.i[0]), (1, spec.k[0]), (1, spec.s[0]), (1, spec.d[0]),
+                 ((0, 0), spec.p[0]), (0, spec.output_padding[0]), (1, spec.output_shape[0]))
+
+
+def _as_array(values: Any, shape: tuple[int, ...], param: str, size_param: str) -> np.ndarray:
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError(f"{param} must be nested lists of numbers, got {values!r:.60}; "
+                        "write e.g. [[1, 2], [3, 4]]", param) from None
+    if array.shape != shape:
+        raise SpecError(f"{param} has shape {array.shape} but {size_param} is {shape}; "
+                        f"give {' x '.join(map(str, shape))} numbers or drop {param}", param)
+    if not np.all(np.isfinite(array)):
+        raise SpecError(f"{param} contains a value that is not a finite number; "
+                        "use ordinary numbers", param)
+    return array
+
+
+def make_values(spec: Spec, x: Any = None, w: Any = None, seed: int = 0
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Input and kernel values: the given nested lists, or small integers from a seeded RNG.
+
+    Small integers keep every product and sum readable in the frames.
+
+    >>> x, w = make_values(Spec(i=3, k=2), w=[[1, 2], [3, 4]])
+    >>> x.shape, w.tolist()
+    ((3, 3), [[1.0, 2.0], [3.0, 4.0]])
+    """
+    rng = np.random.default_rng(seed)
+    drawn_x = rng.integers(0, 5, size=spec.i).astype(float)
+    drawn_w = rng.integers(0, 3, size=spec.k).astype(float)
+    if not drawn_w.any():
+        drawn_w.flat[0] = 1.0
+    x = drawn_x if x is None else _as_array(x, spec.i, "input_values", "input_size")
+    w = drawn_w if w is None else _as_array(w, spec.k, "kernel_values", "kernel_size")
+    return x, w
+
+
+def pad_input(spec: Spec, x2: np.ndarray) -> np.ndarray:
+    """The 2-D input padded as the spec says (max pooling pads with -inf, as PyTorch does)."""
+    ax = axes2(spec)
+    mode = NP_PAD_MODES[spec.padding_mode]
+    if mode == "constant":
+        fill = -np.inf if spec.mode == "maxpool" else 0.0
+        return np.pad(x2, ax.p, mode="constant", constant_values=fill)
+    return np.pad(x2, ax.p, mode=mode)
+
+
+def compute(spec: Spec, x: Any, w: Any = None) -> np.ndarray:
+    """The operation's output for input ``x`` and kernel ``w`` (pooling ignores ``w``).
+
+    >>> compute(Spec(i=3, k=2), [[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 2], [3, 4]]).tolist()
+    [[37.0, 47.0], [67.0, 77.0]]
+    """
+    ax = axes2(spec)
+    x2 = _as_array(x, spec.i, "input_values", "input_size").reshape(ax.i)
+    if spec.mode in ("conv", "transposed"):
+        if w is None:
+            raise SpecError(f"kernel values are needed for mode {spec.mode!r}; pass w",
+                            "kernel_values")
+        w2 = _as_array(w, spec.k, "kernel_values", "kernel_size").reshape(ax.k)
+    (oh, ow), (sh, sw), (dh, dw) = ax.o, ax.s, ax.d
+    if spec.mode == "transposed":
+        (pt, _), (pl, _) = ax.p
+        rows, cols = transposed_canvas_shape(ax)
+        canvas = np.zeros((rows, cols))
+        for a in range(ax.k[0]):
+            for b in range(ax.k[1]):
+                canvas[a * dh: a * dh + (ax.i[0] - 1) * sh + 1: sh,
+                       b * dw: b * dw + (ax.i[1] - 1) * sw + 1: sw] += w2[a, b] * x2
+        return canvas[pt: pt + oh, pl: pl + ow].reshape(spec.output_shape)
+    padded = pad_input(spec, x2)
+    taps = [padded[a * dh: a * dh + (oh - 1) * sh + 1: sh, b * dw: b * dw + (ow - 1) * sw + 1: sw]
+            for a in range(ax.k[0]) for b in range(ax.k[1])]
+    if spec.mode == "maxpool":
+        out = np.max(taps, axis=0)
+    elif spec.mode == "avgpool":
+        out = np.sum(taps, axis=0) / (ax.k[0] * ax.k[1])
+    else:
+        out = np.einsum("t,tij->ij", w2.ravel(), np.asarray(taps))
+    return out.reshape(spec.output_shape)
+
+
+def transposed_canvas_shape(ax: Axes2) -> tuple[int, int]:
+    """Rows and columns of the uncropped transposed result, long enough for output_padding."""
+    shape = []
+    for axis in range(2):
+        full = (ax.i[axis] - 1) * ax.s[axis] + ax.span[axis]
+        shape.append(max(full, ax.p[axis][0] + ax.o[axis]))
+    return shape[0], shape[1]

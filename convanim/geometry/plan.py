@@ -1,0 +1,398 @@
+"""The plan: every frame of an animation as plain data, computed once and drawn by the renderer.
+
+Phases, in order: ``input``; for a transposed convolution in the gather view ``insert_zeros``
+and ``pad``; for a padded convolution or pooling ``pad``; then one ``slide`` frame per kernel
+position (row-major over the output, or over the input for the scatter view, which ends with
+``crop`` when the padding trims the border); and ``output``.
+
+Coordinates on grids are (row, col) even for 1-D specs (height 1). ``Frame.links`` are
+``(out_index, in_index, tap_index)`` triples in the caller's own coordinates: 1-tuples for 1-D
+specs, (row, col) for 2-D.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from convanim.geometry.arithmetic import AxisArithmetic, arithmetic
+from convanim.geometry.compute import (
+    NP_PAD_MODES,
+    Axes2,
+    axes2,
+    compute,
+    make_values,
+    transposed_canvas_shape,
+)
+from convanim.geometry.spec import Spec, _fmt
+
+INPUT, PAD, ZERO, CROP = 0, 1, 2, 3
+"""Cell kinds on a grid: a real input (or output) cell, padding, an inserted zero, a cropped cell."""
+
+Link = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+EMPTY = np.zeros((0, 2), dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """One grid as drawn: values, the kind of each cell, and where each cell's value comes from.
+
+    ``source[r, c]`` is the (row, col) of the input cell whose value the cell holds, or (-1, -1)
+    for zero padding and inserted zeros. ``reached`` is False for the cells at the far edge that
+    no stride ever reaches. ``origin`` is where the input's cell (0, 0) sits on this grid.
+    """
+
+    values: np.ndarray
+    kinds: np.ndarray
+    source: np.ndarray
+    reached: np.ndarray
+    origin: tuple[int, int]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, cols)."""
+        return self.kinds.shape  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One frame of the animation.
+
+    For ``slide`` frames of conv, pooling and the gather view, ``window[j]`` is the grid cell
+    under kernel tap ``taps[j]`` (original kernel coordinates) and ``cells`` the one output cell
+    written. For the scatter view, ``window`` is the one input cell and ``cells[j]`` the target
+    cell that tap ``taps[j]`` adds into. ``products[j]`` is tap j's contribution (for pooling,
+    the value it sees), ``value`` what is written (the sum, max or mean; the input value for
+    scatter), and ``sums``/``counts`` the target cells' running values and tap counts afterwards.
+    """
+
+    phase: str
+    grid: str
+    caption: str
+    step: int = 0
+    window: np.ndarray = field(default_factory=lambda: EMPTY)
+    taps: np.ndarray = field(default_factory=lambda: EMPTY)
+    cells: np.ndarray = field(default_factory=lambda: EMPTY)
+    products: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    value: float | None = None
+    sums: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    chosen: int | None = None
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """Everything the renderer needs: the spec, the numbers, the grids, the frames.
+
+    ``grids`` maps a name (``input``, ``zeros``, ``padded``) to a :class:`Grid`; ``slide_grid``
+    names the one the kernel moves over. ``target`` is the grid written: the output, or for the
+    scatter view the uncropped canvas, whose cell (r, c) is output cell (r, c) - ``target_offset``.
+    """
+
+    spec: Spec
+    x: np.ndarray
+    w: np.ndarray
+    y: np.ndarray
+    grids: dict[str, Grid]
+    slide_grid: str
+    target: Grid
+    target_offset: tuple[int, int]
+    frames: tuple[Frame, ...]
+    arithmetic: tuple[AxisArithmetic, ...]
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+
+# -- grids ----------------------------------------------------------------------------------
+
+
+def _grid(ax_src: list[np.ndarray], ax_kind: list[np.ndarray], x2: np.ndarray,
+          pad_value: float, reach: tuple[int, int], origin: tuple[int, int]) -> Grid:
+    """Combine two per-axis maps (source index or -1, kind) into a 2-D grid."""
+    rows, cols = ax_src
+    kind_r, kind_c = ax_kind
+    kinds = np.maximum.outer(kind_r, kind_c).astype(np.int8)  # PAD(1) < ZERO(2): fix below
+    pad_any = (kind_r[:, None] == PAD) | (kind_c[None, :] == PAD)
+    kinds[pad_any] = PAD
+    source = np.stack(np.broadcast_arrays(rows[:, None], cols[None, :]), axis=-1).copy()
+    missing = (source < 0).any(axis=-1)
+    source[missing] = -1
+    values = np.where(missing, 0.0, x2[np.maximum(source[..., 0], 0),
+                                        np.maximum(source[..., 1], 0)])
+    values[missing & (kinds == PAD)] = pad_value
+    reached = np.zeros(kinds.shape, dtype=bool)
+    reached[: reach[0], : reach[1]] = True
+    return Grid(values, kinds, source, reached, origin)
+
+
+def _input_grid(x2: np.ndarray) -> Grid:
+    maps = [np.arange(n) for n in x2.shape]
+    kinds = [np.zeros(n, dtype=np.int8) for n in x2.shape]
+    return _grid(maps, kinds, x2, 0.0, x2.shape, (0, 0))
+
+
+def _padded_grid(spec: Spec, ax: Axes2, x2: np.ndarray) -> Grid:
+    maps, kinds, reach = [], [], []
+    for axis in range(2):
+        before, after = ax.p[axis]
+        n = ax.i[axis]
+        if spec.padding_mode == "zeros":
+            src = np.concatenate([np.full(before, -1), np.arange(n), np.full(after, -1)])
+        else:
+            src = np.pad(np.arange(n), (before, after), mode=NP_PAD_MODES[spec.padding_mode])
+        kind = np.full(n + before + after, PAD, dtype=np.int8)
+        kind[before: before + n] = INPUT
+        maps.append(src)
+        kinds.append(kind)
+        reach.append((ax.o[axis] - 1) * ax.s[axis] + ax.span[axis])
+    pad_value = -np.inf if spec.mode == "maxpool" else 0.0
+    return _grid(maps, kinds, x2, pad_value, (reach[0], reach[1]), (ax.p[0][0], ax.p[1][0]))
+
+
+def _zeros_grid(ax: Axes2, x2: np.ndarray, pads: list[tuple[int, int]]) -> Grid:
+    """The input with s-1 zeros between cells, then padded (negative padding crops)."""
+    maps, kinds = [], []
+    for axis in range(2):
+        before, after = pads[axis]
+        s, n = ax.s[axis], ax.i[axis]
+        inner = (n - 1) * s + 1
+        z = np.arange(-before, inner + after)
+        inside = (z >= 0) & (z < inner)
+        src = np.where(inside & (z % s == 0), z // s, -1)
+        kind = np.where(inside, np.where(z % s == 0, INPUT, ZERO), PAD).astype(np.int8)
+        maps.append(src)
+        kinds.append(kind)
+    shape = (len(maps[0]), len(maps[1]))
+    return _grid(maps, kinds, x2, 0.0, shape, (pads[0][0], pads[1][0]))
+
+
+def _output_grid(y2: np.ndarray) -> Grid:
+    rows, cols = y2.shape
+    source = np.stack(np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij"), axis=-1)
+    return Grid(y2, np.zeros(y2.shape, dtype=np.int8), source, np.ones(y2.shape, bool), (0, 0))
+
+
+def _canvas_grid(ax: Axes2) -> Grid:
+    rows, cols = transposed_canvas_shape(ax)
+    (top, _), (left, _) = ax.p
+    kinds = np.full((rows, cols), CROP, dtype=np.int8)
+    kinds[top: top + ax.o[0], left: left + ax.o[1]] = INPUT
+    source = np.stack(np.meshgrid(np.arange(rows) - top, np.arange(cols) - left,
+                                  indexing="ij"), axis=-1)
+    source[kinds == CROP] = -1
+    return Grid(np.zeros((rows, cols)), kinds, source, np.ones((rows, cols), bool), (top, left))
+
+
+# -- captions -------------------------------------------------------------------------------
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape)) if len(shape) == 2 else f"length {shape[0]}"
+
+
+def _sides_text(spec: Spec, pads: tuple[tuple[int, int], ...], verb: str, rule: str) -> str:
+    befores = tuple(b for b, _ in pads)
+    afters = tuple(a for _, a in pads)
+    if befores == afters:
+        amount = _fmt(befores)
+        if min(befores) < 0 and max(befores) <= 0:
+            return f"crop each side by {rule} = {amount[1:] if amount[0] == '-' else amount}"
+        return f"{verb} each side with {rule} = {amount}"
+    first, last = ("left", "right") if spec.dims == 1 else ("top/left", "bottom/right")
+    return f"{verb} {first} {_fmt(befores)}, {last} {_fmt(afters)} ({rule})"
+
+
+def _kernel_text(spec: Spec) -> str:
+    text = f"{'x'.join(map(str, spec.k))} kernel" if spec.dims == 2 else f"size-{spec.k[0]} kernel"
+    if any(d != 1 for d in spec.d):
+        text += f" dilated by {_fmt(spec.d)}"
+    return text
+
+
+def _captions(spec: Spec, arith: tuple[AxisArithmetic, ...]) -> dict[str, str]:
+    zeros = tuple(s - 1 for s in spec.s)
+    noun = "zero" if max(zeros) == 1 else "zeros"
+    rule = "k-p-1" if all(d == 1 for d in spec.d) else "d*(k-1)-p"
+    eq = tuple(a.equivalent_padding for a in arith)
+    out = "; ".join(a.text for a in (arith if spec.dims == 2 and arith[0].text != arith[1].text
+                                     else arith[:1]))
+    pool = {"maxpool": "max", "avgpool": "average"}.get(spec.mode)
+    slide = (f"slide a {_kernel_text(spec).replace('kernel', pool + ' window')}"
+             if pool else f"slide the {_kernel_text(spec)}")
+    if spec.padding_mode != "zeros":
+        pad_rule = f"p ({spec.padding_mode})"
+    else:
+        pad_rule = "p (-inf)" if spec.mode == "maxpool" else "p"
+    return {
+        "input": f"the {_shape_text(spec.i)} input",
+        "insert_zeros": f"1. insert s-1 = {_fmt(zeros)} {noun} between input cells",
+        "pad_gather": "2. " + _sides_text(spec, eq, "pad", rule),
+        "pad": _sides_text(spec, spec.p, "pad", pad_rule),
+        "slide_gather": f"3. {slide}, rotated 180°, with stride 1",
+        "slide": f"{slide} with stride {_fmt(spec.s)}",
+        "slide_scatter": (f"each input cell times the {_kernel_text(spec)} is added into the "
+                          f"output at stride {_fmt(spec.s)}; overlaps sum"),
+        "crop": _sides_text(spec, spec.p, "crop", "p").replace("crop each side with",
+                                                                "crop each side by"),
+        "output": f"the {_shape_text(spec.output_shape)} output: {out}",
+    }
+
+
+# -- frames ---------------------------------------------------------------------------------
+
+
+def _user(spec: Spec, index: tuple[int, int]) -> tuple[int, ...]:
+    return (int(index[1]),) if spec.dims == 1 else (int(index[0]), int(index[1]))
+
+
+def _tap_grid(ax: Axes2) -> np.ndarray:
+    a, b = np.meshgrid(np.arange(ax.k[0]), np.arange(ax.k[1]), indexing="ij")
+    return np.stack([a.ravel(), b.ravel()], axis=1)
+
+
+def _slide_frames(spec: Spec, ax: Axes2, grid: Grid, w2: np.ndarray, caption: str,
+                  grid_name: str) -> list[Frame]:
+    """Gather frames (conv, pooling, transposed/gather): one per output cell, row-major."""
+    taps = _tap_grid(ax)
+    d = np.array(ax.d)
+    if spec.mode == "transposed":
+        offsets = (np.array(ax.k) - 1 - taps) * d  # the kernel is rotated 180 degrees
+        stride = np.array([1, 1])
+    else:
+        offsets = taps * d
+        stride = np.array(ax.s)
+    weights = w2[taps[:, 0], taps[:, 1]]
+    user_taps = [_user(spec, t) for t in taps]
+    frames = []
+    for step, (r, c) in enumerate(np.ndindex(*ax.o), start=1):
+        window = offsets + stride * (r, c)
+        seen = grid.values[window[:, 0], window[:, 1]]
+        src = grid.source[window[:, 0], window[:, 1]]
+        out = _user(spec, (r, c))
+        links = tuple((out, _user(spec, s), t) for s, t, ok
+                      in zip(src, user_taps, src[:, 0] >= 0) if ok)
+        chosen = None
+        if spec.mode == "maxpool":
+            products = seen
+            chosen = int(np.argmax(seen))
+            value = float(seen[chosen])
+        elif spec.mode == "avgpool":
+            products = seen
+            value = float(seen.sum() / len(seen))
+        else:
+            products = seen * weights
+            value = float(products.sum())
+        frames.append(Frame("slide", grid_name, caption, step, window, taps, np.array([[r, c]]),
+                            products, value, np.array([value]),
+                            np.array([len(links)]), chosen, links))
+    return frames
+
+
+def _scatter_frames(spec: Spec, ax: Axes2, x2: np.ndarray, w2: np.ndarray, target: Grid,
+                    caption: str, grid_name: str) -> list[Frame]:
+    """Scatter frames: one per input cell, each adding input * kernel into the canvas."""
+    taps = _tap_grid(ax)
+    offsets = taps * np.array(ax.d)
+    weights = w2[taps[:, 0], taps[:, 1]]
+    user_taps = [_user(spec, t) for t in taps]
+    canvas = np.zeros(target.shape)
+    counts = np.zeros(target.shape, dtype=np.int64)
+    frames = []
+    for step, (r, c) in enumerate(np.ndindex(*ax.i), start=1):
+        cells = offsets + np.array(ax.s) * (r, c)
+        products = x2[r, c] * weights
+        canvas[cells[:, 0], cells[:, 1]] += products
+        counts[cells[:, 0], cells[:, 1]] += 1
+        inside = target.kinds[cells[:, 0], cells[:, 1]] != CROP
+        out_cells = target.source[cells[:, 0], cells[:, 1]]
+        src = _user(spec, (r, c))
+        links = tuple((_user(spec, o), src, t) for o, t, ok
+                      in zip(out_cells, user_taps, inside) if ok)
+        frames.append(Frame("slide", grid_name, caption, step, np.array([[r, c]]), taps, cells,
+                            products, float(x2[r, c]), canvas[cells[:, 0], cells[:, 1]].copy(),
+                            counts[cells[:, 0], cells[:, 1]].copy(), None, links))
+    return frames
+
+
+def plan(spec: Spec, x: Any = None, w: Any = None, *, seed: int = 0) -> Plan:
+    """Plan every frame of the animation for ``spec``.
+
+    ``x`` and ``w`` are nested lists (or arrays) of input and kernel values; missing ones are
+    drawn as small integers from ``seed``.
+
+    >>> p = plan(Spec(i=3, k=3, s=2, p=1, mode="transposed"))
+    >>> [f.phase for f in p.frames][:4], len(p.frames)
+    (['input', 'insert_zeros', 'pad', 'slide'], 29)
+    """
+    ax = axes2(spec)
+    x, w = make_values(spec, x, w, seed)
+    y = compute(spec, x, w)
+    x2, w2 = x.reshape(ax.i), w.reshape(ax.k)
+    arith = arithmetic(spec)
+    captions = _captions(spec, arith)
+    grids = {"input": _input_grid(x2)}
+    frames = [Frame("input", "input", captions["input"])]
+    target, offset = _output_grid(y.reshape(ax.o)), (0, 0)
+    if spec.mode == "transposed" and spec.view == "scatter":
+        target = _canvas_grid(ax)
+        offset = target.origin
+        slide_grid = "input"
+        slides = _scatter_frames(spec, ax, x2, w2, target, captions["slide_scatter"], slide_grid)
+    else:
+        slide_grid = "input"
+        caption = captions["slide"]
+        if spec.mode == "transposed":
+            eq = [(span - 1 - b, span - 1 - a + op)
+                  for span, (b, a), op in zip(ax.span, ax.p, ax.op)]
+            if max(ax.s) > 1:
+                grids["zeros"] = _zeros_grid(ax, x2, [(0, 0), (0, 0)])
+                frames.append(Frame("insert_zeros", "zeros", captions["insert_zeros"]))
+                slide_grid = "zeros"
+            if any(v != 0 for pair in eq for v in pair):
+                grids["padded"] = _zeros_grid(ax, x2, eq)
+                frames.append(Frame("pad", "padded", captions["pad_gather"]))
+                slide_grid = "padded"
+            caption = captions["slide_gather"]
+            slide_on = _zeros_grid(ax, x2, eq)
+        else:
+            slide_on = _padded_grid(spec, ax, x2)
+            if any(v for pair in ax.p for v in pair):
+                grids["padded"] = slide_on
+                frames.append(Frame("pad", "padded", captions["pad"]))
+                slide_grid = "padded"
+            else:
+                grids["input"] = slide_on
+        grids[slide_grid] = slide_on
+        slides = _slide_frames(spec, ax, slide_on, w2, caption, slide_grid)
+    frames.extend(slides)
+    if (target.kinds == CROP).any():
+        frames.append(Frame("crop", slide_grid, captions["crop"]))
+    frames.append(Frame("output", slide_grid, captions["output"]))
+    return Plan(spec, x, w, y, grids, slide_grid, target, offset, tuple(frames), arith)
+
+
+def frame_count(spec: Spec) -> int:
+    """How many frames :func:`plan` makes, found without planning (for resource limits).
+
+    >>> frame_count(Spec(i=3, k=3, s=2, p=1, mode="transposed"))
+    29
+    """
+    ax = axes2(spec)
+    count = 2  # input and output
+    if spec.mode == "transposed" and spec.view == "scatter":
+        count += ax.i[0] * ax.i[1]
+        canvas = transposed_canvas_shape(ax)
+        count += int(canvas != tuple(ax.o))
+        return count
+    count += ax.o[0] * ax.o[1]
+    if spec.mode == "transposed":
+        count += int(max(ax.s) > 1)
+        count += int(any(span - 1 - b != 0 or span - 1 - a + op != 0
+                         for span, (b, a), op in zip(ax.span, ax.p, ax.op)))
+    else:
+        count += int(any(v for pair in ax.p for v in pair))
+    return count

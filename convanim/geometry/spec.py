@@ -1,0 +1,351 @@
+"""The frozen description of one animated operation, validated against PyTorch's rules.
+
+Every size is per axis. ``dims`` is 1 (a sequence, as in ``Conv1d``) or 2 (an image). Padding is
+resolved to ``(before, after)`` per axis as soon as a spec is built, so every later stage sees
+plain integers and never re-derives a padding name.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MODES = ("conv", "transposed", "maxpool", "avgpool")
+VIEWS = ("gather", "scatter", "matrix")
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+PADDING_NAMES = ("valid", "same", "full", "half")
+
+Pair = tuple[int, int]
+
+
+class SpecError(ValueError):
+    """A parameter breaks a rule; the message names the parameter, the value, the rule and a fix.
+
+    ``param`` holds the offending parameter's name (``"kernel_size"``, ``"padding"``, ...) so that
+    the command line can point at the flag or YAML key that set it.
+
+    >>> try:
+    ...     Spec(i=4, k=6)
+    ... except SpecError as err:
+    ...     err.param
+    'kernel_size'
+    """
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+# The long names users see in messages, keyed by the spec's short field names.
+LONG_NAMES = {
+    "i": "input_size",
+    "k": "kernel_size",
+    "s": "stride",
+    "p": "padding",
+    "d": "dilation",
+    "output_padding": "output_padding",
+    "mode": "mode",
+    "view": "view",
+    "padding_mode": "padding_mode",
+    "dims": "dims",
+}
+
+
+def _fmt(values: tuple[Any, ...]) -> str:
+    """Show a per-axis value the way a user would have written it: ``3`` or ``(3, 2)``."""
+    if len(set(values)) == 1:
+        return str(values[0])
+    return "(" + ", ".join(str(v) for v in values) + ")"
+
+
+def _whole(value: Any, param: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, float) and value.is_integer() and math.isfinite(value):
+            return int(value)
+        raise SpecError(
+            f"{param}={value!r} is not a whole number; write it like 3 or 3,2", param
+        )
+    return int(value)
+
+
+def _parse_text(value: Any) -> Any:
+    """Accept ``"3"`` and ``"3,2"`` (command-line and YAML strings) as well as numbers."""
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.replace("x", ",").split(",")]
+        if all(part.lstrip("-").isdigit() for part in parts) and parts:
+            ints = [int(part) for part in parts]
+            return ints[0] if len(ints) == 1 else ints
+    return value
+
+
+def _per_axis(value: Any, dims: int, param: str) -> tuple[int, ...]:
+    value = _parse_text(value)
+    if isinstance(value, (list, tuple)):
+        if len(value) != dims:
+            shape = "one number or two (height, width)" if dims == 2 else "one number"
+            raise SpecError(
+                f"{param}={_show(value)} has {len(value)} entries but dims={dims}: give {shape}",
+                param,
+            )
+        return tuple(_whole(v, param) for v in value)
+    return (_whole(value, param),) * dims
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_show(v) for v in value) + ")"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _padding(value: Any, dims: int) -> tuple[Pair, ...] | str:
+    """Normalize padding to per-axis ``(before, after)`` pairs, or return a padding name."""
+    value = _parse_text(value)
+    if isinstance(value, str):
+        name = value.strip().lower()
+        if name not in PADDING_NAMES:
+            raise SpecError(
+                f"padding={value!r} is not a padding name; use a number or one of "
+                + ", ".join(PADDING_NAMES),
+                "padding",
+            )
+        return name
+    if not isinstance(value, (list, tuple)):
+        p = _whole(value, "padding")
+        return ((p, p),) * dims
+    if dims == 1:
+        # A 1-D padding has no height/width, so a pair can only mean (left, right).
+        flat = value[0] if len(value) == 1 and isinstance(value[0], (list, tuple)) else value
+        if len(flat) == 1:
+            p = _whole(flat[0], "padding")
+            return ((p, p),)
+        if len(flat) == 2 and not any(isinstance(v, (list, tuple)) for v in flat):
+            return ((_whole(flat[0], "padding"), _whole(flat[1], "padding")),)
+    elif len(value) == 2:
+        axes = []
+        for v in value:
+            if isinstance(v, (list, tuple)):
+                if len(v) != 2:
+                    break
+                axes.append((_whole(v[0], "padding"), _whole(v[1], "padding")))
+            else:
+                p = _whole(v, "padding")
+                axes.append((p, p))
+        else:
+            return tuple(axes)
+    shape = "p, (left, right)" if dims == 1 else "p, (ph, pw) or ((top, bottom), (left, right))"
+    raise SpecError(f"padding={_show(value)} has the wrong shape for dims={dims}: write {shape}",
+                    "padding")
+
+
+@dataclass(frozen=True, init=False)
+class Spec:
+    """One convolution, transposed convolution or pooling, every size per axis.
+
+    Build it with keyword arguments: an int means the same on every axis, a pair means
+    (height, width). ``p`` may also be per side ``((top, bottom), (left, right))`` or a name:
+    ``valid``, ``same`` (TensorFlow/Keras), ``full`` or ``half``. ``s`` defaults to 1, or to the
+    kernel size for pooling, as in PyTorch.
+
+    >>> spec = Spec(i=3, k=3, s=2, p=1, mode="transposed")
+    >>> spec.output_shape
+    (5, 5)
+    >>> Spec(i=5, k=3, s=2, p="same").p
+    ((1, 1), (1, 1))
+    """
+
+    dims: int
+    mode: str
+    view: str
+    padding_mode: str
+    i: tuple[int, ...]
+    k: tuple[int, ...]
+    s: tuple[int, ...]
+    p: tuple[Pair, ...]
+    d: tuple[int, ...]
+    output_padding: tuple[int, ...]
+    padding_name: str | None
+
+    def __init__(
+        self,
+        i: Any,
+        k: Any,
+        s: Any = None,
+        p: Any = 0,
+        d: Any = 1,
+        output_padding: Any = 0,
+        mode: str = "conv",
+        view: str = "gather",
+        padding_mode: str = "zeros",
+        dims: Any = 2,
+    ) -> None:
+        dims = _parse_text(dims)
+        if isinstance(dims, bool) or dims not in (1, 2):
+            raise SpecError(f"dims={dims!r} is not supported: use 1 (sequence) or 2 (image)",
+                            "dims")
+        mode = _choice(mode, MODES, "mode")
+        view = _choice(view, VIEWS, "view")
+        padding_mode = _choice(padding_mode, PADDING_MODES, "padding_mode")
+        set_ = object.__setattr__
+        set_(self, "dims", int(dims))
+        set_(self, "mode", mode)
+        set_(self, "view", view)
+        set_(self, "padding_mode", padding_mode)
+        for name, raw in (("i", i), ("k", k), ("d", d), ("output_padding", output_padding)):
+            set_(self, name, _per_axis(raw, self.dims, LONG_NAMES[name]))
+        pooling = mode in ("maxpool", "avgpool")
+        stride = self.k if (s is None and pooling) else _per_axis(1 if s is None else s,
+                                                                  self.dims, "stride")
+        set_(self, "s", stride)
+        padding = _padding(p, self.dims)
+        set_(self, "padding_name", padding if isinstance(padding, str) else None)
+        from convanim.geometry.rules import check_sizes, resolve_padding, validate
+
+        check_sizes(self)
+        pads, extra = resolve_padding(self, padding)
+        set_(self, "p", pads)
+        if extra is not None:
+            set_(self, "output_padding", extra)
+        validate(self)
+
+    # -- construction helpers ---------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Any]) -> Spec:
+        """Build a spec from a mapping that uses the short or the long parameter names.
+
+        >>> Spec.from_dict({"input_size": "5", "kernel_size": 3, "mode": "maxpool"}).s
+        (3, 3)
+        """
+        shorts = {long: short for short, long in LONG_NAMES.items()}
+        kwargs: dict[str, Any] = {}
+        for key, value in mapping.items():
+            name = str(key).replace("-", "_")
+            name = shorts.get(name, name)
+            if name not in LONG_NAMES:
+                from difflib import get_close_matches
+
+                options = sorted(set(LONG_NAMES) | set(LONG_NAMES.values()))
+                close = get_close_matches(name, options, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "use " + ", ".join(options)
+                raise SpecError(f"unknown spec key {key!r}; {hint}", str(key))
+            if name in kwargs:
+                raise SpecError(f"{LONG_NAMES[name]} is given twice; keep one", LONG_NAMES[name])
+            kwargs[name] = value
+        for required in ("i", "k"):
+            if required not in kwargs:
+                long = LONG_NAMES[required]
+                raise SpecError(f"{long} is missing; give it, e.g. {long}: 3", long)
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as plain values with long names, ready for YAML; ``Spec.from_dict`` inverts it.
+
+        >>> Spec(i=5, k=3, p="same").to_dict()["padding"]
+        'same'
+        """
+        def plain(values: tuple[Any, ...]) -> Any:
+            return values[0] if len(set(values)) == 1 else list(values)
+
+        out: dict[str, Any] = {"mode": self.mode, "dims": self.dims,
+                               "input_size": plain(self.i), "kernel_size": plain(self.k),
+                               "stride": plain(self.s)}
+        if self.padding_name is not None:
+            out["padding"] = self.padding_name
+        elif all(b == a for b, a in self.p):
+            out["padding"] = plain(tuple(b for b, _ in self.p))
+        else:
+            out["padding"] = [list(pair) for pair in self.p]
+        out["dilation"] = plain(self.d)
+        if self.mode == "transposed":
+            out["view"] = self.view
+            if self.padding_name is None:
+                out["output_padding"] = plain(self.output_padding)
+        if self.padding_mode != "zeros":
+            out["padding_mode"] = self.padding_mode
+        return out
+
+    def replace(self, **changes: Any) -> Spec:
+        """A copy with some parameters changed, validated again.
+
+        >>> Spec(i=5, k=3).replace(s=2).output_shape
+        (2, 2)
+        """
+        current: dict[str, Any] = {
+            "i": self.i, "k": self.k, "s": self.s, "d": self.d, "mode": self.mode,
+            "view": self.view, "padding_mode": self.padding_mode, "dims": self.dims,
+            "p": self.padding_name or self.p,
+            "output_padding": 0 if self.padding_name else self.output_padding,
+        }
+        current.update(changes)
+        return Spec(**current)
+
+    # -- derived sizes ----------------------------------------------------------------------
+
+    @property
+    def effective_kernel(self) -> tuple[int, ...]:
+        """Cells one dilated kernel spans per axis: ``d*(k-1) + 1``.
+
+        >>> Spec(i=7, k=3, d=2).effective_kernel
+        (5, 5)
+        """
+        return tuple(d * (k - 1) + 1 for k, d in zip(self.k, self.d))
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """The output size per axis, exactly as PyTorch computes it.
+
+        >>> Spec(i=6, k=3, s=2, p=1, output_padding=1, mode="transposed").output_shape
+        (6, 6)
+        """
+        from convanim.geometry.rules import output_length
+
+        return tuple(output_length(self, axis) for axis in range(self.dims))
+
+    @property
+    def is_transposed(self) -> bool:
+        """True for a transposed convolution."""
+        return self.mode == "transposed"
+
+    @property
+    def label(self) -> str:
+        """A short title such as ``transposed conv  i=3 k=3 s=2 p=1``.
+
+        >>> Spec(i=5, k=3, s=2, p=1).label
+        'conv  i=5 k=3 s=2 p=1'
+        """
+        names = {"conv": "conv", "transposed": "transposed conv", "maxpool": "max pool",
+                 "avgpool": "avg pool"}
+        parts = [f"i={_fmt(self.i)}", f"k={_fmt(self.k)}", f"s={_fmt(self.s)}"]
+        if self.padding_name:
+            parts.append(f"p={self.padding_name}")
+        elif all(b == a for b, a in self.p):
+            parts.append(f"p={_fmt(tuple(b for b, _ in self.p))}")
+        else:
+            parts.append("p=" + _show(self.p).replace(" ", ""))
+        if any(d != 1 for d in self.d):
+            parts.append(f"d={_fmt(self.d)}")
+        if any(self.output_padding) and not self.padding_name:
+            parts.append(f"op={_fmt(self.output_padding)}")
+        if self.padding_mode != "zeros":
+            parts.append(self.padding_mode)
+        if self.dims == 1:
+            parts.append("1-D")
+        return names[self.mode] + "  " + " ".join(parts)
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{key}={value!r}" for key, value in self.to_dict().items())
+        return f"Spec({body})"
+
+
+def _choice(value: Any, allowed: tuple[str, ...], param: str) -> str:
+    text = str(value).strip().lower() if isinstance(value, str) else value
+    if text not in allowed:
+        from difflib import get_close_matches
+
+        close = get_close_matches(str(text), allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "use one of " + ", ".join(allowed)
+        raise SpecError(f"{param}={value!r} is not one of {', '.join(allowed)}; {hint}", param)
+    return text

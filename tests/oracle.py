@@ -1,0 +1,134 @@
+"""PyTorch as the independent oracle: outputs, connectivity and which specs are valid.
+
+Only the tests import this module; convanim itself never imports torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from convanim import Spec
+
+TORCH_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
+             "circular": "circular"}
+
+
+def _flat_pads(spec: Spec) -> list[int]:
+    # F.pad lists the last axis first: (left, right, top, bottom).
+    return [v for before, after in reversed(spec.p) for v in (before, after)]
+
+
+def _pad(spec: Spec, t: torch.Tensor, fill: float) -> torch.Tensor:
+    mode = TORCH_PAD[spec.padding_mode]
+    if mode == "constant":
+        return F.pad(t, _flat_pads(spec), mode="constant", value=fill)
+    return F.pad(t, _flat_pads(spec), mode=mode)
+
+
+def _ops(dims: int):
+    if dims == 1:
+        return F.conv1d, F.conv_transpose1d, F.max_pool1d, F.avg_pool1d
+    return F.conv2d, F.conv_transpose2d, F.max_pool2d, F.avg_pool2d
+
+
+def reference(spec: Spec, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The output PyTorch gives, composing F.pad for asymmetric and non-zero padding."""
+    conv, conv_t, max_pool, avg_pool = _ops(spec.dims)
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64))[None, None]
+    wt = torch.as_tensor(np.asarray(w, dtype=np.float64))[None, None]
+    if spec.mode == "transposed":
+        full = conv_t(xt, wt, stride=spec.s, dilation=spec.d)[0, 0]
+        out = torch.zeros(spec.output_shape, dtype=torch.float64)
+        region = tuple(slice(b, min(b + o, n)) for (b, _), o, n
+                       in zip(spec.p, spec.output_shape, full.shape))
+        sizes = tuple(sl.stop - sl.start for sl in region)
+        out[tuple(slice(0, n) for n in sizes)] = full[region]
+        return out.numpy()
+    if spec.mode == "maxpool":
+        padded = _pad(spec, xt, -float("inf"))
+        return max_pool(padded, spec.k, spec.s, 0, spec.d)[0, 0].numpy()
+    padded = _pad(spec, xt, 0.0)
+    if spec.mode == "avgpool":
+        return avg_pool(padded, spec.k, spec.s, 0)[0, 0].numpy()
+    return conv(padded, wt, stride=spec.s, dilation=spec.d)[0, 0].numpy()
+
+
+def direct(spec_kwargs: dict, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Call PyTorch with the raw (symmetric, numeric) parameters; raises whatever torch raises."""
+    dims = spec_kwargs.get("dims", 2)
+    conv, conv_t, max_pool, avg_pool = _ops(dims)
+    mode = spec_kwargs.get("mode", "conv")
+    k, p, d = spec_kwargs["k"], spec_kwargs.get("p", 0), spec_kwargs.get("d", 1)
+    s = spec_kwargs.get("s")
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64))[None, None]
+    wt = torch.as_tensor(np.asarray(w, dtype=np.float64))[None, None]
+    padding_mode = spec_kwargs.get("padding_mode", "zeros")
+    if mode == "transposed":
+        if padding_mode != "zeros":
+            raise ValueError("ConvTranspose supports only zeros padding")
+        return conv_t(xt, wt, stride=s or 1, padding=p, output_padding=spec_kwargs.get(
+            "output_padding", 0), dilation=d)[0, 0].numpy()
+    if mode == "maxpool":
+        return max_pool(xt, k, s, p, d)[0, 0].numpy()
+    if mode == "avgpool":
+        if d not in (1, (1,), (1, 1)):
+            raise ValueError("avg_pool has no dilation")
+        return avg_pool(xt, k, s, p)[0, 0].numpy()
+    if padding_mode != "zeros":
+        pads = [p] * (2 * dims) if isinstance(p, int) else [v for v in reversed(p) for _ in "ab"]
+        xt = F.pad(xt, pads, mode=TORCH_PAD[padding_mode])
+        p = 0
+    return conv(xt, wt, stride=s or 1, padding=p, dilation=d)[0, 0].numpy()
+
+
+def connectivity(spec: Spec) -> set[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]:
+    """Every (output cell, input cell, kernel tap) that PyTorch connects.
+
+    Convolutions: the nonzero entries of the Jacobian for one-hot inputs and one-hot kernels.
+    Pooling: the windows of ``F.unfold`` over an image of input indices.
+    """
+    n_in = int(np.prod(spec.i))
+    n_taps = int(np.prod(spec.k))
+    conv, conv_t, _, _ = _ops(spec.dims)
+    links = set()
+    if spec.mode in ("conv", "transposed"):
+        basis = torch.eye(n_in, dtype=torch.float64).reshape(n_in, 1, *spec.i)
+        if spec.mode == "conv":
+            kernels = torch.eye(n_taps, dtype=torch.float64).reshape(n_taps, 1, *spec.k)
+            out = conv(_pad(spec, basis, 0.0), kernels, stride=spec.s, dilation=spec.d)
+        else:
+            kernels = torch.eye(n_taps, dtype=torch.float64).reshape(1, n_taps, *spec.k)
+            full = conv_t(basis, kernels, stride=spec.s, dilation=spec.d)
+            out = torch.zeros(n_in, n_taps, *spec.output_shape, dtype=torch.float64)
+            region = tuple(slice(b, min(b + o, n)) for (b, _), o, n
+                           in zip(spec.p, spec.output_shape, full.shape[2:]))
+            sizes = tuple(sl.stop - sl.start for sl in region)
+            out[(slice(None), slice(None), *(slice(0, n) for n in sizes))] = \
+                full[(slice(None), slice(None), *region)]
+        assert out.shape[2:] == spec.output_shape
+        for idx in torch.nonzero(out).tolist():
+            src, tap, cell = idx[0], idx[1], idx[2:]
+            assert out[tuple(idx)] == 1.0  # each (out, in, tap) connects exactly once
+            links.add((tuple(cell), np.unravel_index(src, spec.i), np.unravel_index(
+                tap, spec.k)))
+        return {(o, tuple(int(v) for v in i), tuple(int(v) for v in t)) for o, i, t in links}
+    index = torch.arange(n_in, dtype=torch.float64).reshape(1, 1, *spec.i)
+    padded = _pad(spec, index, -1.0)
+    if spec.dims == 1:
+        padded = padded[:, :, None, :]
+    k2 = spec.k if spec.dims == 2 else (1, *spec.k)
+    s2 = spec.s if spec.dims == 2 else (1, *spec.s)
+    d2 = spec.d if spec.dims == 2 else (1, *spec.d)
+    cols = F.unfold(padded, k2, dilation=d2, stride=s2)[0]  # (taps, positions)
+    out_shape = spec.output_shape
+    assert cols.shape[1] == int(np.prod(out_shape))
+    for tap in range(n_taps):
+        for pos in range(cols.shape[1]):
+            src = int(cols[tap, pos])
+            if src >= 0:
+                links.add((tuple(int(v) for v in np.unravel_index(pos, out_shape)),
+                           tuple(int(v) for v in np.unravel_index(src, spec.i)),
+                           tuple(int(v) for v in np.unravel_index(tap, spec.k))))
+    return links
