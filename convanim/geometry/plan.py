@@ -29,7 +29,7 @@ from convanim.geometry.compute import (
 from convanim.geometry.spec import Spec, _fmt
 
 INPUT, PAD, ZERO, CROP = 0, 1, 2, 3
-"""Cell kinds on a grid: a real input (or output) cell, padding, an inserted zero, a cropped cell."""
+"""Cell kinds: a real input (or output) cell, padding, an inserted zero, a cropped cell."""
 
 Link = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 EMPTY = np.zeros((0, 2), dtype=np.int64)

@@ -18,7 +18,10 @@ AXES = {1: ("",), 2: (" (height)", " (width)")}
 
 def _axis(spec: Spec, axis: int) -> str:
     # Name the axis only when the two axes differ, so square specs read naturally.
-    return AXES[spec.dims][axis] if spec.dims == 2 else ""
+    fields = (spec.i, spec.k, spec.s, spec.d, spec.output_padding, getattr(spec, "p", ()))
+    if spec.dims == 1 or all(len(set(values)) <= 1 for values in fields):
+        return ""
+    return AXES[spec.dims][axis]
 
 
 def check_sizes(spec: Spec) -> None:
@@ -97,7 +100,7 @@ def validate(spec: Spec) -> None:
     for axis in range(spec.dims):
         before, after = spec.p[axis]
         if min(before, after) < 0:
-            raise SpecError(f"padding={_fmt(spec.p)} is negative{_axis(spec, axis)}; "
+            raise SpecError(f"padding={min(before, after)} is negative{_axis(spec, axis)}; "
                             "use padding >= 0", "padding")
     if spec.view == "scatter" and spec.mode != "transposed":
         raise SpecError(f"view='scatter' is for mode 'transposed', not {spec.mode!r}; "
@@ -129,10 +132,11 @@ def _validate_transposed(spec: Spec, name: str) -> None:
         out = output_length(spec, axis)
         if out < 1:
             before, after = spec.p[axis]
+            uncropped = out + before + after
             raise SpecError(
-                f"padding={_fmt(spec.p[axis])}{name} crops {before + after} cells from "
-                f"{out + before + after} and leaves {out} output cells{_axis(spec, axis)}; "
-                f"use padding <= {(out + before + after - 1) // 2}", "padding")
+                f"padding={_fmt(spec.p[axis])}{name} crops {before + after} cells from the "
+                f"{uncropped}-cell result and leaves no output{_axis(spec, axis)}; "
+                f"use padding <= {(uncropped - 1) // 2}", "padding")
 
 
 def _validate_sliding(spec: Spec, name: str) -> None:
@@ -163,7 +167,8 @@ def _validate_sliding(spec: Spec, name: str) -> None:
         padded = i + before + after
         if span > padded:
             what = (f"kernel {k} dilated by {d} spans {span} cells but the padded input is "
-                    f"{padded}" if d > 1 else f"kernel {k} is larger than the padded input {padded}")
+                    f"{padded}" if d > 1
+                    else f"kernel {k} is larger than the padded input {padded}")
             need = -(-(span - i) // 2)
             fixes = [f"padding >= {need}" if not pooling or need <= k // 2 else None,
                      f"kernel_size <= {(padded - 1) // d + 1}" if d == 1 else None,
