@@ -1,0 +1,1 @@
+"""Commands beyond ``render``; each module has ``register(group)`` adding its commands."""

@@ -1,0 +1,597 @@
+"""Read convanim YAML config files into canonical option mappings.
+
+This module is the YAML edge of the option set shared by config files and CLI
+flags: it maps every key to its canonical snake_case name, checks YAML-level
+types and structure, and remembers the line each option was written on.
+Numeric rules (positive sizes, valid modes, ...) are left to ``convanim.Spec``
+so that flags and files go through one validation path.
+
+A file is either one animation (a mapping of options) or a batch::
+
+    defaults: {k: 3, fps: 12}
+    animations:
+      - {name: plain, i: 5}
+      - {name: strided, i: 7, s: 2}
+
+Example:
+    >>> entries = load_entries("configs/batch.yaml")  # doctest: +SKIP
+    >>> [(e.name, e.options["kernel_size"]) for e in entries]  # doctest: +SKIP
+    [('plain', 3), ('strided', 3)]
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+__all__ = [
+    "ALIASES",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "OPTION_NAMES",
+    "ConfigError",
+    "Entry",
+    "canonical_key",
+    "load_entries",
+    "locate",
+]
+
+MAX_FILE_BYTES = 256 * 1024
+"""Largest config file accepted: real configs are a few hundred bytes, and PyYAML's
+pure-Python scanner needs about 0.4 s for the worst 256 KiB (1.6 s for 1 MiB)."""
+
+MAX_NODES = 10_000
+"""Most YAML nodes a file may hold once aliases are expanded (billion-laughs guard)."""
+
+MAX_DEPTH = 32
+"""Deepest nesting accepted; keeps every recursive walk far from Python's limit."""
+
+_SPEC_NAMES = (
+    "input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
+    "mode", "view", "padding_mode", "dims",
+)  # fmt: skip
+_NUMBER_NAMES = ("values", "input_values", "kernel_values", "seed")
+_OUTPUT_NAMES = (
+    "output", "fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi",
+    "theme", "layout", "title", "storyboard", "max_frames",
+)  # fmt: skip
+
+OPTION_NAMES: tuple[str, ...] = (*_SPEC_NAMES, *_NUMBER_NAMES, *_OUTPUT_NAMES, "name")
+
+ALIASES: dict[str, str] = {
+    "i": "input_size",
+    "k": "kernel_size",
+    "s": "stride",
+    "p": "padding",
+    "d": "dilation",
+    **{name.replace("_", "-"): name for name in OPTION_NAMES if "_" in name},
+}
+
+# What YAML shape each option may take; everything numeric is re-checked by Spec.
+_KINDS: dict[str, str] = {
+    **dict.fromkeys(("input_size", "kernel_size", "stride", "dilation", "output_padding"), "size"),
+    "padding": "padding",
+    **dict.fromkeys(("dims", "fps", "frame_ms", "hold_ms", "width", "cell_px", "dpi"), "scalar"),
+    "max_frames": "scalar",
+    **dict.fromkeys(("values", "loop"), "bool"),
+    **dict.fromkeys(("input_values", "kernel_values"), "matrix"),
+    "seed": "int",
+    **dict.fromkeys(
+        ("mode", "view", "padding_mode", "theme", "layout", "output", "title", "storyboard"),
+        "str",
+    ),
+    "name": "name",
+}
+
+_EXPECT = {
+    "size": 'a number, a list of numbers, or a string like "3,2"',
+    "padding": "a number, a name (valid/same/full/half), a list, or pairs like [[1, 0], [2, 1]]",
+    "scalar": "a number",
+    "bool": "true or false",
+    "matrix": "a (nested) list of numbers",
+    "int": "a whole number",
+    "str": "a string",
+    "name": "a non-empty name",
+}
+
+_Y = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(_Y + t for t in ("str", "int", "float", "bool", "null"))
+_STR, _SEQ, _MAP, _MERGE = _Y + "str", _Y + "seq", _Y + "map", _Y + "merge"
+_STRUCTURE_KEYS = ("defaults", "animations")
+
+
+class ConfigError(ValueError):
+    """A config problem, worded as ``'<file>:<line>: <key>: <what is wrong>; <fix>'``.
+
+    Attributes ``path`` (Path or None), ``line`` (1-based or None) and ``key``
+    (canonical option name or None) let callers re-point or filter errors.
+
+    Example:
+        >>> str(ConfigError("stride: must be positive", path="a.yaml", line=4, key="stride"))
+        'a.yaml:4: stride: must be positive'
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        key: str | None = None,
+        where: str | None = None,
+    ) -> None:
+        self.path = None if path is None else Path(path)
+        self.line = line
+        self.key = key
+        self.message = message
+        if where is None and path is not None:
+            where = os.fspath(path) if line is None else f"{os.fspath(path)}:{line}"
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+def _split_where(where: str) -> tuple[str | None, int | None]:
+    head, sep, tail = where.rpartition(":")
+    if sep and head and tail.isdigit():
+        return head, int(tail)
+    return None, None
+
+
+def _unknown_key(key: str, where: str, extra: tuple[str, ...] = ()) -> ConfigError:
+    names = (*OPTION_NAMES, *extra)
+    guess = key.strip().lower().replace("-", "_")
+    if guess in ALIASES:
+        guess = ALIASES[guess]
+    match = [guess] if guess in names else difflib.get_close_matches(guess, names, n=1)
+    if match:
+        fix = f"did you mean {match[0]!r}?"
+    else:
+        fix = "valid keys: " + ", ".join(names) + " (also i k s p d, kebab-case)"
+    path, line = _split_where(where)
+    return ConfigError(
+        f"unknown key {key!r}; {fix}", path=path, line=line, key=key, where=where or None
+    )
+
+
+def canonical_key(key: str, *, where: str = "") -> str:
+    """Return the canonical option name for a snake, kebab or single-letter key.
+
+    Raises ConfigError naming ``where`` (e.g. ``'configs/a.yaml:4'`` or
+    ``'option'``) with a did-you-mean suggestion when the key is unknown.
+
+    Example:
+        >>> canonical_key("k"), canonical_key("output-padding")
+        ('kernel_size', 'output_padding')
+    """
+    if key in _KINDS:
+        return key
+    if key in ALIASES:
+        return ALIASES[key]
+    raise _unknown_key(key, where)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One animation read from a config file.
+
+    ``options`` maps canonical names (never ``name``) to values exactly as YAML
+    gave them; values inherited from ``defaults:`` are shared between entries,
+    so treat them as read-only. ``lines`` maps each option to the line of its
+    key (in the entry, or in ``defaults:`` when inherited).
+
+    Example:
+        >>> e = Entry("demo", {"kernel_size": 3}, Path("a.yaml"), {"kernel_size": 4}, 2)
+        >>> locate(e, "k")
+        'a.yaml:4'
+    """
+
+    name: str | None
+    options: Mapping[str, Any]
+    path: Path
+    lines: Mapping[str, int]
+    line: int
+
+
+def locate(entry: Entry, key: str) -> str:
+    """Return ``'file:line'`` where ``key`` was written, or the entry's own line.
+
+    Example:
+        >>> locate(Entry(None, {}, Path("a.yaml"), {}, 1), "stride")
+        'a.yaml:1'
+    """
+    line = entry.lines.get(ALIASES.get(key, key), entry.line)
+    return f"{entry.path}:{line}"
+
+
+class _Refused(Exception):
+    """Raised inside the composer; carries the mark so the error can name a line."""
+
+    def __init__(self, message: str, mark: yaml.Mark) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose composer refuses deep or huge node trees before building them."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._composed = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        mark = self.peek_event().start_mark
+        self._composed += 1
+        if self._composed > MAX_NODES:
+            raise _Refused(f"file has more than {MAX_NODES} YAML nodes; split it up", mark)
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(f"nested more than {MAX_DEPTH} levels deep; flatten it", mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+@dataclass(frozen=True)
+class _Item:
+    key: str
+    line: int
+    value: Node
+    merged: bool
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _Reader:
+    """Turns one composed YAML document into entries, failing with file:line."""
+
+    def __init__(self, path: Path, loader: _Loader) -> None:
+        self.path = path
+        self.loader = loader
+
+    def fail(self, node: Node | int, message: str, key: str | None = None) -> NoReturn:
+        line = node if isinstance(node, int) else _line(node)
+        raise ConfigError(message, path=self.path, line=line, key=key)
+
+    # Whole-document checks run first so no later walk can explode or recurse deeply.
+    def measure(self, root: Node) -> None:
+        done: dict[int, tuple[int, int]] = {}
+        active: set[int] = set()
+
+        def visit(node: Node, is_key: bool) -> tuple[int, int]:
+            if id(node) in done:
+                return done[id(node)]
+            if id(node) in active:
+                self.fail(node, "an alias refers to a node containing it; remove the recursion")
+            self.check_tag(node, is_key)
+            active.add(id(node))
+            if isinstance(node, SequenceNode):
+                children = [(child, False) for child in node.value]
+            elif isinstance(node, MappingNode):
+                children = [c for k, v in node.value for c in ((k, True), (v, False))]
+            else:
+                children = []
+            size, depth = 1, 1
+            for child, child_is_key in children:
+                child_size, child_depth = visit(child, child_is_key)
+                size += child_size
+                depth = max(depth, child_depth + 1)
+                if size > MAX_NODES:
+                    self.fail(
+                        node,
+                        f"aliases expand this to more than {MAX_NODES} YAML nodes"
+                        " (billion-laughs guard); repeat fewer aliases",
+                    )
+                if depth > MAX_DEPTH:
+                    self.fail(node, f"aliases nest this more than {MAX_DEPTH} levels deep")
+            active.discard(id(node))
+            done[id(node)] = (size, depth)
+            return size, depth
+
+        visit(root, False)
+
+    def check_tag(self, node: Node, is_key: bool) -> None:
+        tag = node.tag
+        if isinstance(node, ScalarNode):
+            if tag in _SCALAR_TAGS or (is_key and tag == _MERGE):
+                return
+        elif tag == (_SEQ if isinstance(node, SequenceNode) else _MAP):
+            return
+        short = tag.replace(_Y, "!!")
+        if "python/" in tag:
+            msg = f"YAML tag {short!r} is refused: config files are plain data (safe YAML only)"
+        elif tag == _Y + "timestamp":
+            msg = f"{node.value!r} reads as a date; quote it if you meant text"
+        elif tag in (_Y + "value", _MERGE):
+            msg = f"{node.value!r} is special in YAML; quote it"
+        else:
+            msg = f"YAML tag {short!r} is not supported; remove it"
+        self.fail(node, msg)
+
+    def scalar(self, node: ScalarNode) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ArithmeticError, LookupError, TypeError, ValueError, yaml.YAMLError):
+            # Explicit tags like `!!int abc` or 5000-digit ints fail inside PyYAML.
+            tag = node.tag.replace(_Y, "!!")
+            self.fail(node, f"cannot read {_short(node.value)!r} as {tag}; fix or quote it")
+
+    def describe(self, node: Node) -> str:
+        if isinstance(node, MappingNode):
+            return "a mapping"
+        if isinstance(node, SequenceNode):
+            return "an empty list" if not node.value else "a list"
+        value = self.scalar(node)
+        if value is None:
+            return "an empty value"
+        if isinstance(value, bool):
+            return f"a boolean ({node.value})"
+        if isinstance(value, (int, float)):
+            return f"a number ({_short(node.value)})"
+        return f"the string {_short(value)!r}"
+
+    def key_of(self, node: Node) -> str:
+        if isinstance(node, ScalarNode) and node.tag == _STR:
+            return node.value
+        if not isinstance(node, ScalarNode):
+            self.fail(node, f"a key must be a plain name, not {self.describe(node)}")
+        self.fail(node, f"keys must be names, got {self.describe(node)}; quote it if meant as text")
+
+    def pairs(self, node: MappingNode) -> list[_Item]:
+        """Items of a mapping with raw keys unique: explicit first, then `<<` merges."""
+        explicit: dict[str, _Item] = {}
+        merged: dict[str, _Item] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source in sources:
+                    if not isinstance(source, MappingNode):
+                        self.fail(key_node, "'<<' merges mappings only; give it *alias(es)")
+                    for item in self.pairs(source):
+                        merged.setdefault(item.key, _Item(item.key, item.line, item.value, True))
+                continue
+            key = self.key_of(key_node)
+            if key in explicit:
+                first = explicit[key].line
+                self.fail(key_node, f"duplicate key {key!r} (first on line {first}); keep one")
+            explicit[key] = _Item(key, _line(key_node), value_node, False)
+        rest = [item for key, item in merged.items() if key not in explicit]
+        return [*explicit.values(), *rest]
+
+    def options(
+        self, node: MappingNode, extra: tuple[str, ...] = ()
+    ) -> tuple[dict[str, Any], dict[str, int]]:
+        chosen: dict[str, _Item] = {}
+        written: dict[str, str] = {}
+        for item in self.pairs(node):
+            where = f"{self.path}:{item.line}"
+            canon = ALIASES.get(item.key, item.key)
+            if canon not in _KINDS:
+                raise _unknown_key(item.key, where, extra)
+            if canon in chosen:
+                # Explicit items come first, so a merged repeat simply loses.
+                if not item.merged:
+                    self.fail(
+                        item.line,
+                        f"{item.key!r} repeats {written[canon]!r} from line"
+                        f" {chosen[canon].line} (both set {canon}); keep one",
+                        canon,
+                    )
+                continue
+            chosen[canon] = item
+            written[canon] = item.key
+        values = {canon: self.convert(canon, item.value) for canon, item in chosen.items()}
+        return values, {canon: item.line for canon, item in chosen.items()}
+
+    def convert(self, key: str, node: Node) -> Any:
+        kind = _KINDS[key]
+        if kind == "matrix" and isinstance(node, SequenceNode) and node.value:
+            return self.matrix(key, node)
+        if kind in ("size", "padding") and isinstance(node, SequenceNode) and node.value:
+            return [self.number(key, c, nested=kind == "padding") for c in node.value]
+        if isinstance(node, ScalarNode):
+            value = self.scalar(node)
+            ok = {
+                "bool": isinstance(value, bool),
+                "int": isinstance(value, int) and not isinstance(value, bool),
+                "str": isinstance(value, str),
+                "name": isinstance(value, str) and bool(value.strip()),
+                "matrix": False,
+            }.get(kind, isinstance(value, (int, float, str)) and not isinstance(value, bool))
+            if ok:
+                return value
+        got = self.describe(node)
+        fix = "; quote it" if kind in ("str", "name") and isinstance(node, ScalarNode) else ""
+        if got == "an empty value":
+            fix = "; give a value or delete the line"
+        self.fail(node, f"{key}: expected {_EXPECT[kind]}, got {got}{fix}", key)
+
+    def number(self, key: str, node: Node, nested: bool = False) -> Any:
+        if nested and isinstance(node, SequenceNode):
+            return [self.number(key, child) for child in node.value]
+        if isinstance(node, ScalarNode):
+            value = self.scalar(node)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return value
+        self.fail(node, f"{key}: list items must be numbers, got {self.describe(node)}", key)
+
+    def matrix(self, key: str, node: SequenceNode) -> list[Any]:
+        return [
+            self.matrix(key, child) if isinstance(child, SequenceNode) else self.number(key, child)
+            for child in node.value
+        ]
+
+    def entries(self, root: Node | None) -> list[Entry]:
+        if root is None:
+            self.fail(1, "file is empty (or only comments); write options like 'kernel_size: 3'")
+        if not isinstance(root, MappingNode):
+            self.fail(
+                root,
+                f"top level must be a mapping of options (or defaults: + animations:),"
+                f" not {self.describe(root)}",
+            )
+        keys = {item.key for item in self.pairs(root)}
+        if not keys & set(_STRUCTURE_KEYS):
+            options, lines = self.options(root, _STRUCTURE_KEYS)
+            name = options.pop("name", None)
+            lines.pop("name", None)
+            return [Entry(name, options, self.path, lines, _line(root))]
+        return self.batch(root)
+
+    def batch(self, root: MappingNode) -> list[Entry]:
+        parts: dict[str, _Item] = {}
+        for item in self.pairs(root):
+            if item.key in _STRUCTURE_KEYS:
+                parts[item.key] = item
+            elif ALIASES.get(item.key, item.key) in _KINDS:
+                self.fail(
+                    item.line, f"{item.key}: next to 'animations:' options go under 'defaults:'"
+                )
+            else:
+                hint = difflib.get_close_matches(item.key, _STRUCTURE_KEYS, n=1)
+                fix = f"did you mean {hint[0]!r}?" if hint else "only defaults: and animations:"
+                self.fail(item.line, f"unknown top-level key {item.key!r}; {fix}")
+        defaults: dict[str, Any] = {}
+        default_lines: dict[str, int] = {}
+        if "defaults" in parts:
+            node = parts["defaults"].value
+            if not isinstance(node, MappingNode):
+                self.fail(
+                    node, f"defaults: expected a mapping of options, got {self.describe(node)}"
+                )
+            defaults, default_lines = self.options(node)
+            if "name" in defaults:
+                self.fail(
+                    default_lines["name"], "name: not allowed in defaults; name each animation"
+                )
+        if "animations" not in parts:
+            self.fail(parts["defaults"].line, "defaults: given without animations:; add a list")
+        node = parts["animations"].value
+        if not isinstance(node, SequenceNode) or not node.value:
+            got = self.describe(node)
+            self.fail(node, f"animations: expected a list of mappings with name:, got {got}")
+        result: list[Entry] = []
+        seen: dict[str, int] = {}
+        for number, entry in enumerate(node.value, 1):
+            if not isinstance(entry, MappingNode):
+                self.fail(
+                    entry, f"animations[{number}]: expected a mapping, got {self.describe(entry)}"
+                )
+            options, lines = self.options(entry)
+            name = options.pop("name", None)
+            name_line = lines.pop("name", _line(entry))
+            if name is None:
+                self.fail(
+                    entry,
+                    f"animations[{number}]: missing name:; add e.g. 'name: demo{number}'",
+                    "name",
+                )
+            if name in seen:
+                self.fail(
+                    name_line,
+                    f"name: duplicate animation name {name!r} (first on line {seen[name]});"
+                    " names must be unique",
+                    "name",
+                )
+            seen[name] = name_line
+            result.append(
+                Entry(
+                    name,
+                    {**defaults, **options},
+                    self.path,
+                    {**default_lines, **lines},
+                    _line(entry),
+                )
+            )
+        return result
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError("no such file; check the path", path=path) from None
+    except IsADirectoryError:
+        raise ConfigError("is a directory; give a YAML file", path=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read file ({exc.strerror})", path=path) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"file is larger than {MAX_FILE_BYTES // 1024} KiB; config files should be small",
+            path=path,
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError("file is UTF-16; save it as UTF-8", path=path)
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        raise ConfigError("binary file (NUL byte), not YAML text", path=path, line=line)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start]
+        raise ConfigError(
+            f"not valid UTF-8 (byte 0x{bad:02x}); save the file as UTF-8", path=path, line=line
+        ) from None
+
+
+def load_entries(path: str | os.PathLike[str]) -> list[Entry]:
+    """Read a single-animation or ``defaults:`` + ``animations:`` config file.
+
+    Returns one Entry per animation, in file order; raises ConfigError (with
+    file and line) for anything unreadable, unsafe, unknown or mistyped.
+
+    Example:
+        >>> [e.options for e in load_entries("configs/demo.yaml")]  # doctest: +SKIP
+        [{'kernel_size': 3, 'input_size': [5, 5]}]
+    """
+    file = Path(path)
+    text = _read_text(file)
+    loader: _Loader | None = None
+    try:
+        try:
+            loader = _Loader(text)
+            root = loader.get_single_node()
+        except _Refused as exc:
+            raise ConfigError(exc.message, path=file, line=exc.mark.line + 1) from None
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "cannot parse"
+            if exc.problem and exc.context:
+                problem = f"{exc.problem} ({exc.context})"
+            raise ConfigError(
+                f"invalid YAML: {problem}; check indentation, colons and quotes",
+                path=file,
+                line=None if mark is None else mark.line + 1,
+            ) from None
+        except yaml.reader.ReaderError as exc:
+            # Control characters are rejected before parsing, with a position but no mark.
+            line = text.count("\n", 0, exc.position) + 1
+            raise ConfigError(
+                f"control character #x{exc.character:04x} is not allowed in YAML; remove it",
+                path=file,
+                line=line,
+            ) from None
+        reader = _Reader(file, loader)
+        if root is not None:
+            reader.measure(root)
+        return reader.entries(root)
+    finally:
+        if loader is not None:
+            loader.dispose()

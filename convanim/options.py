@@ -1,0 +1,253 @@
+"""The one option set shared by every command, and its conversion from flags or YAML values.
+
+Flags and config keys go through the same click types: a config file fills the command's
+``default_map``, so a YAML value is converted and checked exactly like the flag it stands for,
+and an error names ``file:line`` for a YAML value or ``--flag`` for a flag.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from convanim.config import Entry, locate
+from convanim.geometry import Spec, SpecError, frame_count
+
+ENTRY_KEY = "convanim.entry"
+SPEC_KEYS = ("input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
+             "mode", "view", "padding_mode", "dims")
+MAX_CELLS = 96  # per side: beyond this a grid cannot be drawn legibly at any sane size
+
+
+def where(ctx: click.Context | None, name: str) -> str:
+    """Where a parameter's value came from: ``configs/a.yaml:4: kernel_size`` or ``--kernel-size``.
+
+    >>> where(None, "kernel_size")
+    '--kernel-size'
+    """
+    if ctx is not None and ctx.get_parameter_source(name) == ParameterSource.DEFAULT_MAP:
+        entry: Entry | None = ctx.meta.get(ENTRY_KEY)
+        if entry is not None:
+            return f"{locate(entry, name)}: {name}"
+    return "--" + name.replace("_", "-")
+
+
+class _Value(click.ParamType):
+    """A click type whose errors say where the value came from (flag or file:line)."""
+
+    def fail_at(self, message: str, param: click.Parameter | None,
+                ctx: click.Context | None) -> None:
+        name = param.name if param is not None and param.name else self.name
+        raise click.UsageError(f"{where(ctx, name)}: {message}", ctx)
+
+
+class SizeType(_Value):
+    """``3``, ``3,2``, ``3x2``, a YAML list, or nested per-side lists and padding names.
+
+    Parsing stays shallow: the spec checks the numbers, so flags and YAML share its rules.
+    """
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        if isinstance(value, (int, list, tuple)) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except json.JSONDecodeError:
+                    self.fail_at(f"{value!r} is not a list; write e.g. [[1, 0], [0, 1]]",
+                                 param, ctx)
+            return text
+        self.fail_at(f"{value!r} is not a size; write e.g. 3 or 3,2", param, ctx)
+        return None
+
+
+class MatrixType(_Value):
+    """Nested lists of numbers, as JSON on the command line or a list in YAML."""
+
+    name = "json"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as err:
+                self.fail_at(f"is not valid JSON ({err.msg}); write e.g. [[1, 2], [3, 4]]",
+                             param, ctx)
+        if not isinstance(value, (list, int, float)) or isinstance(value, bool):
+            self.fail_at(f"{value!r:.40} is not a list of numbers; write e.g. [[1, 2], [3, 4]]",
+                         param, ctx)
+        return value
+
+
+class Checked(_Value):
+    """Wrap a click type (Choice, IntRange, ...) so its errors carry the value's location too."""
+
+    def __init__(self, inner: click.ParamType) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        if isinstance(value, bool) and not isinstance(self.inner, click.types.BoolParamType):
+            self.fail_at(f"{value!r} is not a valid {self.name}", param, ctx)
+        try:
+            return self.inner.convert(value, param, ctx)
+        except click.BadParameter as err:
+            self.fail_at(err.message, param, ctx)
+        return None
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str | None:
+        return self.inner.get_metavar(param, ctx)  # type: ignore[call-arg]
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str
+                       ) -> list[Any]:
+        return self.inner.shell_complete(ctx, param, incomplete)
+
+
+SIZE = SizeType()
+MATRIX = MatrixType()
+
+
+def _int(lo: int, hi: int | None = None) -> Checked:
+    return Checked(click.IntRange(lo, hi))
+
+
+def _choice(*names: str) -> Checked:
+    return Checked(click.Choice(names, case_sensitive=False))
+
+
+SPEC_OPTIONS = [
+    click.option("-i", "--input-size", type=SIZE, help="Input size: 5 or 5,4 (height,width)."),
+    click.option("-k", "--kernel-size", type=SIZE, help="Kernel size: 3 or 3,2."),
+    click.option("-s", "--stride", type=SIZE, help="Stride [1; pooling: the kernel size]."),
+    click.option("-p", "--padding", type=SIZE,
+                 help="Padding: 1, 1,2, [[top,bottom],[left,right]], valid, same, full, half."),
+    click.option("-d", "--dilation", type=SIZE, help="Dilation [1]."),
+    click.option("--output-padding", type=SIZE,
+                 help="Transposed only: extra cells on the bottom/right [0]."),
+    click.option("-m", "--mode", type=_choice("conv", "transposed", "maxpool", "avgpool"),
+                 help="Operation [conv; `render` alone: transposed]."),
+    click.option("--view", type=_choice("gather", "scatter", "matrix"),
+                 help="Transposed: gather (zeros inserted, stride 1) or scatter (kernel x input)."),
+    click.option("--padding-mode", type=_choice("zeros", "reflect", "replicate", "circular"),
+                 help="How padding cells are filled [zeros]."),
+    click.option("--dims", type=_int(1, 2), help="1 for sequences (Conv1d), 2 for images [2]."),
+    click.option("--values/--no-values", default=None, help="Show numbers in the cells [on]."),
+    click.option("--input-values", type=MATRIX, help="Input numbers as JSON nested lists."),
+    click.option("--kernel-values", type=MATRIX, help="Kernel numbers as JSON nested lists."),
+    click.option("--seed", type=_int(0), help="Seed for the random small-integer values [0]."),
+]
+
+
+def apply(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """Decorate a click command with a list of options, in the order they are listed.
+
+    >>> @apply(SPEC_OPTIONS)
+    ... def command(**kwargs): ...
+    """
+    def decorate(func: Any) -> Any:
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return decorate
+
+
+DEFAULT_SPEC = {"input_size": 3, "kernel_size": 3, "stride": 2, "padding": 1,
+                "mode": "transposed"}
+
+
+def build_spec(params: dict[str, Any], ctx: click.Context | None = None,
+               default: dict[str, Any] | None = None) -> Spec:
+    """The validated spec for a command's parameters; an error names the flag or file:line.
+
+    Without an input size, the parameters not given come from ``default`` (the showcase).
+
+    >>> build_spec({"input_size": "5", "kernel_size": "3", "stride": "2"}).output_shape
+    (2, 2)
+    """
+    given = {key: params[key] for key in SPEC_KEYS if params.get(key) is not None}
+    if default is not None and "input_size" not in given:
+        given = {**default, **given}
+    try:
+        return Spec.from_dict(given)
+    except SpecError as err:
+        raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}", ctx) from None
+
+
+def check_size(spec: Spec, max_frames: int, ctx: click.Context | None = None) -> int:
+    """Refuse, before any work, an animation too long or a grid too large to draw legibly.
+
+    >>> check_size(Spec(i=5, k=3), max_frames=100)
+    11
+    """
+    frames = frame_count(spec)
+    if frames > max_frames:
+        raise click.UsageError(
+            f"{where(ctx, 'max_frames')}: the animation has {frames:,} frames, more than "
+            f"the limit {max_frames:,}; raise --max-frames or use a smaller input", ctx)
+    largest = max(max(spec.i) + sum(max(pair) for pair in spec.p) * 2,
+                  max(spec.output_shape)) * (max(spec.s) if spec.is_transposed else 1)
+    if largest > MAX_CELLS:
+        raise click.UsageError(
+            f"{where(ctx, 'input_size')}: a grid of {largest} cells per side is too big to "
+            f"draw legibly (limit {MAX_CELLS}); use a smaller input_size", ctx)
+    return frames
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """The values part of a job: given matrices or a seed, and whether to show them."""
+
+    x: Any
+    w: Any
+    seed: int
+    show: bool
+
+
+def numbers(params: dict[str, Any]) -> Numbers:
+    """Collect the numbers options with their defaults.
+
+    >>> numbers({"seed": None, "values": None, "input_values": None, "kernel_values": None}).seed
+    0
+    """
+    return Numbers(params.get("input_values"), params.get("kernel_values"),
+                   params.get("seed") or 0,
+                   True if params.get("values") is None else bool(params["values"]))
+
+
+def default_output(spec: Spec, suffix: str = ".gif", folder: Path = Path("outputs")) -> Path:
+    """A descriptive file name, so runs with different parameters don't overwrite each other.
+
+    >>> default_output(Spec(i=5, k=3, s=2, p=1)).as_posix()
+    'outputs/conv_i5_k3_s2_p1.gif'
+    """
+    def axis(values: tuple[Any, ...]) -> str:
+        return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
+
+    pads = spec.padding_name or (axis(tuple(b for b, _ in spec.p))
+                                 if all(b == a for b, a in spec.p)
+                                 else "-".join(f"{b}{a}" for b, a in spec.p))
+    parts = [spec.mode, f"i{axis(spec.i)}", f"k{axis(spec.k)}", f"s{axis(spec.s)}", f"p{pads}"]
+    if any(d != 1 for d in spec.d):
+        parts.append(f"d{axis(spec.d)}")
+    if any(spec.output_padding) and not spec.padding_name:
+        parts.append(f"op{axis(spec.output_padding)}")
+    if spec.view != "gather":
+        parts.append(spec.view)
+    if spec.padding_mode != "zeros":
+        parts.append(spec.padding_mode)
+    if spec.dims == 1:
+        parts.append("1d")
+    return folder / ("_".join(parts) + suffix)
