@@ -23,6 +23,7 @@ from convanim.options import (
     Checked,
     apply,
     build_spec,
+    check_output,
     check_size,
     default_output,
     numbers,
@@ -134,7 +135,7 @@ def require_entry(ctx: click.Context, config: str | None) -> None:
 
 
 OUTPUT_OPTIONS = [
-    click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=str),
+    click.option("-o", "--output", type=str,
                  help="File to write: .gif .mp4 .webp .png/.apng, or a folder/ of PNG frames "
                       "[outputs/<mode>_i.._k.._s.._p...gif]."),
     click.option("--fps", type=Checked(click.FloatRange(0.1, 100)),
@@ -153,7 +154,7 @@ OUTPUT_OPTIONS = [
     click.option("--layout", type=Checked(click.Choice(["side", "stacked"])),
                  help="Output beside (side) or below (stacked) the input."),
     click.option("--title", type=str, help="Title text [the parameters]."),
-    click.option("--storyboard", type=click.Path(dir_okay=False, path_type=str),
+    click.option("--storyboard", type=str,
                  help="Also write every frame tiled on one page: .png, .pdf or .svg."),
     click.option("--max-frames", type=Checked(click.IntRange(1)), default=None,
                  help="Refuse animations with more frames than this [5000]."),
@@ -179,7 +180,7 @@ def render_options(params: dict[str, Any], ctx: click.Context | None = None) -> 
 
 @cli.command()
 @click.argument("config", required=False, is_eager=True, expose_value=True,
-                callback=load_config, type=click.Path(dir_okay=False, path_type=str))
+                callback=load_config, type=str)
 @click.option("--name", is_eager=True, callback=pick_name,
               help="Which animation of a multi-animation config.")
 @apply(SPEC_OPTIONS)
@@ -196,8 +197,6 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
       convanim render -i 4 -k 3 -s 2 -p same -m transposed --storyboard steps.pdf
       convanim render configs/conv_arithmetic/padding_strides.yaml --theme classic
     """
-    from convanim.render import render as render_file
-
     require_entry(ctx, config)
     spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
     max_frames = params.get("max_frames") or MAX_FRAMES
@@ -205,8 +204,13 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     nums = numbers(params)
     options = render_options(params, ctx)
     output = Path(params["output"]) if params.get("output") else default_output(spec)
+    check_output(output, ctx)
+    if params.get("storyboard"):
+        check_output(Path(params["storyboard"]), ctx, "storyboard", (".png", ".pdf", ".svg"))
     if not params.get("output"):
         output.parent.mkdir(parents=True, exist_ok=True)
+    from convanim.render import render as render_file  # matplotlib loads only when drawing
+
     try:
         written = render_file(spec, output, x=nums.x, w=nums.w, seed=nums.seed,
                               values=nums.show, storyboard=params.get("storyboard"),

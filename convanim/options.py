@@ -251,3 +251,39 @@ def default_output(spec: Spec, suffix: str = ".gif", folder: Path = Path("output
     if spec.dims == 1:
         parts.append("1d")
     return folder / ("_".join(parts) + suffix)
+
+
+def check_output(path: Path, ctx: click.Context | None = None, name: str = "output",
+                 suffixes: tuple[str, ...] | None = None) -> None:
+    """Refuse, before any work, an output path that cannot be written.
+
+    ``suffixes`` limits the allowed endings (the storyboard takes .png, .pdf, .svg); otherwise
+    the animation writers decide.
+
+    >>> check_output(Path("outputs/a.gif"))
+    """
+    from convanim.writers import WriteError, format_for
+
+    if "\x00" in str(path) or not str(path).strip():
+        raise click.UsageError(f"{where(ctx, name)}: {str(path)!r} is not a usable file name",
+                               ctx)
+    if suffixes is not None:
+        if path.suffix.lower() not in suffixes:
+            raise click.UsageError(f"{where(ctx, name)}: {path} must end in "
+                                   f"{', '.join(suffixes)}", ctx)
+        kind = "file"
+    else:
+        try:
+            kind = format_for(path)
+        except WriteError as err:
+            raise click.UsageError(f"{where(ctx, name)}: {err}", ctx) from None
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise click.UsageError(f"{where(ctx, name)}: {parent} is a file, not a directory; "
+                               "choose another path", ctx)
+    if not parent.exists() and parent != Path("outputs"):
+        raise click.UsageError(f"{where(ctx, name)}: directory {parent} does not exist; "
+                               "create it or choose another path", ctx)
+    if path.is_dir() and kind != "frames":
+        raise click.UsageError(f"{where(ctx, name)}: {path} is a directory; give a file name "
+                               "such as out.gif", ctx)

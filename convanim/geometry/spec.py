@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 PADDING_NAMES = ("valid", "same", "full", "half")
 
 Pair = tuple[int, int]
+_INT = re.compile(r"-?[0-9]+")  # ASCII only: str.isdigit() accepts '²', which int() refuses
 
 
 class SpecError(ValueError):
@@ -75,7 +77,7 @@ def _parse_text(value: Any) -> Any:
     """Accept ``"3"`` and ``"3,2"`` (command-line and YAML strings) as well as numbers."""
     if isinstance(value, str):
         parts = [part.strip() for part in value.replace("x", ",").split(",")]
-        if all(part.lstrip("-").isdigit() for part in parts) and parts:
+        if all(_INT.fullmatch(part) for part in parts):
             ints = [int(part) for part in parts]
             return ints[0] if len(ints) == 1 else ints
     return value
