@@ -1,0 +1,278 @@
+"""Atomic files and directories, and turning OS errors into one readable :class:`WriteError`."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+# Read once at import: os.umask can only be read by setting it, which would race with
+# other threads if done on every commit.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+# Errors that mean the storage itself failed; an OSError of this kind raised while the caller
+# writes into an atomic_output() file is about our output, not about the caller's own inputs.
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+
+
+class WriteError(Exception):
+    """An output could not be written; the message names the path, what failed and a fix.
+
+    >>> str(WriteError("cannot write a.gif: disk full; free some space"))
+    'cannot write a.gif: disk full; free some space'
+    """
+
+
+def _dir_label(path: Path) -> str:
+    parent = str(path.parent)
+    return parent if parent.endswith(os.sep) else parent + os.sep
+
+
+def _missing_or_blocking(directory: Path) -> tuple[Path, bool] | None:
+    """The first ancestor of ``directory`` that is missing or a file, and whether it is a file."""
+    for ancestor in [*reversed(directory.parents), directory]:
+        if not ancestor.is_dir():
+            return ancestor, ancestor.exists()
+    return None
+
+
+def describe_os_error(shown: str, err: OSError) -> WriteError:
+    """Turn ``err``, met while writing the output the user named ``shown``, into a WriteError.
+
+    >>> import errno
+    >>> str(describe_os_error("a/b.gif", OSError(errno.ENOSPC, "full")))
+    'cannot write a/b.gif: no space left on the device; free some space or choose another -o path'
+    """
+    label = _dir_label(Path(shown)) if os.path.dirname(shown) else "./"
+    code = err.errno
+    blocker = _missing_or_blocking(Path(shown).parent)
+    if code in (errno.ENOENT, errno.ENOTDIR) and blocker is not None:
+        missing, is_file = blocker
+        if is_file:
+            what = f"{missing} is a file, not a directory"
+            fix = "choose another -o path"
+        else:
+            what = f"directory {_dir_label(missing / 'x')} does not exist"
+            fix = f"create it first (mkdir -p {label}) or choose another -o path"
+    elif code in (errno.EACCES, errno.EPERM):
+        what = f"directory {label} is read-only for this user (permission denied)"
+        fix = "choose another -o path or change the directory's permissions"
+    elif code == errno.EISDIR:
+        what = f"{shown} is a directory"
+        fix = "give a file path, or remove that directory first"
+    elif code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        what = "no space left on the device" if code == errno.ENOSPC else "disk quota exceeded"
+        fix = "free some space or choose another -o path"
+    elif code == errno.EROFS:
+        what = f"directory {label} is on a read-only file system"
+        fix = "choose another -o path"
+    elif code == errno.ENAMETOOLONG:
+        what = "the file name is too long"
+        fix = "choose a shorter -o path"
+    else:
+        what = err.strerror or str(err)
+        fix = "choose another -o path"
+    error = WriteError(f"cannot write {shown}: {what}; {fix}")
+    error.__cause__ = err
+    return error
+
+
+def _remove(path: str) -> None:
+    # Used from finalizers and cleanup paths, so it must never raise.
+    with contextlib.suppress(OSError):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+
+
+def _fsync_dir(path: Path) -> None:
+    # Makes the rename durable; some file systems refuse to open directories, which is harmless.
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _final_mode(target: Path, base: int) -> int:
+    # mkstemp/mkdtemp create private (0600/0700) entries; the result should look like any file
+    # the user creates, or keep the mode of the file it replaces.
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        return base & ~_UMASK
+
+
+class TempFile:
+    """A temp file beside ``target`` that becomes ``target`` on :meth:`commit`.
+
+    >>> import tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "a.bin")
+    >>> temp = TempFile(out)
+    >>> _ = temp.file.write(b"data")
+    >>> temp.commit()
+    >>> open(out, "rb").read()
+    b'data'
+    """
+
+    def __init__(self, target: str | os.PathLike[str], mode: str = "w+b") -> None:
+        self.shown = os.fspath(target)
+        self.target = Path(os.path.abspath(self.shown))
+        if self.target.is_dir():
+            raise describe_os_error(self.shown, IsADirectoryError(errno.EISDIR, ""))
+        try:
+            fd, name = tempfile.mkstemp(
+                dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp"
+            )
+        except OSError as err:
+            raise describe_os_error(self.shown, err) from err
+        self.path = Path(name)
+        self._cleanup = weakref.finalize(self, _remove, name)
+        text = "b" not in mode
+        self.file: IO[Any] = os.fdopen(fd, mode, encoding="utf-8" if text else None)
+
+    def commit(self) -> None:
+        """Flush to disk and atomically move the temp file onto the target."""
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            os.chmod(self.path, _final_mode(self.target, 0o666))
+            os.replace(self.path, self.target)
+        except OSError as err:
+            self.discard()
+            raise describe_os_error(self.shown, err) from err
+        self._cleanup.detach()
+        _fsync_dir(self.target.parent)
+
+    def discard(self) -> None:
+        """Close and delete the temp file; the target is left as it was."""
+        with contextlib.suppress(OSError):
+            self.file.close()
+        self._cleanup()
+
+
+class TempDir:
+    """A temp directory beside ``target`` that replaces ``target`` on :meth:`commit`.
+
+    >>> import tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "dir")
+    >>> temp = TempDir(out)
+    >>> _ = (temp.path / "x.txt").write_text("x")
+    >>> temp.commit()
+    >>> os.listdir(out)
+    ['x.txt']
+    """
+
+    def __init__(self, target: str | os.PathLike[str]) -> None:
+        self.shown = os.fspath(target)
+        self.target = Path(os.path.abspath(self.shown))
+        if self.target.exists() and not self.target.is_dir():
+            raise WriteError(
+                f"cannot write {self.shown}: a file with that name exists and a directory is "
+                "needed; remove it or choose another -o path"
+            )
+        try:
+            name = tempfile.mkdtemp(
+                dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp"
+            )
+        except OSError as err:
+            raise describe_os_error(self.shown, err) from err
+        self.path = Path(name)
+        self._cleanup = weakref.finalize(self, _remove, name)
+
+    def commit(self) -> None:
+        """Swap the temp directory in; the old one is moved aside first and then deleted."""
+        aside: str | None = None
+        try:
+            os.chmod(self.path, _final_mode(self.target, 0o777))
+            _fsync_dir(self.path)
+            if self.target.exists():
+                # rename(2) may replace an *empty* directory, so a fresh mkdtemp is a safe slot.
+                aside = tempfile.mkdtemp(
+                    dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".old"
+                )
+                os.rename(self.target, aside)
+            try:
+                os.rename(self.path, self.target)
+            except OSError:
+                if aside is not None:
+                    os.rename(aside, self.target)
+                    aside = None
+                raise
+        except OSError as err:
+            if aside is not None:
+                _remove(aside)
+            self.discard()
+            raise describe_os_error(self.shown, err) from err
+        self._cleanup.detach()
+        _fsync_dir(self.target.parent)
+        if aside is not None:
+            _remove(aside)
+
+    def discard(self) -> None:
+        """Delete the temp directory and everything in it."""
+        self._cleanup()
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
+    """Yield a file object on a temp file beside ``path``; it replaces ``path`` only on success.
+
+    On any exception (including KeyboardInterrupt) the temp file is removed and an older file
+    at ``path`` is untouched. OSErrors from the file system become :class:`WriteError`.
+
+    >>> import tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "index.html")
+    >>> with atomic_output(out, "w") as f:
+    ...     _ = f.write("<p>hi</p>")
+    >>> open(out).read()
+    '<p>hi</p>'
+    """
+    if not mode.startswith("w"):
+        raise ValueError(f"atomic_output writes a new file; mode must start with 'w', got {mode!r}")
+    temp = TempFile(path, mode)
+    try:
+        yield temp.file
+    except OSError as err:
+        temp.discard()
+        if err.errno in _STORAGE_ERRNOS:
+            raise describe_os_error(temp.shown, err) from err
+        raise
+    except BaseException:
+        temp.discard()
+        raise
+    temp.commit()
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temp directory beside ``path``; on success it replaces ``path`` as a whole.
+
+    The old directory (if any) is renamed aside, the new one renamed in, then the old one is
+    deleted, so readers see either the old or the new complete directory. On failure the temp
+    directory is removed and ``path`` is untouched. An existing *file* at ``path`` is refused.
+
+    >>> import tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "site")
+    >>> with atomic_directory(out) as d:
+    ...     _ = (d / "index.html").write_text("hi")
+    >>> sorted(os.listdir(out))
+    ['index.html']
+    """
+    temp = TempDir(path)
+    try:
+        yield temp.path
+    except BaseException:
+        temp.discard()
+        raise
+    temp.commit()

@@ -1,0 +1,131 @@
+"""Animated PNG, written chunk by chunk so only the previous frame is kept in memory.
+
+Pillow's APNG saver holds a copy of every frame until the end (``_write_multiple_frames`` keeps
+an ``im_frames`` list), so frames are encoded here directly: the first frame is the full image
+in IDAT, every later one only the rectangle that changed (fcTL + fdAT, dispose NONE, blend
+SOURCE). The frame count in acTL is unknown while streaming, so it is patched at the end.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from fractions import Fraction
+
+import numpy as np
+
+from convanim.writers._base import AnimationWriter, changed_box
+from convanim.writers._files import TempFile
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# zlib level 6 is ~1.5 ms for a full 400x300 drawing and the per-frame deltas are far smaller.
+ZLIB_LEVEL = 6
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC.
+
+    >>> chunk(b"IEND", b"").hex()
+    '0000000049454e44ae426082'
+    """
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def compress_rows(rgb: np.ndarray) -> bytes:
+    """Zlib stream of RGB scanlines, each with filter type 0.
+
+    Flat-coloured drawings compress about as well unfiltered as with adaptive filters, and this
+    is about twice as fast as Pillow's PNG encoder.
+
+    >>> len(zlib.decompress(compress_rows(np.zeros((2, 3, 3), np.uint8))))  # 2 x (1 + 9)
+    20
+    """
+    height, width, _ = rgb.shape
+    rows = np.zeros((height, width * 3 + 1), np.uint8)
+    rows[:, 1:] = rgb.reshape(height, width * 3)
+    return zlib.compress(rows.tobytes(), ZLIB_LEVEL)
+
+
+def ihdr(width: int, height: int) -> bytes:
+    """The IHDR chunk for 8-bit RGB, deflate, no interlace.
+
+    >>> ihdr(400, 300)[8:16].hex()
+    '000001900000012c'
+    """
+    return chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+
+
+def png_bytes(rgb: np.ndarray) -> bytes:
+    """A complete still PNG of ``rgb`` (deterministic: no time or text chunks).
+
+    >>> import io
+    >>> from PIL import Image
+    >>> Image.open(io.BytesIO(png_bytes(np.zeros((2, 3, 3), np.uint8)))).size
+    (3, 2)
+    """
+    height, width, _ = rgb.shape
+    return (
+        SIGNATURE + ihdr(width, height) + chunk(b"IDAT", compress_rows(rgb)) + chunk(b"IEND", b"")
+    )
+
+
+def _delay(ms: int) -> tuple[int, int]:
+    # fcTL stores the delay as a 16-bit fraction of seconds.
+    if ms <= 0xFFFF:
+        return ms, 1000
+    frac = Fraction(ms, 1000).limit_denominator(0xFFFF)
+    return min(frac.numerator, 0xFFFF), frac.denominator
+
+
+class ApngWriter(AnimationWriter):
+    """What ``open_writer`` returns for ``.png`` and ``.apng``."""
+
+    format = "apng"
+
+    def _open(self) -> None:
+        self._tmp = TempFile(self.path)
+        self._prev: np.ndarray | None = None
+        self._seq = 0
+        self._actl_at = 0
+
+    def _actl(self) -> bytes:
+        # num_plays 0 loops forever, 1 plays once and stops on the last frame.
+        return chunk(b"acTL", struct.pack(">II", self.frame_count, 0 if self.loop else 1))
+
+    def _append(self, rgb: np.ndarray, ms: int) -> None:
+        out = self._tmp.file
+        height, width, _ = rgb.shape
+        if self._prev is None:
+            out.write(SIGNATURE + ihdr(width, height))
+            self._actl_at = out.tell()
+            out.write(self._actl())
+            box: tuple[int, int, int, int] | None = (0, 0, width, height)
+        else:
+            # An unchanged frame still needs a region, so it repaints one identical pixel.
+            box = changed_box(self._prev, rgb) or (0, 0, 1, 1)
+        x0, y0, x1, y1 = box
+        num, den = _delay(ms)
+        out.write(
+            chunk(
+                b"fcTL",
+                struct.pack(">IIIIIHHBB", self._seq, x1 - x0, y1 - y0, x0, y0, num, den, 0, 0),
+            )
+        )
+        self._seq += 1
+        data = compress_rows(rgb[y0:y1, x0:x1])
+        if self._prev is None:
+            out.write(chunk(b"IDAT", data))
+        else:
+            out.write(chunk(b"fdAT", struct.pack(">I", self._seq) + data))
+            self._seq += 1
+        self._prev = rgb.copy()
+
+    def _finish(self) -> None:
+        out = self._tmp.file
+        out.write(chunk(b"IEND", b""))
+        out.seek(self._actl_at)
+        out.write(self._actl())
+        self._tmp.commit()
+
+    def _discard(self) -> None:
+        self._tmp.discard()

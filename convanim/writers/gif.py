@@ -1,0 +1,142 @@
+"""GIF, streamed frame by frame with one global palette.
+
+Each frame after the first stores only the rectangle that changed since the previous frame
+(disposal "do not dispose"), LZW-coded by Pillow's C encoder via ``GifImagePlugin.getdata``.
+
+Palette: the theme colours first, then every new colour in order of first appearance (within a
+frame, the most frequent first) until 256 entries are used; only after that are colours mapped
+to their nearest entry, without dithering. So an animation with at most 256 distinct colours
+is exact. Because colours are only known as frames stream in, a full 256-entry table is
+reserved in the header and filled in at the end (the temp file is seekable).
+
+Colours map to entries through a 2**24-entry lookup table (32 MB of lazily mapped zero pages,
+of which only the pages of colours actually seen get touched), so a pixel costs one table read,
+and the result never depends on Pillow's approximate palette cache: fully deterministic.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+from PIL import GifImagePlugin, Image
+
+from convanim.writers._base import AnimationWriter, Color, Ticks, changed_box
+from convanim.writers._files import TempFile
+
+# Browsers show GIF delays of 0-10 ms as 100 ms, so 20 ms is the shortest usable delay.
+MIN_DELAY_CS = 2
+
+
+def _pack(rgb: np.ndarray) -> np.ndarray:
+    """RGB uint8 pixels -> 24-bit ints."""
+    r, g, b = (rgb[..., i].astype(np.uint32) for i in range(3))
+    return (r << 16) | (g << 8) | b
+
+
+def _unpack(packed: np.ndarray) -> np.ndarray:
+    packed = packed.astype(np.int32)
+    return np.stack([(packed >> 16) & 255, (packed >> 8) & 255, packed & 255], axis=-1)
+
+
+class ColorMap:
+    """Maps RGB pixels to palette indices, growing the palette up to 256 entries.
+
+    >>> cmap = ColorMap([(255, 255, 255)])
+    >>> cmap(np.array([[[0, 0, 0], [255, 255, 255], [0, 0, 0]]], np.uint8)).tolist()
+    [[1, 0, 1]]
+    """
+
+    def __init__(self, theme: list[Color]) -> None:
+        # Entries hold index + 1 so that 0 means "not looked up yet": np.zeros is calloc'd and
+        # costs ~8 ms, where filling 32 MB with a sentinel costs ~120 ms.
+        self.table = np.zeros(1 << 24, np.uint16)
+        self.colors = np.zeros(0, np.uint32)
+        self._add(np.array([(r << 16) | (g << 8) | b for r, g, b in theme[:256]], np.uint32))
+
+    def _add(self, packed: np.ndarray) -> None:
+        start = len(self.colors)
+        self.colors = np.concatenate([self.colors, packed])
+        self.table[packed] = np.arange(start + 1, len(self.colors) + 1, dtype=np.uint16)
+        self._rgb = _unpack(self.colors)
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        packed = _pack(rgb)
+        index = self.table[packed]
+        missing = index == 0
+        if missing.any():
+            new, counts = np.unique(packed[missing], return_counts=True)
+            # Most frequent first, equal counts by value: free slots go to the colours that
+            # cover most pixels, and never by chance.
+            new = new[np.lexsort((new, -counts))]
+            free = 256 - len(self.colors)
+            self._add(new[:free])
+            if len(new) > free:
+                self.table[new[free:]] = self._nearest(new[free:]) + 1
+            index = self.table[packed]
+        return (index - 1).astype(np.uint8)
+
+    def _nearest(self, packed: np.ndarray) -> np.ndarray:
+        out = np.empty(len(packed), np.uint16)
+        # Chunks bound the (n, palette, 3) distance array for frames with very many colours.
+        for start in range(0, len(packed), 4096):
+            rgb = _unpack(packed[start : start + 4096])
+            dist = ((rgb[:, None, :] - self._rgb[None, :, :]) ** 2).sum(axis=2)
+            out[start : start + 4096] = dist.argmin(axis=1)  # ties: lowest index
+        return out
+
+    def table_bytes(self) -> bytes:
+        """The 256-entry colour table; unused entries are black."""
+        table = np.zeros((256, 3), np.uint8)
+        table[: len(self.colors)] = self._rgb
+        return table.tobytes()
+
+
+class GifWriter(AnimationWriter):
+    """What ``open_writer`` returns for ``.gif``."""
+
+    format = "gif"
+
+    def _open(self) -> None:
+        self._tmp = TempFile(self.path)
+        self._prev: np.ndarray | None = None
+        self._map = ColorMap(self.palette)
+        self._table_at = 0
+        # GIF delays are centiseconds in 16 bits.
+        self._ticks = Ticks(10, min_ticks=MIN_DELAY_CS, max_ticks=0xFFFF)
+
+    def _header(self, width: int, height: int) -> bytes:
+        # Global table flag, 8-bit colour resolution, 256 entries (size code 7); background 0.
+        head = b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0)
+        self._table_at = len(head)
+        head += bytes(768)  # the colour table, written for real in _finish
+        if self.loop:
+            # NETSCAPE2.0 with count 0 = repeat forever; no block at all = play once.
+            head += b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", 0) + b"\x00"
+        return head
+
+    def _append(self, rgb: np.ndarray, ms: int) -> None:
+        out = self._tmp.file
+        if self._prev is None:
+            out.write(self._header(rgb.shape[1], rgb.shape[0]))
+            box: tuple[int, int, int, int] | None = (0, 0, rgb.shape[1], rgb.shape[0])
+        else:
+            # GIF has no empty frames; an unchanged frame repaints one identical pixel.
+            box = changed_box(self._prev, rgb) or (0, 0, 1, 1)
+        x0, y0, x1, y1 = box
+        index = self._map(rgb[y0:y1, x0:x1])
+        delay = self._ticks.next(ms) * 10
+        # disposal 1 keeps the previous frame under the next rectangle.
+        data = GifImagePlugin.getdata(Image.fromarray(index), (x0, y0), duration=delay, disposal=1)
+        out.write(b"".join(data))
+        self._prev = rgb.copy()
+
+    def _finish(self) -> None:
+        out = self._tmp.file
+        out.write(b";")
+        out.seek(self._table_at)
+        out.write(self._map.table_bytes())
+        self._tmp.commit()
+
+    def _discard(self) -> None:
+        self._tmp.discard()
