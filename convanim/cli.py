@@ -201,6 +201,14 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
     max_frames = params.get("max_frames") or MAX_FRAMES
     check_size(spec, max_frames, ctx)
+    if spec.view == "matrix":
+        from convanim.explain import check_matrix_size
+
+        try:
+            check_matrix_size(spec)
+        except SpecError as err:
+            raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}",
+                                   ctx) from None
     nums = numbers(params)
     options = render_options(params, ctx)
     output = Path(params["output"]) if params.get("output") else default_output(spec)

@@ -17,7 +17,7 @@ import click
 from click.core import ParameterSource
 
 from convanim.config import Entry, locate
-from convanim.geometry import Spec, SpecError, frame_count
+from convanim.geometry import Spec, SpecError, frame_count, largest_grid
 
 ENTRY_KEY = "convanim.entry"
 SPEC_KEYS = ("input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
@@ -25,13 +25,22 @@ SPEC_KEYS = ("input_size", "kernel_size", "stride", "padding", "dilation", "outp
 MAX_CELLS = 96  # per side: beyond this a grid cannot be drawn legibly at any sane size
 
 
-def where(ctx: click.Context | None, name: str) -> str:
+def where(ctx: click.Context | None, name: str, value: Any = None) -> str:
     """Where a parameter's value came from: ``configs/a.yaml:4: kernel_size`` or ``--kernel-size``.
+
+    While click converts a value it has not yet recorded the value's source, so a type passes
+    the ``value`` itself: the very object from the config's mapping came from the file (a flag's
+    value is a fresh string from the command line).
 
     >>> where(None, "kernel_size")
     '--kernel-size'
     """
-    if ctx is not None and ctx.get_parameter_source(name) == ParameterSource.DEFAULT_MAP:
+    if ctx is None:
+        return "--" + name.replace("_", "-")
+    from_file = ctx.get_parameter_source(name) == ParameterSource.DEFAULT_MAP or (
+        value is not None and ctx.default_map is not None
+        and ctx.default_map.get(name) is value)
+    if from_file:
         entry: Entry | None = ctx.meta.get(ENTRY_KEY)
         if entry is not None:
             return f"{locate(entry, name)}: {name}"
@@ -42,9 +51,9 @@ class _Value(click.ParamType):
     """A click type whose errors say where the value came from (flag or file:line)."""
 
     def fail_at(self, message: str, param: click.Parameter | None,
-                ctx: click.Context | None) -> None:
+                ctx: click.Context | None, value: Any = None) -> None:
         name = param.name if param is not None and param.name else self.name
-        raise click.UsageError(f"{where(ctx, name)}: {message}", ctx)
+        raise click.UsageError(f"{where(ctx, name, value)}: {message}", ctx)
 
 
 class SizeType(_Value):
@@ -66,9 +75,9 @@ class SizeType(_Value):
                     return json.loads(text)
                 except json.JSONDecodeError:
                     self.fail_at(f"{value!r} is not a list; write e.g. [[1, 0], [0, 1]]",
-                                 param, ctx)
+                                 param, ctx, value)
             return text
-        self.fail_at(f"{value!r} is not a size; write e.g. 3 or 3,2", param, ctx)
+        self.fail_at(f"{value!r} is not a size; write e.g. 3 or 3,2", param, ctx, value)
         return None
 
 
@@ -79,15 +88,16 @@ class MatrixType(_Value):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
+        given = value
         if isinstance(value, str):
             try:
                 value = json.loads(value)
             except json.JSONDecodeError as err:
                 self.fail_at(f"is not valid JSON ({err.msg}); write e.g. [[1, 2], [3, 4]]",
-                             param, ctx)
+                             param, ctx, given)
         if not isinstance(value, (list, int, float)) or isinstance(value, bool):
             self.fail_at(f"{value!r:.40} is not a list of numbers; write e.g. [[1, 2], [3, 4]]",
-                         param, ctx)
+                         param, ctx, given)
         return value
 
 
@@ -101,11 +111,11 @@ class Checked(_Value):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
         if isinstance(value, bool) and not isinstance(self.inner, click.types.BoolParamType):
-            self.fail_at(f"{value!r} is not a valid {self.name}", param, ctx)
+            self.fail_at(f"{value!r} is not a valid {self.name}", param, ctx, value)
         try:
             return self.inner.convert(value, param, ctx)
         except click.BadParameter as err:
-            self.fail_at(err.message, param, ctx)
+            self.fail_at(err.message, param, ctx, value)
         return None
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str | None:
@@ -192,17 +202,16 @@ def check_size(spec: Spec, max_frames: int, ctx: click.Context | None = None) ->
     >>> check_size(Spec(i=5, k=3), max_frames=100)
     11
     """
+    largest = largest_grid(spec)
+    if largest > MAX_CELLS:
+        raise click.UsageError(
+            f"{where(ctx, 'input_size')}: a grid of {largest} cells per side is too big to "
+            f"draw legibly (limit {MAX_CELLS}); use a smaller input_size", ctx)
     frames = frame_count(spec)
     if frames > max_frames:
         raise click.UsageError(
             f"{where(ctx, 'max_frames')}: the animation has {frames:,} frames, more than "
             f"the limit {max_frames:,}; raise --max-frames or use a smaller input", ctx)
-    largest = max(max(spec.i) + sum(max(pair) for pair in spec.p) * 2,
-                  max(spec.output_shape)) * (max(spec.s) if spec.is_transposed else 1)
-    if largest > MAX_CELLS:
-        raise click.UsageError(
-            f"{where(ctx, 'input_size')}: a grid of {largest} cells per side is too big to "
-            f"draw legibly (limit {MAX_CELLS}); use a smaller input_size", ctx)
     return frames
 
 

@@ -66,7 +66,7 @@ def test_flags_override_yaml(run, tmp_path: Path) -> None:
     (["-i", "5", "-k", "3", "--kernal-size", "3"], "--kernel-size"),
     (["-i", "5", "-k", "3", "-o", "out.xyz"], ".gif"),
     (["-i", "5", "-k", "3", "-o", "missing/dir/out.gif"], "does not exist"),
-    (["-i", "90", "-k", "3"], "too big to draw legibly"),
+    (["-i", "120", "-k", "3"], "a grid of 120 cells per side is too big to draw legibly"),
     (["-i", "60", "-k", "3", "--max-frames", "100"], "raise --max-frames"),
     (["-i", "5", "-k", "3", "--theme", "neon"], "--theme"),
 ])

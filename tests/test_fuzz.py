@@ -66,4 +66,7 @@ def test_render_command_line_from_junk_exits_2_with_one_line(pairs: list) -> Non
 def test_huge_sizes_are_refused_before_any_work() -> None:
     result = CliRunner().invoke(cli, ["render", "-i", str(10**12), "-k", "3"])
     assert result.exit_code == 2
-    assert "more than the limit 5,000" in result.output
+    assert "too big to draw legibly" in result.output
+    result = CliRunner().invoke(cli, ["render", "-i", "80", "-k", "3", "-s", "1"])
+    assert result.exit_code == 2
+    assert "6,086 frames, more than the limit 5,000" in result.output  # 78*78 slides + 2

@@ -2,10 +2,21 @@
 
 from convanim.geometry.arithmetic import AxisArithmetic, arithmetic
 from convanim.geometry.compute import compute, make_values
-from convanim.geometry.plan import CROP, INPUT, PAD, ZERO, Frame, Grid, Plan, frame_count, plan
+from convanim.geometry.plan import (
+    CROP,
+    INPUT,
+    PAD,
+    ZERO,
+    Frame,
+    Grid,
+    Plan,
+    frame_count,
+    largest_grid,
+    plan,
+)
 from convanim.geometry.spec import Spec, SpecError
 
 __all__ = [
     "CROP", "INPUT", "PAD", "ZERO", "AxisArithmetic", "Frame", "Grid", "Plan", "Spec",
-    "SpecError", "arithmetic", "compute", "frame_count", "make_values", "plan",
+    "SpecError", "arithmetic", "compute", "frame_count", "largest_grid", "make_values", "plan",
 ]

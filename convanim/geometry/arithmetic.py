@@ -41,7 +41,7 @@ class AxisArithmetic:
 def _padding_terms(before: int, after: int) -> tuple[str, str]:
     if before == after:
         return "2p", f"2*{before}"
-    return "p_before + p_after", f"{before} + {after}"
+    return "(p_before + p_after)", f"({before} + {after})"
 
 
 def axis_arithmetic(spec: Spec, axis: int) -> AxisArithmetic:

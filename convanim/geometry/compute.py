@@ -74,9 +74,8 @@ def make_values(spec: Spec, x: Any = None, w: Any = None, seed: int = 0
     """
     rng = np.random.default_rng(seed)
     drawn_x = rng.integers(0, 5, size=spec.i).astype(float)
-    drawn_w = rng.integers(0, 3, size=spec.k).astype(float)
-    if not drawn_w.any():
-        drawn_w.flat[0] = 1.0
+    # Kernel weights 1..3: a zero weight would turn its products into noise about nothing.
+    drawn_w = rng.integers(1, 4, size=spec.k).astype(float)
     x = drawn_x if x is None else _as_array(x, spec.i, "input_values", "input_size")
     w = drawn_w if w is None else _as_array(w, spec.k, "kernel_values", "kernel_size")
     return x, w

@@ -191,7 +191,7 @@ def _canvas_grid(ax: Axes2) -> Grid:
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
-    return "x".join(map(str, shape)) if len(shape) == 2 else f"length {shape[0]}"
+    return "×".join(map(str, shape)) if len(shape) == 2 else f"length {shape[0]}"
 
 
 def _sides_text(spec: Spec, pads: tuple[tuple[int, int], ...], verb: str, rule: str) -> str:
@@ -207,7 +207,7 @@ def _sides_text(spec: Spec, pads: tuple[tuple[int, int], ...], verb: str, rule: 
 
 
 def _kernel_text(spec: Spec) -> str:
-    text = f"{'x'.join(map(str, spec.k))} kernel" if spec.dims == 2 else f"size-{spec.k[0]} kernel"
+    text = f"{'×'.join(map(str, spec.k))} kernel" if spec.dims == 2 else f"size-{spec.k[0]} kernel"
     if any(d != 1 for d in spec.d):
         text += f" dilated by {_fmt(spec.d)}"
     return text
@@ -229,10 +229,10 @@ def _captions(spec: Spec, arith: tuple[AxisArithmetic, ...]) -> dict[str, str]:
         pad_rule = "p (-inf)" if spec.mode == "maxpool" else "p"
     return {
         "input": f"the {_shape_text(spec.i)} input",
-        "insert_zeros": f"1. insert s-1 = {_fmt(zeros)} {noun} between input cells",
-        "pad_gather": "2. " + _sides_text(spec, eq, "pad", rule),
+        "insert_zeros": f"insert s-1 = {_fmt(zeros)} {noun} between input cells",
+        "pad_gather": _sides_text(spec, eq, "pad", rule),
         "pad": _sides_text(spec, spec.p, "pad", pad_rule),
-        "slide_gather": f"3. {slide}, rotated 180°, with stride 1",
+        "slide_gather": f"{slide}, rotated 180°, with stride 1",
         "slide": f"{slide} with stride {_fmt(spec.s)}",
         "slide_scatter": (f"each input cell times the {_kernel_text(spec)} is added into the "
                           f"output at stride {_fmt(spec.s)}; overlaps sum"),
@@ -367,6 +367,11 @@ def plan(spec: Spec, x: Any = None, w: Any = None, *, seed: int = 0) -> Plan:
             else:
                 grids["input"] = slide_on
         grids[slide_grid] = slide_on
+        if spec.mode == "transposed":
+            # Number the steps of the equivalent convolution by the phases actually shown.
+            frames[1:] = [Frame(f.phase, f.grid, f"{n}. {f.caption}")
+                          for n, f in enumerate(frames[1:], start=1)]
+            caption = f"{len(frames)}. {caption}"
         slides = _slide_frames(spec, ax, slide_on, w2, caption, slide_grid)
     frames.extend(slides)
     if (target.kinds == CROP).any():
@@ -396,3 +401,20 @@ def frame_count(spec: Spec) -> int:
     else:
         count += int(any(v for pair in ax.p for v in pair))
     return count
+
+
+def largest_grid(spec: Spec) -> int:
+    """The most cells along one side of any grid the animation draws (for legibility limits).
+
+    >>> largest_grid(Spec(i=3, k=3, s=2, p=1, mode="transposed"))  # the padded 7x7 grid
+    7
+    """
+    ax = axes2(spec)
+    sides = [*ax.i, *ax.o]
+    if spec.mode == "transposed":
+        sides += [o + span - 1 for o, span in zip(ax.o, ax.span)]  # the gather grid
+        sides += [(i - 1) * s + 1 for i, s in zip(ax.i, ax.s)]  # zeros inserted
+        sides += list(transposed_canvas_shape(ax))  # the scatter canvas
+    else:
+        sides += [i + b + a for i, (b, a) in zip(ax.i, ax.p)]
+    return max(sides)

@@ -2,12 +2,16 @@
 
 Each frame after the first stores only the rectangle that changed since the previous frame
 (disposal "do not dispose"), LZW-coded by Pillow's C encoder via ``GifImagePlugin.getdata``.
+Inside that rectangle, pixels equal to the previous frame's are written as the transparent
+index: a caption at the top and a formula at the bottom make the rectangle nearly the whole
+image, but the unchanged pixels between them become long runs that LZW packs almost for free.
 
 Palette: the theme colours first, then every new colour in order of first appearance (within a
-frame, the most frequent first) until 256 entries are used; only after that are colours mapped
-to their nearest entry, without dithering. So an animation with at most 256 distinct colours
-is exact. Because colours are only known as frames stream in, a full 256-entry table is
-reserved in the header and filled in at the end (the temp file is seekable).
+frame, the most frequent first) until 255 entries are used (the last is transparency); only
+after that are colours mapped to their nearest entry, without dithering. So an animation with
+at most 255 distinct colours is exact. Because colours are only known as frames stream in, a
+full 256-entry table is reserved in the header and filled in at the end (the temp file is
+seekable).
 
 Colours map to entries through a 2**24-entry lookup table (32 MB of lazily mapped zero pages,
 of which only the pages of colours actually seen get touched), so a pixel costs one table read,
@@ -26,6 +30,7 @@ from convanim.writers._files import TempFile
 
 # Browsers show GIF delays of 0-10 ms as 100 ms, so 20 ms is the shortest usable delay.
 MIN_DELAY_CS = 2
+TRANSPARENT = 255  # the palette index reserved for "same as the previous frame"
 
 
 def _pack(rgb: np.ndarray) -> np.ndarray:
@@ -40,19 +45,20 @@ def _unpack(packed: np.ndarray) -> np.ndarray:
 
 
 class ColorMap:
-    """Maps RGB pixels to palette indices, growing the palette up to 256 entries.
+    """Maps RGB pixels to palette indices, growing the palette up to ``size`` entries.
 
     >>> cmap = ColorMap([(255, 255, 255)])
     >>> cmap(np.array([[[0, 0, 0], [255, 255, 255], [0, 0, 0]]], np.uint8)).tolist()
     [[1, 0, 1]]
     """
 
-    def __init__(self, theme: list[Color]) -> None:
+    def __init__(self, theme: list[Color], size: int = 256) -> None:
+        self.size = size
         # Entries hold index + 1 so that 0 means "not looked up yet": np.zeros is calloc'd and
         # costs ~8 ms, where filling 32 MB with a sentinel costs ~120 ms.
         self.table = np.zeros(1 << 24, np.uint16)
         self.colors = np.zeros(0, np.uint32)
-        self._add(np.array([(r << 16) | (g << 8) | b for r, g, b in theme[:256]], np.uint32))
+        self._add(np.array([(r << 16) | (g << 8) | b for r, g, b in theme[:size]], np.uint32))
 
     def _add(self, packed: np.ndarray) -> None:
         start = len(self.colors)
@@ -69,7 +75,7 @@ class ColorMap:
             # Most frequent first, equal counts by value: free slots go to the colours that
             # cover most pixels, and never by chance.
             new = new[np.lexsort((new, -counts))]
-            free = 256 - len(self.colors)
+            free = self.size - len(self.colors)
             self._add(new[:free])
             if len(new) > free:
                 self.table[new[free:]] = self._nearest(new[free:]) + 1
@@ -100,7 +106,7 @@ class GifWriter(AnimationWriter):
     def _open(self) -> None:
         self._tmp = TempFile(self.path)
         self._prev: np.ndarray | None = None
-        self._map = ColorMap(self.palette)
+        self._map = ColorMap(self.palette, size=TRANSPARENT)
         self._table_at = 0
         # GIF delays are centiseconds in 16 bits.
         self._ticks = Ticks(10, min_ticks=MIN_DELAY_CS, max_ticks=0xFFFF)
@@ -125,9 +131,16 @@ class GifWriter(AnimationWriter):
             box = changed_box(self._prev, rgb) or (0, 0, 1, 1)
         x0, y0, x1, y1 = box
         index = self._map(rgb[y0:y1, x0:x1])
+        params = {}
+        if self._prev is not None:
+            same = (rgb[y0:y1, x0:x1] == self._prev[y0:y1, x0:x1]).all(axis=2)
+            index[same] = TRANSPARENT
+            params["transparency"] = TRANSPARENT
         delay = self._ticks.next(ms) * 10
-        # disposal 1 keeps the previous frame under the next rectangle.
-        data = GifImagePlugin.getdata(Image.fromarray(index), (x0, y0), duration=delay, disposal=1)
+        # disposal 1 keeps the previous frame under the next rectangle, and so under the
+        # transparent pixels.
+        data = GifImagePlugin.getdata(Image.fromarray(index), (x0, y0), duration=delay,
+                                      disposal=1, **params)
         out.write(b"".join(data))
         self._prev = rgb.copy()
 

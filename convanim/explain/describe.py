@@ -1,0 +1,291 @@
+"""What ``convanim shape`` says about a spec: sizes, formulas, unused cells, warnings, code.
+
+Every number comes from the geometry engine (``spec.output_shape`` and ``arithmetic``); this
+module only puts it into words, as 80-column text lines or as JSON-ready data.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+from convanim.explain.code import keras_code, keras_reason, pytorch_code
+from convanim.explain.overlap import phase_taps, uneven_axes
+from convanim.geometry import AxisArithmetic, Spec, arithmetic
+
+WIDTH = 80
+MODE_NOUNS = {"conv": "Convolution", "transposed": "Transposed convolution",
+              "maxpool": "Max pooling", "avgpool": "Average pooling"}
+AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
+ROW_NAMES = {1: (("cell", "cells"),), 2: (("row", "rows"), ("column", "columns"))}
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``5x5`` for an image, ``7`` for a sequence.
+
+    >>> shape_text((5, 4)), shape_text((7,))
+    ('5x4', '7')
+    """
+    return "x".join(map(str, shape))
+
+
+def _per_axis(values: tuple[Any, ...], dims: int) -> str:
+    if len(set(values)) == 1:
+        return str(values[0])
+    return " and ".join(f"{v} ({name})" for v, name in zip(values, AXIS_NAMES[dims]))
+
+
+def _padding_words(spec: Spec) -> str:
+    what = "padding" if spec.padding_mode == "zeros" else f"{spec.padding_mode} padding"
+    if spec.padding_name:
+        return f"{spec.padding_name!r} {what}"
+    if all(b == a for b, a in spec.p):
+        return f"{what} {_per_axis(tuple(b for b, _ in spec.p), spec.dims)}"
+    sides = (("before", "after"),) if spec.dims == 1 else (("top", "bottom"), ("left", "right"))
+    parts = [f"{b} {first}, {a} {second}" for (b, a), (first, second) in zip(spec.p, sides)]
+    return f"{what} " + ", ".join(parts)
+
+
+def alt_text(spec: Spec) -> str:
+    """One sentence describing the figure, for the ``alt`` attribute of an image.
+
+    >>> alt_text(Spec(i=3, k=3, s=2, p=1, mode="transposed"))
+    'Transposed convolution of a 3x3 input with a 3x3 kernel, stride 2, padding 1, giving a 5x5 output.'
+    >>> alt_text(Spec(i=7, k=3, d=2, dims=1))
+    'Convolution of a length-7 input with a size-3 kernel, stride 1, padding 0, dilation 2, giving a length-3 output.'
+    """  # noqa: E501 - a doctest shows the sentence as one line
+    def size(shape: tuple[int, ...]) -> str:
+        return shape_text(shape) if spec.dims == 2 else f"length-{shape[0]}"
+
+    window = "window" if spec.mode in ("maxpool", "avgpool") else "kernel"
+    kernel = shape_text(spec.k) if spec.dims == 2 else f"size-{spec.k[0]}"
+    parts = [f"{MODE_NOUNS[spec.mode]} of a {size(spec.i)} input with a {kernel} {window}",
+             f"stride {_per_axis(spec.s, spec.dims)}", _padding_words(spec)]
+    if any(d != 1 for d in spec.d):
+        parts.append(f"dilation {_per_axis(spec.d, spec.dims)}")
+    if any(spec.output_padding) and not spec.padding_name:
+        parts.append(f"output padding {_per_axis(spec.output_padding, spec.dims)}")
+    return ", ".join(parts) + f", giving a {size(spec.output_shape)} output."
+
+
+@dataclass(frozen=True)
+class ShapeReport:
+    """Everything ``convanim shape`` prints, as data; :meth:`lines` and :meth:`to_json` show it.
+
+    >>> report = explain_shape(Spec(i=3, k=3, s=2, p=1, mode="transposed"))
+    >>> report.output_shape, report.uneven
+    ((5, 5), (0, 1))
+    """
+
+    spec: Spec
+    axes: tuple[AxisArithmetic, ...]
+    unreached: tuple[str, ...]
+    uneven: tuple[int, ...]
+    checkerboard: str | None
+    pytorch: str
+    keras: str | None
+    keras_reason: str | None
+    alt: str
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """The output size per axis."""
+        return self.spec.output_shape
+
+    def lines(self) -> list[str]:
+        """The report as text lines, none longer than 80 columns.
+
+        >>> explain_shape(Spec(i=5, k=3, s=2, p=1)).lines()[1]
+        'input 5x5 -> output 3x3'
+        """
+        spec = self.spec
+        out = [spec.label, f"input {shape_text(spec.i)} -> output {shape_text(spec.output_shape)}"]
+        if spec.padding_name:
+            out.append(f"padding {spec.padding_name!r} = " + _sides(spec))
+        out += ["", "Output size:", *_formula_lines(spec, self.axes)]
+        if spec.is_transposed:
+            out += ["", "As a direct convolution (the gather view of `render`):"]
+            out += _equivalent_lines(spec, self.axes)
+        for note in self.unreached:
+            out += ["", *_wrap(note)]
+        if self.checkerboard:
+            out += ["", *_wrap(self.checkerboard)]
+        # Code starts at column 0 so it pastes as it is and a full-width call still fits.
+        out += ["", "PyTorch (import torch.nn as nn):", *self.pytorch.splitlines()]
+        out += ["Keras (from keras import layers):"]
+        out += (self.keras.splitlines() if self.keras else
+                _wrap(f"# no exact Keras form: {self.keras_reason}.", "", "# "))
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready data with stable keys.
+
+        >>> sorted(explain_shape(Spec(i=5, k=3)).to_json())[:4]
+        ['alt', 'axes', 'checkerboard', 'equivalent_convolution']
+        """
+        spec = self.spec
+        names = AXIS_NAMES[spec.dims]
+        axes = [{"axis": names[a.axis], "formula": a.formula, "numbers": a.numbers,
+                 "output": a.output, "unreached": a.unreached} for a in self.axes]
+        equivalent = None
+        if spec.is_transposed:
+            equivalent = {"zeros_inserted": [a.zeros for a in self.axes],
+                          "padding": [list(a.equivalent_padding) for a in self.axes],
+                          "stride": [1] * spec.dims, "kernel_rotated": True}
+        return {
+            "spec": spec.to_dict(), "label": spec.label, "input_shape": list(spec.i),
+            "output_shape": list(spec.output_shape),
+            "padding": [list(pair) for pair in spec.p], "axes": axes,
+            "equivalent_convolution": equivalent,
+            "unreached": [a.unreached for a in self.axes], "unreached_notes": list(self.unreached),
+            "checkerboard": {"warning": bool(self.uneven),
+                             "axes": [names[axis] for axis in self.uneven],
+                             "taps_per_phase": [list(t) for t in phase_taps(spec)]
+                             if spec.is_transposed else None,
+                             "message": self.checkerboard},
+            "pytorch": self.pytorch, "keras": self.keras, "keras_reason": self.keras_reason,
+            "alt": self.alt,
+        }
+
+
+def _wrap(text: str, indent: str = "", more: str | None = None) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent,
+                         subsequent_indent=more if more is not None else indent or "  ",
+                         break_on_hyphens=False)
+
+
+def _sides(spec: Spec) -> str:
+    names = AXIS_NAMES[spec.dims]
+    if len(set(spec.p)) == 1:
+        return f"{spec.p[0][0]} before, {spec.p[0][1]} after on each axis"
+    return "; ".join(f"{name} {b} before, {a} after" for name, (b, a) in zip(names, spec.p))
+
+
+def _formula_lines(spec: Spec, axes: tuple[AxisArithmetic, ...]) -> list[str]:
+    names = AXIS_NAMES[spec.dims]
+    groups: list[tuple[str, AxisArithmetic]] = []
+    if spec.dims == 2 and (axes[0].formula, axes[0].numbers) == (axes[1].formula,
+                                                                 axes[1].numbers):
+        groups.append(("height and width", axes[0]))
+    else:
+        groups += [(names[a.axis], a) for a in axes]
+    lines = []
+    for name, a in groups:
+        first = f"  {name}: {a.formula}"
+        if len(first) <= WIDTH and len(name) + 6 + len(a.text) <= WIDTH:
+            lines += [first, " " * (len(name) + 6) + f"= {a.numbers} = {a.output}"]
+        else:  # too wide beside the axis name: the formula goes below it
+            lines += [f"  {name}:", f"    {a.formula}", f"      = {a.numbers} = {a.output}"]
+    return lines
+
+
+def _equivalent_lines(spec: Spec, axes: tuple[AxisArithmetic, ...]) -> list[str]:
+    zeros = tuple(a.zeros for a in axes)
+    inner = tuple((i - 1) * s + 1 for i, s in zip(spec.i, spec.s))
+    eq = tuple(a.equivalent_padding for a in axes)
+    padded = tuple(n + b + a for n, (b, a) in zip(inner, eq))
+    rule = "k-1-p" if all(d == 1 for d in spec.d) else "d*(k-1)-p"
+    noun = "zero" if max(zeros) == 1 else "zeros"
+    befores, afters = tuple(b for b, _ in eq), tuple(a for _, a in eq)
+
+    def amount(values: tuple[int, ...]) -> str:
+        if min(values) >= 0:
+            return f"pad {_per_axis(values, spec.dims)}"
+        if max(values) <= 0:
+            return f"crop {_per_axis(tuple(-v for v in values), spec.dims)}"
+        return f"pad {_per_axis(values, spec.dims)} (negative crops)"
+
+    if befores == afters:
+        pad = f"{amount(befores)} on each side ({rule})"
+    else:
+        pad = (f"{amount(befores)} before ({rule}), {amount(afters)} after "
+               f"({rule} + output_padding)")
+    kernel = shape_text(spec.k)
+    steps = [f"1. insert s-1 = {_per_axis(zeros, spec.dims)} {noun} between input cells: "
+             f"{shape_text(spec.i)} -> {shape_text(inner)}",
+             f"2. {pad}: {shape_text(inner)} -> {shape_text(padded)}",
+             f"3. slide the {kernel} kernel, rotated 180 degrees, with stride 1: "
+             f"{shape_text(padded)} -> {shape_text(spec.output_shape)}"]
+    return [line for step in steps for line in _wrap(step, "  ", "     ")]
+
+
+def _unreached_notes(spec: Spec, axes: tuple[AxisArithmetic, ...]) -> tuple[str, ...]:
+    """One note per distinct (count, input cells among them); rows and columns together."""
+    groups: dict[tuple[int, int, int], list[int]] = {}
+    for a in axes:
+        if a.unreached > 0:
+            real = max(a.unreached - spec.p[a.axis][1], 0)
+            groups.setdefault((a.unreached, real, spec.s[a.axis]), []).append(a.axis)
+    notes = []
+    for (count, real, stride), which in groups.items():
+        names = [ROW_NAMES[spec.dims][axis][count != 1] for axis in which]
+        what = " and the last ".join(f"{count} {name}" for name in names)
+        many = count != 1 or len(which) > 1
+        if real == 0:
+            why = "padding only, so no input value is lost"
+        elif real == count:
+            why = ("input cells: their values never reach the output" if many else
+                   "an input " + ROW_NAMES[spec.dims][which[0]][0] +
+                   ": its values never reach the output")
+        else:
+            why = f"the last {real} of each are input cells, whose values never reach the output"
+        notes.append(f"Unused: the last {what} of the padded input {'are' if many else 'is'} "
+                     f"never used, because stride {stride} never reaches "
+                     f"{'them' if many else 'it'} ({why}).")
+    return tuple(notes)
+
+
+def _checkerboard_note(spec: Spec, uneven: tuple[int, ...]) -> str | None:
+    if not uneven:
+        return None
+    names = AXIS_NAMES[spec.dims]
+    taps = phase_taps(spec)
+    parts: list[str] = []
+    for axis in uneven:
+        k, s, d = spec.k[axis], spec.s[axis], spec.d[axis]
+        counts = " or ".join(map(str, sorted(set(taps[axis]))))
+        why = (f"kernel {k} is not a multiple of stride {s}" if d == 1 else
+               f"kernel {k} with dilation {d} does not spread evenly over stride {s}")
+        part = f"{why}, so interior output cells get {counts} taps per axis"
+        if part not in parts:
+            parts.append(part)
+    if len(parts) < len(uneven) or spec.dims == 1:
+        where = ""
+    else:
+        where = " (" + " and ".join(names[axis] for axis in uneven) + ")"
+    note = ("Checkerboard warning" + where + ": " + "; ".join(parts) + ". This uneven "
+            "overlap leaves checkerboard artifacts in generated images (see `convanim overlap`).")
+    return note + _even_fix(spec)
+
+
+def _even_fix(spec: Spec) -> str:
+    """The best checkerboard-free setting with the same stride and sizes, when one exists."""
+    from convanim.explain.solve import Bounds, solve
+
+    axes = set(zip(spec.i, spec.output_shape, spec.s, spec.d))
+    if len(axes) != 1:
+        return " Use a kernel size that is a multiple of the stride."
+    i, o, s, d = axes.pop()
+    found = [sol for sol in solve(i, o, "transposed", Bounds(
+        max_kernel=max(max(spec.k), 2 * s + 2), stride=s, dilation=d)) if sol.even]
+    if not found:
+        return " Use a kernel size that is a multiple of the stride."
+    values = found[0].params
+    extra = (f", output_padding {values['output_padding']}" if values["output_padding"]
+             else "")
+    return (f" An even setting with the same sizes: kernel {values['kernel_size']}, "
+            f"stride {s}, padding {values['padding']}{extra}.")
+
+
+def explain_shape(spec: Spec) -> ShapeReport:
+    """Everything ``convanim shape`` says about ``spec``.
+
+    >>> explain_shape(Spec(i=3, k=3, s=2, p=1, mode="transposed")).pytorch
+    'nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1)'
+    """
+    axes = arithmetic(spec)
+    uneven = uneven_axes(spec)
+    return ShapeReport(spec, axes, _unreached_notes(spec, axes), uneven,
+                       _checkerboard_note(spec, uneven), pytorch_code(spec), keras_code(spec),
+                       keras_reason(spec), alt_text(spec))

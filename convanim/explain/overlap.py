@@ -1,0 +1,124 @@
+"""How many kernel taps reach each output cell of a transposed convolution, and when it is even.
+
+Uneven overlap is what leaves checkerboard artifacts in images made by transposed convolutions
+(Odena, Dumoulin & Olah, "Deconvolution and Checkerboard Artifacts", Distill 2016): cells that
+receive more taps come out brighter. Counts come from the plan's links, so they show exactly
+what the animations show; stacked layers compose through the engine's own ``compute``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from convanim.geometry import Plan, Spec, SpecError, compute, plan
+
+
+def link_counts(planned: Plan) -> np.ndarray:
+    """Links per output cell, counted over every frame of a plan (shape ``spec.output_shape``).
+
+    >>> link_counts(plan(Spec(i=2, k=3, s=2, mode="transposed", dims=1))).tolist()
+    [1, 1, 2, 1, 1]
+    """
+    counts = np.zeros(planned.spec.output_shape, dtype=np.int64)
+    for frame in planned.frames:
+        for out, _, _ in frame.links:
+            counts[out] += 1
+    return counts
+
+
+def overlap_counts(spec: Spec) -> np.ndarray:
+    """Kernel taps that reach each output cell of ``spec`` (any mode; used for transposed).
+
+    >>> overlap_counts(Spec(i=3, k=3, s=2, p=1, mode="transposed"))[0].tolist()
+    [1, 2, 1, 2, 1]
+    """
+    return link_counts(plan(spec))
+
+
+def layered_counts(spec: Spec, layers: int) -> list[np.ndarray]:
+    """Count maps after 1, 2, ... ``layers`` identical layers fed an input of ones.
+
+    Layer n+1 applies the same transposed convolution with an all-ones kernel to layer n's
+    map, so each cell holds the number of paths from the first input to it: how an uneven
+    pattern compounds through a stack. Layer 1 is :func:`overlap_counts`.
+
+    >>> [m.tolist() for m in layered_counts(Spec(i=2, k=3, s=2, mode="transposed", dims=1), 2)]
+    [[1, 1, 2, 1, 1], [1, 1, 2, 1, 3, 2, 3, 1, 2, 1, 1]]
+    """
+    if layers < 1:
+        raise SpecError(f"layers={layers} must be at least 1; use layers >= 1", "layers")
+    maps = [overlap_counts(spec)]
+    for layer in range(2, layers + 1):
+        prev = maps[-1]
+        try:
+            step = spec.replace(i=prev.shape)
+        except SpecError as err:
+            raise SpecError(f"layer {layer} of the stack gets a {'x'.join(map(str, prev.shape))}"
+                            f" input, which this layer cannot take: {err}", "layers") from None
+        ones = np.ones(spec.k)
+        maps.append(np.rint(compute(step, prev, ones)).astype(np.int64))
+    return maps
+
+
+def taps_per_phase(k: int, s: int, d: int = 1) -> tuple[int, ...]:
+    """Taps landing on an interior output cell, for each of the ``s`` cell phases of one axis.
+
+    Tap t of input cell m lands on cell ``m*s + t*d`` (before cropping), so away from the
+    border a cell with phase r = cell mod s receives the taps with ``t*d mod s == r``.
+
+    >>> taps_per_phase(3, 2), taps_per_phase(4, 2), taps_per_phase(2, 2, d=2)
+    ((2, 1), (2, 2), (2, 0))
+    """
+    counts = [0] * s
+    for t in range(k):
+        counts[(t * d) % s] += 1
+    return tuple(counts)
+
+
+def phase_taps(spec: Spec) -> tuple[tuple[int, ...], ...]:
+    """:func:`taps_per_phase` for every axis of a spec, height first.
+
+    >>> phase_taps(Spec(i=3, k=(3, 4), s=2, mode="transposed"))
+    ((2, 1), (2, 2))
+    """
+    return tuple(taps_per_phase(k, s, d) for k, s, d in zip(spec.k, spec.s, spec.d))
+
+
+def interior_counts(spec: Spec) -> list[int]:
+    """The distinct tap counts of cells away from the border (the product over axes).
+
+    >>> interior_counts(Spec(i=5, k=3, s=2, mode="transposed"))
+    [1, 2, 4]
+    """
+    totals = {1}
+    for counts in phase_taps(spec):
+        totals = {a * b for a in totals for b in counts}
+    return sorted(totals)
+
+
+def uneven_axes(spec: Spec) -> tuple[int, ...]:
+    """The axes on which a transposed convolution overlaps unevenly (empty for other modes).
+
+    With dilation 1 that is exactly ``kernel % stride != 0``.
+
+    >>> uneven_axes(Spec(i=3, k=3, s=2, mode="transposed")), uneven_axes(Spec(i=3, k=4, s=2,
+    ...     mode="transposed"))
+    ((0, 1), ())
+    """
+    if spec.mode != "transposed":
+        return ()
+    return tuple(axis for axis, counts in enumerate(phase_taps(spec)) if len(set(counts)) > 1)
+
+
+def describe_counts(counts: Sequence[int] | np.ndarray) -> str:
+    """``"1, 2 or 4"``: the distinct values of a count map, in words.
+
+    >>> describe_counts(np.array([[1, 2], [2, 4]]))
+    '1, 2 or 4'
+    """
+    values = sorted({int(v) for v in np.asarray(counts).ravel()})
+    if len(values) == 1:
+        return str(values[0])
+    return ", ".join(map(str, values[:-1])) + f" or {values[-1]}"

@@ -1,0 +1,176 @@
+"""Find every layer setting that maps one size to another, best first.
+
+The search tries every (kernel, stride, padding, output_padding, dilation) within the bounds
+and keeps those the geometry engine accepts with the wanted output, so a result is exactly
+what ``Spec`` (and PyTorch) computes. Bounds: padding 0..d*(k-1) (more would make output
+cells that see nothing but padding, or for a transposed convolution crop whole kernels away),
+output_padding 0..max(stride, dilation)-1 for transposed, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from convanim.explain.code import pytorch_code
+from convanim.explain.overlap import uneven_axes
+from convanim.geometry import Spec, SpecError, plan
+
+MODES = ("conv", "transposed", "maxpool", "avgpool")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The search box; ``kernel``/``stride``/``padding``/``dilation`` pin one value each.
+
+    >>> Bounds(max_kernel=3).kernels()
+    range(1, 4)
+    """
+
+    max_kernel: int = 7
+    max_stride: int = 4
+    max_dilation: int = 1
+    kernel: int | None = None
+    stride: int | None = None
+    padding: int | None = None
+    dilation: int | None = None
+
+    def kernels(self) -> range:
+        """Kernel sizes to try."""
+        return _pinned(self.kernel, self.max_kernel)
+
+    def strides(self) -> range:
+        """Strides to try."""
+        return _pinned(self.stride, self.max_stride)
+
+    def dilations(self) -> range:
+        """Dilations to try."""
+        return _pinned(self.dilation, self.max_dilation)
+
+    def paddings(self, span: int) -> range:
+        """Paddings to try for a kernel spanning ``span`` cells."""
+        if self.padding is not None:
+            return range(self.padding, self.padding + 1)
+        return range(span)
+
+
+def _pinned(value: int | None, top: int) -> range:
+    return range(value, value + 1) if value is not None else range(1, top + 1)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """One setting that works, with what ranks it.
+
+    ``even`` is False when a transposed convolution overlaps unevenly (checkerboard);
+    ``unread`` counts input cells no window ever reads (strided conv and pooling).
+    """
+
+    spec: Spec
+    even: bool
+    unread: int
+    key: tuple[Any, ...] = field(repr=False)
+
+    @property
+    def params(self) -> dict[str, int]:
+        """kernel_size, stride, padding, output_padding and dilation as plain ints."""
+        spec = self.spec
+        return {"kernel_size": spec.k[0], "stride": spec.s[0], "padding": spec.p[0][0],
+                "output_padding": spec.output_padding[0], "dilation": spec.d[0]}
+
+    def to_json(self, dims: int = 2) -> dict[str, Any]:
+        """JSON-ready data; ``dims`` picks the PyTorch class (Conv1d or Conv2d).
+
+        >>> solve(16, 32, "transposed")[0].to_json()["pytorch"]
+        'nn.ConvTranspose2d(1, 1, kernel_size=4, stride=2, padding=1)'
+        """
+        return {**self.params, "output": self.spec.output_shape[0],
+                "checkerboard_free": self.even, "unread_input_cells": self.unread,
+                "pytorch": pytorch_code(self.layer(dims))}
+
+    def layer(self, dims: int = 2) -> Spec:
+        """The same setting on every axis of a ``dims``-dimensional input.
+
+        >>> solve(16, 32)[0].layer(2).output_shape
+        (32, 32)
+        """
+        values = self.params
+        return Spec(i=self.spec.i[0], k=values["kernel_size"], s=values["stride"],
+                    p=values["padding"], output_padding=values["output_padding"],
+                    d=values["dilation"], mode=self.spec.mode, dims=dims)
+
+
+def default_mode(size_from: int, size_to: int) -> str:
+    """Transposed to grow, conv to keep or shrink.
+
+    >>> default_mode(16, 32), default_mode(28, 14)
+    ('transposed', 'conv')
+    """
+    return "transposed" if size_to > size_from else "conv"
+
+
+def candidates(size_from: int, mode: str, bounds: Bounds) -> Iterator[Spec]:
+    """Every valid 1-D spec within ``bounds`` (the brute force the search is made of).
+
+    >>> sum(1 for _ in candidates(4, "maxpool", Bounds(max_kernel=2, max_stride=2)))
+    6
+    """
+    for k in bounds.kernels():
+        for s in bounds.strides():
+            for d in bounds.dilations():
+                extras = range(max(s, d)) if mode == "transposed" else range(1)
+                for p in bounds.paddings(d * (k - 1) + 1):
+                    for op in extras:
+                        try:
+                            yield Spec(i=size_from, k=k, s=s, p=p, d=d, output_padding=op,
+                                       mode=mode, dims=1)
+                        except SpecError:
+                            continue
+
+
+def _unread(spec: Spec) -> int:
+    read = {link[1] for frame in plan(spec).frames for link in frame.links}
+    return spec.i[0] - len(read)
+
+
+def rank_key(spec: Spec, even: bool, unread: int) -> tuple[Any, ...]:
+    """How results sort: smaller is better.
+
+    Transposed: checkerboard-free first, then kernels larger than the stride (each output
+    cell blends neighbouring inputs; kernel = stride just pastes copies of the kernel), then
+    no output_padding, dilation 1, smaller kernel, smaller padding, smaller stride. Conv and
+    pooling: reading every input cell first, then the same from dilation on.
+
+    >>> rank_key(Spec(i=16, k=4, s=2, p=1, mode="transposed", dims=1), True, 0)
+    (False, False, False, False, 4, 1, 2)
+    """
+    k, s, p, d, op = spec.k[0], spec.s[0], spec.p[0][0], spec.d[0], spec.output_padding[0]
+    if spec.mode == "transposed":
+        return (not even, k <= s and s > 1, op != 0, d != 1, k, p, s)
+    return (unread > 0, False, False, d != 1, k, p, s)
+
+
+def solve(size_from: int, size_to: int, mode: str | None = None,
+          bounds: Bounds | None = None) -> list[Solution]:
+    """Every setting within ``bounds`` that maps ``size_from`` cells to ``size_to``, best first.
+
+    >>> [s.params["kernel_size"] for s in solve(16, 32)][:3]
+    [4, 6, 2]
+    >>> solve(28, 14, bounds=Bounds(kernel=3))[0].params
+    {'kernel_size': 3, 'stride': 2, 'padding': 1, 'output_padding': 0, 'dilation': 1}
+    """
+    mode = mode or default_mode(size_from, size_to)
+    if mode not in MODES:
+        raise SpecError(f"mode={mode!r} is not one of {', '.join(MODES)}", "mode")
+    for name, value in (("from", size_from), ("to", size_to)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SpecError(f"{name}={value!r} must be a whole number >= 1", name)
+    found = []
+    for spec in candidates(size_from, mode, bounds or Bounds()):
+        if spec.output_shape[0] != size_to:
+            continue
+        even = not uneven_axes(spec)
+        unread = 0 if spec.mode == "transposed" else _unread(spec)
+        found.append(Solution(spec, even, unread, rank_key(spec, even, unread)))
+    return sorted(found, key=lambda solution: solution.key)

@@ -1,0 +1,23 @@
+"""Draw convolution plans as small, exact animations (GIF, MP4, WebP, APNG) and storyboards.
+
+>>> import tempfile, os
+>>> from convanim.render import animate, render
+>>> path = render({"i": 5, "k": 3, "s": 2, "p": 1}, os.path.join(tempfile.mkdtemp(), "c.gif"))
+>>> path.name
+'c.gif'
+>>> anim = animate({"i": 3, "k": 3, "s": 2, "p": 1, "mode": "transposed"}, values=False)
+>>> len(anim.frames)
+29
+"""
+
+from convanim.render.animate import Animation, Renderer, animate, render, render_frames
+from convanim.render.layout import Layout
+from convanim.render.options import RenderOptions
+from convanim.render.scene import Scene
+from convanim.render.storyboard import write_storyboard
+from convanim.render.themes import THEMES, Look, Theme
+
+__all__ = [
+    "THEMES", "Animation", "Layout", "Look", "RenderOptions", "Renderer", "Scene", "Theme",
+    "animate", "render", "render_frames", "write_storyboard",
+]

@@ -1,0 +1,141 @@
+"""Words in frames: panel titles and legend entries, read from the plan.
+
+A mixin of :class:`~convanim.render.scene.Scene`, kept apart so the scene module is only about
+cell states.
+
+>>> from convanim.geometry import Spec, plan
+>>> from convanim.render.scene import Scene
+>>> Scene(plan(Spec(i=5, k=3, p=1))).grid_title("padded").startswith("Padded input 7")
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convanim.geometry import CROP, INPUT, PAD, ZERO, Plan
+from convanim.render.formula import shape_text
+
+KIND_LOOKS = {INPUT: "input", PAD: "padding", ZERO: "zero"}
+GRID_NAMES = {"input": "Input", "zeros": "Zeros inserted", "padded": "Padded input"}
+LABELS = {
+    "input": "input", "padding": "padding", "zero": "inserted zero",
+    "unreached": "never reached", "window": "kernel window", "chosen": "maximum",
+    "pending": "not yet written", "current": "being written", "done": "written",
+    "crop": "will be cropped", "cropped": "cropped",
+}
+
+
+class Labels:
+    """Titles and legend of a scene (needs ``plan``, ``panels``, ``offsets``, ``scatter``...)."""
+
+    plan: Plan
+    panels: dict
+    offsets: dict[str, tuple[int, int]]
+    scatter: bool
+    pool: bool
+    w2: np.ndarray
+    overlaps: list[int]
+    _most: int
+
+    def _final_counts(self) -> list[int]:
+        """The overlap levels (1, 2, 3, 4+) the finished canvas shows, from the plan's counts."""
+        counts = np.zeros(self.plan.target.shape, np.int64)
+        for frame in self.plan.frames:
+            if frame.phase == "slide":
+                counts[frame.cells[:, 0], frame.cells[:, 1]] = frame.counts
+        inside = counts[self.plan.target.kinds != CROP]
+        self._most = int(inside.max(initial=0))
+        return sorted({min(int(n), 4) for n in inside if n})
+
+    # -- looks and placement ------------------------------------------------------------
+
+    def legend(self) -> list[tuple[str, str]]:
+        """(look name, label) for every look the animation shows, in reading order.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> from convanim.render.scene import Scene
+        >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
+        >>> [look for look, _ in scene.legend()][:3]
+        ['input', 'padding', 'window']
+        """
+        plan, items = self.plan, []
+        kinds = set()
+        for grid in plan.grids.values():
+            kinds |= set(np.unique(grid.kinds).tolist())
+        items += [(KIND_LOOKS[k], LABELS[KIND_LOOKS[k]]) for k in (INPUT, PAD, ZERO) if k in kinds]
+        if not plan.grids[plan.slide_grid].reached.all():
+            items.append(("unreached", LABELS["unreached"]))
+        window = "pooling window" if self.pool else ("input cell" if self.scatter
+                                                     else LABELS["window"])
+        items.append(("window", window))
+        if plan.spec.mode == "maxpool":
+            items.append(("chosen", LABELS["chosen"]))
+        items += [("pending", LABELS["pending"]), ("current", LABELS["current"])]
+        if self.scatter:
+            more = "+" if self._most > 4 else ""
+            items += [(f"overlap{n}", f"{n}{more if n == 4 else ''} tap{'s' if n > 1 else ''}")
+                      for n in self.overlaps]
+            if (plan.target.kinds == CROP).any():
+                items += [("crop", LABELS["crop"]), ("cropped", LABELS["cropped"])]
+        else:
+            items.append(("done", LABELS["done"]))
+        return items
+
+    # -- frames -------------------------------------------------------------------------
+
+    def _shape(self, shape: tuple[int, int]) -> str:
+        return shape_text(shape if self.plan.spec.dims == 2 else (shape[1],))
+
+    def target_title(self, final: bool) -> str:
+        """The target panel's title, before (``final=False``) or after the crop.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> from convanim.render.scene import Scene
+        >>> scene = Scene(plan(Spec(i=3, k=3, s=2, p=1, mode="transposed", view="scatter")))
+        >>> scene.target_title(False).startswith("Output before crop")
+        True
+        """
+        shape = shape_text(self.plan.y.shape)
+        if self.scatter and not final and (self.plan.target.kinds == CROP).any():
+            return f"Output before crop {self._shape(self.plan.target.shape)}"
+        return f"Output {shape}"
+
+    def grid_title(self, name: str) -> str:
+        """The grid panel's title while it shows grid ``name``, e.g. ``Padded input 7x7``.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> from convanim.render.scene import Scene
+        >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
+        >>> scene.grid_title("padded").startswith("Padded input 6")
+        True
+        """
+        grid = self.plan.grids[name]
+        title = GRID_NAMES.get(name, name.capitalize())
+        if name == "padded" and not (grid.kinds == PAD).any():
+            title = "Cropped input"
+        return f"{title} {self._shape(grid.shape)}"
+
+    def titles(self) -> dict[str, list[str]]:
+        """Every title each panel can show (layouts reserve room for the widest).
+
+        >>> from convanim.geometry import Spec, plan
+        >>> from convanim.render.scene import Scene
+        >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
+        >>> len(scene.titles()["grid_title"])
+        2
+        """
+        return {"grid_title": [self.grid_title(n) for n in self.offsets],
+                "target_title": [self.target_title(False), self.target_title(True)],
+                "kernel_title": [self.kernel_title()] if "kernel" in self.panels else []}
+
+    def kernel_title(self) -> str:
+        """The kernel panel's title, e.g. ``Kernel 3x3``.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> from convanim.render.scene import Scene
+        >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
+        >>> scene.kernel_title().startswith("Kernel 3")
+        True
+        """
+        return f"Kernel {self._shape(self.w2.shape)}"

@@ -1,0 +1,154 @@
+"""How an animation is drawn and timed, validated up front with messages that name the fix.
+
+>>> RenderOptions(fps=4).frame_ms
+250
+>>> try:
+...     RenderOptions(theme="drak")
+... except SpecError as err:
+...     err.param
+'theme'
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from dataclasses import dataclass, fields
+from typing import Any
+
+from convanim.geometry import SpecError
+from convanim.render.themes import THEMES
+
+LAYOUTS = ("auto", "side", "stacked")
+DEFAULT_FRAME_MS = 500
+# Browsers stretch GIF delays under 20 ms to 100 ms, so shorter frames would play slower.
+MIN_MS, MAX_MS = 20, 60_000
+MIN_WIDTH, MAX_WIDTH = 160, 8000
+MIN_CELL, MAX_CELL = 2, 200
+
+
+def _whole(name: str, value: Any, low: int, high: int, fix: str) -> int:
+    """An int option: ints, whole floats and digit strings (from flags or YAML) are accepted."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise SpecError(f"{name}={value!r} is not a whole number; {fix}", name)
+    if not low <= value <= high:
+        raise SpecError(f"{name}={value} is outside {low}..{high}; {fix}", name)
+    return int(value)
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{name}={value!r} is not true or false; write {name}=true or false",
+                        name)
+    return value
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...] | list[str]) -> str:
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in allowed:
+        close = difflib.get_close_matches(str(text), list(allowed), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "use one of " + ", ".join(allowed)
+        raise SpecError(f"{name}={value!r} is not one of {', '.join(allowed)}; {hint}", name)
+    return text
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Drawing and timing options; every field is checked when the object is made.
+
+    ``frame_ms`` is how long each slide frame shows (or give ``fps``); ``hold_ms`` how long
+    the input, zero-insertion, padding, crop and final frames show. Give ``width`` (pixels of
+    the whole image) or ``cell_px`` (pixels per cell), not both; with neither, cells are sized
+    so that a typical animation is about 450 px wide. ``layout`` puts the output beside
+    (``side``) or below (``stacked``) the input; ``auto`` stacks 1-D specs only. ``title``
+    defaults to the spec's label (``""`` for none). ``max_frames`` refuses larger animations.
+
+    >>> RenderOptions(cell_px=24, theme="print").cell_px
+    24
+    """
+
+    values: bool = True
+    frame_ms: int | None = None
+    hold_ms: int = 1500
+    loop: bool = True
+    width: int | None = None
+    cell_px: int | None = None
+    dpi: int = 100
+    theme: str = "light"
+    layout: str = "auto"
+    title: str | None = None
+    max_frames: int = 10_000
+    fps: float | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "values", _flag("values", self.values))
+        set_(self, "loop", _flag("loop", self.loop))
+        timing = f"use {MIN_MS}..{MAX_MS} ms, e.g. 500"
+        if self.fps is not None:
+            fps = self.fps
+            if isinstance(fps, str):
+                try:
+                    fps = float(fps)
+                except ValueError:
+                    fps = self.fps
+            if isinstance(fps, bool) or not isinstance(fps, numbers.Real) or not (
+                    math.isfinite(fps) and 1000 / MAX_MS <= fps <= 1000 / MIN_MS):
+                raise SpecError(f"fps={self.fps!r} is not a number of frames per second in "
+                                f"{1000 / MAX_MS:g}..{1000 / MIN_MS:g}; use e.g. fps=2", "fps")
+            from_fps = round(1000 / fps)
+            if self.frame_ms is not None and _whole("frame_ms", self.frame_ms, MIN_MS, MAX_MS,
+                                                    timing) != from_fps:
+                raise SpecError(f"fps={self.fps!r} means frame_ms={from_fps} but frame_ms="
+                                f"{self.frame_ms!r} is also given; give only one of them", "fps")
+            set_(self, "fps", float(fps))
+            set_(self, "frame_ms", from_fps)
+        elif self.frame_ms is None:
+            set_(self, "frame_ms", DEFAULT_FRAME_MS)
+        set_(self, "frame_ms", _whole("frame_ms", self.frame_ms, MIN_MS, MAX_MS, timing))
+        set_(self, "hold_ms", _whole("hold_ms", self.hold_ms, MIN_MS, MAX_MS,
+                                     f"use {MIN_MS}..{MAX_MS} ms, e.g. 1500"))
+        if self.width is not None and self.cell_px is not None:
+            raise SpecError(f"width={self.width!r} and cell_px={self.cell_px!r} are both given "
+                            "but each fixes the size; give only one of them", "width")
+        if self.width is not None:
+            set_(self, "width", _whole("width", self.width, MIN_WIDTH, MAX_WIDTH,
+                                       "give the image width in pixels, e.g. 480"))
+        if self.cell_px is not None:
+            set_(self, "cell_px", _whole("cell_px", self.cell_px, MIN_CELL, MAX_CELL,
+                                         "give pixels per cell, e.g. 32"))
+        set_(self, "dpi", _whole("dpi", self.dpi, 50, 600, "use e.g. dpi=100"))
+        set_(self, "theme", _choice("theme", self.theme, sorted(THEMES)))
+        set_(self, "layout", _choice("layout", self.layout, LAYOUTS))
+        if self.title is not None and not isinstance(self.title, str):
+            raise SpecError(f"title={self.title!r} is not text; write title=\"My title\" or "
+                            "leave it out for the spec's label", "title")
+        if self.title is not None and "\n" in self.title:
+            raise SpecError("title has a line break but must be one line; remove the break",
+                            "title")
+        set_(self, "max_frames", _whole("max_frames", self.max_frames, 1, 10_000_000,
+                                        "raise it or use a smaller input"))
+
+    @classmethod
+    def from_mapping(cls, mapping: dict[str, Any]) -> RenderOptions:
+        """Options from keyword arguments, rejecting unknown names with a suggestion.
+
+        >>> RenderOptions.from_mapping({"theme": "dark"}).theme
+        'dark'
+        """
+        names = [f.name for f in fields(cls)]
+        for key in mapping:
+            if key not in names:
+                close = difflib.get_close_matches(str(key), names, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "use " + ", ".join(names)
+                raise SpecError(f"unknown render option {key!r}; {hint}", str(key))
+        return cls(**mapping)
+
+
+OPTION_NAMES = tuple(f.name for f in fields(RenderOptions))
+"""Every render option's name, in the order of :class:`RenderOptions`'s fields."""

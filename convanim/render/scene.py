@@ -1,0 +1,302 @@
+"""What every cell, title and caption shows at each frame, read from the plan alone.
+
+The scene never computes geometry: window cells, taps, written cells, sums and counts all come
+from the plan's frames; the scene only remembers what earlier frames wrote (finished outputs,
+running scatter sums) and which cells changed, so painters redraw only those.
+
+>>> from convanim.geometry import Spec, plan
+>>> scene = Scene(plan(Spec(i=4, k=3)), values=True)
+>>> [scene.advance(i).texts["grid_title"] for i in range(1)]
+['Input 4\u00d74']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from convanim.geometry import CROP, INPUT, Frame, Grid, Plan
+from convanim.render.formula import ELLIPSIS, INFINITY, TIMES, Formula, fmt, shape_text
+from convanim.render.labels import KIND_LOOKS, Labels
+
+__all__ = ["ELLIPSIS", "INFINITY", "TIMES", "Formula", "Panel", "Scene", "fmt", "shape_text"]
+
+@dataclass
+class Panel:
+    """Per-cell state of one panel: look code, centre text, small bottom-right and top-left.
+
+    >>> Panel((2, 3)).look.shape
+    (2, 3)
+    """
+
+    shape: tuple[int, int]
+    look: np.ndarray = field(init=False)
+    main: np.ndarray = field(init=False)
+    sub: np.ndarray = field(init=False)
+    corner: np.ndarray = field(init=False)
+    dirty: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.look = np.zeros(self.shape, np.int16)
+        self.main, self.sub, self.corner = (np.full(self.shape, "", object) for _ in range(3))
+        self.dirty = np.ones(self.shape, bool)
+
+    def set(self, rows: np.ndarray, cols: np.ndarray, look: object, main: object = "",
+            sub: object = "", corner: object = "") -> None:
+        """Assign cells (arrays broadcast) and mark the ones that changed.
+
+        >>> panel = Panel((2, 2))
+        >>> panel.dirty[:] = False
+        >>> panel.set(np.array([0]), np.array([1]), 3, "7")
+        >>> panel.dirty.tolist(), panel.main[0, 1]
+        ([[False, True], [False, False]], '7')
+        """
+        old = (self.look[rows, cols], self.main[rows, cols], self.sub[rows, cols],
+               self.corner[rows, cols])
+        changed = ((old[0] != look) | (old[1] != main) | (old[2] != sub) | (old[3] != corner))
+        self.dirty[rows, cols] |= changed
+        self.look[rows, cols], self.main[rows, cols] = look, main
+        self.sub[rows, cols], self.corner[rows, cols] = sub, corner
+
+
+class Scene(Labels):
+    """Cell states frame by frame; ``advance(i)`` must be called with 0, 1, 2, ... in order.
+
+    Panels: ``grid`` (the map the kernel slides over, sized for the largest grid shown),
+    ``target`` (the output or the scatter canvas) and ``kernel`` (weights, when values are
+    shown for a convolution). ``looks`` maps look codes to theme look names (0 is blank).
+
+    >>> from convanim.geometry import Spec, plan
+    >>> sorted(Scene(plan(Spec(i=4, k=3))).panels)
+    ['grid', 'kernel', 'target']
+    """
+
+    def __init__(self, plan: Plan, values: bool = True) -> None:
+        self.plan, self.values = plan, values
+        spec = plan.spec
+        self.scatter = bool((plan.target.kinds == CROP).any()) or (
+            spec.mode == "transposed" and spec.view == "scatter")
+        self.pool = spec.mode in ("maxpool", "avgpool")
+        self.looks: list[str] = ["blank"]
+        self.offsets = self._place()
+        rows = max(o[0] + plan.grids[n].shape[0] for n, o in self.offsets.items())
+        cols = max(o[1] + plan.grids[n].shape[1] for n, o in self.offsets.items())
+        self.panels = {"grid": Panel((rows, cols)), "target": Panel(plan.target.shape)}
+        self.w2 = plan.w.reshape(plan.w.shape if plan.w.ndim == 2 else (1, -1))
+        if values and not self.pool:
+            self.panels["kernel"] = Panel(self.w2.shape)
+        self.slides = sum(f.phase == "slide" for f in plan.frames)
+        self.texts: dict[str, object] = dict.fromkeys(
+            ("grid_title", "target_title", "kernel_title", "caption", "formula"), "")
+        self.dirty_texts: set[str] = set(self.texts)
+        self.outlines: list[tuple[str, np.ndarray]] = []
+        self.link: tuple[tuple[str, np.ndarray], tuple[str, np.ndarray]] | None = None
+        self.index = -1
+        self._sums = np.zeros(plan.target.shape)
+        self._counts = np.zeros(plan.target.shape, np.int64)
+        self._touched: list[tuple[str, np.ndarray]] = []
+        self._grid_name = ""
+        self._bases: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.overlaps = self._final_counts() if self.scatter else []
+
+    def code(self, name: str) -> int:
+        """The look code for a theme look name, registering it on first use.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
+        >>> scene.looks[scene.code("window")]
+        'window'
+        """
+        if name not in self.looks:
+            self.looks.append(name)
+        return self.looks.index(name)
+
+    def _place(self) -> dict[str, tuple[int, int]]:
+        """Where each grid's cell (0, 0) sits in the grid panel, so cells line up across phases.
+
+        Grids with the same cell spacing align by ``origin`` (where the input's (0, 0) sits);
+        the plain input of a strided transposed conv is centred over the zero-inserted grid.
+        """
+        grids, slide = self.plan.grids, self.plan.grids[self.plan.slide_grid]
+        offsets = {}
+        for name, grid in grids.items():
+            offsets[name] = (slide.origin[0] - grid.origin[0], slide.origin[1] - grid.origin[1])
+        if "zeros" in grids and "input" in grids:
+            zr, zc = offsets["zeros"]
+            (ir, ic), (gr, gc) = grids["input"].shape, grids["zeros"].shape
+            offsets["input"] = (zr + (gr - ir) // 2, zc + (gc - ic) // 2)
+        low_r = min(o[0] for o in offsets.values())
+        low_c = min(o[1] for o in offsets.values())
+        return {n: (o[0] - low_r, o[1] - low_c) for n, o in offsets.items()}
+
+    def advance(self, index: int) -> Scene:
+        """Apply frame ``index`` (after the previous one) and return the scene.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
+        >>> scene.advance(0).advance(1).texts["caption"]
+        'pad each side with p = 1'
+        """
+        if index != self.index + 1:
+            raise ValueError(f"frames must be advanced in order: expected {self.index + 1}")
+        self.index = index
+        frame = self.plan.frames[index]
+        for panel in self.panels.values():
+            panel.dirty[:] = False
+        self.dirty_texts = set(self.texts) if index == 0 else set()
+        if index == 0:
+            self._static()
+        self._restore_touched()
+        if frame.grid != self._grid_name:
+            self._show_grid(frame.grid)
+        self.outlines, self.link = [], None
+        if frame.phase == "slide":
+            self._slide(frame)
+        else:
+            self._phase(frame)
+        caption = frame.caption
+        if frame.phase == "slide":
+            caption += f"  ({frame.step}/{self.slides})"
+        self._text("caption", caption)
+        return self
+
+    def _text(self, slot: str, value: object) -> None:
+        if self.texts[slot] != value:
+            self.texts[slot] = value
+            self.dirty_texts.add(slot)
+
+    def _static(self) -> None:
+        target = self.plan.target
+        rows, cols = np.indices(target.shape)
+        looks = np.where(target.kinds == CROP, self.code("crop"), self.code("pending"))
+        self.panels["target"].set(rows, cols, looks)
+        if "kernel" in self.panels:
+            kr, kc = np.indices(self.w2.shape)
+            main = np.array([fmt(v) for v in self.w2.ravel()], object).reshape(self.w2.shape)
+            self.panels["kernel"].set(kr, kc, self.code("kernel"), main)
+            self._text("kernel_title", self.kernel_title())
+        self._text("target_title", self.target_title(final=False))
+
+    def _grid_base(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Panel cells covered by grid ``name`` with their looks and value texts (cached)."""
+        found = self._bases.get(name)
+        if found is None:
+            found = self._bases[name] = self._make_base(name)
+        return found
+
+    def _make_base(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        grid: Grid = self.plan.grids[name]
+        r0, c0 = self.offsets[name]
+        rows, cols = np.indices(grid.shape)
+        codes = np.zeros(grid.shape, np.int16)
+        for kind, look in KIND_LOOKS.items():
+            codes[grid.kinds == kind] = self.code(look)
+        codes[~grid.reached] = self.code("unreached")
+        main = np.full(grid.shape, "", object)
+        if self.values:
+            main = np.array([fmt(v) for v in grid.values.ravel()], object).reshape(grid.shape)
+        return rows + r0, cols + c0, codes, main
+
+    def _show_grid(self, name: str) -> None:
+        panel = self.panels["grid"]
+        rows, cols = np.indices(panel.shape)
+        panel.set(rows, cols, 0)
+        r, c, codes, main = self._grid_base(name)
+        panel.set(r, c, codes, main)
+        self._grid_name = name
+        self._text("grid_title", self.grid_title(name))
+
+    def _restore_touched(self) -> None:
+        """Put back the base look of cells the previous frame highlighted."""
+        for panel_name, cells in self._touched:
+            if panel_name == "grid":
+                _, _, codes, main = self._grid_base(self._grid_name)
+                r0, c0 = self.offsets[self._grid_name]
+                gr, gc = cells[:, 0] - r0, cells[:, 1] - c0
+                self.panels["grid"].set(cells[:, 0], cells[:, 1], codes[gr, gc], main[gr, gc])
+            else:
+                self._settle_target(cells)
+        self._touched = []
+
+    def _settle_target(self, cells: np.ndarray) -> None:
+        """Target cells written earlier: finished look, value, overlap count."""
+        r, c = cells[:, 0], cells[:, 1]
+        panel, kinds = self.panels["target"], self.plan.target.kinds[r, c]
+        sums = [fmt(v) for v in self._sums[r, c]] if self.values else [""] * len(r)
+        if not self.scatter:
+            panel.set(r, c, self.code("done"), np.array(sums, object))
+            return
+        counts = self._counts[r, c]
+        codes = [self.code("crop") if k == CROP else
+                 (self.code(f"overlap{min(n, 4)}") if n else self.code("pending"))
+                 for k, n in zip(kinds, counts)]
+        panel.set(r, c, np.array(codes), np.array(sums, object))
+
+    def _window_cells(self, frame: Frame) -> np.ndarray:
+        r0, c0 = self.offsets[frame.grid]
+        return frame.window + np.array([r0, c0])
+
+    def _slide(self, frame: Frame) -> None:
+        grid = self.plan.grids[frame.grid]
+        window = self._window_cells(frame)
+        wr, wc = window[:, 0], window[:, 1]
+        kinds = grid.kinds[frame.window[:, 0], frame.window[:, 1]]
+        looks = [self.code("window" if k == INPUT else "window+" + KIND_LOOKS[k]) for k in kinds]
+        if frame.chosen is not None:
+            looks[frame.chosen] = self.code("chosen")
+        main = [fmt(v) for v in grid.values[frame.window[:, 0], frame.window[:, 1]]]
+        sub = [""] * len(wr)
+        if not self.pool and not self.scatter:
+            sub = [TIMES + fmt(self.w2[a, b]) for a, b in frame.taps]
+        if not self.values:
+            main, sub = [""] * len(wr), [""] * len(wr)
+        self.panels["grid"].set(wr, wc, np.array(looks), np.array(main, object),
+                                np.array(sub, object))
+        cells = frame.cells
+        tr, tc = cells[:, 0], cells[:, 1]
+        self._sums[tr, tc] = frame.sums
+        if self.scatter:
+            self._counts[tr, tc] = frame.counts
+        texts = [fmt(v) for v in frame.sums] if self.values else [""] * len(tr)
+        sub = ["+" + fmt(p) for p in frame.products] if self.scatter and self.values else ""
+        self.panels["target"].set(tr, tc, self.code("current"), np.array(texts, object),
+                                  np.array(sub, object) if sub else "")
+        self._touched = [("grid", window), ("target", cells)]
+        self.outlines = [("grid", window), ("target", cells)]
+        self.link = (("grid", window), ("target", cells))
+        self._text("formula", self._formula(frame, grid) if self.values else "")
+
+    def _formula(self, frame: Frame, grid: Grid) -> Formula:
+        value = fmt(frame.value if frame.value is not None else 0.0)
+        cells = frame.window[:, 0], frame.window[:, 1]
+        seen = [fmt(v) for v in grid.values[cells]]
+        if self.plan.spec.mode == "maxpool":
+            return Formula("max(", seen, ", ", f") = {value}")
+        if self.plan.spec.mode == "avgpool":
+            return Formula("mean(", seen, ", ", f") = {value}")
+        if self.scatter:
+            return Formula(f"{value} {TIMES} kernel adds ", [fmt(p) for p in frame.products], ", ",
+                           f" to {len(frame.products)} cells")
+        terms = [f"{v}{TIMES}{fmt(self.w2[a, b])}" for v, (a, b) in zip(seen, frame.taps)]
+        # Padding and inserted zeros add nothing; a long formula may leave them out.
+        zeros = (grid.kinds[cells] != INPUT) & (grid.values[cells] == 0)
+        return Formula("", terms, " + ", f" = {value}", zeros.tolist())
+
+    def _phase(self, frame: Frame) -> None:
+        self._text("formula", "")
+        target, panel = self.plan.target, self.panels["target"]
+        if frame.phase not in ("crop", "output"):
+            return
+        rows, cols = np.indices(target.shape)
+        if not self.scatter:
+            main = (np.array([fmt(v) for v in target.values.ravel()], object).reshape(
+                target.shape) if self.values else "")
+            panel.set(rows, cols, self.code("done"), main)
+        else:
+            self._settle_target(np.stack([rows.ravel(), cols.ravel()], axis=1))
+            crop = target.kinds == CROP
+            if crop.any():
+                main = panel.main[crop].copy()
+                panel.set(rows[crop], cols[crop], self.code("cropped"), main)
+        self._text("target_title", self.target_title(final=True))

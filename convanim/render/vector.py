@@ -1,0 +1,192 @@
+"""Vector drawing of one frame with matplotlib artists (for PDF and SVG storyboards).
+
+It reads the same scene and layout as the raster painter and places every rectangle, line and
+text at the same pixel coordinates, so a vector page looks like the GIF's frames.
+
+>>> from matplotlib.figure import Figure
+>>> from convanim.geometry import Spec, plan
+>>> from convanim.render.layout import Layout
+>>> from convanim.render.options import RenderOptions
+>>> from convanim.render.scene import Scene
+>>> scene = Scene(plan(Spec(i=4, k=3)))
+>>> layout = Layout.build(scene, RenderOptions())
+>>> fig = Figure(figsize=(layout.size[0] / 100, layout.size[1] / 100), dpi=100)
+>>> ax = frame_axes(fig, layout, (0, 0, 1, 1))
+>>> draw_frame(ax, scene.advance(0), layout) > 0
+True
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from matplotlib import rc_context
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon, Rectangle
+
+from convanim.render.cells import outline_bands
+from convanim.render.layout import Layout
+from convanim.render.raster import cell_text, link_geometry, outline_px, slot_lines
+from convanim.render.scene import Scene
+from convanim.render.text import Font
+from convanim.render.themes import Look
+
+
+def _hex(color: str) -> str:
+    return color if color.startswith("#") else "#" + color
+
+
+def _dashes(look: Look, px: int, pt_per_px: float) -> object:
+    if look.line == "solid":
+        return "solid"
+    if look.line == "dotted":
+        return (0, (1 * pt_per_px, (2 if px >= 12 else 1) * pt_per_px))
+    on = max(2, round(px / 6))
+    return (0, (on * pt_per_px, max(2, round(px / 10)) * pt_per_px))
+
+
+def frame_axes(fig: Figure, layout: Layout, rect: tuple[float, float, float, float]) -> Axes:
+    """An axes in ``fig`` (figure-fraction ``rect``) whose data units are the frame's pixels.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> from convanim.render.options import RenderOptions
+    >>> layout = Layout.build(Scene(plan(Spec(i=4, k=3))), RenderOptions())
+    >>> frame_axes(Figure(), layout, (0, 0, 1, 1)).get_ylim() == (layout.size[1], 0)
+    True
+    """
+    ax = fig.add_axes(rect)
+    width, height = layout.size
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
+    ax.set_axis_off()
+    return ax
+
+
+class VectorCanvas:
+    """Collects frames (each at a pixel origin) into one axes, one collection per look.
+
+    Batching matters: a storyboard has hundreds of cells per tile, and a matplotlib collection
+    per look per page draws far faster than one per tile.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> from convanim.render.options import RenderOptions
+    >>> scene = Scene(plan(Spec(i=4, k=3)))
+    >>> layout = Layout.build(scene, RenderOptions())
+    >>> canvas = VectorCanvas(frame_axes(Figure(), layout, (0, 0, 1, 1)), layout)
+    >>> canvas.frame(scene.advance(0))
+    >>> canvas.finish() > 20
+    True
+    """
+
+    def __init__(self, ax: Axes, layout: Layout) -> None:
+        self.ax, self.layout, self.theme = ax, layout, layout.theme
+        self.pt = 72 / layout.options_dpi  # points per frame pixel
+        self.rects: dict[tuple[str, int], list[Rectangle]] = defaultdict(list)
+        self.crosses: dict[str, list] = defaultdict(list)
+        self.links: list = []
+        self.polys: list[Polygon] = []
+        self.bands: list[Rectangle] = []
+
+    def text(self, text: str, x: float, baseline: float, font: Font, color: str) -> None:
+        """One text artist with its left end and baseline at (x, baseline)."""
+        self.ax.text(x, baseline, text, ha="left", va="baseline", color=_hex(color),
+                     fontsize=font.size_pt, family=self.theme.font,
+                     fontweight="bold" if font.bold else "normal")
+
+    def frame(self, scene: Scene, origin: tuple[int, int] = (0, 0)) -> None:
+        """Add the scene's current frame with its top-left corner at ``origin``."""
+        layout, theme = self.layout, self.theme
+        ox, oy = origin
+        width, height = layout.size
+        self.rects[("background", 0)].append(Rectangle((ox, oy), width, height))
+        for name, slot in layout.slots.items():
+            value = layout.title if name == "title" else scene.texts.get(name, "")
+            for text, x, base in slot_lines(slot, value):
+                self.text(text, x + ox, base + oy, slot.font, getattr(theme, slot.role))
+        for panel_name, panel in scene.panels.items():
+            box = layout.panels[panel_name]
+            show = layout.fonts["kvalue" if panel_name == "kernel" else "value"] is not None
+            for r, c in zip(*panel.look.nonzero()):
+                look_name = scene.looks[int(panel.look[r, c])]
+                x0, y0, x1, y1 = box.tile(int(r), int(c))
+                self._cell(look_name, box.px, (x0 + ox, y0 + oy, x1 + ox, y1 + oy))
+                sub = panel.sub[r, c]
+                for kind, text in (("main", panel.main[r, c]), ("sub", sub),
+                                   ("corner", panel.corner[r, c])):
+                    if text and show:
+                        font, tx, base = cell_text(layout, panel_name, box, int(r), int(c),
+                                                   kind, text, bool(sub))
+                        self.text(text, tx + ox, base + oy, font,
+                                  theme.look(look_name).text)
+        if scene.link is not None:
+            lines, poly = link_geometry(layout, scene)
+            self.polys.append(Polygon([(x + ox, y + oy) for x, y in poly], closed=True))
+            self.links += [[(a + ox, b + oy), (c + ox, d + oy)] for a, b, c, d in lines]
+        for panel, cells in scene.outlines:
+            box = layout.panels[panel]
+            self.bands += [Rectangle((x + ox, y + oy), w, h)
+                           for x, y, w, h in outline_bands(box, cells, outline_px(theme, box))]
+        for item in layout.legend:
+            x0, y0, x1, y1 = item.swatch
+            self._cell(item.look, x1 - x0, (x0 + ox, y0 + oy, x1 + ox, y1 + oy))
+            self.text(item.label, item.text_x + ox, item.baseline + oy, layout.fonts["legend"],
+                      theme.muted)
+
+    def _cell(self, look_name: str, px: int, tile: tuple[int, int, int, int]) -> None:
+        x0, y0, x1, y1 = tile
+        # Edges are stroked on the pixel centres the raster sprites use.
+        self.rects[(look_name, px)].append(Rectangle((x0 + 0.5, y0 + 0.5), x1 - x0 - 1,
+                                                     y1 - y0 - 1))
+        look = self.theme.look(look_name)
+        if look.cross:
+            self.crosses[look.edge] += [[(x0, y0), (x1, y1)], [(x0, y1), (x1, y0)]]
+
+    def finish(self) -> int:
+        """Add the collected collections to the axes; returns how many artists it holds."""
+        ax, theme, pt = self.ax, self.theme, self.pt
+        background = self.rects.pop(("background", 0), [])
+        if background:
+            ax.add_collection(PatchCollection(background, facecolor=_hex(theme.background),
+                                              edgecolor="none", zorder=0))
+        for (look_name, px), rects in sorted(self.rects.items()):
+            _patches(ax, rects, theme.look(look_name), px, pt, zorder=1)
+        for color, segments in sorted(self.crosses.items()):
+            ax.add_collection(LineCollection(segments, colors=_hex(color), linewidths=pt,
+                                             zorder=2))
+        if self.polys:
+            ax.add_collection(PatchCollection(self.polys, facecolor=_hex(theme.link),
+                                              edgecolor="none", alpha=theme.link_alpha,
+                                              zorder=3))
+            ax.add_collection(LineCollection(self.links, colors=_hex(theme.link),
+                                             linewidths=pt, alpha=0.85, zorder=3))
+        if self.bands:
+            ax.add_collection(PatchCollection(self.bands, facecolor=_hex(theme.outline),
+                                              edgecolor="none", zorder=4))
+        return len(ax.get_children())
+
+
+def draw_frame(ax: Axes, scene: Scene, layout: Layout) -> int:
+    """Draw the scene's current frame into ``ax`` (see :func:`frame_axes`); returns artist count.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> from convanim.render.options import RenderOptions
+    >>> scene = Scene(plan(Spec(i=4, k=3)))
+    >>> layout = Layout.build(scene, RenderOptions())
+    >>> draw_frame(frame_axes(Figure(), layout, (0, 0, 1, 1)), scene.advance(0), layout) > 20
+    True
+    """
+    canvas = VectorCanvas(ax, layout)
+    canvas.frame(scene)
+    return canvas.finish()
+
+
+def _patches(ax: Axes, rects: list[Rectangle], look: Look, px: int, pt: float,
+             zorder: int) -> None:
+    edge = "none" if look.line == "none" else _hex(look.edge)
+    # The hatch colour is read from rcParams when the collection is made.
+    with rc_context({"hatch.color": _hex(look.hatch_color), "hatch.linewidth": 0.5}):
+        ax.add_collection(PatchCollection(
+            rects, facecolor=_hex(look.fill), edgecolor=edge, linewidths=pt,
+            linestyle=_dashes(look, px, pt), hatch=(look.hatch * 3) or None, zorder=zorder))
