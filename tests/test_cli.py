@@ -103,3 +103,43 @@ def test_debug_shows_traceback_only_when_asked(run) -> None:
     loud = run("--debug", "render", "-i", "5", "-k", "9")
     assert "Traceback" not in quiet.output
     assert "Traceback" in loud.output and loud.exit_code == 2
+
+
+def _interrupting_frames(exc: BaseException):
+    """A stand-in for the renderer's frame stream that fails after two frames."""
+    from convanim.render import Renderer
+
+    real = Renderer.frames
+
+    def frames(self):
+        for n, item in enumerate(real(self)):
+            if n == 2:
+                raise exc
+            yield item
+    return frames
+
+
+@pytest.mark.parametrize(("exc", "code", "words"), [
+    (KeyboardInterrupt(), 130, "interrupted; no file was written or changed"),
+    (OSError(28, "No space left on device"), 1, "No space left on device"),
+])
+def test_failed_render_keeps_the_older_file_and_leaves_no_partial(
+        run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc, code: int, words: str) -> None:
+    from convanim.render import Renderer
+
+    old = b"an older animation"
+    (tmp_path / "a.gif").write_bytes(old)
+    monkeypatch.setattr(Renderer, "frames", _interrupting_frames(exc))
+    result = run("render", "-i", "4", "-k", "3", "-o", "a.gif")
+    assert result.exit_code == code, result.output
+    assert words in result.output and "Traceback" not in result.output
+    assert (tmp_path / "a.gif").read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif"]
+
+
+def test_frames_folder_and_storyboard(run, tmp_path: Path) -> None:
+    result = run("render", "-i", "4", "-k", "3", "--no-values", "-o", "frames/",
+                 "--storyboard", "board.svg")
+    assert result.exit_code == 0, result.output
+    assert len(sorted((tmp_path / "frames").glob("frame_*.png"))) == 2 + 4
+    assert (tmp_path / "board.svg").read_text().lstrip().startswith("<?xml")
