@@ -40,7 +40,9 @@ class ConvanimGroup(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv
         try:
-            return super().main(argv, prog_name, standalone_mode=False, **extra)
+            code = super().main(argv, prog_name, standalone_mode=False, **extra)
+            # Without standalone mode click returns ctx.exit()'s code instead of exiting.
+            sys.exit(code if isinstance(code, int) else 0)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
         except click.exceptions.Abort:

@@ -37,9 +37,12 @@ def where(ctx: click.Context | None, name: str, value: Any = None) -> str:
     """
     if ctx is None:
         return "--" + name.replace("_", "-")
-    from_file = ctx.get_parameter_source(name) == ParameterSource.DEFAULT_MAP or (
+    source = ctx.get_parameter_source(name)
+    from_file = source == ParameterSource.DEFAULT_MAP or (
         value is not None and ctx.default_map is not None
         and ctx.default_map.get(name) is value)
+    # A key the file lacks and no flag gave: point at the entry, which is where to add it.
+    from_file = from_file or (value is None and source in (None, ParameterSource.DEFAULT))
     if from_file:
         entry: Entry | None = ctx.meta.get(ENTRY_KEY)
         if entry is not None:

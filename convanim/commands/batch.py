@@ -1,7 +1,232 @@
-"""Placeholder until the batch commands land."""
+"""``convanim batch`` and ``convanim gallery``: many configs at once, in parallel, or ``--check``.
+
+Both take config files or folders (searched recursively); each entry goes through the
+``render`` command's own options, so a batch accepts and refuses exactly what ``render`` does.
+Outputs are named after the entry (``name:``, else the file name) inside ``-o``; a config's
+``output:`` is taken inside ``-o`` too. Exit codes: 0 all done, 1 a render failed or a file is
+stale (``--check``), 2 bad usage or two entries writing one file (nothing is rendered then),
+130 interrupted (finished files are kept, none is left half-written).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import click
 
+FORMATS = ("gif", "mp4", "webp", "png", "frames")
+# The render options a whole batch may override from the command line (flags win over YAML).
+OVERRIDE_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
+                 "layout", "max_frames")
+ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".png", ".apng")
+EXIT_INTERRUPTED = 130
+
+
+class Failed(click.ClickException):
+    """Some animation failed or is stale: exit code 1 with a one-line reason."""
+
+    exit_code = 1
+
+
+def pick_options(decorators: Sequence[Callable[[Any], Any]], names: Sequence[str]
+                 ) -> list[Callable[[Any], Any]]:
+    """The click option decorators among ``decorators`` whose parameter is in ``names``.
+
+    >>> len(pick_options([click.option("--theme"), click.option("--title")], ["theme"]))
+    1
+    """
+    picked = []
+    for decorate in decorators:
+        def probe() -> None: ...
+        decorate(probe)
+        if probe.__click_params__[0].name in names:  # type: ignore[attr-defined]
+            picked.append(decorate)
+    return picked
+
+
+def _shared_options(overrides: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    def decorate(func: Any) -> Any:
+        for option in reversed([
+            click.option("-j", "--jobs", "workers", type=click.IntRange(1, 512),
+                         help="Worker processes [the number of cores]; 1 runs in-process."),
+            click.option("--format", "fmt", type=click.Choice(FORMATS),
+                         help="Output format for every animation [gif, or the config's "
+                              "output: suffix]."),
+            click.option("--check", "checking", is_flag=True,
+                         help="Write nothing: render in memory, compare with the files on "
+                              "disk, list what is stale or missing, exit 1 if anything is."),
+            click.option("--allow-outside", is_flag=True,
+                         help="Let a config's output: point outside the output directory."),
+            *overrides,
+        ]):
+            func = option(func)
+        return func
+    return decorate
+
+
+def _report(message: str) -> None:
+    click.echo(f"convanim: error: {message}", err=True)
+
+
+def _orphans(out_dir: Path, claimed: set[Path]) -> list[Path]:
+    """Animation files directly in the output folder that no config makes any more."""
+    if not out_dir.is_dir():
+        return []
+    return sorted(p for p in out_dir.iterdir()
+                  if p.is_file() and p.suffix.lower() in ANIMATION_SUFFIXES
+                  and p.resolve() not in claimed)
+
+
+def _page_results(jobs: list[Any], results: list[Any], out_dir: Path, link_base: str,
+                  checking: bool) -> list[Any]:
+    from convanim.gallery import page
+    from convanim.gallery.work import FRESH, MISSING, STALE, WRITTEN, Result
+    from convanim.writers import atomic_output
+
+    # The page lists what rendered; when checking, what should be there.
+    shown = [job for job, result in zip(jobs, results) if checking or result.ok]
+    texts = {page.INDEX: page.render_html(shown, out_dir),
+             page.MARKDOWN: page.render_markdown(shown, out_dir, link_base)}
+    done = []
+    for name, text in texts.items():
+        path = out_dir / name
+        if not checking:
+            with atomic_output(path, "w") as handle:
+                handle.write(text)
+            done.append(Result(name, WRITTEN, path, size=len(text.encode())))
+        elif not path.is_file():
+            done.append(Result(name, MISSING, path, f"{path} does not exist"))
+        elif path.read_text(encoding="utf-8") != text:
+            done.append(Result(name, STALE, path, "differs from what the configs give now"))
+        else:
+            done.append(Result(name, FRESH, path))
+    return done
+
+
+def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: int | None,
+            fmt: str | None, checking: bool, allow_outside: bool, overrides: dict[str, Any],
+            link_base: str | None = None) -> None:
+    """Run batch (``link_base`` None) or gallery; exits with the command's status.
+
+    >>> execute(ctx, ["configs"], Path("out"), 2, None, True, False, {})  # doctest: +SKIP
+    """
+    from convanim.gallery import find_configs, make_jobs
+    from convanim.gallery.pool import Progress, cpu_count, now, run_jobs, summary
+    from convanim.gallery.work import FAILED, Result
+
+    start = now()
+    batch = make_jobs(find_configs(paths), out_dir, overrides, fmt, allow_outside)
+    for problem in batch.problems:
+        _report(problem.message)
+    if batch.collisions:
+        for line in batch.collisions:
+            _report(line)
+        raise click.UsageError(f"{len(batch.collisions)} output file(s) claimed twice; give "
+                               "the entries different names or output: paths (nothing was "
+                               "rendered)", ctx)
+    workers = workers or cpu_count()
+    if not checking:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    progress = Progress(len(batch.jobs), "checking" if checking else "rendering")
+    try:
+        results = run_jobs(batch.jobs, workers, checking, progress.update)
+    except KeyboardInterrupt:
+        progress.close()
+        _report(f"interrupted after {progress.done} of {len(batch.jobs)}; finished files are "
+                "kept and no file is left half-written")
+        # SystemExit passes through click untouched, so the code and message stay ours.
+        sys.exit(EXIT_INTERRUPTED)
+    progress.close()
+    for result in results:
+        if result.status == FAILED:
+            _report(result.message)
+    extra = [Result(p.name, FAILED, None, p.message) for p in batch.problems]
+    if link_base is not None:  # the gallery
+        extra += _page_results(batch.jobs, results, out_dir, link_base, checking)
+    everything = results + extra
+    lines = summary(everything, now() - start, min(workers, max(len(batch.jobs), 1)))
+    click.echo("\n".join(lines))
+    if link_base is not None:
+        claimed = {job.output.resolve() for job in batch.jobs}
+        for orphan in _orphans(out_dir, claimed):
+            click.echo(f"note: {orphan} is made by no config; delete it if it is unused")
+    bad = [r for r in everything if not r.ok]
+    if bad:
+        if not checking:
+            raise Failed(f"{len(bad)} of {len(everything)} failed; see the messages above")
+        again = "convanim batch" if link_base is None else "convanim gallery"
+        raise Failed(f"{len(bad)} of {len(everything)} are stale, missing or failed; rerun "
+                     f"without --check ({again} ...) to bring them up to date")
+
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to ``group``."""
+    """Add ``batch`` and ``gallery`` to ``group`` (called by :mod:`convanim.cli`).
+
+    >>> import click; g = click.Group(); register(g); sorted(g.commands)
+    ['batch', 'gallery']
+    """
+    from convanim import cli as cli_module
+
+    shared = _shared_options(pick_options(cli_module.OUTPUT_OPTIONS, OVERRIDE_KEYS))
+
+    @click.command()
+    @click.argument("paths", nargs=-1, required=True, type=str)
+    @click.option("-o", "--output-dir", default="outputs", show_default=True,
+                  help="Folder for the animations.")
+    @shared
+    @click.pass_context
+    def batch(ctx: click.Context, paths: tuple[str, ...], output_dir: str, workers: int | None,
+              fmt: str | None, checking: bool, allow_outside: bool, **overrides: Any) -> None:
+        """Render every animation in PATHS (YAML files or folders) on a process pool.
+
+        A bad config is reported with its file and line and the others still render; the
+        exit code is then 1. With --check nothing is written: each animation is drawn in
+        memory and compared with its file (decoded pixels and timing), for CI.
+
+        \b
+        Examples:
+          convanim batch configs/ -j 4 -o figures/
+          convanim batch configs/seeds/keras_padding.yaml --format mp4
+          convanim batch configs/conv_arithmetic --theme classic -o classic/
+          convanim batch docs/figures/*.yaml -o docs/img --check
+        """
+        execute(ctx, paths, Path(output_dir), workers, fmt, checking, allow_outside, overrides)
+
+    @click.command()
+    @click.argument("paths", nargs=-1, type=str)
+    @click.option("-o", "--output-dir", default="outputs/gallery", show_default=True,
+                  help="Folder for the animations, index.html and gallery.md.")
+    @click.option("--link-base", default=None,
+                  help="Prefix of the image links in gallery.md [the output dir, so the table "
+                       "works in a README next to it].")
+    @shared
+    @click.pass_context
+    def gallery(ctx: click.Context, paths: tuple[str, ...], output_dir: str,
+                link_base: str | None, workers: int | None, fmt: str | None, checking: bool,
+                allow_outside: bool, **overrides: Any) -> None:
+        """Render PATHS [configs/] and write index.html and gallery.md beside the animations.
+
+        index.html shows each animation with its title, parameters, output-size formula, alt
+        text and the YAML that renders it; gallery.md is a table to paste into a README.
+        --check compares everything, the two pages included, and writes nothing.
+
+        \b
+        Examples:
+          convanim gallery                       # configs/ -> outputs/gallery/
+          convanim gallery --check               # in CI: exit 1 if a figure is stale
+          convanim gallery configs/conv_arithmetic --theme classic -o classic/
+        """
+        if not paths:
+            if not Path("configs").is_dir():
+                raise click.UsageError("no configs/ folder here; give config files or "
+                                       "folders to render", ctx)
+            paths = ("configs",)
+        out_dir = Path(output_dir)
+        base = link_base if link_base is not None else out_dir.as_posix().rstrip("/") + "/"
+        execute(ctx, paths, out_dir, workers, fmt, checking, allow_outside, overrides, base)
+
+    group.add_command(batch)
+    group.add_command(gallery)

@@ -1,0 +1,289 @@
+"""Config files to render jobs, through the ``render`` command's own parameters.
+
+Each entry of a config file fills the ``render`` command's ``default_map``, exactly as
+``convanim render FILE`` does, so a batch accepts, converts and refuses the same values with
+the same messages; the flags given to ``batch``/``gallery`` are passed as command-line
+arguments on top, so they win like they do for ``render``. Everything that can be checked
+without drawing is checked here, before any job runs: values, sizes, output names, and two
+entries writing the same file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from convanim.config import ConfigError, Entry, load_entries, locate
+from convanim.geometry import Spec, SpecError
+
+CONFIG_SUFFIXES = (".yaml", ".yml")
+FORMAT_SUFFIXES = {"gif": ".gif", "mp4": ".mp4", "webp": ".webp", "png": ".png", "frames": ""}
+STORYBOARD_SUFFIXES = (".png", ".pdf", ".svg")
+# A name becomes a file name: one safe path component, never hidden, never "..".
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+_FLAG_PREFIX = re.compile(r"--([a-z][a-z-]*): ")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A config file and the path argument it was found under (its gallery section)."""
+
+    path: Path
+    root: Path
+
+    @property
+    def section(self) -> str:
+        """The folder the file sits in, relative to the argument: ``conv_arithmetic``.
+
+        >>> Source(Path("configs/seeds/a.yaml"), Path("configs")).section
+        'seeds'
+        """
+        if self.root.is_dir():
+            rel = self.path.parent.relative_to(self.root).as_posix()
+            return self.root.resolve().name if rel == "." else rel
+        return self.path.parent.resolve().name
+
+
+@dataclass(frozen=True)
+class Job:
+    """One animation to render or check; plain data, so it pickles to a worker process.
+
+    ``options`` are the renderer's keyword options (``values``, ``max_frames``, ``theme``, ...),
+    ``reproduce`` the YAML mapping that renders the same animation on its own.
+    """
+
+    name: str
+    entry: Entry
+    spec: Spec
+    x: Any
+    w: Any
+    seed: int
+    options: Mapping[str, Any]
+    output: Path
+    storyboard: Path | None
+    frames: int
+    section: str
+    reproduce: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A config that cannot become a job; ``message`` starts with ``file:line``."""
+
+    name: str
+    message: str
+
+
+@dataclass
+class Batch:
+    """The jobs of a run, the configs that failed, and outputs claimed twice."""
+
+    jobs: list[Job] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    collisions: list[str] = field(default_factory=list)
+
+
+def find_configs(paths: Sequence[str | os.PathLike[str]]) -> list[Source]:
+    """Config files in ``paths``: files as given, directories searched recursively.
+
+    Hidden files and folders are skipped; a file listed twice is kept once.
+
+    >>> [s.path.name for s in find_configs(["configs/seeds"])][:1]  # doctest: +SKIP
+    ['checkerboard.yaml']
+    """
+    found: dict[Path, Source] = {}
+    for raw in paths:
+        root = Path(raw)
+        if root.is_dir():
+            files = sorted(
+                p for p in root.rglob("*")
+                if p.suffix.lower() in CONFIG_SUFFIXES and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(root).parts))
+            if not files:
+                raise click.UsageError(f"{root}: no .yaml config files in this directory")
+        elif root.is_file():
+            files = [root]
+        else:
+            raise click.UsageError(f"{root}: no such file or directory; check the path")
+        for file in files:
+            found.setdefault(file.resolve(), Source(file, root))
+    return list(found.values())
+
+
+def override_args(overrides: Mapping[str, Any]) -> list[str]:
+    """Command-line arguments for ``render`` that stand for options given to batch/gallery.
+
+    >>> override_args({"theme": "classic", "loop": False, "fps": None})
+    ['--theme', 'classic', '--no-loop']
+    """
+    args: list[str] = []
+    for key, value in overrides.items():
+        flag = "--" + key.replace("_", "-")
+        if isinstance(value, bool):
+            args.append(flag if value else "--no-" + flag[2:])
+        elif value is not None:
+            args += [flag, str(value)]
+    return args
+
+
+def _relabel(message: str, entry: Entry, given: Iterable[str]) -> str:
+    """Point a message at the config file whenever the value did not come from a flag.
+
+    ``where()`` names ``--flag`` for values click had not yet attributed to the config (a
+    value it failed to convert, or a key the entry lacks); only real flags should say so.
+    """
+    match = _FLAG_PREFIX.match(message)
+    if match:
+        key = match.group(1).replace("-", "_")
+        if key not in given:
+            return f"{locate(entry, key)}: {key}: {message[match.end():]}"
+        return message
+    if message.startswith(f"{entry.path}:"):
+        return message
+    return f"{locate(entry, '')}: {message}"
+
+
+def _inside(out_dir: Path, rel: Path, allow_outside: bool, where: str) -> Path:
+    """``out_dir / rel``, refusing absolute paths, ``..`` and symlinks that leave ``out_dir``."""
+    target = out_dir / rel
+    if allow_outside:
+        return target
+    if rel.is_absolute() or ".." in rel.parts:
+        raise click.UsageError(f"{where}: {rel} is outside the output directory {out_dir}; "
+                               "give a path inside it, or pass --allow-outside")
+    if not target.resolve().is_relative_to(out_dir.resolve()):
+        raise click.UsageError(f"{where}: {rel} leads outside the output directory {out_dir} "
+                               "through a symlink; pass --allow-outside if that is meant")
+    return target
+
+
+def _output(name: str, entry: Entry, params: Mapping[str, Any], out_dir: Path,
+            fmt: str | None, allow_outside: bool) -> Path:
+    from convanim.writers import WriteError, format_for
+
+    given = params.get("output")
+    where = f"{locate(entry, 'output')}: output" if given else f"{locate(entry, 'name')}: name"
+    if given:
+        rel = Path(given)
+        if fmt is not None:
+            rel = rel.with_suffix(FORMAT_SUFFIXES[fmt])
+    else:
+        if not _SAFE_NAME.fullmatch(name):
+            raise click.UsageError(f"{where}: {name!r} cannot be a file name; use letters, "
+                                   "digits and - _ . +")
+        rel = Path(name + FORMAT_SUFFIXES[fmt or "gif"])
+    path = _inside(out_dir, rel, allow_outside, where)
+    try:
+        format_for(path)
+    except WriteError as err:
+        raise click.UsageError(f"{where}: {err}") from None
+    return path
+
+
+def _storyboard(value: str | None, entry: Entry, out_dir: Path, allow_outside: bool
+                ) -> Path | None:
+    if not value:
+        return None
+    where = f"{locate(entry, 'storyboard')}: storyboard"
+    if Path(value).suffix.lower() not in STORYBOARD_SUFFIXES:
+        raise click.UsageError(f"{where}: {value} must end in {', '.join(STORYBOARD_SUFFIXES)}")
+    return _inside(out_dir, Path(value), allow_outside, where)
+
+
+def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, Any],
+             fmt: str | None = None, allow_outside: bool = False) -> Job:
+    """The job for one config entry; a bad value raises click.UsageError naming file:line.
+
+    >>> from convanim.config import Entry
+    >>> e = Entry("demo", {"input_size": 5, "kernel_size": 3}, Path("a.yaml"), {}, 1)
+    >>> make_job(e, "demo", Path("out"), {}).output.as_posix()
+    'out/demo.gif'
+    """
+    from convanim.cli import MAX_FRAMES, render_options
+    from convanim.cli import render as render_cmd
+    from convanim.geometry import make_values
+    from convanim.options import ENTRY_KEY, build_spec, check_size, numbers, where
+    from convanim.render.options import RenderOptions
+
+    name = entry.name or entry.path.stem
+    given = {key for key, value in overrides.items() if value is not None}
+    ctx = click.Context(render_cmd, info_name="render", default_map=dict(entry.options))
+    ctx.meta[ENTRY_KEY] = entry
+    try:
+        with ctx:
+            render_cmd.parse_args(ctx, override_args(overrides))
+            params = ctx.params
+            spec = build_spec(params, ctx)
+            max_frames = params.get("max_frames") or MAX_FRAMES
+            frames = check_size(spec, max_frames, ctx)
+            nums = numbers(params)
+            options = {**render_options(params, ctx), "values": nums.show,
+                       "max_frames": max_frames}
+            try:
+                # Drawing would fail on these later; failing now keeps the whole run honest.
+                RenderOptions.from_mapping(options)
+                make_values(spec, nums.x, nums.w, nums.seed)
+            except SpecError as err:
+                key = err.param if err.param in params else "input_size"
+                raise click.UsageError(f"{where(ctx, key)}: {err}", ctx) from None
+    except click.UsageError as err:
+        raise click.UsageError(_relabel(err.format_message(), entry, given)) from None
+    output = _output(name, entry, params, out_dir, fmt, allow_outside)
+    storyboard = _storyboard(params.get("storyboard"), entry, out_dir, allow_outside)
+    reproduce = {key: value for key, value in entry.options.items()
+                 if key not in ("output", "storyboard")}
+    reproduce.update({key: overrides[key] for key in sorted(given)})
+    return Job(name, entry, spec, nums.x, nums.w, nums.seed, options, output, storyboard,
+               frames, section, reproduce)
+
+
+def _collisions(jobs: list[Job]) -> list[str]:
+    # Compared case-folded: on macOS and Windows "A.gif" and "a.gif" are one file.
+    owners: dict[str, list[tuple[Path, str]]] = {}
+    for job in jobs:
+        for path, key in ((job.output, "output"), (job.storyboard, "storyboard")):
+            if path is not None:
+                who = f"{locate(job.entry, key)} ({job.name})"
+                owners.setdefault(os.path.normcase(path.resolve()).casefold(), []).append(
+                    (path, who))
+    lines = []
+    for claims in owners.values():
+        if len(claims) > 1:
+            first = claims[0][0]
+            whos = [who if path == first else f"{who} as {path}" for path, who in claims]
+            note = ("; names differing only in case are one file on macOS and Windows"
+                    if any(path != first for path, _ in claims) else "")
+            lines.append(f"{first} would be written by " + " and by ".join(whos) + note)
+    return lines
+
+
+def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, Any],
+              fmt: str | None = None, allow_outside: bool = False) -> Batch:
+    """Jobs for every entry of every source; bad configs become problems, not exceptions.
+
+    >>> batch = make_jobs(find_configs(["configs/seeds"]), Path("out"), {})  # doctest: +SKIP
+    >>> batch.problems, batch.collisions  # doctest: +SKIP
+    ([], [])
+    """
+    batch = Batch()
+    for source in sources:
+        try:
+            entries = load_entries(source.path)
+        except ConfigError as err:
+            batch.problems.append(Problem(source.path.stem, str(err)))
+            continue
+        for entry in entries:
+            name = entry.name or entry.path.stem
+            try:
+                batch.jobs.append(make_job(entry, source.section, out_dir, overrides, fmt,
+                                           allow_outside))
+            except click.UsageError as err:
+                batch.problems.append(Problem(name, err.format_message()))
+    batch.collisions = _collisions(batch.jobs)
+    return batch

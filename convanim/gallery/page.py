@@ -1,0 +1,176 @@
+"""The gallery page (``index.html``) and its Markdown twin (``gallery.md``), plus alt text.
+
+Both are pure functions of the jobs, so the same configs give the same bytes and ``--check``
+can compare them as text. The page is static HTML and CSS: no script, no external resource,
+every ``src`` relative to the page itself.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from convanim.gallery.jobs import Job
+from convanim.geometry import Spec, arithmetic
+
+INDEX, MARKDOWN = "index.html", "gallery.md"
+MD_COLUMNS = 3
+
+class _Dumper(yaml.SafeDumper):
+    """Block mappings, flow lists: ``input_values: [[1, 2], [3, 4]]`` reads like a config."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        # A list shared through a YAML alias in the source is written out in full each time.
+        return True
+
+
+def _flow_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+
+_Dumper.add_representer(list, _flow_list)
+_Dumper.add_representer(tuple, _flow_list)
+
+
+def alt_text(spec: Spec) -> str:
+    """The one-sentence description of an animation, for ``alt`` attributes and captions.
+
+    >>> alt_text(Spec(i=3, k=3, s=2, p=1, mode="transposed"))  # doctest: +ELLIPSIS
+    'Transposed convolution of a 3x3 input with a 3x3 kernel, stride 2, padding 1, giving a 5x5...'
+    """
+    from convanim.explain import alt_text as explain_alt_text
+
+    return explain_alt_text(spec)
+
+
+def formula(spec: Spec) -> str:
+    """The output-size formula with its numbers: one line, or one per axis when they differ.
+
+    >>> formula(Spec(i=5, k=3, s=2, p=1))
+    'o = floor((i + 2p - k) / s) + 1 = floor((5 + 2*1 - 3) / 2) + 1 = 3'
+    """
+    rows = arithmetic(spec)
+    texts = [f"{row.formula} = {row.numbers} = {row.output}" for row in rows]
+    if len(set(texts)) == 1:
+        return texts[0]
+    return "; ".join(f"{axis}: {text}" for axis, text in zip(("height", "width"), texts))
+
+
+def reproduce_yaml(job: Job) -> str:
+    """A config file that renders this animation alone (``convanim render FILE``).
+
+    >>> print(reproduce_yaml(job))  # doctest: +SKIP
+    mode: transposed
+    input_size: 3
+    """
+    return yaml.dump(dict(job.reproduce), Dumper=_Dumper, sort_keys=False,
+                     default_flow_style=False, allow_unicode=True, width=88)
+
+
+def link(path: Path, base: Path) -> str:
+    """``path`` relative to the folder ``base``, with forward slashes (for src and href).
+
+    >>> link(Path("out/g/a.gif"), Path("out/g"))
+    'a.gif'
+    """
+    return Path(os.path.relpath(path, base)).as_posix()
+
+
+def _media(job: Job, src: str, alt: str) -> str:
+    src, alt = html.escape(src), html.escape(alt)
+    if job.output.suffix.lower() == ".mp4":
+        return (f'<video src="{src}" autoplay loop muted playsinline '
+                f'aria-label="{alt}"></video>')
+    if not job.output.suffix:
+        src += "/frame_0000.png"
+    return f'<img src="{src}" alt="{alt}" loading="lazy">'
+
+
+_CSS = """\
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1200px;
+padding:1.5rem;color:#222;background:#fafafa}
+h1{margin:.2rem 0}h2{margin-top:2.5rem;border-bottom:1px solid #ddd}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:1.2rem}
+figure{margin:0;padding:.8rem;background:#fff;border:1px solid #e3e3e3;border-radius:6px}
+figure img,figure video{display:block;max-width:100%;height:auto;margin:0 auto .5rem}
+figcaption h3{margin:.2rem 0;font-size:1rem}code,pre{font:13px/1.4 ui-monospace,monospace}
+pre{background:#f3f3f3;padding:.5rem;overflow-x:auto}.alt{color:#555}.formula{color:#333}
+"""
+
+
+def _sections(jobs: Sequence[Job]) -> dict[str, list[Job]]:
+    groups: dict[str, list[Job]] = {}
+    for job in jobs:
+        groups.setdefault(job.section, []).append(job)
+    return groups
+
+
+def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery") -> str:
+    """The whole ``index.html`` for ``jobs``, whose files sit under the folder ``base``.
+
+    >>> "<!doctype html>" in render_html([], Path("out"))
+    True
+    """
+    esc = html.escape
+    out = ["<!doctype html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{esc(title)}</title>", f"<style>\n{_CSS}</style>", "</head>", "<body>",
+           f"<h1>{esc(title)}</h1>",
+           f"<p>{len(jobs)} animations drawn by convanim from their YAML configs. Each one "
+           "renders again with <code>convanim render FILE.yaml</code> from the config under "
+           "it.</p>"]
+    for section, group in _sections(jobs).items():
+        out += [f'<h2 id="{esc(section)}">{esc(section)}</h2>', '<div class="grid">']
+        for job in group:
+            alt, src = alt_text(job.spec), link(job.output, base)
+            out += [
+                # The file name is unique where entry names need not be (output: may differ).
+                f'<figure id="{esc(src)}">',
+                _media(job, src, alt),
+                "<figcaption>",
+                f"<h3>{esc(job.name)}</h3>",
+                f"<div><code>{esc(job.spec.label)}</code></div>",
+                f'<div class="formula"><code>{esc(formula(job.spec))}</code></div>',
+                f'<p class="alt">{esc(alt)}</p>',
+                f"<details><summary>YAML</summary><pre>{esc(reproduce_yaml(job))}</pre>"
+                "</details>",
+                "</figcaption>", "</figure>"]
+        out.append("</div>")
+    out += ["</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+
+
+def render_markdown(jobs: Sequence[Job], base: Path, link_base: str) -> str:
+    """``gallery.md``: per section, a table of figures ``MD_COLUMNS`` wide with captions.
+
+    ``link_base`` is put before each file's path relative to ``base``, so the table works
+    where it is pasted (``outputs/gallery/`` for a README at the repository root).
+
+    >>> render_markdown([], Path("outputs/gallery"), "outputs/gallery/")
+    ''
+    """
+    out: list[str] = []
+    for section, group in _sections(jobs).items():
+        out += [f"### {section}", ""]
+        out.append("| " + " | ".join([" "] * MD_COLUMNS) + " |")
+        out.append("|" + "|".join([":---:"] * MD_COLUMNS) + "|")
+        for start in range(0, len(group), MD_COLUMNS):
+            cells = []
+            for job in group[start:start + MD_COLUMNS]:
+                src = link_base + link(job.output, base)
+                cells.append(f"![{_md_escape(alt_text(job.spec))}]({src})<br>"
+                             f"**{_md_escape(job.name)}**<br>"
+                             f"`{job.spec.label.replace('|', '/')}`")
+            cells += [" "] * (MD_COLUMNS - len(cells))
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,179 @@
+"""Render or check one job; this is what runs inside the worker processes.
+
+Workers get a :class:`~convanim.gallery.jobs.Job` (plain data) and give back a
+:class:`Result`; every error becomes a result with a one-line message, so one bad job never
+stops the others. Ctrl-C interrupts the job in progress; the writers are atomic, so it leaves
+no partial file behind, and the worker then ends instead of starting another job.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from convanim.config import locate
+from convanim.gallery.jobs import Job
+
+WRITTEN, FRESH, STALE, MISSING, FAILED = "written", "up to date", "stale", "missing", "failed"
+OK = (WRITTEN, FRESH)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of one job: ``status`` is one of written, up to date, stale, missing, failed.
+
+    >>> Result("a", FAILED, None, "a.yaml:3: stride: ...").ok
+    False
+    """
+
+    name: str
+    status: str
+    output: Path | None
+    message: str = ""
+    frames: int = 0
+    size: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the file on disk is what the config draws."""
+        return self.status in OK
+
+
+def file_size(path: Path) -> int:
+    """Bytes of a file, or of every file in a folder of frames.
+
+    >>> file_size(Path("no/such/file"))
+    0
+    """
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+    return path.stat().st_size if path.exists() else 0
+
+
+def _message(job: Job, err: Exception) -> str:
+    from convanim.geometry import SpecError
+    from convanim.writers import WriteError
+
+    if isinstance(err, SpecError):
+        key = err.param or "input_size"
+        return f"{locate(job.entry, key)}: {key}: {err}"
+    if isinstance(err, WriteError):
+        return str(err)
+    return f"{locate(job.entry, '')}: {type(err).__name__}: {err}"
+
+
+def _target(path: Path) -> str:
+    # A path without a suffix means a folder of PNG frames; the trailing slash says so to the
+    # writers even before the folder exists.
+    text = os.fspath(path)
+    return text + os.sep if not path.suffix else text
+
+
+def write(job: Job) -> Result:
+    """Render ``job`` to its output file (atomically) and say how it went.
+
+    >>> write(job).status  # doctest: +SKIP
+    'written'
+    """
+    from convanim.render import render
+
+    start = time.perf_counter()
+    try:
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+        if job.storyboard is not None:
+            job.storyboard.parent.mkdir(parents=True, exist_ok=True)
+        render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
+               storyboard=None if job.storyboard is None else os.fspath(job.storyboard),
+               **job.options)
+    except Exception as err:
+        return Result(job.name, FAILED, job.output, _message(job, err),
+                      seconds=time.perf_counter() - start)
+    return Result(job.name, WRITTEN, job.output, frames=job.frames,
+                  size=file_size(job.output), seconds=time.perf_counter() - start)
+
+
+def check(job: Job) -> Result:
+    """Draw ``job`` again and compare it with its file on disk; writes nothing in the project.
+
+    The fresh animation goes through the writer into a scratch folder (removed at once), so
+    it is compared as decoded by the same reader, quantised exactly as the file on disk was.
+
+    >>> check(job).status  # doctest: +SKIP
+    'up to date'
+    """
+    from convanim.gallery.compare import difference
+
+    start = time.perf_counter()
+    missing = [path for path in (job.output, job.storyboard)
+               if path is not None and not path.exists()]
+    if missing:
+        return Result(job.name, MISSING, job.output, f"{missing[0]} does not exist",
+                      frames=job.frames)
+    try:
+        from convanim.render import render
+
+        with tempfile.TemporaryDirectory(prefix="convanim-check-") as scratch:
+            fresh = Path(scratch) / ("fresh" + job.output.suffix)
+            render(job.spec, _target(fresh), x=job.x, w=job.w, seed=job.seed, **job.options)
+            try:
+                found = difference(job.output, fresh)
+            except (OSError, ValueError, SyntaxError, RuntimeError) as err:
+                # What Pillow and ffmpeg raise on a truncated or foreign file.
+                found = f"cannot be read ({type(err).__name__}: {err})"
+    except Exception as err:
+        return Result(job.name, FAILED, job.output, _message(job, err),
+                      seconds=time.perf_counter() - start)
+    status = FRESH if found is None else STALE
+    return Result(job.name, status, job.output, found or "", frames=job.frames,
+                  size=file_size(job.output), seconds=time.perf_counter() - start)
+
+
+# Worker-process state for Ctrl-C: a job in progress is interrupted (its writer then removes
+# its temp file), a later signal during that cleanup is ignored, and an idle worker just ends.
+_state = {"worker": False, "busy": False, "interrupted": False}
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    if _state["interrupted"]:
+        return
+    if _state["busy"]:
+        _state["interrupted"] = True
+        raise KeyboardInterrupt
+    os._exit(130)
+
+
+def init_worker() -> None:
+    """Set up a pool worker's Ctrl-C handling (the pool's ``initializer``).
+
+    >>> init_worker()  # doctest: +SKIP
+    """
+    _state["worker"] = True
+    signal.signal(signal.SIGINT, _on_interrupt)
+
+
+def run(job: Job, checking: bool) -> Result:
+    """Check or write one job: the function the pool calls.
+
+    >>> run(job, checking=True).ok  # doctest: +SKIP
+    True
+    """
+    _state["busy"] = True
+    try:
+        try:
+            return check(job) if checking else write(job)
+        finally:
+            _state["busy"] = False
+    except KeyboardInterrupt:
+        if not _state["worker"]:
+            raise
+    # Out of the except block the traceback is gone, and with it the last reference to a
+    # writer interrupted while still being built: its temp file's finalizer has run now.
+    gc.collect()
+    # Ending the worker keeps it from starting a job already queued for it.
+    os._exit(130)
