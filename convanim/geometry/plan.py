@@ -230,7 +230,8 @@ def _captions(spec: Spec, arith: tuple[AxisArithmetic, ...]) -> dict[str, str]:
     return {
         "input": f"the {_shape_text(spec.i)} input",
         "insert_zeros": f"insert s-1 = {_fmt(zeros)} {noun} between input cells",
-        "pad_gather": _sides_text(spec, eq, "pad", rule),
+        "pad_gather": _sides_text(spec, eq, "pad", rule + (
+            " + output_padding at the end" if any(spec.output_padding) else "")),
         "pad": _sides_text(spec, spec.p, "pad", pad_rule),
         "slide_gather": f"{slide}, rotated 180°, with stride 1",
         "slide": f"{slide} with stride {_fmt(spec.s)}",

@@ -14,10 +14,19 @@ from convanim.render.animate import Animation, Renderer, animate, render, render
 from convanim.render.layout import Layout
 from convanim.render.options import RenderOptions
 from convanim.render.scene import Scene
-from convanim.render.storyboard import write_storyboard
 from convanim.render.themes import THEMES, Look, Theme
 
 __all__ = [
     "THEMES", "Animation", "Layout", "Look", "RenderOptions", "Renderer", "Scene", "Theme",
     "animate", "render", "render_frames", "write_storyboard",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The storyboard needs matplotlib's figure machinery (~0.3 s to import), which a plain
+    # animation never touches; load it on first use.
+    if name == "write_storyboard":
+        from convanim.render.storyboard import write_storyboard
+
+        return write_storyboard
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
