@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Runs from a plain checkout, without installing the package.
 sys.path.insert(0, str(ROOT))
 
+from convanim.draw import Renderer, RenderOptions, render  # noqa: E402
 from convanim.geometry import Spec, plan  # noqa: E402
-from convanim.render import Renderer, RenderOptions, render  # noqa: E402
 
 DEFAULT = Spec(i=3, k=3, s=2, p=1, mode="transposed")
 LONG = Spec(i=9, k=3, p=1)  # 83 frames, enough to time steady-state frames
@@ -33,7 +33,7 @@ LONG = Spec(i=9, k=3, p=1)  # 83 frames, enough to time steady-state frames
 MEMORY_CHILD = """
 import resource, sys, time
 sys.path.insert(0, sys.argv[2])
-from convanim.render import render
+from convanim.draw import render
 start = time.perf_counter()
 render({"i": 47, "k": 3, "p": 1}, sys.argv[1], values=False)
 seconds = time.perf_counter() - start

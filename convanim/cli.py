@@ -45,15 +45,16 @@ class ConvanimGroup(click.Group):
             sys.exit(code if isinstance(code, int) else 0)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
-        except click.exceptions.Abort:
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            from convanim.writers import remove_leftovers
+
+            remove_leftovers()
             _fail("interrupted; no file was written or changed", EXIT_INTERRUPTED, debug)
         except click.ClickException as err:
             code = err.exit_code if err.exit_code in (EXIT_FAILED, EXIT_USAGE) else EXIT_USAGE
             _fail(err.format_message(), code, debug)
         except (ConfigError, SpecError) as err:
             _fail(str(err), EXIT_USAGE, debug)
-        except KeyboardInterrupt:
-            _fail("interrupted; no file was written or changed", EXIT_INTERRUPTED, debug)
         except Exception as err:  # the last resort: one line, traceback only with --debug
             from convanim.writers import WriteError
 
@@ -219,7 +220,7 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
         check_output(Path(params["storyboard"]), ctx, "storyboard", (".png", ".pdf", ".svg"))
     if not params.get("output"):
         output.parent.mkdir(parents=True, exist_ok=True)
-    from convanim.render import render as render_file  # matplotlib loads only when drawing
+    from convanim.draw import render as render_file  # matplotlib loads only when drawing
 
     try:
         written = render_file(spec, output, x=nums.x, w=nums.w, seed=nums.seed,

@@ -251,7 +251,7 @@ def test_ctrl_c_leaves_no_partial_file(tmp_path: Path) -> None:
     assert "interrupted after" in err and "Traceback" not in err
     names = os.listdir(tmp_path / "out")
     assert 1 <= len(names) < 12
-    assert all(name.endswith(".gif") and not name.startswith(".") for name in names)
+    assert all(name.endswith(".gif") and not name.startswith(".") for name in names), names
     for name in names:
         frames, _ = read_animation(tmp_path / "out" / name)
         assert len(frames) == 2 + 8 * 8 + 1 and np.asarray(frames[-1]).any()

@@ -107,7 +107,7 @@ def test_debug_shows_traceback_only_when_asked(run) -> None:
 
 def _interrupting_frames(exc: BaseException):
     """A stand-in for the renderer's frame stream that fails after two frames."""
-    from convanim.render import Renderer
+    from convanim.draw import Renderer
 
     real = Renderer.frames
 
@@ -125,7 +125,7 @@ def _interrupting_frames(exc: BaseException):
 ])
 def test_failed_render_keeps_the_older_file_and_leaves_no_partial(
         run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc, code: int, words: str) -> None:
-    from convanim.render import Renderer
+    from convanim.draw import Renderer
 
     old = b"an older animation"
     (tmp_path / "a.gif").write_bytes(old)

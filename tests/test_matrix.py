@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from convanim import Spec, SpecError, plan
+from convanim.draw.matrix import MatrixPainter, render_matrix_frames
+from convanim.draw.options import RenderOptions
+from convanim.draw.themes import THEMES, rgb
 from convanim.explain import check_matrix_size, conv_matrix
-from convanim.render.matrix import MatrixPainter, render_matrix_frames
-from convanim.render.options import RenderOptions
-from convanim.render.themes import THEMES, rgb
 
 torch = pytest.importorskip("torch", reason="torch is the oracle: pip install torch==2.13.0")
 oracle = pytest.importorskip("tests.oracle")

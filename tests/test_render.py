@@ -17,8 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convanim.geometry import CROP, INPUT, PAD, ZERO, Spec, SpecError, plan
-from convanim.render import (
+from convanim.draw import (
     THEMES,
     Renderer,
     RenderOptions,
@@ -27,8 +26,9 @@ from convanim.render import (
     render_frames,
     write_storyboard,
 )
-from convanim.render.scene import ELLIPSIS, TIMES, Formula, fmt
-from convanim.render.themes import rgb
+from convanim.draw.scene import ELLIPSIS, TIMES, Formula, fmt
+from convanim.draw.themes import rgb
+from convanim.geometry import CROP, INPUT, PAD, ZERO, Spec, SpecError, plan
 
 SPECS = {
     "conv_pad_stride": Spec(i=5, k=3, s=2, p=1),
@@ -310,7 +310,7 @@ def test_same_input_same_bytes(tmp_path: Path) -> None:
     a = render(SPECS["dilation"], tmp_path / "a.gif", seed=3)
     b = render(SPECS["dilation"], tmp_path / "b.gif", seed=3)
     assert a.read_bytes() == b.read_bytes()
-    code = ("import sys; from convanim.render import render; "
+    code = ("import sys; from convanim.draw import render; "
             "render({'i': 7, 'k': 3, 'd': 2}, sys.argv[1], seed=3)")
     env = {**os.environ, "PYTHONHASHSEED": "123"}
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "c.gif")], check=True, env=env,

@@ -207,9 +207,9 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
     """
     from convanim.cli import MAX_FRAMES, render_options
     from convanim.cli import render as render_cmd
+    from convanim.draw.options import RenderOptions
     from convanim.geometry import make_values
     from convanim.options import ENTRY_KEY, build_spec, check_size, numbers, where
-    from convanim.render.options import RenderOptions
 
     name = entry.name or entry.path.stem
     given = {key for key, value in overrides.items() if value is not None}

@@ -53,8 +53,7 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def _warm() -> None:
     # Import the drawing stack before forking, so no worker pays for it again.
-    import convanim.gallery.compare
-    import convanim.render  # noqa: F401
+    pass
 
 
 class Progress:
@@ -104,6 +103,10 @@ def _stop(executor: ProcessPoolExecutor) -> None:
         process.join(timeout=10)
         if process.is_alive():
             process.terminate()
+    # Join the executor's manager thread now: left running into interpreter exit, it races
+    # concurrent.futures' atexit hook, which then prints a traceback about a closed pipe.
+    with contextlib.suppress(Exception):
+        executor.shutdown(wait=True)
 
 
 def run_jobs(jobs: Sequence[Job], workers: int, checking: bool,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from convanim.config import locate
 from convanim.gallery.jobs import Job
+from convanim.writers import remove_leftovers
 
 WRITTEN, FRESH, STALE, MISSING, FAILED = "written", "up to date", "stale", "missing", "failed"
 OK = (WRITTEN, FRESH)
@@ -81,7 +82,7 @@ def write(job: Job) -> Result:
     >>> write(job).status  # doctest: +SKIP
     'written'
     """
-    from convanim.render import render
+    from convanim.draw import render
 
     start = time.perf_counter()
     try:
@@ -116,7 +117,7 @@ def check(job: Job) -> Result:
         return Result(job.name, MISSING, job.output, f"{missing[0]} does not exist",
                       frames=job.frames)
     try:
-        from convanim.render import render
+        from convanim.draw import render
 
         with tempfile.TemporaryDirectory(prefix="convanim-check-") as scratch:
             fresh = Path(scratch) / ("fresh" + job.output.suffix)
@@ -175,5 +176,6 @@ def run(job: Job, checking: bool) -> Result:
     # Out of the except block the traceback is gone, and with it the last reference to a
     # writer interrupted while still being built: its temp file's finalizer has run now.
     gc.collect()
+    remove_leftovers()  # and whatever an interrupt at an unlucky instant left unowned
     # Ending the worker keeps it from starting a job already queued for it.
     os._exit(130)

@@ -18,7 +18,7 @@ import os
 from collections.abc import Sequence
 
 from convanim.writers._base import SUFFIXES, AnimationWriter, Color, format_for
-from convanim.writers._files import WriteError, atomic_directory, atomic_output
+from convanim.writers._files import WriteError, atomic_directory, atomic_output, remove_leftovers
 from convanim.writers.apng import ApngWriter
 from convanim.writers.frames import FramesWriter
 from convanim.writers.gif import GifWriter
@@ -69,4 +69,5 @@ __all__ = [
     "format_for",
     "open_writer",
     "read_animation",
+    "remove_leftovers",
 ]

@@ -6,7 +6,9 @@ import contextlib
 import errno
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,8 +86,36 @@ def describe_os_error(shown: str, err: OSError) -> WriteError:
     return error
 
 
+# Temp paths this process created and has neither committed nor removed. Creating one and
+# recording it happen with Ctrl-C held back, so an interrupted process can always sweep them.
+_LIVE: set[str] = set()
+
+
+@contextlib.contextmanager
+def _hold_interrupts() -> Iterator[None]:
+    """Delay SIGINT (Ctrl-C) across a few steps that must not be split by a KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def remove_leftovers() -> None:
+    """Remove every temp file or folder this process still holds (after an interrupt).
+
+    >>> remove_leftovers()
+    """
+    for path in list(_LIVE):
+        _remove(path)
+
+
 def _remove(path: str) -> None:
     # Used from finalizers and cleanup paths, so it must never raise.
+    _LIVE.discard(path)
     with contextlib.suppress(OSError):
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
@@ -129,12 +159,14 @@ class TempFile:
         self.target = Path(os.path.abspath(self.shown))
         if self.target.is_dir():
             raise describe_os_error(self.shown, IsADirectoryError(errno.EISDIR, ""))
-        try:
-            fd, name = tempfile.mkstemp(
-                dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp"
-            )
-        except OSError as err:
-            raise describe_os_error(self.shown, err) from err
+        with _hold_interrupts():
+            try:
+                fd, name = tempfile.mkstemp(
+                    dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp"
+                )
+            except OSError as err:
+                raise describe_os_error(self.shown, err) from err
+            _LIVE.add(name)
         self.path = Path(name)
         self._cleanup = weakref.finalize(self, _remove, name)
         text = "b" not in mode
@@ -147,11 +179,13 @@ class TempFile:
             os.fsync(self.file.fileno())
             self.file.close()
             os.chmod(self.path, _final_mode(self.target, 0o666))
-            os.replace(self.path, self.target)
+            with _hold_interrupts():
+                os.replace(self.path, self.target)
+                _LIVE.discard(str(self.path))
+                self._cleanup.detach()
         except OSError as err:
             self.discard()
             raise describe_os_error(self.shown, err) from err
-        self._cleanup.detach()
         _fsync_dir(self.target.parent)
 
     def discard(self) -> None:
@@ -181,12 +215,14 @@ class TempDir:
                 f"cannot write {self.shown}: a file with that name exists and a directory is "
                 "needed; remove it or choose another -o path"
             )
-        try:
-            name = tempfile.mkdtemp(
-                dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp"
-            )
-        except OSError as err:
-            raise describe_os_error(self.shown, err) from err
+        with _hold_interrupts():
+            try:
+                name = tempfile.mkdtemp(
+                    dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp"
+                )
+            except OSError as err:
+                raise describe_os_error(self.shown, err) from err
+            _LIVE.add(name)
         self.path = Path(name)
         self._cleanup = weakref.finalize(self, _remove, name)
 
@@ -196,25 +232,31 @@ class TempDir:
         try:
             os.chmod(self.path, _final_mode(self.target, 0o777))
             _fsync_dir(self.path)
-            if self.target.exists():
-                # rename(2) may replace an *empty* directory, so a fresh mkdtemp is a safe slot.
-                aside = tempfile.mkdtemp(
-                    dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".old"
-                )
-                os.rename(self.target, aside)
-            try:
-                os.rename(self.path, self.target)
-            except OSError:
-                if aside is not None:
-                    os.rename(aside, self.target)
-                    aside = None
-                raise
+            # The swap is two renames; an interrupt between them would lose the old folder.
+            with _hold_interrupts():
+                if self.target.exists():
+                    # rename(2) may replace an *empty* directory, so a fresh mkdtemp is a
+                    # safe slot.
+                    aside = tempfile.mkdtemp(
+                        dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".old"
+                    )
+                    _LIVE.add(aside)
+                    os.rename(self.target, aside)
+                try:
+                    os.rename(self.path, self.target)
+                except OSError:
+                    if aside is not None:
+                        os.rename(aside, self.target)
+                        _LIVE.discard(aside)
+                        aside = None
+                    raise
+                _LIVE.discard(str(self.path))
+                self._cleanup.detach()
         except OSError as err:
             if aside is not None:
                 _remove(aside)
             self.discard()
             raise describe_os_error(self.shown, err) from err
-        self._cleanup.detach()
         _fsync_dir(self.target.parent)
         if aside is not None:
             _remove(aside)

@@ -17,8 +17,8 @@ import numbers
 from dataclasses import dataclass, fields
 from typing import Any
 
+from convanim.draw.themes import THEMES
 from convanim.geometry import SpecError
-from convanim.render.themes import THEMES
 
 LAYOUTS = ("auto", "side", "stacked")
 DEFAULT_FRAME_MS = 500

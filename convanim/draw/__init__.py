@@ -1,7 +1,7 @@
 """Draw convolution plans as small, exact animations (GIF, MP4, WebP, APNG) and storyboards.
 
 >>> import tempfile, os
->>> from convanim.render import animate, render
+>>> from convanim.draw import animate, render
 >>> path = render({"i": 5, "k": 3, "s": 2, "p": 1}, os.path.join(tempfile.mkdtemp(), "c.gif"))
 >>> path.name
 'c.gif'
@@ -10,11 +10,11 @@
 29
 """
 
-from convanim.render.animate import Animation, Renderer, animate, render, render_frames
-from convanim.render.layout import Layout
-from convanim.render.options import RenderOptions
-from convanim.render.scene import Scene
-from convanim.render.themes import THEMES, Look, Theme
+from convanim.draw.animate import Animation, Renderer, animate, render, render_frames
+from convanim.draw.layout import Layout
+from convanim.draw.options import RenderOptions
+from convanim.draw.scene import Scene
+from convanim.draw.themes import THEMES, Look, Theme
 
 __all__ = [
     "THEMES", "Animation", "Layout", "Look", "RenderOptions", "Renderer", "Scene", "Theme",
@@ -26,7 +26,7 @@ def __getattr__(name: str) -> object:
     # The storyboard needs matplotlib's figure machinery (~0.3 s to import), which a plain
     # animation never touches; load it on first use.
     if name == "write_storyboard":
-        from convanim.render.storyboard import write_storyboard
+        from convanim.draw.storyboard import write_storyboard
 
         return write_storyboard
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,7 @@
 Each cell kind differs in colour AND in line style, hatch or mark, so a figure still reads when
 printed in grey or seen with a colour-vision deficiency.
 
->>> from convanim.render.themes import THEMES, rgb
+>>> from convanim.draw.themes import THEMES, rgb
 >>> sorted(THEMES)
 ['classic', 'dark', 'light', 'print']
 >>> rgb(THEMES["light"].window.fill)
@@ -81,7 +81,7 @@ class Theme:
     ``cropped`` (after the crop), ``kernel`` (the kernel panel). ``overlap`` shades finished
     scatter cells by how many kernel taps landed on them (1, 2, 3, 4 or more).
 
-    >>> from convanim.render.themes import THEMES
+    >>> from convanim.draw.themes import THEMES
     >>> THEMES["print"].padding.line
     'dashed'
     """

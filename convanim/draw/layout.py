@@ -6,8 +6,8 @@ wide; with ``cell_px`` (or the default) it is ``content + 2 * margin`` wide, at 
 ``MIN_WIDTH``.
 
 >>> from convanim.geometry import Spec, plan
->>> from convanim.render.options import RenderOptions
->>> from convanim.render.scene import Scene
+>>> from convanim.draw.options import RenderOptions
+>>> from convanim.draw.scene import Scene
 >>> layout = Layout.build(Scene(plan(Spec(i=5, k=3))), RenderOptions(width=400))
 >>> layout.size[0]
 400
@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from convanim.draw.arrange import LegendItem, arrange, flow_legend, place, span
+from convanim.draw.options import MAX_CELL, RenderOptions
+from convanim.draw.scene import Scene
+from convanim.draw.text import Font, get_font
+from convanim.draw.themes import THEMES, Theme
 from convanim.geometry import SpecError
-from convanim.render.arrange import LegendItem, arrange, flow_legend, place, span
-from convanim.render.options import MAX_CELL, RenderOptions
-from convanim.render.scene import Scene
-from convanim.render.text import Font, get_font
-from convanim.render.themes import THEMES, Theme
 
 DEFAULT_WIDTH = 480  # the width a default animation aims for
 MIN_WIDTH = 360  # room for the title, caption and legend
@@ -70,7 +70,7 @@ class Box:
 class Slot:
     """A line (or lines) of text centred between x0 and x1, first baseline at ``baseline``.
 
-    >>> from convanim.render.text import get_font
+    >>> from convanim.draw.text import get_font
     >>> Slot(0, 100, 12, 1, get_font(9, 100), "ink").lines
     1
     """
@@ -99,7 +99,7 @@ class Layout:
     """Where everything goes; build it with :meth:`Layout.build`.
 
     >>> from convanim.geometry import Spec, plan
-    >>> from convanim.render.scene import Scene
+    >>> from convanim.draw.scene import Scene
     >>> lay = Layout.build(Scene(plan(Spec(i=5, k=3))), RenderOptions(cell_px=20))
     >>> lay.cell_px, lay.cell_center("grid", 0, 0)[0] - lay.panels["grid"].x
     (20, 10)

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from convanim.draw.formula import ELLIPSIS, INFINITY, TIMES, Formula, fmt, shape_text
+from convanim.draw.labels import KIND_LOOKS, Labels
 from convanim.geometry import CROP, INPUT, Frame, Grid, Plan
-from convanim.render.formula import ELLIPSIS, INFINITY, TIMES, Formula, fmt, shape_text
-from convanim.render.labels import KIND_LOOKS, Labels
 
 __all__ = ["ELLIPSIS", "INFINITY", "TIMES", "Formula", "Panel", "Scene", "fmt", "shape_text"]
 

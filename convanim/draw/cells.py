@@ -3,7 +3,7 @@
 Everything is numpy on whole pixels with rounding fixed, so the same call always gives the same
 bytes.
 
->>> from convanim.render.themes import THEMES
+>>> from convanim.draw.themes import THEMES
 >>> cell_sprite(THEMES["light"].input, 32, 3, "#ffffff").shape
 (32, 32, 3)
 """
@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convanim.render.themes import Look, rgb
+from convanim.draw.themes import Look, rgb
 
 if TYPE_CHECKING:
-    from convanim.render.layout import Box
+    from convanim.draw.layout import Box
 
 
 def _c(color: str) -> np.ndarray:
@@ -40,7 +40,7 @@ def _pattern(n: int, line: str, size: int) -> np.ndarray:
 def cell_sprite(look: Look, px: int, gap: int, background: str, edge: int = 1) -> np.ndarray:
     """One cell (a px x px RGB square) drawn in ``look``: fill, hatch, cross, styled edge.
 
-    >>> from convanim.render.themes import THEMES
+    >>> from convanim.draw.themes import THEMES
     >>> sprite = cell_sprite(THEMES["light"].input, 20, 2, "#ffffff")
     >>> sprite[10, 10].tolist(), sprite[0, 0].tolist()
     ([166, 212, 242], [255, 255, 255])
@@ -89,7 +89,7 @@ def _band(edge: int, box: Box, thick: int) -> int:
 def outline_bands(box: Box, cells: np.ndarray, thick: int) -> list[tuple[int, int, int, int]]:
     """Rectangles (x, y, w, h) outlining the union of ``cells`` of ``box``, in the tile gaps.
 
-    >>> from convanim.render.layout import Box
+    >>> from convanim.draw.layout import Box
     >>> len(outline_bands(Box(0, 0, 3, 3, 20, 2), np.array([[0, 0], [0, 1]]), 2))
     6
     """
@@ -111,7 +111,7 @@ def draw_outline(img: np.ndarray, box: Box, cells: np.ndarray, thick: int,
                  color: np.ndarray) -> None:
     """Thick outline around the union of ``cells`` (row, col) of ``box``.
 
-    >>> from convanim.render.layout import Box
+    >>> from convanim.draw.layout import Box
     >>> img = np.zeros((70, 70, 3), np.uint8)
     >>> draw_outline(img, Box(5, 5, 3, 3, 20, 2), np.array([[1, 1]]), 2, np.array([9, 9, 9]))
     >>> int(img[24, 30, 0]), int(img[35, 35, 0])

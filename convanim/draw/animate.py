@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from convanim.draw.layout import Layout
+from convanim.draw.options import OPTION_NAMES, RenderOptions
+from convanim.draw.raster import RasterPainter
+from convanim.draw.scene import Scene
+from convanim.draw.themes import THEMES
 from convanim.geometry import Plan, Spec, SpecError, frame_count, plan
 from convanim.geometry.spec import LONG_NAMES
-from convanim.render.layout import Layout
-from convanim.render.options import OPTION_NAMES, RenderOptions
-from convanim.render.raster import RasterPainter
-from convanim.render.scene import Scene
-from convanim.render.themes import THEMES
 
 HOLD_PHASES = ("input", "insert_zeros", "pad", "crop", "output")
 PathLike = str | os.PathLike[str]
@@ -63,7 +63,7 @@ class Renderer:
         [1500, 500]
         """
         if self.plan.spec.view == "matrix":
-            from convanim.render.matrix import render_matrix_frames
+            from convanim.draw.matrix import render_matrix_frames
 
             yield from render_matrix_frames(self.plan, self.options)
             return
@@ -163,7 +163,7 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     renderer = Renderer(the_plan, opts)
     out = write_animation(renderer.frames(), path, opts)
     if storyboard is not None:
-        from convanim.render.storyboard import write_storyboard
+        from convanim.draw.storyboard import write_storyboard
 
         write_storyboard(the_plan, opts, storyboard)
     return out
@@ -219,7 +219,7 @@ class Animation:
         >>> animate({"i": 3, "k": 2}).storyboard(os.path.join(tempfile.mkdtemp(), "s.pdf")).suffix
         '.pdf'
         """
-        from convanim.render.storyboard import write_storyboard
+        from convanim.draw.storyboard import write_storyboard
 
         return write_storyboard(self.plan, self.options, path)
 

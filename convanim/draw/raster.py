@@ -5,9 +5,9 @@ scene marked dirty, copies the base and draws the overlays (window outlines, lin
 copy. Everything lands on whole pixels with integer blending, so output is deterministic.
 
 >>> from convanim.geometry import Spec, plan
->>> from convanim.render.options import RenderOptions
->>> from convanim.render.layout import Layout
->>> from convanim.render.scene import Scene
+>>> from convanim.draw.options import RenderOptions
+>>> from convanim.draw.layout import Layout
+>>> from convanim.draw.scene import Scene
 >>> scene = Scene(plan(Spec(i=4, k=3)))
 >>> painter = RasterPainter(scene, Layout.build(scene, RenderOptions()))
 >>> painter.paint(0).dtype
@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from convanim.render.cells import _c, cell_sprite, draw_line, draw_outline, fill_polygon
-from convanim.render.layout import Box, Layout, Slot
-from convanim.render.scene import Formula, Scene
-from convanim.render.text import Font, blit
-from convanim.render.themes import Look, Theme, rgb
+from convanim.draw.cells import _c, cell_sprite, draw_line, draw_outline, fill_polygon
+from convanim.draw.layout import Box, Layout, Slot
+from convanim.draw.scene import Formula, Scene
+from convanim.draw.text import Font, blit
+from convanim.draw.themes import Look, Theme, rgb
 
 __all__ = ["RasterPainter", "cell_sprite", "cell_text", "link_geometry", "outline_px",
            "slot_lines"]
@@ -42,7 +42,7 @@ def link_geometry(layout: Layout, scene: Scene
     """The two link lines and the polygon filling the gap between the panels.
 
     >>> from convanim.geometry import Spec, plan
-    >>> from convanim.render.options import RenderOptions
+    >>> from convanim.draw.options import RenderOptions
     >>> scene = Scene(plan(Spec(i=4, k=3)))
     >>> layout = Layout.build(scene, RenderOptions(cell_px=20))
     >>> lines, poly = link_geometry(layout, scene.advance(0).advance(1))
@@ -73,7 +73,7 @@ class RasterPainter:
     """Paints a scene's frames into RGB arrays, redrawing only what the scene marks dirty.
 
     >>> from convanim.geometry import Spec, plan
-    >>> from convanim.render.options import RenderOptions
+    >>> from convanim.draw.options import RenderOptions
     >>> scene = Scene(plan(Spec(i=4, k=3)))
     >>> layout = Layout.build(scene, RenderOptions(cell_px=20))
     >>> RasterPainter(scene, layout).paint(0).shape[1] == layout.size[0]
@@ -108,7 +108,7 @@ class RasterPainter:
         """Advance the scene to frame ``index`` and return that frame as a new RGB array.
 
         >>> from convanim.geometry import Spec, plan
-        >>> from convanim.render.options import RenderOptions
+        >>> from convanim.draw.options import RenderOptions
         >>> scene = Scene(plan(Spec(i=4, k=3)))
         >>> layout = Layout.build(scene, RenderOptions(cell_px=20))
         >>> painter = RasterPainter(scene, layout)
@@ -182,7 +182,7 @@ class RasterPainter:
         """Draw the window and written-cell outlines and the link between them onto ``frame``.
 
         >>> from convanim.geometry import Spec, plan
-        >>> from convanim.render.options import RenderOptions
+        >>> from convanim.draw.options import RenderOptions
         >>> scene = Scene(plan(Spec(i=4, k=3)))
         >>> layout = Layout.build(scene, RenderOptions(cell_px=20))
         >>> painter = RasterPainter(scene, layout)
@@ -204,8 +204,8 @@ class RasterPainter:
 def outline_px(theme: Theme, box: Box) -> int:
     """Window outline thickness: the theme's width at 32 px cells, scaled, at least 1.
 
-    >>> from convanim.render.layout import Box
-    >>> from convanim.render.themes import THEMES
+    >>> from convanim.draw.layout import Box
+    >>> from convanim.draw.themes import THEMES
     >>> outline_px(THEMES["light"], Box(0, 0, 3, 3, 32, 3))
     3
     """
@@ -215,7 +215,7 @@ def outline_px(theme: Theme, box: Box) -> int:
 def slot_lines(slot: Slot, value: object) -> list[tuple[str, float, int]]:
     """(text, left x, baseline) of each line of a text slot, centred between x0 and x1.
 
-    >>> from convanim.render.text import get_font
+    >>> from convanim.draw.text import get_font
     >>> [(t, b) for t, _, b in slot_lines(Slot(0, 400, 20, 2, get_font(9, 100), "ink"), "hi")]
     [('hi', 20)]
     """
@@ -236,7 +236,7 @@ def cell_text(layout: Layout, panel: str, box: Box, r: int, c: int, kind: str, t
     """Font, left x and baseline of a cell's centre value, bottom-right or top-left note.
 
     >>> from convanim.geometry import Spec, plan
-    >>> from convanim.render.options import RenderOptions
+    >>> from convanim.draw.options import RenderOptions
     >>> scene = Scene(plan(Spec(i=4, k=3)))
     >>> layout = Layout.build(scene, RenderOptions(cell_px=20))
     >>> font, x, base = cell_text(layout, "grid", layout.panels["grid"], 0, 0, "main", "7", False)
@@ -251,7 +251,7 @@ def cell_text(layout: Layout, panel: str, box: Box, r: int, c: int, kind: str, t
     if kind == "main":
         font = big
         while font.measure(text) > (x1 - x0) - 2 * pad and font.size_pt > 4:
-            from convanim.render.text import get_font
+            from convanim.draw.text import get_font
             font = get_font(font.size_pt * 0.85, font.dpi, font.bold)
         x = (x0 + x1 - font.measure(text)) / 2
         base = (y0 + y1 + font.cap_height) / 2

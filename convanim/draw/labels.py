@@ -1,10 +1,10 @@
 """Words in frames: panel titles and legend entries, read from the plan.
 
-A mixin of :class:`~convanim.render.scene.Scene`, kept apart so the scene module is only about
+A mixin of :class:`~convanim.draw.scene.Scene`, kept apart so the scene module is only about
 cell states.
 
 >>> from convanim.geometry import Spec, plan
->>> from convanim.render.scene import Scene
+>>> from convanim.draw.scene import Scene
 >>> Scene(plan(Spec(i=5, k=3, p=1))).grid_title("padded").startswith("Padded input 7")
 True
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from convanim.draw.formula import shape_text
 from convanim.geometry import CROP, INPUT, PAD, ZERO, Plan
-from convanim.render.formula import shape_text
 
 KIND_LOOKS = {INPUT: "input", PAD: "padding", ZERO: "zero"}
 GRID_NAMES = {"input": "Input", "zeros": "Zeros inserted", "padded": "Padded input"}
@@ -54,7 +54,7 @@ class Labels:
         """(look name, label) for every look the animation shows, in reading order.
 
         >>> from convanim.geometry import Spec, plan
-        >>> from convanim.render.scene import Scene
+        >>> from convanim.draw.scene import Scene
         >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
         >>> [look for look, _ in scene.legend()][:3]
         ['input', 'padding', 'window']
@@ -91,7 +91,7 @@ class Labels:
         """The target panel's title, before (``final=False``) or after the crop.
 
         >>> from convanim.geometry import Spec, plan
-        >>> from convanim.render.scene import Scene
+        >>> from convanim.draw.scene import Scene
         >>> scene = Scene(plan(Spec(i=3, k=3, s=2, p=1, mode="transposed", view="scatter")))
         >>> scene.target_title(False).startswith("Output before crop")
         True
@@ -105,7 +105,7 @@ class Labels:
         """The grid panel's title while it shows grid ``name``, e.g. ``Padded input 7x7``.
 
         >>> from convanim.geometry import Spec, plan
-        >>> from convanim.render.scene import Scene
+        >>> from convanim.draw.scene import Scene
         >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
         >>> scene.grid_title("padded").startswith("Padded input 6")
         True
@@ -120,7 +120,7 @@ class Labels:
         """Every title each panel can show (layouts reserve room for the widest).
 
         >>> from convanim.geometry import Spec, plan
-        >>> from convanim.render.scene import Scene
+        >>> from convanim.draw.scene import Scene
         >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
         >>> len(scene.titles()["grid_title"])
         2
@@ -133,7 +133,7 @@ class Labels:
         """The kernel panel's title, e.g. ``Kernel 3x3``.
 
         >>> from convanim.geometry import Spec, plan
-        >>> from convanim.render.scene import Scene
+        >>> from convanim.draw.scene import Scene
         >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
         >>> scene.kernel_title().startswith("Kernel 3")
         True

@@ -25,13 +25,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from PIL import Image
 
+from convanim.draw.animate import Renderer
+from convanim.draw.options import RenderOptions
+from convanim.draw.scene import Scene
+from convanim.draw.text import blit
+from convanim.draw.themes import THEMES, rgb
+from convanim.draw.vector import VectorCanvas
 from convanim.geometry import Plan, SpecError
-from convanim.render.animate import Renderer
-from convanim.render.options import RenderOptions
-from convanim.render.scene import Scene
-from convanim.render.text import blit
-from convanim.render.themes import THEMES, rgb
-from convanim.render.vector import VectorCanvas
 
 FORMATS = (".png", ".pdf", ".svg")
 MAX_TILES = 400  # more would not be readable on one page (and a raster page would be huge)

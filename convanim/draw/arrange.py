@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from convanim.render.text import Font
+from convanim.draw.text import Font
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def flow_legend(items: list[tuple[str, str]], font: Font, m: int, width: int, y:
                 ) -> tuple[list[LegendItem], int]:
     """Flow legend entries into centred rows; returns the entries and the y below them.
 
-    >>> from convanim.render.text import get_font
+    >>> from convanim.draw.text import get_font
     >>> entries, bottom = flow_legend([("input", "input"), ("padding", "padding")],
     ...                               get_font(7, 100), 10, 400, 0)
     >>> [e.look for e in entries], entries[0].swatch[1] == entries[1].swatch[1]

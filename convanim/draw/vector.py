@@ -5,9 +5,9 @@ text at the same pixel coordinates, so a vector page looks like the GIF's frames
 
 >>> from matplotlib.figure import Figure
 >>> from convanim.geometry import Spec, plan
->>> from convanim.render.layout import Layout
->>> from convanim.render.options import RenderOptions
->>> from convanim.render.scene import Scene
+>>> from convanim.draw.layout import Layout
+>>> from convanim.draw.options import RenderOptions
+>>> from convanim.draw.scene import Scene
 >>> scene = Scene(plan(Spec(i=4, k=3)))
 >>> layout = Layout.build(scene, RenderOptions())
 >>> fig = Figure(figsize=(layout.size[0] / 100, layout.size[1] / 100), dpi=100)
@@ -26,12 +26,12 @@ from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
 
-from convanim.render.cells import outline_bands
-from convanim.render.layout import Layout
-from convanim.render.raster import cell_text, link_geometry, outline_px, slot_lines
-from convanim.render.scene import Scene
-from convanim.render.text import Font
-from convanim.render.themes import Look
+from convanim.draw.cells import outline_bands
+from convanim.draw.layout import Layout
+from convanim.draw.raster import cell_text, link_geometry, outline_px, slot_lines
+from convanim.draw.scene import Scene
+from convanim.draw.text import Font
+from convanim.draw.themes import Look
 
 
 def _hex(color: str) -> str:
@@ -51,7 +51,7 @@ def frame_axes(fig: Figure, layout: Layout, rect: tuple[float, float, float, flo
     """An axes in ``fig`` (figure-fraction ``rect``) whose data units are the frame's pixels.
 
     >>> from convanim.geometry import Spec, plan
-    >>> from convanim.render.options import RenderOptions
+    >>> from convanim.draw.options import RenderOptions
     >>> layout = Layout.build(Scene(plan(Spec(i=4, k=3))), RenderOptions())
     >>> frame_axes(Figure(), layout, (0, 0, 1, 1)).get_ylim() == (layout.size[1], 0)
     True
@@ -71,7 +71,7 @@ class VectorCanvas:
     per look per page draws far faster than one per tile.
 
     >>> from convanim.geometry import Spec, plan
-    >>> from convanim.render.options import RenderOptions
+    >>> from convanim.draw.options import RenderOptions
     >>> scene = Scene(plan(Spec(i=4, k=3)))
     >>> layout = Layout.build(scene, RenderOptions())
     >>> canvas = VectorCanvas(frame_axes(Figure(), layout, (0, 0, 1, 1)), layout)
@@ -171,7 +171,7 @@ def draw_frame(ax: Axes, scene: Scene, layout: Layout) -> int:
     """Draw the scene's current frame into ``ax`` (see :func:`frame_axes`); returns artist count.
 
     >>> from convanim.geometry import Spec, plan
-    >>> from convanim.render.options import RenderOptions
+    >>> from convanim.draw.options import RenderOptions
     >>> scene = Scene(plan(Spec(i=4, k=3)))
     >>> layout = Layout.build(scene, RenderOptions())
     >>> draw_frame(frame_axes(Figure(), layout, (0, 0, 1, 1)), scene.advance(0), layout) > 20
