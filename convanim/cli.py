@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from convanim import __version__
 from convanim.config import ConfigError, Entry, load_entries
@@ -174,10 +175,16 @@ def render_options(params: dict[str, Any], ctx: click.Context | None = None) -> 
     {'fps': 2}
     """
     options = {key: params[key] for key in RENDER_KEYS if params.get(key) is not None}
-    if "fps" in options and "frame_ms" in options:
-        raise click.UsageError(f"{where(ctx, 'fps')}: give --fps or --frame-ms, not both", ctx)
-    if "width" in options and "cell_px" in options:
-        raise click.UsageError(f"{where(ctx, 'width')}: give --width or --cell-px, not both", ctx)
+    for first, second in (("fps", "frame_ms"), ("width", "cell_px")):
+        if first not in options or second not in options:
+            continue
+        sources = [ctx.get_parameter_source(name) if ctx else None for name in (first, second)]
+        if ParameterSource.COMMANDLINE in sources and ParameterSource.DEFAULT_MAP in sources:
+            # A flag overrides the config file's way of saying the same thing.
+            del options[(first, second)[sources.index(ParameterSource.DEFAULT_MAP)]]
+            continue
+        flags = " or ".join("--" + name.replace("_", "-") for name in (first, second))
+        raise click.UsageError(f"{where(ctx, first)}: give {flags}, not both", ctx)
     return options
 
 

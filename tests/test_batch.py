@@ -255,3 +255,20 @@ def test_ctrl_c_leaves_no_partial_file(tmp_path: Path) -> None:
     for name in names:
         frames, _ = read_animation(tmp_path / "out" / name)
         assert len(frames) == 2 + 8 * 8 + 1 and np.asarray(frames[-1]).any()
+
+
+def test_two_batches_on_one_folder_leave_whole_files(tmp_path: Path) -> None:
+    # Atomic renames: whichever run finishes a file last wins, with a whole file.
+    for n in range(6):
+        write(tmp_path, f"cfg/b{n}.yaml", f"i: {4 + n % 3}\nk: 3\nvalues: false\n")
+    command = [sys.executable, "-m", "convanim.cli", "batch", "cfg", "-j", "1", "-o", "out"]
+    runs = [subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE) for _ in range(2)]
+    for proc in runs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    names = sorted(os.listdir(tmp_path / "out"))
+    assert names == [f"b{n}.gif" for n in range(6)]
+    for n in range(6):
+        frames, _ = read_animation(tmp_path / "out" / f"b{n}.gif")
+        assert len(frames) == 2 + (2 + n % 3) ** 2
