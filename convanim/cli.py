@@ -110,7 +110,11 @@ def _choose_entry(ctx: click.Context) -> None:
 
 
 def load_config(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Eager callback: a config file fills ``ctx.default_map``, so flags still override it."""
+    """Eager callback: a config file fills ``ctx.default_map``, so flags still override it.
+
+    >>> load_config(click.Context(render), None, None) is None  # no file: nothing to load
+    True
+    """
     if value is None:
         return None
     if not Path(value).is_file():
@@ -121,7 +125,12 @@ def load_config(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 def pick_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Eager callback for --name, which may come before or after the config file."""
+    """Eager callback for --name, which may come before or after the config file.
+
+    >>> ctx = click.Context(render)
+    >>> pick_name(ctx, None, "b"), ctx.meta["convanim.name"]
+    ('b', 'b')
+    """
     if value is not None:
         ctx.meta["convanim.name"] = value
         _choose_entry(ctx)
@@ -129,7 +138,10 @@ def pick_name(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 def require_entry(ctx: click.Context, config: str | None) -> None:
-    """A multi-animation file without --name: say how to pick one."""
+    """A multi-animation file without --name: say how to pick one.
+
+    >>> require_entry(click.Context(render), None)  # no config file: nothing to require
+    """
     entries = ctx.meta.get("convanim.entries") or []
     if config and ENTRY_KEY not in ctx.meta:
         names = ", ".join(str(entry.name) for entry in entries)

@@ -14,9 +14,9 @@ A file is either one animation (a mapping of options) or a batch::
       - {name: strided, i: 7, s: 2}
 
 Example:
-    >>> entries = load_entries("configs/batch.yaml")  # doctest: +SKIP
-    >>> [(e.name, e.options["kernel_size"]) for e in entries]  # doctest: +SKIP
-    [('plain', 3), ('strided', 3)]
+    >>> entries = load_entries("configs/seeds/checkerboard.yaml")
+    >>> [(e.name, e.options["kernel_size"]) for e in entries]
+    [('checkerboard_k3_s2', 3), ('even_k4_s2', 4)]
 """
 
 from __future__ import annotations
@@ -558,8 +558,8 @@ def load_entries(path: str | os.PathLike[str]) -> list[Entry]:
     file and line) for anything unreadable, unsafe, unknown or mistyped.
 
     Example:
-        >>> [e.options for e in load_entries("configs/demo.yaml")]  # doctest: +SKIP
-        [{'kernel_size': 3, 'input_size': [5, 5]}]
+        >>> [e.options["input_size"] for e in load_entries("configs/seeds/checkerboard.yaml")]
+        [3, 3]
     """
     file = Path(path)
     text = _read_text(file)

@@ -111,7 +111,12 @@ def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: in
             link_base: str | None = None) -> None:
     """Run batch (``link_base`` None) or gallery; exits with the command's status.
 
-    >>> execute(ctx, ["configs"], Path("out"), 2, None, True, False, {})  # doctest: +SKIP
+    >>> import tempfile
+    >>> ctx = click.Context(click.Command("batch"))
+    >>> execute(ctx, ["configs/seeds/checkerboard.yaml"], Path(tempfile.mkdtemp()), 1, None,
+    ...         False, False, {})  # doctest: +ELLIPSIS
+    [1/2] written    checkerboard_k3_s2 ...
+    2 written in ... with 1 worker
     """
     from convanim.gallery import find_configs, make_jobs
     from convanim.gallery.pool import Progress, cpu_count, now, run_jobs, summary

@@ -12,7 +12,7 @@ layers over these modules:
 - :mod:`~convanim.gallery.page`: alt text, ``index.html`` and ``gallery.md``.
 
 >>> from convanim.gallery import find_configs
->>> find_configs(["configs/conv_arithmetic"])[0].path.name  # doctest: +SKIP
+>>> find_configs(["configs/conv_arithmetic"])[0].path.name
 'arbitrary_padding_no_strides.yaml'
 """
 

@@ -94,7 +94,7 @@ def find_configs(paths: Sequence[str | os.PathLike[str]]) -> list[Source]:
 
     Hidden files and folders are skipped; a file listed twice is kept once.
 
-    >>> [s.path.name for s in find_configs(["configs/seeds"])][:1]  # doctest: +SKIP
+    >>> [s.path.name for s in find_configs(["configs/seeds"])][:1]
     ['checkerboard.yaml']
     """
     found: dict[Path, Source] = {}
@@ -267,8 +267,8 @@ def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, 
               fmt: str | None = None, allow_outside: bool = False) -> Batch:
     """Jobs for every entry of every source; bad configs become problems, not exceptions.
 
-    >>> batch = make_jobs(find_configs(["configs/seeds"]), Path("out"), {})  # doctest: +SKIP
-    >>> batch.problems, batch.collisions  # doctest: +SKIP
+    >>> batch = make_jobs(find_configs(["configs/seeds"]), Path("out"), {})
+    >>> batch.problems, batch.collisions
     ([], [])
     """
     batch = Batch()

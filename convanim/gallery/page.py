@@ -64,9 +64,10 @@ def formula(spec: Spec) -> str:
 def reproduce_yaml(job: Job) -> str:
     """A config file that renders this animation alone (``convanim render FILE``).
 
-    >>> print(reproduce_yaml(job))  # doctest: +SKIP
+    >>> from convanim.gallery import find_configs, make_jobs
+    >>> job = make_jobs(find_configs(["configs/seeds/checkerboard.yaml"]), Path("out"), {}).jobs[0]
+    >>> print(reproduce_yaml(job).splitlines()[0])
     mode: transposed
-    input_size: 3
     """
     return yaml.dump(dict(job.reproduce), Dumper=_Dumper, sort_keys=False,
                      default_flow_style=False, allow_unicode=True, width=88)

@@ -79,7 +79,11 @@ def _target(path: Path) -> str:
 def write(job: Job) -> Result:
     """Render ``job`` to its output file (atomically) and say how it went.
 
-    >>> write(job).status  # doctest: +SKIP
+    >>> import tempfile
+    >>> from convanim.gallery import find_configs, make_jobs
+    >>> out = Path(tempfile.mkdtemp())
+    >>> job = make_jobs(find_configs(["configs/seeds/checkerboard.yaml"]), out, {}).jobs[0]
+    >>> write(job).status
     'written'
     """
     from convanim.draw import render
@@ -105,8 +109,12 @@ def check(job: Job) -> Result:
     The fresh animation goes through the writer into a scratch folder (removed at once), so
     it is compared as decoded by the same reader, quantised exactly as the file on disk was.
 
-    >>> check(job).status  # doctest: +SKIP
-    'up to date'
+    >>> import tempfile
+    >>> from convanim.gallery import find_configs, make_jobs
+    >>> job = make_jobs(find_configs(["configs/seeds/checkerboard.yaml"]),
+    ...                 Path(tempfile.mkdtemp()), {}).jobs[0]
+    >>> check(job).status, write(job).status, check(job).status
+    ('missing', 'written', 'up to date')
     """
     from convanim.gallery.compare import difference
 
@@ -152,7 +160,10 @@ def _on_interrupt(signum: int, frame: object) -> None:
 def init_worker() -> None:
     """Set up a pool worker's Ctrl-C handling (the pool's ``initializer``).
 
-    >>> init_worker()  # doctest: +SKIP
+    >>> import multiprocessing
+    >>> with multiprocessing.get_context("spawn").Pool(1, initializer=init_worker) as pool:
+    ...     pool.apply(signal.getsignal, (signal.SIGINT,)).__name__
+    '_on_interrupt'
     """
     _state["worker"] = True
     signal.signal(signal.SIGINT, _on_interrupt)
@@ -161,8 +172,12 @@ def init_worker() -> None:
 def run(job: Job, checking: bool) -> Result:
     """Check or write one job: the function the pool calls.
 
-    >>> run(job, checking=True).ok  # doctest: +SKIP
-    True
+    >>> import tempfile
+    >>> from convanim.gallery import find_configs, make_jobs
+    >>> job = make_jobs(find_configs(["configs/seeds/checkerboard.yaml"]),
+    ...                 Path(tempfile.mkdtemp()), {}).jobs[0]
+    >>> run(job, checking=False).ok, run(job, checking=True).ok
+    (True, True)
     """
     _state["busy"] = True
     try:

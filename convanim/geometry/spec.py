@@ -299,7 +299,7 @@ class Spec:
     def output_shape(self) -> tuple[int, ...]:
         """The output size per axis, exactly as PyTorch computes it.
 
-        >>> Spec(i=6, k=3, s=2, p=1, output_padding=1, mode="transposed").output_shape
+        >>> Spec(i=3, k=3, s=2, p=1, output_padding=1, mode="transposed").output_shape
         (6, 6)
         """
         from convanim.geometry.rules import output_length
