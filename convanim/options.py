@@ -245,23 +245,15 @@ def default_output(spec: Spec, suffix: str = ".gif", folder: Path = Path("output
     >>> default_output(Spec(i=5, k=3, s=2, p=1)).as_posix()
     'outputs/conv_i5_k3_s2_p1.gif'
     """
-    def axis(values: tuple[Any, ...]) -> str:
-        return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
+    def text(value: Any) -> str:
+        if value is None or isinstance(value, str):
+            return value or ""
+        if isinstance(value[0], tuple):
+            return "-".join(f"{b}{a}" for b, a in value)
+        return str(value[0]) if len(set(value)) == 1 else "x".join(map(str, value))
 
-    pads = spec.padding_name or (axis(tuple(b for b, _ in spec.p))
-                                 if all(b == a for b, a in spec.p)
-                                 else "-".join(f"{b}{a}" for b, a in spec.p))
-    parts = [spec.mode, f"i{axis(spec.i)}", f"k{axis(spec.k)}", f"s{axis(spec.s)}", f"p{pads}"]
-    if any(d != 1 for d in spec.d):
-        parts.append(f"d{axis(spec.d)}")
-    if any(spec.output_padding) and not spec.padding_name:
-        parts.append(f"op{axis(spec.output_padding)}")
-    if spec.view != "gather":
-        parts.append(spec.view)
-    if spec.padding_mode != "zeros":
-        parts.append(spec.padding_mode)
-    if spec.dims == 1:
-        parts.append("1d")
+    parts = [spec.mode] + [key.lower().replace("-", "") + text(value)
+                           for key, value in spec.named_parameters()]
     return folder / ("_".join(parts) + suffix)
 
 

@@ -28,46 +28,11 @@ from convanim.explain import (
     uneven_axes,
 )
 from convanim.explain.draw import save_overlap
+from tests.strategies import valid_specs
 
 torch = pytest.importorskip("torch", reason="torch is the oracle: pip install torch==2.13.0")
 oracle = pytest.importorskip("tests.oracle")
 F = torch.nn.functional
-
-
-@st.composite
-def specs(draw: st.DrawFn) -> Spec:
-    """Valid specs of every mode, padding form and padding mode."""
-    dims = draw(st.sampled_from([1, 2]))
-    mode = draw(st.sampled_from(["conv", "transposed", "maxpool", "avgpool"]))
-
-    def size(lo: int, hi: int):
-        if dims == 1 or draw(st.booleans()):
-            return draw(st.integers(lo, hi))
-        return [draw(st.integers(lo, hi)), draw(st.integers(lo, hi))]
-
-    kwargs = {"dims": dims, "mode": mode, "i": size(1, 9), "k": size(1, 4), "s": size(1, 3)}
-    if mode != "avgpool":
-        kwargs["d"] = size(1, 2)
-    form = draw(st.sampled_from(["int", "axis", "sides", "name"]))
-    if form == "int":
-        kwargs["p"] = draw(st.integers(0, 3))
-    elif form == "axis":
-        kwargs["p"] = size(0, 3)
-    elif form == "sides":
-        side = st.tuples(st.integers(0, 3), st.integers(0, 3)).map(list)
-        kwargs["p"] = draw(side) if dims == 1 else [draw(side), draw(side)]
-    else:
-        kwargs["p"] = draw(st.sampled_from(["valid", "same", "full", "half"]))
-    if mode == "transposed" and form != "name":
-        kwargs["output_padding"] = size(0, 1)
-    elif mode != "transposed":
-        kwargs["padding_mode"] = draw(st.sampled_from(["zeros", "zeros", "reflect",
-                                                       "replicate", "circular"]))
-    try:
-        return Spec(**kwargs)
-    except SpecError:
-        assume(False)
-        raise
 
 
 def _values(spec: Spec, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +53,7 @@ def run_pytorch(code: str, spec: Spec, x: np.ndarray, w: np.ndarray) -> np.ndarr
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(specs(), st.integers(0, 2**16))
+@given(valid_specs(max_input=9), st.integers(0, 2**16))
 def test_shape_and_printed_pytorch_code_match_pytorch(spec: Spec, seed: int) -> None:
     report = explain_shape(spec).to_json()
     x, w = _values(spec, seed)
@@ -160,7 +125,7 @@ def keras_forward(code: str, spec: Spec, x: np.ndarray, w: np.ndarray) -> np.nda
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(specs(), st.integers(0, 2**16))
+@given(valid_specs(max_input=9), st.integers(0, 2**16))
 def test_printed_keras_code_follows_keras_semantics(spec: Spec, seed: int) -> None:
     rng = np.random.default_rng(seed)
     # Positive inputs and distinct weights: two different layers cannot agree by accident.
@@ -337,7 +302,7 @@ def test_solve_answers_the_common_questions() -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(specs().filter(lambda s: s.mode == "transposed"), st.integers(1, 3))
+@given(valid_specs(modes=("transposed",), max_input=9), st.integers(1, 3))
 def test_overlap_counts_are_plan_links_and_pytorch_paths(spec: Spec, layers: int) -> None:
     assume(max(spec.output_shape) * max(spec.s) ** (layers - 1) <= 60)
     try:

@@ -16,45 +16,12 @@ from hypothesis import strategies as st
 
 from convanim import Spec, SpecError, compute, plan
 from convanim.geometry.compute import axes2
+from tests.strategies import spec_kwargs
 
 torch = pytest.importorskip("torch", reason="torch is the oracle: pip install torch==2.13.0")
 oracle = pytest.importorskip("tests.oracle")
 
 EXAMPLES = 4000
-
-
-@st.composite
-def raw_specs(draw: st.DrawFn) -> dict:
-    """Raw keyword arguments, valid or not, across every mode, view and padding form."""
-    dims = draw(st.sampled_from([1, 2]))
-    mode = draw(st.sampled_from(["conv", "transposed", "maxpool", "avgpool"]))
-
-    def size(lo: int, hi: int):
-        if dims == 1 or draw(st.booleans()):
-            return draw(st.integers(lo, hi))
-        return [draw(st.integers(lo, hi)), draw(st.integers(lo, hi))]
-
-    kwargs: dict = {"dims": dims, "mode": mode, "i": size(1, 7), "k": size(1, 4)}
-    kwargs["s"] = size(1, 3)
-    if mode != "avgpool" and draw(st.integers(0, 3)) == 0:
-        kwargs["d"] = size(1, 3)
-    padding_form = draw(st.sampled_from(["int", "axis", "sides", "name"]))
-    if padding_form == "int":
-        kwargs["p"] = draw(st.integers(0, 3))
-    elif padding_form == "axis":
-        kwargs["p"] = size(0, 3)
-    elif padding_form == "sides":
-        side = st.tuples(st.integers(0, 3), st.integers(0, 3)).map(list)
-        kwargs["p"] = draw(side) if dims == 1 else [draw(side), draw(side)]
-    else:
-        kwargs["p"] = draw(st.sampled_from(["valid", "same", "full", "half"]))
-    if mode == "transposed":
-        kwargs["view"] = draw(st.sampled_from(["gather", "scatter"]))
-        if draw(st.booleans()):
-            kwargs["output_padding"] = size(0, 2)
-    elif draw(st.integers(0, 2)) == 0:
-        kwargs["padding_mode"] = draw(st.sampled_from(["reflect", "replicate", "circular"]))
-    return kwargs
 
 
 def _directly_comparable(kwargs: dict) -> bool:
@@ -101,7 +68,7 @@ def _check_plan(spec: Spec, rng: np.random.Generator) -> None:
 
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(raw_specs(), st.integers(0, 2**32 - 1))
+@given(spec_kwargs(), st.integers(0, 2**32 - 1))
 def test_random_specs_match_pytorch(kwargs: dict, seed: int) -> None:
     rng = np.random.default_rng(seed)
     try:

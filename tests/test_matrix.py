@@ -13,40 +13,11 @@ from convanim.draw.matrix import MatrixPainter, render_matrix_frames
 from convanim.draw.options import RenderOptions
 from convanim.draw.themes import THEMES, rgb
 from convanim.explain import check_matrix_size, conv_matrix
+from tests.strategies import valid_specs
 
 torch = pytest.importorskip("torch", reason="torch is the oracle: pip install torch==2.13.0")
 oracle = pytest.importorskip("tests.oracle")
 F = torch.nn.functional
-
-
-@st.composite
-def linear_specs(draw: st.DrawFn) -> Spec:
-    """Valid conv and transposed specs of every padding form, at most 6 cells a side."""
-    dims = draw(st.sampled_from([1, 2]))
-    mode = draw(st.sampled_from(["conv", "transposed"]))
-
-    def size(lo: int, hi: int):
-        if dims == 1 or draw(st.booleans()):
-            return draw(st.integers(lo, hi))
-        return [draw(st.integers(lo, hi)), draw(st.integers(lo, hi))]
-
-    kwargs = {"dims": dims, "mode": mode, "i": size(1, 6), "k": size(1, 4), "s": size(1, 3),
-              "d": size(1, 2)}
-    if draw(st.booleans()):
-        side = st.tuples(st.integers(0, 2), st.integers(0, 2)).map(list)
-        kwargs["p"] = draw(side) if dims == 1 else [draw(side), draw(side)]
-    else:
-        kwargs["p"] = size(0, 2)
-    if mode == "transposed":
-        kwargs["output_padding"] = size(0, 1)
-    else:
-        kwargs["padding_mode"] = draw(st.sampled_from(["zeros", "reflect", "replicate",
-                                                       "circular"]))
-    try:
-        return Spec(**kwargs)
-    except SpecError:
-        assume(False)
-        raise
 
 
 def jacobian(spec: Spec, w: np.ndarray) -> np.ndarray:
@@ -58,7 +29,8 @@ def jacobian(spec: Spec, w: np.ndarray) -> np.ndarray:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(linear_specs(), st.integers(0, 2**16))
+@given(valid_specs(modes=("conv", "transposed"), max_input=6, max_pad=2, names=False),
+       st.integers(0, 2**16))
 def test_conv_matrix_equals_pytorch(spec: Spec, seed: int) -> None:
     w = np.random.default_rng(seed).integers(-3, 4, size=spec.k).astype(float)
     matrix = conv_matrix(spec, w)

@@ -311,6 +311,36 @@ class Spec:
         """True for a transposed convolution."""
         return self.mode == "transposed"
 
+    def named_parameters(self) -> list[tuple[str, Any]]:
+        """The parameters a title or file name should mention, in order, each with its value.
+
+        ``i``, ``k``, ``s`` and ``p`` always; ``d``, ``op``, the view, the padding mode and
+        ``1-D`` only when they differ from the default. Values are per-axis tuples, a padding
+        name, per-side padding pairs, or None for a bare flag.
+
+        >>> Spec(i=7, k=3, d=2, dims=1).named_parameters()
+        [('i', (7,)), ('k', (3,)), ('s', (1,)), ('p', (0,)), ('d', (2,)), ('1-D', None)]
+        """
+        if self.padding_name:
+            padding: Any = self.padding_name
+        elif all(b == a for b, a in self.p):
+            padding = tuple(b for b, _ in self.p)
+        else:
+            padding = self.p
+        items: list[tuple[str, Any]] = [("i", self.i), ("k", self.k), ("s", self.s),
+                                        ("p", padding)]
+        if any(d != 1 for d in self.d):
+            items.append(("d", self.d))
+        if any(self.output_padding) and not self.padding_name:
+            items.append(("op", self.output_padding))
+        if self.view != "gather":
+            items.append((self.view, None))
+        if self.padding_mode != "zeros":
+            items.append((self.padding_mode, None))
+        if self.dims == 1:
+            items.append(("1-D", None))
+        return items
+
     @property
     def label(self) -> str:
         """A short title such as ``transposed conv  i=3 k=3 s=2 p=1``.
@@ -320,21 +350,18 @@ class Spec:
         """
         names = {"conv": "conv", "transposed": "transposed conv", "maxpool": "max pool",
                  "avgpool": "avg pool"}
-        parts = [f"i={_fmt(self.i)}", f"k={_fmt(self.k)}", f"s={_fmt(self.s)}"]
-        if self.padding_name:
-            parts.append(f"p={self.padding_name}")
-        elif all(b == a for b, a in self.p):
-            parts.append(f"p={_fmt(tuple(b for b, _ in self.p))}")
-        else:
-            parts.append("p=" + _show(self.p).replace(" ", ""))
-        if any(d != 1 for d in self.d):
-            parts.append(f"d={_fmt(self.d)}")
-        if any(self.output_padding) and not self.padding_name:
-            parts.append(f"op={_fmt(self.output_padding)}")
-        if self.padding_mode != "zeros":
-            parts.append(self.padding_mode)
-        if self.dims == 1:
-            parts.append("1-D")
+        parts = []
+        for key, value in self.named_parameters():
+            if key == self.view:
+                continue  # the picture itself shows the view
+            if value is None:
+                parts.append(key)
+            elif isinstance(value, str):
+                parts.append(f"{key}={value}")
+            elif isinstance(value[0], tuple):
+                parts.append(f"{key}=" + _show(value).replace(" ", ""))
+            else:
+                parts.append(f"{key}={_fmt(value)}")
         return names[self.mode] + "  " + " ".join(parts)
 
     def __repr__(self) -> str:
