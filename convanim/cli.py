@@ -82,9 +82,9 @@ def cli(debug: bool) -> None:
 
     \b
     Examples:
-      convanim render                                  # transposed conv, i=3 k=3 s=2 p=1
+      convanim render                      # transposed conv, i=3 k=3 s=2 p=1
       convanim render -i 5 -k 3 -s 2 -p 1 -o conv.gif
-      convanim render -m transposed -i 3 -k 3 -s 2 --view scatter -o scatter.mp4
+      convanim render -m transposed -i 3 -k 3 -s 2 --view scatter -o s.mp4
       convanim render configs/seeds/four_steps.yaml --theme dark
       convanim shape -m transposed -i 16 -k 4 -s 2 -p 1
     """
@@ -213,11 +213,11 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
 
     \b
     Examples:
-      convanim render                                   # the default: transposed, i3 k3 s2 p1
-      convanim render -i 5 -k 3 -s 2 -p 1               # outputs/conv_i5_k3_s2_p1.gif
+      convanim render                      # the default: transposed, i3 k3 s2 p1
+      convanim render -i 5 -k 3 -s 2 -p 1  # outputs/conv_i5_k3_s2_p1.gif
       convanim render -m maxpool -i 5 -k 3 -s 1 --no-values -o pool.mp4
       convanim render -i 4 -k 3 -s 2 -p same -m transposed --storyboard steps.pdf
-      convanim render configs/conv_arithmetic/padding_strides.yaml --theme classic
+      convanim render configs/conv_arithmetic/padding_strides.yaml --theme dark
     """
     require_entry(ctx, config)
     spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)

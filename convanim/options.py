@@ -153,7 +153,8 @@ SPEC_OPTIONS = [
     click.option("-m", "--mode", type=_choice("conv", "transposed", "maxpool", "avgpool"),
                  help="Operation [conv; `render` alone: transposed]."),
     click.option("--view", type=_choice("gather", "scatter", "matrix"),
-                 help="Transposed: gather (zeros inserted, stride 1) or scatter (kernel x input)."),
+                 help="gather (transposed: zeros inserted, stride 1), scatter (transposed: "
+                      "kernel x input, overlaps summed) or matrix (the sparse matrix C)."),
     click.option("--padding-mode", type=_choice("zeros", "reflect", "replicate", "circular"),
                  help="How padding cells are filled [zeros]."),
     click.option("--dims", type=_int(1, 2), help="1 for sequences (Conv1d), 2 for images [2]."),
