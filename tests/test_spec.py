@@ -145,3 +145,14 @@ def test_reflect_padding_links_to_the_copied_cell() -> None:
     first = next(f for f in p.frames if f.phase == "slide")
     # The padding cell left of x[0] copies x[1] (reflect), so tap 0 links to input 1.
     assert ((0,), (1,), (0,)) in first.links
+
+
+def test_named_padding_keeps_a_given_output_padding() -> None:
+    # 'valid' (or 'full', 'half') with output_padding: only 'same' implies output_padding.
+    spec = Spec(i=1, k=2, d=2, p="valid", output_padding=1, mode="transposed", dims=1)
+    assert spec.output_shape == (4,)
+    assert Spec.from_dict(spec.to_dict()) == spec
+    assert spec.replace(view="scatter").output_shape == (4,)
+    assert "op=1" in spec.label
+    same = Spec(i=3, k=1, s=2, p="same", mode="transposed")
+    assert Spec.from_dict(same.to_dict()) == same and "op=" not in same.label

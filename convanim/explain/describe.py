@@ -64,8 +64,8 @@ def alt_text(spec: Spec) -> str:
              f"stride {_per_axis(spec.s, spec.dims)}", _padding_words(spec)]
     if any(d != 1 for d in spec.d):
         parts.append(f"dilation {_per_axis(spec.d, spec.dims)}")
-    if any(spec.output_padding) and not spec.padding_name:
-        parts.append(f"output padding {_per_axis(spec.output_padding, spec.dims)}")
+    if any(spec.given_output_padding):
+        parts.append(f"output padding {_per_axis(spec.given_output_padding, spec.dims)}")
     return ", ".join(parts) + f", giving a {size(spec.output_shape)} output."
 
 
@@ -182,9 +182,9 @@ def _formula_lines(spec: Spec, axes: tuple[AxisArithmetic, ...]) -> list[str]:
 
 def _equivalent_lines(spec: Spec, axes: tuple[AxisArithmetic, ...]) -> list[str]:
     zeros = tuple(a.zeros for a in axes)
-    inner = tuple((i - 1) * s + 1 for i, s in zip(spec.i, spec.s))
+    inner = tuple(a.inserted for a in axes)
     eq = tuple(a.equivalent_padding for a in axes)
-    padded = tuple(n + b + a for n, (b, a) in zip(inner, eq))
+    padded = tuple(a.padded for a in axes)
     rule = "k-1-p" if all(d == 1 for d in spec.d) else "d*(k-1)-p"
     noun = "zero" if max(zeros) == 1 else "zeros"
     befores, afters = tuple(b for b, _ in eq), tuple(a for _, a in eq)

@@ -263,8 +263,8 @@ class Spec:
         out["dilation"] = plain(self.d)
         if self.mode == "transposed":
             out["view"] = self.view
-            if self.padding_name is None:
-                out["output_padding"] = plain(self.output_padding)
+            if any(self.given_output_padding):
+                out["output_padding"] = plain(self.given_output_padding)
         if self.padding_mode != "zeros":
             out["padding_mode"] = self.padding_mode
         return out
@@ -279,12 +279,27 @@ class Spec:
             "i": self.i, "k": self.k, "s": self.s, "d": self.d, "mode": self.mode,
             "view": self.view, "padding_mode": self.padding_mode, "dims": self.dims,
             "p": self.padding_name or self.p,
-            "output_padding": 0 if self.padding_name else self.output_padding,
+            "output_padding": self.given_output_padding,
         }
         current.update(changes)
         return Spec(**current)
 
     # -- derived sizes ----------------------------------------------------------------------
+
+    @property
+    def given_output_padding(self) -> tuple[int, ...]:
+        """The output_padding the user gave: zeros where ``same`` implies it instead.
+
+        >>> Spec(i=3, k=1, s=2, p="same", mode="transposed").output_padding
+        (1, 1)
+        >>> Spec(i=3, k=1, s=2, p="same", mode="transposed").given_output_padding
+        (0, 0)
+        >>> Spec(i=1, k=2, d=2, p="valid", output_padding=1, mode="transposed").given_output_padding
+        (1, 1)
+        """
+        if self.padding_name == "same":
+            return (0,) * self.dims
+        return self.output_padding
 
     @property
     def effective_kernel(self) -> tuple[int, ...]:
@@ -331,8 +346,8 @@ class Spec:
                                         ("p", padding)]
         if any(d != 1 for d in self.d):
             items.append(("d", self.d))
-        if any(self.output_padding) and not self.padding_name:
-            items.append(("op", self.output_padding))
+        if any(self.given_output_padding):
+            items.append(("op", self.given_output_padding))
         if self.view != "gather":
             items.append((self.view, None))
         if self.padding_mode != "zeros":
