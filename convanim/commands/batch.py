@@ -115,7 +115,7 @@ def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: in
     >>> ctx = click.Context(click.Command("batch"))
     >>> execute(ctx, ["configs/seeds/checkerboard.yaml"], Path(tempfile.mkdtemp()), 1, None,
     ...         False, False, {})  # doctest: +ELLIPSIS
-    [1/2] written    checkerboard_k3_s2 ...
+    [1/2] written ...
     2 written in ... with 1 worker
     """
     from convanim.gallery import find_configs, make_jobs

@@ -21,6 +21,7 @@ import click
 
 from convanim.gallery.jobs import Job
 from convanim.gallery.work import FAILED, Result, init_worker, run
+from convanim.geometry import largest_grid
 
 # Beyond this many rows the summary shows only what needs attention (a 200-job CI log does
 # not need 200 "written" lines twice).
@@ -40,10 +41,7 @@ def cpu_count() -> int:
 
 def _cost(job: Job) -> int:
     # Drawing and encoding time grows with frames times cells drawn; a rough order is enough.
-    cells = 1
-    for n in job.spec.i:
-        cells *= n + 2 * max(job.spec.s)
-    return job.frames * cells
+    return job.frames * largest_grid(job.spec) ** 2
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -21,7 +21,9 @@ class AxisArithmetic:
     filled in (``(3-1)*2 + 3 - 2*1``), ``output`` the result. For a transposed spec,
     ``zeros`` (``s-1``) and ``equivalent_padding`` (``d*(k-1) - p`` per side, plus any
     output_padding after) describe the equivalent direct convolution. ``unreached`` counts the
-    cells at the far end of the padded input that no stride ever reaches.
+    cells at the far end of the padded input that no stride ever reaches. ``inserted`` is the
+    input's length after zero insertion (the input itself for a convolution) and ``padded``
+    the length of the grid the kernel slides over.
     """
 
     axis: int
@@ -31,6 +33,8 @@ class AxisArithmetic:
     zeros: int
     equivalent_padding: tuple[int, int]
     unreached: int
+    inserted: int
+    padded: int
 
     @property
     def text(self) -> str:
@@ -66,7 +70,9 @@ def axis_arithmetic(spec: Spec, axis: int) -> AxisArithmetic:
             formula += " + output_padding"
             numbers += f" + {op}"
         equivalent = (span - 1 - before, span - 1 - after + op)
-        return AxisArithmetic(axis, formula, numbers, out, s - 1, equivalent, 0)
+        inserted = (i - 1) * s + 1
+        return AxisArithmetic(axis, formula, numbers, out, s - 1, equivalent, 0, inserted,
+                              inserted + sum(equivalent))
     inner_sym, inner_num = f"i + {psym} - {ksym}", f"{i} + {pnum} - {knum}"
     if d != 1:
         inner_sym, inner_num = f"i + {psym} - d*(k-1) - 1", f"{i} + {pnum} - {d}*({k}-1) - 1"
@@ -75,7 +81,8 @@ def axis_arithmetic(spec: Spec, axis: int) -> AxisArithmetic:
     else:
         formula, numbers = f"o = floor(({inner_sym}) / s) + 1", f"floor(({inner_num}) / {s}) + 1"
     unreached = i + before + after - ((out - 1) * s + span)
-    return AxisArithmetic(axis, formula, numbers, out, 0, (before, after), unreached)
+    return AxisArithmetic(axis, formula, numbers, out, 0, (before, after), unreached, i,
+                          i + before + after)
 
 
 def arithmetic(spec: Spec) -> tuple[AxisArithmetic, ...]:
