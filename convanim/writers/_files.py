@@ -10,7 +10,7 @@ import signal
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -113,6 +113,25 @@ def remove_leftovers() -> None:
         _remove(path)
 
 
+def _reserve(shown: str, target: Path, make: Callable[..., Any]) -> Any:
+    """Create a temp file or folder beside ``target`` with ``make`` and record it in one step.
+
+    ``make`` is :func:`tempfile.mkstemp` (returns ``(fd, name)``) or :func:`tempfile.mkdtemp`.
+
+    >>> import tempfile, os
+    >>> name = _reserve("x", Path(tempfile.mkdtemp()) / "x", tempfile.mkdtemp)
+    >>> name in _LIVE and os.path.basename(name).startswith(".x.")
+    True
+    """
+    with _hold_interrupts():
+        try:
+            made = make(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        except OSError as err:
+            raise describe_os_error(shown, err) from err
+        _LIVE.add(made[1] if isinstance(made, tuple) else made)
+    return made
+
+
 def _remove(path: str) -> None:
     # Used from finalizers and cleanup paths, so it must never raise.
     _LIVE.discard(path)
@@ -159,14 +178,7 @@ class TempFile:
         self.target = Path(os.path.abspath(self.shown))
         if self.target.is_dir():
             raise describe_os_error(self.shown, IsADirectoryError(errno.EISDIR, ""))
-        with _hold_interrupts():
-            try:
-                fd, name = tempfile.mkstemp(
-                    dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp"
-                )
-            except OSError as err:
-                raise describe_os_error(self.shown, err) from err
-            _LIVE.add(name)
+        fd, name = _reserve(self.shown, self.target, tempfile.mkstemp)
         self.path = Path(name)
         self._cleanup = weakref.finalize(self, _remove, name)
         text = "b" not in mode
@@ -215,14 +227,7 @@ class TempDir:
                 f"cannot write {self.shown}: a file with that name exists and a directory is "
                 "needed; remove it or choose another -o path"
             )
-        with _hold_interrupts():
-            try:
-                name = tempfile.mkdtemp(
-                    dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp"
-                )
-            except OSError as err:
-                raise describe_os_error(self.shown, err) from err
-            _LIVE.add(name)
+        name = _reserve(self.shown, self.target, tempfile.mkdtemp)
         self.path = Path(name)
         self._cleanup = weakref.finalize(self, _remove, name)
 
