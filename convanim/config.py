@@ -31,6 +31,8 @@ from typing import Any, NoReturn
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from convanim.geometry.ops import FIELDS
+
 __all__ = [
     "ALIASES",
     "MAX_DEPTH",
@@ -56,7 +58,7 @@ MAX_DEPTH = 32
 
 _SPEC_NAMES = (
     "input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
-    "mode", "view", "padding_mode", "dims",
+    "mode", "view", "padding_mode", "dims", *(f.name for f in FIELDS),
 )  # fmt: skip
 _NUMBER_NAMES = ("values", "input_values", "kernel_values", "seed")
 _OUTPUT_NAMES = (
@@ -73,6 +75,8 @@ ALIASES: dict[str, str] = {
     "p": "padding",
     "d": "dilation",
     **{name.replace("_", "-"): name for name in OPTION_NAMES if "_" in name},
+    **{alias: f.name for f in FIELDS for alias in f.aliases},
+    **{alias.replace("_", "-"): f.name for f in FIELDS for alias in f.aliases if "_" in alias},
 }
 
 # What YAML shape each option may take; everything numeric is re-checked by Spec.
@@ -89,6 +93,9 @@ _KINDS: dict[str, str] = {
         "str",
     ),
     "name": "name",
+    # An op's own fields: sizes per axis, choices as strings, numbers, flags.
+    **{f.name: {"size": "size", "choice": "str", "int": "int", "bool": "bool"}[f.kind]
+       for f in FIELDS},
 }
 
 _EXPECT = {

@@ -18,10 +18,11 @@ from click.core import ParameterSource
 
 from convanim.config import Entry, locate
 from convanim.geometry import Spec, SpecError, frame_count, largest_grid
+from convanim.geometry.ops import FIELDS, Field, mode_names
 
 ENTRY_KEY = "convanim.entry"
 SPEC_KEYS = ("input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
-             "mode", "view", "padding_mode", "dims")
+             "mode", "view", "padding_mode", "dims", *(f.name for f in FIELDS))
 MAX_CELLS = 96  # per side: beyond this a grid cannot be drawn legibly at any sane size
 
 
@@ -141,6 +142,17 @@ def _choice(*names: str) -> Checked:
     return Checked(click.Choice(names, case_sensitive=False))
 
 
+def _field_option(field: Field) -> Callable[[Any], Any]:
+    """The flag for an op-specific spec field (``--scale``, ``--bias/--no-bias``...)."""
+    flag = "--" + field.name.replace("_", "-")
+    if field.kind == "bool":
+        return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=None,
+                            help=field.help)
+    kinds: dict[str, Any] = {"size": SIZE, "int": _int(0)}
+    kind = _choice(*field.choices) if field.kind == "choice" else kinds[field.kind]
+    return click.option(flag, field.name, type=kind, help=field.help)
+
+
 SPEC_OPTIONS = [
     click.option("-i", "--input-size", type=SIZE, help="Input size: 5 or 5,4 (height,width)."),
     click.option("-k", "--kernel-size", type=SIZE, help="Kernel size: 3 or 3,2."),
@@ -150,7 +162,7 @@ SPEC_OPTIONS = [
     click.option("-d", "--dilation", type=SIZE, help="Dilation [1]."),
     click.option("--output-padding", type=SIZE,
                  help="Transposed only: extra cells on the bottom/right [0]."),
-    click.option("-m", "--mode", type=_choice("conv", "transposed", "maxpool", "avgpool"),
+    click.option("-m", "--mode", type=_choice(*mode_names()),
                  help="Operation [conv; `render` alone: transposed]."),
     click.option("--view", type=_choice("gather", "scatter", "matrix"),
                  help="gather (transposed: zeros inserted, stride 1), scatter (transposed: "
@@ -158,6 +170,7 @@ SPEC_OPTIONS = [
     click.option("--padding-mode", type=_choice("zeros", "reflect", "replicate", "circular"),
                  help="How padding cells are filled [zeros]."),
     click.option("--dims", type=_int(1, 2), help="1 for sequences (Conv1d), 2 for images [2]."),
+    *(_field_option(f) for f in FIELDS),
     click.option("--values/--no-values", default=None, help="Show numbers in the cells [on]."),
     click.option("--input-values", type=MATRIX, help="Input numbers as JSON nested lists."),
     click.option("--kernel-values", type=MATRIX, help="Kernel numbers as JSON nested lists."),

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from convanim.geometry import Spec, SpecError
+from convanim.geometry.ops import get_op, ops
 from convanim.options import (
     DEFAULT_SPEC,
     MAX_CELLS,
@@ -26,6 +27,8 @@ from convanim.options import (
     default_output,
     where,
 )
+
+SOLVABLE = [op.mode for op in ops() if op.solvable]
 
 
 def _spec_options() -> list[Callable[[Any], Any]]:
@@ -132,8 +135,7 @@ def _table(solutions: list[Any], dims: int, transposed: bool) -> list[str]:
               help="Input size (cells along one axis).")
 @click.option("--to", "size_to", required=True, type=click.IntRange(1, 4096),
               help="Wanted output size.")
-@click.option("-m", "--mode", type=Checked(click.Choice(
-    ["conv", "transposed", "maxpool", "avgpool"], case_sensitive=False)),
+@click.option("-m", "--mode", type=Checked(click.Choice(SOLVABLE, case_sensitive=False)),
     help="Operation [transposed to grow, conv otherwise].")
 @click.option("--max-kernel", default=7, show_default=True,
               type=Checked(click.IntRange(1, 16)), help="Largest kernel size tried.")
@@ -203,7 +205,7 @@ def solve(ctx: click.Context, size_from: int, size_to: int, mode: str | None, as
         click.echo(line)
     click.echo("k kernel, s stride, p padding, op output_padding, d dilation")
     click.echo("")
-    for line in _table(shown, dims, mode == "transposed"):
+    for line in _table(shown, dims, get_op(mode).transposed):
         click.echo(line)
 
 
@@ -289,7 +291,7 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
     if params.get("mode") is None:  # neither a flag nor the config set it
         params["mode"] = "transposed"
     spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
-    if spec.mode != "transposed":
+    if not spec.is_transposed:
         raise click.UsageError(f"{where(ctx, 'mode')}: overlap maps are for mode 'transposed', "
                                f"not {spec.mode!r}; use --mode transposed", ctx)
     rows = [spec]
@@ -298,7 +300,7 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
             rows.append(Spec.from_dict({**spec.to_dict(), **_overrides(compare, ctx)}))
         except SpecError as err:
             raise click.UsageError(f"--compare: {err}", ctx) from None
-        if rows[1].mode != "transposed":
+        if not rows[1].is_transposed:
             raise click.UsageError("--compare: overlap maps are for mode 'transposed'", ctx)
     for flag, row in zip(("--input-size", "--compare"), rows):
         _layer_specs(row, layers, flag if layers == 1 else "--layers", ctx)

@@ -33,7 +33,6 @@ class Labels:
     panels: dict
     offsets: dict[str, tuple[int, int]]
     scatter: bool
-    pool: bool
     w2: np.ndarray
     overlaps: list[int]
     _most: int
@@ -66,10 +65,8 @@ class Labels:
         items += [(KIND_LOOKS[k], LABELS[KIND_LOOKS[k]]) for k in (INPUT, PAD, ZERO) if k in kinds]
         if not plan.grids[plan.slide_grid].reached.all():
             items.append(("unreached", LABELS["unreached"]))
-        window = "pooling window" if self.pool else ("input cell" if self.scatter
-                                                     else LABELS["window"])
-        items.append(("window", window))
-        if plan.spec.mode == "maxpool":
+        items.append(("window", plan.picture.window))
+        if any(frame.chosen is not None for frame in plan.frames):
             items.append(("chosen", LABELS["chosen"]))
         items += [("pending", LABELS["pending"]), ("current", LABELS["current"])]
         if self.scatter:

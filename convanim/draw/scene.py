@@ -74,17 +74,15 @@ class Scene(Labels):
 
     def __init__(self, plan: Plan, values: bool = True) -> None:
         self.plan, self.values = plan, values
-        spec = plan.spec
-        self.scatter = bool((plan.target.kinds == CROP).any()) or (
-            spec.mode == "transposed" and spec.view == "scatter")
-        self.pool = spec.mode in ("maxpool", "avgpool")
+        self.scatter = plan.picture.scatter
+        self.weighted = plan.picture.weighted
         self.looks: list[str] = ["blank"]
         self.offsets = self._place()
         rows = max(o[0] + plan.grids[n].shape[0] for n, o in self.offsets.items())
         cols = max(o[1] + plan.grids[n].shape[1] for n, o in self.offsets.items())
         self.panels = {"grid": Panel((rows, cols)), "target": Panel(plan.target.shape)}
         self.w2 = plan.w.reshape(plan.w.shape if plan.w.ndim == 2 else (1, -1))
-        if values and not self.pool:
+        if values and self.weighted:
             self.panels["kernel"] = Panel(self.w2.shape)
         self.slides = sum(f.phase == "slide" for f in plan.frames)
         self.texts: dict[str, object] = dict.fromkeys(
@@ -247,7 +245,7 @@ class Scene(Labels):
             looks[frame.chosen] = self.code("chosen")
         main = [fmt(v) for v in grid.values[frame.window[:, 0], frame.window[:, 1]]]
         sub = [""] * len(wr)
-        if not self.pool and not self.scatter:
+        if self.weighted and not self.scatter:
             sub = [TIMES + fmt(self.w2[a, b]) for a, b in frame.taps]
         if not self.values:
             main, sub = [""] * len(wr), [""] * len(wr)
@@ -271,17 +269,16 @@ class Scene(Labels):
         value = fmt(frame.value if frame.value is not None else 0.0)
         cells = frame.window[:, 0], frame.window[:, 1]
         seen = [fmt(v) for v in grid.values[cells]]
-        if self.plan.spec.mode == "maxpool":
-            return Formula("max(", seen, ", ", f") = {value}")
-        if self.plan.spec.mode == "avgpool":
-            return Formula("mean(", seen, ", ", f") = {value}")
+        head, sep, tail = self.plan.picture.formula
+        if not self.weighted:
+            return Formula(head, seen, sep, f"{tail} = {value}")
         if self.scatter:
             return Formula(f"{value} {TIMES} kernel adds ", [fmt(p) for p in frame.products], ", ",
                            f" to {len(frame.products)} cells")
         terms = [f"{v}{TIMES}{fmt(self.w2[a, b])}" for v, (a, b) in zip(seen, frame.taps)]
         # Padding and inserted zeros add nothing; a long formula may leave them out.
         zeros = (grid.kinds[cells] != INPUT) & (grid.values[cells] == 0)
-        return Formula("", terms, " + ", f" = {value}", zeros.tolist())
+        return Formula(head, terms, sep, f"{tail} = {value}", zeros.tolist())
 
     def _phase(self, frame: Frame) -> None:
         self._text("formula", "")

@@ -15,8 +15,6 @@ from convanim.explain.overlap import phase_taps, uneven_axes
 from convanim.geometry import AxisArithmetic, Spec, arithmetic
 
 WIDTH = 80
-MODE_NOUNS = {"conv": "Convolution", "transposed": "Transposed convolution",
-              "maxpool": "Max pooling", "avgpool": "Average pooling"}
 AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
 ROW_NAMES = {1: (("cell", "cells"),), 2: (("row", "rows"), ("column", "columns"))}
 
@@ -58,9 +56,11 @@ def alt_text(spec: Spec) -> str:
     def size(shape: tuple[int, ...]) -> str:
         return shape_text(shape) if spec.dims == 2 else f"length-{shape[0]}"
 
-    window = "window" if spec.mode in ("maxpool", "avgpool") else "kernel"
+    own = spec.op.alt_text(spec)
+    if own is not None:
+        return own
     kernel = shape_text(spec.k) if spec.dims == 2 else f"size-{spec.k[0]}"
-    parts = [f"{MODE_NOUNS[spec.mode]} of a {size(spec.i)} input with a {kernel} {window}",
+    parts = [f"{spec.op.noun} of a {size(spec.i)} input with a {kernel} {spec.op.window_noun}",
              f"stride {_per_axis(spec.s, spec.dims)}", _padding_words(spec)]
     if any(d != 1 for d in spec.d):
         parts.append(f"dilation {_per_axis(spec.d, spec.dims)}")

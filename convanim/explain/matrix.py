@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from convanim.geometry import Plan, Spec, SpecError, plan
+from convanim.geometry.ops import modes_with
 
 MAX_MATRIX = 64
 """Most rows or columns drawn: beyond this the entries are too small to read."""
@@ -31,9 +32,10 @@ def matrix_links(planned: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _linear(spec: Spec) -> None:
-    if spec.mode not in ("conv", "transposed"):
+    if "matrix" not in spec.op.views:
+        able = " or ".join(repr(mode) for mode in modes_with("matrix"))
         raise SpecError(f"mode={spec.mode!r} is not a linear map, so it has no matrix; "
-                        "use mode 'conv' or 'transposed'", "mode")
+                        f"use mode {able}", "mode")
 
 
 def conv_matrix(spec: Spec, w: object = None, *, seed: int = 0) -> np.ndarray:

@@ -107,7 +107,7 @@ def uneven_axes(spec: Spec) -> tuple[int, ...]:
     ...     mode="transposed"))
     ((0, 1), ())
     """
-    if spec.mode != "transposed":
+    if not spec.is_transposed:
         return ()
     return tuple(axis for axis, counts in enumerate(phase_taps(spec)) if len(set(counts)) > 1)
 

@@ -16,8 +16,10 @@ from typing import Any
 from convanim.explain.code import pytorch_code
 from convanim.explain.overlap import uneven_axes
 from convanim.geometry import Spec, SpecError, plan
+from convanim.geometry.ops import get_op, ops
 
-MODES = ("conv", "transposed", "maxpool", "avgpool")
+MODES = tuple(op.mode for op in ops() if op.solvable)
+"""The modes whose (kernel, stride, padding) settings the solver searches."""
 
 
 @dataclass(frozen=True)
@@ -116,10 +118,11 @@ def candidates(size_from: int, mode: str, bounds: Bounds) -> Iterator[Spec]:
     >>> sum(1 for _ in candidates(4, "maxpool", Bounds(max_kernel=2, max_stride=2)))
     6
     """
+    extra = "output_padding" in get_op(mode).takes
     for k in bounds.kernels():
         for s in bounds.strides():
             for d in bounds.dilations():
-                extras = range(max(s, d)) if mode == "transposed" else range(1)
+                extras = range(max(s, d)) if extra else range(1)
                 for p in bounds.paddings(d * (k - 1) + 1):
                     for op in extras:
                         try:
@@ -146,7 +149,7 @@ def rank_key(spec: Spec, even: bool, unread: int) -> tuple[Any, ...]:
     (False, False, False, False, 4, 1, 2)
     """
     k, s, p, d, op = spec.k[0], spec.s[0], spec.p[0][0], spec.d[0], spec.output_padding[0]
-    if spec.mode == "transposed":
+    if spec.is_transposed:
         return (not even, k <= s and s > 1, op != 0, d != 1, k, p, s)
     return (unread > 0, False, False, d != 1, k, p, s)
 
@@ -171,6 +174,6 @@ def solve(size_from: int, size_to: int, mode: str | None = None,
         if spec.output_shape[0] != size_to:
             continue
         even = not uneven_axes(spec)
-        unread = 0 if spec.mode == "transposed" else _unread(spec)
+        unread = 0 if spec.is_transposed else _unread(spec)
         found.append(Solution(spec, even, unread, rank_key(spec, even, unread)))
     return sorted(found, key=lambda solution: solution.key)

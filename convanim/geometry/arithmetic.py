@@ -49,30 +49,34 @@ def _padding_terms(before: int, after: int) -> tuple[str, str]:
 
 
 def axis_arithmetic(spec: Spec, axis: int) -> AxisArithmetic:
-    """The arithmetic of one axis.
+    """The arithmetic of one axis, as the spec's op states it.
 
     >>> axis_arithmetic(Spec(i=3, k=3, s=2, p=1, mode="transposed"), 0).text
     'o = (3-1)*2 + 3 - 2*1 = 5'
     >>> axis_arithmetic(Spec(i=5, k=3, s=2, p=1), 0).text
     'o = floor((5 + 2*1 - 3) / 2) + 1 = 3'
     """
+    return spec.op.axis_arithmetic(spec, axis)
+
+
+def kernel_terms(spec: Spec, axis: int) -> tuple[str, str]:
+    """The span of the (dilated) kernel as a formula term and with numbers: ``k`` and ``3``."""
+    k, d = spec.k[axis], spec.d[axis]
+    return ("k", f"{k}") if d == 1 else ("d*(k-1) + 1", f"{d}*({k}-1) + 1")
+
+
+def sliding_arithmetic(spec: Spec, axis: int) -> AxisArithmetic:
+    """A window sliding over the padded input: ``o = floor((i + 2p - k) / s) + 1``.
+
+    >>> sliding_arithmetic(Spec(i=7, k=3, d=2, dims=1), 0).numbers
+    '7 + 2*0 - 2*(3-1) - 1 + 1'
+    """
     i, k, s, d = spec.i[axis], spec.k[axis], spec.s[axis], spec.d[axis]
     before, after = spec.p[axis]
-    op = spec.output_padding[axis]
     out = output_length(spec, axis)
     span = d * (k - 1) + 1
     psym, pnum = _padding_terms(before, after)
-    ksym, knum = ("k", f"{k}") if d == 1 else ("d*(k-1) + 1", f"{d}*({k}-1) + 1")
-    if spec.mode == "transposed":
-        formula = f"o = (i-1)*s + {ksym} - {psym}"
-        numbers = f"({i}-1)*{s} + {knum} - {pnum}"
-        if op:
-            formula += " + output_padding"
-            numbers += f" + {op}"
-        equivalent = (span - 1 - before, span - 1 - after + op)
-        inserted = (i - 1) * s + 1
-        return AxisArithmetic(axis, formula, numbers, out, s - 1, equivalent, 0, inserted,
-                              inserted + sum(equivalent))
+    ksym, knum = kernel_terms(spec, axis)
     inner_sym, inner_num = f"i + {psym} - {ksym}", f"{i} + {pnum} - {knum}"
     if d != 1:
         inner_sym, inner_num = f"i + {psym} - d*(k-1) - 1", f"{i} + {pnum} - {d}*({k}-1) - 1"

@@ -86,44 +86,35 @@ def pad_input(spec: Spec, x2: np.ndarray) -> np.ndarray:
     ax = axes2(spec)
     mode = NP_PAD_MODES[spec.padding_mode]
     if mode == "constant":
-        fill = -np.inf if spec.mode == "maxpool" else 0.0
+        fill = spec.op.pad_value(spec)
         return np.pad(x2, ax.p, mode="constant", constant_values=fill)
     return np.pad(x2, ax.p, mode=mode)
 
 
-def compute(spec: Spec, x: Any, w: Any = None) -> np.ndarray:
-    """The operation's output for input ``x`` and kernel ``w`` (pooling ignores ``w``).
+def compute(spec: Spec, x: Any, w: Any = None, b: Any = None) -> np.ndarray:
+    """The operation's output for input ``x`` and kernel ``w`` (modes without weights ignore
+    ``w``); ``b`` is reserved for a bias and passed to the op.
 
     >>> compute(Spec(i=3, k=2), [[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 2], [3, 4]]).tolist()
     [[37.0, 47.0], [67.0, 77.0]]
     """
     ax = axes2(spec)
     x2 = _as_array(x, spec.i, "input_values", "input_size").reshape(ax.i)
-    if spec.mode in ("conv", "transposed"):
+    w2 = None
+    if spec.op.weighted:
         if w is None:
             raise SpecError(f"kernel values are needed for mode {spec.mode!r}; pass w",
                             "kernel_values")
         w2 = _as_array(w, spec.k, "kernel_values", "kernel_size").reshape(ax.k)
+    return spec.op.compute(spec, x2, w2, b).reshape(spec.output_shape)
+
+
+def window_taps(spec: Spec, padded: np.ndarray) -> list[np.ndarray]:
+    """What each kernel tap sees at every output position of a sliding window, tap by tap."""
+    ax = axes2(spec)
     (oh, ow), (sh, sw), (dh, dw) = ax.o, ax.s, ax.d
-    if spec.mode == "transposed":
-        (pt, _), (pl, _) = ax.p
-        rows, cols = transposed_canvas_shape(ax)
-        canvas = np.zeros((rows, cols))
-        for a in range(ax.k[0]):
-            for b in range(ax.k[1]):
-                canvas[a * dh: a * dh + (ax.i[0] - 1) * sh + 1: sh,
-                       b * dw: b * dw + (ax.i[1] - 1) * sw + 1: sw] += w2[a, b] * x2
-        return canvas[pt: pt + oh, pl: pl + ow].reshape(spec.output_shape)
-    padded = pad_input(spec, x2)
-    taps = [padded[a * dh: a * dh + (oh - 1) * sh + 1: sh, b * dw: b * dw + (ow - 1) * sw + 1: sw]
+    return [padded[a * dh: a * dh + (oh - 1) * sh + 1: sh, b * dw: b * dw + (ow - 1) * sw + 1: sw]
             for a in range(ax.k[0]) for b in range(ax.k[1])]
-    if spec.mode == "maxpool":
-        out = np.max(taps, axis=0)
-    elif spec.mode == "avgpool":
-        out = np.sum(taps, axis=0) / (ax.k[0] * ax.k[1])
-    else:
-        out = np.einsum("t,tij->ij", w2.ravel(), np.asarray(taps))
-    return out.reshape(spec.output_shape)
 
 
 def transposed_canvas_shape(ax: Axes2) -> tuple[int, int]:

@@ -1,9 +1,11 @@
 """The plan: every frame of an animation as plain data, computed once and drawn by the renderer.
 
-Phases, in order: ``input``; for a transposed convolution in the gather view ``insert_zeros``
-and ``pad``; for a padded convolution or pooling ``pad``; then one ``slide`` frame per kernel
-position (row-major over the output, or over the input for the scatter view, which ends with
-``crop`` when the padding trims the border); and ``output``.
+Each mode's op (``convanim.geometry.ops``) builds its plan from the grids, frames and helpers
+here; the renderer reads frames and the plan's :class:`Picture`, never the mode. Phases of
+the sliding-window modes, in order: ``input``; for a transposed convolution in the gather
+view ``insert_zeros`` and ``pad``; for a padded convolution or pooling ``pad``; then one
+``slide`` frame per kernel position (row-major over the output, or over the input for the
+scatter view, which ends with ``crop`` when the padding trims the border); and ``output``.
 
 Coordinates on grids are (row, col) even for 1-D specs (height 1). ``Frame.links`` are
 ``(out_index, in_index, tap_index)`` triples in the caller's own coordinates: 1-tuples for 1-D
@@ -12,16 +14,16 @@ specs, (row, col) for 2-D.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from convanim.geometry.arithmetic import AxisArithmetic, arithmetic
+from convanim.geometry.arithmetic import AxisArithmetic
 from convanim.geometry.compute import (
     NP_PAD_MODES,
     Axes2,
-    axes2,
     compute,
     make_values,
     transposed_canvas_shape,
@@ -83,6 +85,26 @@ class Frame:
     links: tuple[Link, ...] = ()
 
 
+@dataclass(frozen=True)
+class Picture:
+    """What the generic renderer needs to know about a plan beyond its frames.
+
+    ``weighted``: the kernel's values take part (a kernel panel, ``x*w`` under window cells).
+    ``scatter``: slide frames add products into many target cells (overlap counts).
+    ``window``: the legend label of the highlighted cells. ``formula``: the head, separator
+    and tail of the formula a gather frame shows (``max(``, ``, ``, ``)``); for a weighted
+    picture the terms are ``x*w`` products.
+
+    >>> Picture().formula
+    ('', ' + ', '')
+    """
+
+    weighted: bool = True
+    scatter: bool = False
+    window: str = "kernel window"
+    formula: tuple[str, str, str] = ("", " + ", "")
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """Everything the renderer needs: the spec, the numbers, the grids, the frames.
@@ -102,6 +124,7 @@ class Plan:
     target_offset: tuple[int, int]
     frames: tuple[Frame, ...]
     arithmetic: tuple[AxisArithmetic, ...]
+    picture: Picture = Picture()
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -149,7 +172,7 @@ def _padded_grid(spec: Spec, ax: Axes2, x2: np.ndarray) -> Grid:
         maps.append(src)
         kinds.append(kind)
         reach.append((ax.o[axis] - 1) * ax.s[axis] + ax.span[axis])
-    pad_value = -np.inf if spec.mode == "maxpool" else 0.0
+    pad_value = spec.op.pad_value(spec)
     return _grid(maps, kinds, x2, pad_value, (reach[0], reach[1]), (ax.p[0][0], ax.p[1][0]))
 
 
@@ -206,39 +229,12 @@ def _sides_text(spec: Spec, pads: tuple[tuple[int, int], ...], verb: str, rule: 
     return f"{verb} {first} {_fmt(befores)}, {last} {_fmt(afters)} ({rule})"
 
 
-def _kernel_text(spec: Spec) -> str:
-    text = f"{'×'.join(map(str, spec.k))} kernel" if spec.dims == 2 else f"size-{spec.k[0]} kernel"
-    if any(d != 1 for d in spec.d):
-        text += f" dilated by {_fmt(spec.d)}"
-    return text
-
-
 def _captions(spec: Spec, arith: tuple[AxisArithmetic, ...]) -> dict[str, str]:
-    zeros = tuple(s - 1 for s in spec.s)
-    noun = "zero" if max(zeros) == 1 else "zeros"
-    rule = "k-p-1" if all(d == 1 for d in spec.d) else "d*(k-1)-p"
-    eq = tuple(a.equivalent_padding for a in arith)
+    """The captions every mode shares: the input and the output with its size formula."""
     out = "; ".join(a.text for a in (arith if spec.dims == 2 and arith[0].text != arith[1].text
                                      else arith[:1]))
-    pool = {"maxpool": "max", "avgpool": "average"}.get(spec.mode)
-    slide = (f"slide a {_kernel_text(spec).replace('kernel', pool + ' window')}"
-             if pool else f"slide the {_kernel_text(spec)}")
-    if spec.padding_mode != "zeros":
-        pad_rule = f"p ({spec.padding_mode})"
-    else:
-        pad_rule = "p (-inf)" if spec.mode == "maxpool" else "p"
     return {
         "input": f"the {_shape_text(spec.i)} input",
-        "insert_zeros": f"insert s-1 = {_fmt(zeros)} {noun} between input cells",
-        "pad_gather": _sides_text(spec, eq, "pad", rule + (
-            " + output_padding at the end" if any(spec.output_padding) else "")),
-        "pad": _sides_text(spec, spec.p, "pad", pad_rule),
-        "slide_gather": f"{slide}, rotated 180°, with stride 1",
-        "slide": f"{slide} with stride {_fmt(spec.s)}",
-        "slide_scatter": (f"each input cell times the {_kernel_text(spec)} is added into the "
-                          f"output at stride {_fmt(spec.s)}; overlaps sum"),
-        "crop": _sides_text(spec, spec.p, "crop", "p").replace("crop each side with",
-                                                                "crop each side by"),
         "output": f"the {_shape_text(spec.output_shape)} output: {out}",
     }
 
@@ -255,17 +251,16 @@ def _tap_grid(ax: Axes2) -> np.ndarray:
     return np.stack([a.ravel(), b.ravel()], axis=1)
 
 
+Reduce = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float, "int | None"]]
+"""What a gather frame makes of the values under its window and the kernel's weights:
+``(products, value written, index of the chosen tap or None)``."""
+
+
 def _slide_frames(spec: Spec, ax: Axes2, grid: Grid, w2: np.ndarray, caption: str,
-                  grid_name: str) -> list[Frame]:
-    """Gather frames (conv, pooling, transposed/gather): one per output cell, row-major."""
+                  grid_name: str, offsets: np.ndarray, stride: np.ndarray,
+                  reduce: Reduce) -> list[Frame]:
+    """Gather frames: one per output cell, row-major, the window at ``offsets + stride*cell``."""
     taps = _tap_grid(ax)
-    d = np.array(ax.d)
-    if spec.mode == "transposed":
-        offsets = (np.array(ax.k) - 1 - taps) * d  # the kernel is rotated 180 degrees
-        stride = np.array([1, 1])
-    else:
-        offsets = taps * d
-        stride = np.array(ax.s)
     weights = w2[taps[:, 0], taps[:, 1]]
     user_taps = [_user(spec, t) for t in taps]
     frames = []
@@ -276,17 +271,7 @@ def _slide_frames(spec: Spec, ax: Axes2, grid: Grid, w2: np.ndarray, caption: st
         out = _user(spec, (r, c))
         links = tuple((out, _user(spec, s), t) for s, t, ok
                       in zip(src, user_taps, src[:, 0] >= 0) if ok)
-        chosen = None
-        if spec.mode == "maxpool":
-            products = seen
-            chosen = int(np.argmax(seen))
-            value = float(seen[chosen])
-        elif spec.mode == "avgpool":
-            products = seen
-            value = float(seen.sum() / len(seen))
-        else:
-            products = seen * weights
-            value = float(products.sum())
+        products, value, chosen = reduce(seen, weights)
         frames.append(Frame("slide", grid_name, caption, step, window, taps, np.array([[r, c]]),
                             products, value, np.array([value]),
                             np.array([len(links)]), chosen, links))
@@ -320,7 +305,7 @@ def _scatter_frames(spec: Spec, ax: Axes2, x2: np.ndarray, w2: np.ndarray, targe
 
 
 def plan(spec: Spec, x: Any = None, w: Any = None, *, seed: int = 0) -> Plan:
-    """Plan every frame of the animation for ``spec``.
+    """Plan every frame of the animation for ``spec`` (its op decides the frames).
 
     ``x`` and ``w`` are nested lists (or arrays) of input and kernel values; missing ones are
     drawn as small integers from ``seed``.
@@ -329,56 +314,9 @@ def plan(spec: Spec, x: Any = None, w: Any = None, *, seed: int = 0) -> Plan:
     >>> [f.phase for f in p.frames][:4], len(p.frames)
     (['input', 'insert_zeros', 'pad', 'slide'], 29)
     """
-    ax = axes2(spec)
     x, w = make_values(spec, x, w, seed)
     y = compute(spec, x, w)
-    x2, w2 = x.reshape(ax.i), w.reshape(ax.k)
-    arith = arithmetic(spec)
-    captions = _captions(spec, arith)
-    grids = {"input": _input_grid(x2)}
-    frames = [Frame("input", "input", captions["input"])]
-    target, offset = _output_grid(y.reshape(ax.o)), (0, 0)
-    if spec.mode == "transposed" and spec.view == "scatter":
-        target = _canvas_grid(ax)
-        offset = target.origin
-        slide_grid = "input"
-        slides = _scatter_frames(spec, ax, x2, w2, target, captions["slide_scatter"], slide_grid)
-    else:
-        slide_grid = "input"
-        caption = captions["slide"]
-        if spec.mode == "transposed":
-            eq = [(span - 1 - b, span - 1 - a + op)
-                  for span, (b, a), op in zip(ax.span, ax.p, ax.op)]
-            if max(ax.s) > 1:
-                grids["zeros"] = _zeros_grid(ax, x2, [(0, 0), (0, 0)])
-                frames.append(Frame("insert_zeros", "zeros", captions["insert_zeros"]))
-                slide_grid = "zeros"
-            if any(v != 0 for pair in eq for v in pair):
-                grids["padded"] = _zeros_grid(ax, x2, eq)
-                frames.append(Frame("pad", "padded", captions["pad_gather"]))
-                slide_grid = "padded"
-            caption = captions["slide_gather"]
-            slide_on = _zeros_grid(ax, x2, eq)
-        else:
-            slide_on = _padded_grid(spec, ax, x2)
-            if any(v for pair in ax.p for v in pair):
-                grids["padded"] = slide_on
-                frames.append(Frame("pad", "padded", captions["pad"]))
-                slide_grid = "padded"
-            else:
-                grids["input"] = slide_on
-        grids[slide_grid] = slide_on
-        if spec.mode == "transposed":
-            # Number the steps of the equivalent convolution by the phases actually shown.
-            frames[1:] = [Frame(f.phase, f.grid, f"{n}. {f.caption}")
-                          for n, f in enumerate(frames[1:], start=1)]
-            caption = f"{len(frames)}. {caption}"
-        slides = _slide_frames(spec, ax, slide_on, w2, caption, slide_grid)
-    frames.extend(slides)
-    if (target.kinds == CROP).any():
-        frames.append(Frame("crop", slide_grid, captions["crop"]))
-    frames.append(Frame("output", slide_grid, captions["output"]))
-    return Plan(spec, x, w, y, grids, slide_grid, target, offset, tuple(frames), arith)
+    return spec.op.plan(spec, x, w, y)
 
 
 def frame_count(spec: Spec) -> int:
@@ -387,21 +325,7 @@ def frame_count(spec: Spec) -> int:
     >>> frame_count(Spec(i=3, k=3, s=2, p=1, mode="transposed"))
     29
     """
-    ax = axes2(spec)
-    count = 2  # input and output
-    if spec.mode == "transposed" and spec.view == "scatter":
-        count += ax.i[0] * ax.i[1]
-        canvas = transposed_canvas_shape(ax)
-        count += int(canvas != tuple(ax.o))
-        return count
-    count += ax.o[0] * ax.o[1]
-    if spec.mode == "transposed":
-        count += int(max(ax.s) > 1)
-        count += int(any(span - 1 - b != 0 or span - 1 - a + op != 0
-                         for span, (b, a), op in zip(ax.span, ax.p, ax.op)))
-    else:
-        count += int(any(v for pair in ax.p for v in pair))
-    return count
+    return spec.op.frame_count(spec)
 
 
 def largest_grid(spec: Spec) -> int:
@@ -410,12 +334,4 @@ def largest_grid(spec: Spec) -> int:
     >>> largest_grid(Spec(i=3, k=3, s=2, p=1, mode="transposed"))  # the padded 7x7 grid
     7
     """
-    ax = axes2(spec)
-    sides = [*ax.i, *ax.o]
-    if spec.mode == "transposed":
-        sides += [o + span - 1 for o, span in zip(ax.o, ax.span)]  # the gather grid
-        sides += [(i - 1) * s + 1 for i, s in zip(ax.i, ax.s)]  # zeros inserted
-        sides += list(transposed_canvas_shape(ax))  # the scatter canvas
-    else:
-        sides += [i + b + a for i, (b, a) in zip(ax.i, ax.p)]
-    return max(sides)
+    return spec.op.largest_grid(spec)

@@ -12,9 +12,11 @@ import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-MODES = ("conv", "transposed", "maxpool", "avgpool")
+if TYPE_CHECKING:
+    from convanim.geometry.ops.base import Op
+
 VIEWS = ("gather", "scatter", "matrix")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 PADDING_NAMES = ("valid", "same", "full", "half")
@@ -169,11 +171,12 @@ class Spec:
     d: tuple[int, ...]
     output_padding: tuple[int, ...]
     padding_name: str | None
+    extra: tuple[tuple[str, Any], ...]
 
     def __init__(
         self,
         i: Any,
-        k: Any,
+        k: Any = None,
         s: Any = None,
         p: Any = 0,
         d: Any = 1,
@@ -182,12 +185,14 @@ class Spec:
         view: str = "gather",
         padding_mode: str = "zeros",
         dims: Any = 2,
+        **extra: Any,
     ) -> None:
         dims = _parse_text(dims)
         if isinstance(dims, bool) or dims not in (1, 2):
             raise SpecError(f"dims={dims!r} is not supported: use 1 (sequence) or 2 (image)",
                             "dims")
-        mode = _choice(mode, MODES, "mode")
+        op = _mode(mode)
+        mode = op.mode
         view = _choice(view, VIEWS, "view")
         padding_mode = _choice(padding_mode, PADDING_MODES, "padding_mode")
         set_ = object.__setattr__
@@ -195,11 +200,15 @@ class Spec:
         set_(self, "mode", mode)
         set_(self, "view", view)
         set_(self, "padding_mode", padding_mode)
+        set_(self, "extra", _fields(op, extra, self.dims))
+        if k is None:
+            k = op.default_kernel(self.dims, dict(self.extra))
+            if k is None:
+                raise SpecError("kernel_size is missing; give it, e.g. kernel_size: 3",
+                                "kernel_size")
         for name, raw in (("i", i), ("k", k), ("d", d), ("output_padding", output_padding)):
             set_(self, name, _per_axis(raw, self.dims, LONG_NAMES[name]))
-        pooling = mode in ("maxpool", "avgpool")
-        stride = self.k if (s is None and pooling) else _per_axis(1 if s is None else s,
-                                                                  self.dims, "stride")
+        stride = op.default_stride(self.k) if s is None else _per_axis(s, self.dims, "stride")
         set_(self, "s", stride)
         padding = _padding(p, self.dims)
         set_(self, "padding_name", padding if isinstance(padding, str) else None)
@@ -221,25 +230,27 @@ class Spec:
         >>> Spec.from_dict({"input_size": "5", "kernel_size": 3, "mode": "maxpool"}).s
         (3, 3)
         """
+        from convanim.geometry.ops import FIELDS
+
         shorts = {long: short for short, long in LONG_NAMES.items()}
+        fields = {alias: f.name for f in FIELDS for alias in (f.name, *f.aliases)}
+        longs = {**LONG_NAMES, **{f.name: f.name for f in FIELDS}}
         kwargs: dict[str, Any] = {}
         for key, value in mapping.items():
             name = str(key).replace("-", "_")
-            name = shorts.get(name, name)
-            if name not in LONG_NAMES:
+            name = fields.get(name, shorts.get(name, name))
+            if name not in longs:
                 from difflib import get_close_matches
 
-                options = sorted(set(LONG_NAMES) | set(LONG_NAMES.values()))
+                options = sorted(set(longs) | set(LONG_NAMES.values()))
                 close = get_close_matches(name, options, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else "use " + ", ".join(options)
                 raise SpecError(f"unknown spec key {key!r}; {hint}", str(key))
             if name in kwargs:
-                raise SpecError(f"{LONG_NAMES[name]} is given twice; keep one", LONG_NAMES[name])
+                raise SpecError(f"{longs[name]} is given twice; keep one", longs[name])
             kwargs[name] = value
-        for required in ("i", "k"):
-            if required not in kwargs:
-                long = LONG_NAMES[required]
-                raise SpecError(f"{long} is missing; give it, e.g. {long}: 3", long)
+        if "i" not in kwargs:
+            raise SpecError("input_size is missing; give it, e.g. input_size: 3", "input_size")
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
@@ -248,26 +259,7 @@ class Spec:
         >>> Spec(i=5, k=3, p="same").to_dict()["padding"]
         'same'
         """
-        def plain(values: tuple[Any, ...]) -> Any:
-            return values[0] if len(set(values)) == 1 else list(values)
-
-        out: dict[str, Any] = {"mode": self.mode, "dims": self.dims,
-                               "input_size": plain(self.i), "kernel_size": plain(self.k),
-                               "stride": plain(self.s)}
-        if self.padding_name is not None:
-            out["padding"] = self.padding_name
-        elif all(b == a for b, a in self.p):
-            out["padding"] = plain(tuple(b for b, _ in self.p))
-        else:
-            out["padding"] = [list(pair) for pair in self.p]
-        out["dilation"] = plain(self.d)
-        if self.mode == "transposed":
-            out["view"] = self.view
-            if any(self.given_output_padding):
-                out["output_padding"] = plain(self.given_output_padding)
-        if self.padding_mode != "zeros":
-            out["padding_mode"] = self.padding_mode
-        return out
+        return self.op.to_dict(self)
 
     def replace(self, **changes: Any) -> Spec:
         """A copy with some parameters changed, validated again.
@@ -279,7 +271,7 @@ class Spec:
             "i": self.i, "k": self.k, "s": self.s, "d": self.d, "mode": self.mode,
             "view": self.view, "padding_mode": self.padding_mode, "dims": self.dims,
             "p": self.padding_name or self.p,
-            "output_padding": self.given_output_padding,
+            "output_padding": self.given_output_padding, **dict(self.extra),
         }
         current.update(changes)
         return Spec(**current)
@@ -323,8 +315,31 @@ class Spec:
 
     @property
     def is_transposed(self) -> bool:
-        """True for a transposed convolution."""
-        return self.mode == "transposed"
+        """True for a transposed convolution (an equivalent direct convolution exists)."""
+        return self.op.transposed
+
+    @property
+    def op(self) -> Op:
+        """The operation that knows this spec's mode: its rules, frames, code and words.
+
+        >>> Spec(i=4, k=2, mode="maxpool").op.noun
+        'Max pooling'
+        """
+        from convanim.geometry.ops import get_op
+
+        return get_op(self.mode)
+
+    def __getattr__(self, name: str) -> Any:
+        # Op-specific fields (``spec.scale``) live in ``extra``; only missing names get here.
+        if not name.startswith("_"):
+            try:
+                extra = object.__getattribute__(self, "extra")
+            except AttributeError:
+                extra = ()
+            for key, value in extra:
+                if key == name:
+                    return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def named_parameters(self) -> list[tuple[str, Any]]:
         """The parameters a title or file name should mention, in order, each with its value.
@@ -336,25 +351,7 @@ class Spec:
         >>> Spec(i=7, k=3, d=2, dims=1).named_parameters()
         [('i', (7,)), ('k', (3,)), ('s', (1,)), ('p', (0,)), ('d', (2,)), ('1-D', None)]
         """
-        if self.padding_name:
-            padding: Any = self.padding_name
-        elif all(b == a for b, a in self.p):
-            padding = tuple(b for b, _ in self.p)
-        else:
-            padding = self.p
-        items: list[tuple[str, Any]] = [("i", self.i), ("k", self.k), ("s", self.s),
-                                        ("p", padding)]
-        if any(d != 1 for d in self.d):
-            items.append(("d", self.d))
-        if any(self.given_output_padding):
-            items.append(("op", self.given_output_padding))
-        if self.view != "gather":
-            items.append((self.view, None))
-        if self.padding_mode != "zeros":
-            items.append((self.padding_mode, None))
-        if self.dims == 1:
-            items.append(("1-D", None))
-        return items
+        return self.op.named_parameters(self)
 
     @property
     def label(self) -> str:
@@ -363,8 +360,6 @@ class Spec:
         >>> Spec(i=5, k=3, s=2, p=1).label
         'conv  i=5 k=3 s=2 p=1'
         """
-        names = {"conv": "conv", "transposed": "transposed conv", "maxpool": "max pool",
-                 "avgpool": "avg pool"}
         parts = []
         for key, value in self.named_parameters():
             if key == self.view:
@@ -377,7 +372,7 @@ class Spec:
                 parts.append(f"{key}=" + _show(value).replace(" ", ""))
             else:
                 parts.append(f"{key}={_fmt(value)}")
-        return names[self.mode] + "  " + " ".join(parts)
+        return self.op.title + "  " + " ".join(parts)
 
     def __repr__(self) -> str:
         body = ", ".join(f"{key}={value!r}" for key, value in self.to_dict().items())
@@ -393,3 +388,44 @@ def _choice(value: Any, allowed: tuple[str, ...], param: str) -> str:
         hint = f"did you mean {close[0]!r}?" if close else "use one of " + ", ".join(allowed)
         raise SpecError(f"{param}={value!r} is not one of {', '.join(allowed)}; {hint}", param)
     return text
+
+
+def _mode(value: Any) -> Op:
+    from convanim.geometry.ops import MODES, get_op
+
+    try:
+        return get_op(value)
+    except KeyError:
+        _choice(value, MODES, "mode")
+        raise
+
+
+def _fields(op: Op, given: dict[str, Any], dims: int) -> tuple[tuple[str, Any], ...]:
+    """The op's own fields, normalized, with defaults for those not given."""
+    from convanim.geometry.ops import FIELDS, modes_with_field
+
+    names = {alias: f.name for f in FIELDS for alias in (f.name, *f.aliases)}
+    values: dict[str, Any] = {}
+    own = {f.name for f in op.fields}
+    for key, value in given.items():
+        name = names.get(key)
+        if name is None:
+            raise SpecError(f"unknown spec key {key!r}; use one of "
+                            + ", ".join(sorted({*LONG_NAMES, *names})), key)
+        if name not in own:
+            raise SpecError(f"{name}={_show(value)} only applies to mode "
+                            + " or ".join(repr(m) for m in modes_with_field(name))
+                            + f", not {op.mode!r}; drop it", name)
+        if name in values:
+            raise SpecError(f"{name} is given twice; keep one", name)
+        values[name] = value
+    return tuple((f.name, f.read(values.get(f.name), dims)) for f in op.fields)
+
+
+def __getattr__(name: str) -> Any:
+    # MODES comes from the registry, which imports this module: looked up on first use.
+    if name == "MODES":
+        from convanim.geometry.ops import MODES
+
+        return MODES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,178 @@
+"""What an operation is: the one object per mode that holds everything specific to it.
+
+An :class:`Op` answers every question the rest of convanim asks about a mode: which spec
+fields it takes (and extra ones it declares as :class:`Field`), its rules, its output size and
+formula, its values, its plan of frames, its PyTorch and Keras code (as :class:`Call` data that
+``explain`` renders) and its words. Nothing outside ``convanim.geometry.ops`` branches on the
+mode name; it asks ``spec.op`` (or :func:`convanim.geometry.ops.get_op`) instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from convanim.geometry.arithmetic import AxisArithmetic
+    from convanim.geometry.plan import Plan
+    from convanim.geometry.spec import Pair, Spec
+
+BASE_FIELDS = ("kernel_size", "stride", "padding", "dilation", "output_padding", "padding_mode")
+"""The spec fields every mode shares the slot for; an op lists the ones it takes in ``takes``."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """An op-specific spec field: its name (flag ``--name``, YAML key), default and kind.
+
+    ``kind`` says how the command line and YAML read it: ``size`` (a number per axis, like
+    ``3`` or ``3,2``), ``choice`` (one of ``choices``), ``int`` or ``bool``. ``parse`` turns a
+    given value into the normalized one the spec stores (``parse(value, dims)``; it raises
+    :class:`~convanim.geometry.spec.SpecError` naming the field); ``aliases`` are other names
+    users may write (``scale_factor`` for ``scale``).
+
+    >>> Field("method", "nearest", "choice", "How to fill new cells.", choices=("nearest",)).name
+    'method'
+    """
+
+    name: str
+    default: Any
+    kind: str
+    help: str
+    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    parse: Callable[[Any, int], Any] | None = None
+
+    def read(self, value: Any, dims: int) -> Any:
+        """The normalized value (the default when ``value`` is None)."""
+        value = self.default if value is None else value
+        if self.parse is not None:
+            return self.parse(value, dims)
+        return value
+
+
+@dataclass(frozen=True)
+class Call:
+    """One framework layer as data: ``name(args...)`` with an optional trailing comment.
+
+    ``explain`` renders a tuple of calls: one call as it is, several as ``nn.Sequential``.
+
+    >>> Call("nn.Conv2d", ("1", "1", "kernel_size=3")).name
+    'nn.Conv2d'
+    """
+
+    name: str
+    args: tuple[str, ...] = ()
+    comment: str = ""
+
+
+class Op:
+    """One mode. Subclass it in one module under ``convanim/geometry/ops/`` and register it.
+
+    Class attributes say what the mode is; methods answer for a built spec. The defaults
+    here are those of an operation without a kernel window; :class:`~convanim.geometry.ops.
+    window.Windowed` supplies the shared sliding-window behaviour of conv, transposed and
+    pooling.
+    """
+
+    mode: str = ""
+    """The name users write (``--mode``, YAML ``mode:``)."""
+    aliases: tuple[str, ...] = ()
+    """Other names accepted for the mode."""
+    title: str = ""
+    """The label's first words, e.g. ``transposed conv``."""
+    noun: str = ""
+    """The sentence subject in words, e.g. ``Transposed convolution``."""
+    window_noun: str = "kernel"
+    takes: tuple[str, ...] = ()
+    """Which of :data:`BASE_FIELDS` the mode takes; others must keep their defaults."""
+    fields: tuple[Field, ...] = ()
+    """Extra spec fields only this mode takes (read with ``spec.<name>``)."""
+    views: tuple[str, ...] = ("gather",)
+    """Views it can be drawn in; ``matrix`` means it is a linear map with kernel taps."""
+    solvable: bool = False
+    """Whether ``convanim solve`` searches its (kernel, stride, padding) settings."""
+    transposed: bool = False
+    """Whether it is a transposed convolution (equivalent direct conv, checkerboards)."""
+    weighted: bool = False
+    """Whether ``compute`` needs kernel values ``w``."""
+
+    # -- spec ---------------------------------------------------------------------------
+
+    def default_stride(self, k: tuple[int, ...]) -> tuple[int, ...]:
+        """The stride when none is given."""
+        return (1,) * len(k)
+
+    def default_kernel(self, dims: int, fields: dict[str, Any]) -> tuple[int, ...] | None:
+        """The kernel size when none is given, or None when the mode needs one."""
+        return None
+
+    def resolve_padding(self, spec: Spec, name: str
+                        ) -> tuple[tuple[Pair, ...], tuple[int, ...] | None]:
+        """Turn a padding name into numbers (and any output_padding it implies)."""
+        from convanim.geometry.spec import SpecError
+
+        raise SpecError(f"padding={name!r} does not apply to mode {self.mode!r}; drop it",
+                        "padding")
+
+    def validate(self, spec: Spec) -> None:
+        """Raise a :class:`SpecError` for the first rule ``spec`` breaks."""
+
+    def output_length(self, spec: Spec, axis: int) -> int:
+        """Output cells along one axis."""
+        raise NotImplementedError
+
+    def axis_arithmetic(self, spec: Spec, axis: int) -> AxisArithmetic:
+        """How one axis's output size comes about, with the formula in text."""
+        raise NotImplementedError
+
+    def named_parameters(self, spec: Spec) -> list[tuple[str, Any]]:
+        """The parameters a title or file name mentions (see ``Spec.named_parameters``)."""
+        raise NotImplementedError
+
+    def to_dict(self, spec: Spec) -> dict[str, Any]:
+        """The spec as plain values with long names (``Spec.to_dict``)."""
+        raise NotImplementedError
+
+    # -- numbers and frames ---------------------------------------------------------------
+
+    def pad_value(self, spec: Spec) -> float:
+        """What a constant padding cell holds (max pooling: -inf)."""
+        return 0.0
+
+    def compute(self, spec: Spec, x2: np.ndarray, w2: np.ndarray | None,
+                b: Any = None) -> np.ndarray:
+        """The output of the 2-D promoted input ``x2`` (and kernel ``w2``), 2-D too."""
+        raise NotImplementedError
+
+    def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Plan:
+        """Every frame of the animation, for values already drawn and computed."""
+        raise NotImplementedError
+
+    def frame_count(self, spec: Spec) -> int:
+        """How many frames :meth:`plan` makes, without planning."""
+        raise NotImplementedError
+
+    def largest_grid(self, spec: Spec) -> int:
+        """The most cells along one side of any grid the animation draws."""
+        raise NotImplementedError
+
+    # -- words and code -------------------------------------------------------------------
+
+    def alt_text(self, spec: Spec) -> str | None:
+        """One sentence describing the figure, or None for the sliding-window sentence."""
+        return None
+
+    def pytorch(self, spec: Spec) -> tuple[Call, ...]:
+        """The PyTorch module: one call, or several for an ``nn.Sequential``."""
+        raise NotImplementedError
+
+    def keras(self, spec: Spec) -> Call | str:
+        """The Keras layer, or the reason none is exact."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<op {self.mode}>"

@@ -1,0 +1,68 @@
+"""Convolution (``nn.Conv1d``/``nn.Conv2d``, Keras ``Conv1D``/``Conv2D``), one channel.
+
+A kernel slides over the padded input; each output cell is the sum of the products of the
+window's values and the kernel's weights. PyTorch's ``padding_mode`` fills the padding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convanim.geometry.ops.base import Call
+from convanim.geometry.ops.window import Windowed, value_text
+from convanim.geometry.spec import Spec
+
+
+class Conv(Windowed):
+    """``mode: conv``.
+
+    >>> from convanim.geometry import Spec
+    >>> Conv().pytorch(Spec(i=5, k=3, s=2))[0].name
+    'nn.Conv2d'
+    """
+
+    mode = "conv"
+    title = "conv"
+    noun = "Convolution"
+    views = ("gather", "matrix")
+    solvable = True
+    weighted = True
+    own_padding_mode = True
+
+    def combine(self, taps: list[np.ndarray], w2: np.ndarray | None) -> np.ndarray:
+        """The weighted sum over taps."""
+        assert w2 is not None
+        return np.einsum("t,tij->ij", w2.ravel(), np.asarray(taps))
+
+    def reduce(self, seen: np.ndarray, weights: np.ndarray
+               ) -> tuple[np.ndarray, float, int | None]:
+        """Products with the weights, and their sum."""
+        products = seen * weights
+        return products, float(products.sum()), None
+
+    def torch_layer(self, spec: Spec) -> tuple[str, list[str]]:
+        """``nn.Conv2d(1, 1, kernel_size=..., stride=...)``."""
+        args = ["1", "1", f"kernel_size={value_text(spec.k)}"]
+        if any(s != 1 for s in spec.s):
+            args.append(f"stride={value_text(spec.s)}")
+        return f"nn.Conv{spec.dims}d", args
+
+    def keras_paddings(self, spec: Spec) -> list[str]:
+        """``valid``, ``same`` and, in 1-D, ``causal``."""
+        return ["valid", "same", "causal"] if spec.dims == 1 else ["valid", "same"]
+
+    def keras_refusal(self, spec: Spec) -> str | None:
+        """Keras convolutions take dilation only with stride 1."""
+        if any(d != 1 for d in spec.d) and any(s != 1 for s in spec.s):
+            return "Keras allows dilation_rate > 1 only with strides 1"
+        return None
+
+    def keras_layer(self, spec: Spec, padding: str) -> Call:
+        """``layers.Conv2D(1, k, strides=...)``."""
+        args = ["1", value_text(spec.k)]
+        if any(s != 1 for s in spec.s):
+            args.append(f"strides={value_text(spec.s)}")
+        return Call(f"layers.Conv{spec.dims}D", tuple(args))
+
+
+OPS = (Conv(),)
