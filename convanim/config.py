@@ -35,6 +35,8 @@ from convanim.geometry.ops import FIELDS
 
 __all__ = [
     "ALIASES",
+    "FIELD_ALIASES",
+    "FIELD_NAMES",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_NODES",
@@ -58,8 +60,10 @@ MAX_DEPTH = 32
 
 _SPEC_NAMES = (
     "input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
-    "mode", "view", "padding_mode", "dims", *(f.name for f in FIELDS),
+    "mode", "view", "padding_mode", "dims",
 )  # fmt: skip
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+"""Spec keys that one operation declares (``scale`` for upsample), from the op registry."""
 _NUMBER_NAMES = ("values", "input_values", "kernel_values", "seed")
 _OUTPUT_NAMES = (
     "output", "fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi",
@@ -75,9 +79,15 @@ ALIASES: dict[str, str] = {
     "p": "padding",
     "d": "dilation",
     **{name.replace("_", "-"): name for name in OPTION_NAMES if "_" in name},
+}
+
+FIELD_ALIASES: dict[str, str] = {
+    **{name.replace("_", "-"): name for name in FIELD_NAMES if "_" in name},
     **{alias: f.name for f in FIELDS for alias in f.aliases},
     **{alias.replace("_", "-"): f.name for f in FIELDS for alias in f.aliases if "_" in alias},
 }
+"""Other spellings of the op-declared keys (``scale_factor`` for ``scale``)."""
+_ALIASES = {**ALIASES, **FIELD_ALIASES}
 
 # What YAML shape each option may take; everything numeric is re-checked by Spec.
 _KINDS: dict[str, str] = {
@@ -152,10 +162,10 @@ def _split_where(where: str) -> tuple[str | None, int | None]:
 
 
 def _unknown_key(key: str, where: str, extra: tuple[str, ...] = ()) -> ConfigError:
-    names = (*OPTION_NAMES, *extra)
+    names = (*OPTION_NAMES, *FIELD_NAMES, *extra)
     guess = key.strip().lower().replace("-", "_")
-    if guess in ALIASES:
-        guess = ALIASES[guess]
+    if guess in _ALIASES:
+        guess = _ALIASES[guess]
     match = [guess] if guess in names else difflib.get_close_matches(guess, names, n=1)
     if match:
         fix = f"did you mean {match[0]!r}?"
@@ -179,8 +189,8 @@ def canonical_key(key: str, *, where: str = "") -> str:
     """
     if key in _KINDS:
         return key
-    if key in ALIASES:
-        return ALIASES[key]
+    if key in _ALIASES:
+        return _ALIASES[key]
     raise _unknown_key(key, where)
 
 
@@ -213,7 +223,7 @@ def locate(entry: Entry, key: str) -> str:
         >>> locate(Entry(None, {}, Path("a.yaml"), {}, 1), "stride")
         'a.yaml:1'
     """
-    line = entry.lines.get(ALIASES.get(key, key), entry.line)
+    line = entry.lines.get(_ALIASES.get(key, key), entry.line)
     return f"{entry.path}:{line}"
 
 
@@ -387,7 +397,7 @@ class _Reader:
         written: dict[str, str] = {}
         for item in self.pairs(node):
             where = f"{self.path}:{item.line}"
-            canon = ALIASES.get(item.key, item.key)
+            canon = _ALIASES.get(item.key, item.key)
             if canon not in _KINDS:
                 raise _unknown_key(item.key, where, extra)
             if canon in chosen:
@@ -465,7 +475,7 @@ class _Reader:
         for item in self.pairs(root):
             if item.key in _STRUCTURE_KEYS:
                 parts[item.key] = item
-            elif ALIASES.get(item.key, item.key) in _KINDS:
+            elif _ALIASES.get(item.key, item.key) in _KINDS:
                 self.fail(
                     item.line, f"{item.key}: next to 'animations:' options go under 'defaults:'"
                 )

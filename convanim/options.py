@@ -148,9 +148,10 @@ def _field_option(field: Field) -> Callable[[Any], Any]:
     if field.kind == "bool":
         return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=None,
                             help=field.help)
+    aliases = ["--" + alias.replace("_", "-") for alias in field.aliases]
     kinds: dict[str, Any] = {"size": SIZE, "int": _int(0)}
     kind = _choice(*field.choices) if field.kind == "choice" else kinds[field.kind]
-    return click.option(flag, field.name, type=kind, help=field.help)
+    return click.option(flag, *aliases, field.name, type=kind, help=field.help)
 
 
 SPEC_OPTIONS = [

@@ -132,3 +132,29 @@ def connectivity(spec: Spec) -> set[tuple[tuple[int, ...], tuple[int, ...], tupl
                            tuple(int(v) for v in np.unravel_index(src, spec.i)),
                            tuple(int(v) for v in np.unravel_index(tap, spec.k))))
     return links
+
+
+def upsample_reference(spec: Spec, x: np.ndarray) -> np.ndarray:
+    """``F.interpolate(mode="nearest")`` with the spec's integer scale per axis."""
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64))[None, None]
+    scale = tuple(float(v) for v in spec.scale)
+    return F.interpolate(xt, scale_factor=scale, mode=spec.method)[0, 0].numpy()
+
+
+def upsample_direct(i: list[int], scale: list[int], x: np.ndarray) -> np.ndarray:
+    """Call ``F.interpolate`` with raw sizes; raises whatever torch raises for bad ones."""
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64).reshape(i))[None, None]
+    return F.interpolate(xt, scale_factor=tuple(float(v) for v in scale),
+                         mode="nearest")[0, 0].numpy()
+
+
+def upsample_connectivity(spec: Spec) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Every (output cell, input cell) pair with a nonzero weight: the Jacobian's support."""
+    def run(t: torch.Tensor) -> torch.Tensor:
+        scale = tuple(float(v) for v in spec.scale)
+        return F.interpolate(t[None, None], scale_factor=scale, mode=spec.method)[0, 0]
+
+    x = torch.ones(spec.i, dtype=torch.float64)
+    jac = torch.autograd.functional.jacobian(run, x)  # (*out, *in)
+    dims = spec.dims
+    return {(tuple(idx[:dims]), tuple(idx[dims:])) for idx in torch.nonzero(jac).tolist()}

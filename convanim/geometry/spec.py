@@ -413,7 +413,8 @@ def _fields(op: Op, given: dict[str, Any], dims: int) -> tuple[tuple[str, Any], 
             raise SpecError(f"unknown spec key {key!r}; use one of "
                             + ", ".join(sorted({*LONG_NAMES, *names})), key)
         if name not in own:
-            raise SpecError(f"{name}={_show(value)} only applies to mode "
+            shown = value if isinstance(value, str) else _show(value)
+            raise SpecError(f"{name}={shown} only applies to mode "
                             + " or ".join(repr(m) for m in modes_with_field(name))
                             + f", not {op.mode!r}; drop it", name)
         if name in values:

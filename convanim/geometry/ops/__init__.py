@@ -20,6 +20,7 @@ _MODULES = (
     "convanim.geometry.ops.conv",
     "convanim.geometry.ops.transposed",
     "convanim.geometry.ops.pooling",
+    "convanim.geometry.ops.upsample",
 )
 """One line per operation family; each module lists its ops in ``OPS``."""
 
@@ -101,8 +102,8 @@ def modes_taking(field: str) -> tuple[str, ...]:
 def modes_with_field(name: str) -> tuple[str, ...]:
     """The modes that declare the op-specific field ``name``.
 
-    >>> modes_with_field("no_such_field")
-    ()
+    >>> modes_with_field("scale")
+    ('upsample',)
     """
     return tuple(op.mode for op in _ORDER if any(f.name == name for f in op.fields))
 
