@@ -73,11 +73,12 @@ def make_values(spec: Spec, x: Any = None, w: Any = None, seed: int = 0
     ((3, 3), [[1.0, 2.0], [3.0, 4.0]])
     """
     rng = np.random.default_rng(seed)
-    drawn_x = rng.integers(0, 5, size=spec.i).astype(float)
+    x_shape, w_shape = spec.op.input_shape(spec), spec.op.weight_shape(spec)
+    drawn_x = rng.integers(0, 5, size=x_shape).astype(float)
     # Kernel weights 1..3: a zero weight would turn its products into noise about nothing.
-    drawn_w = rng.integers(1, 4, size=spec.k).astype(float)
-    x = drawn_x if x is None else _as_array(x, spec.i, "input_values", "input_size")
-    w = drawn_w if w is None else _as_array(w, spec.k, "kernel_values", "kernel_size")
+    drawn_w = rng.integers(1, 4, size=w_shape).astype(float)
+    x = drawn_x if x is None else _as_array(x, x_shape, "input_values", "input_size")
+    w = drawn_w if w is None else _as_array(w, w_shape, "kernel_values", "kernel_size")
     return x, w
 
 
@@ -98,15 +99,16 @@ def compute(spec: Spec, x: Any, w: Any = None, b: Any = None) -> np.ndarray:
     >>> compute(Spec(i=3, k=2), [[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 2], [3, 4]]).tolist()
     [[37.0, 47.0], [67.0, 77.0]]
     """
-    ax = axes2(spec)
-    x2 = _as_array(x, spec.i, "input_values", "input_size").reshape(ax.i)
-    w2 = None
-    if spec.op.weighted:
+    op = spec.op
+    x = _as_array(x, op.input_shape(spec), "input_values", "input_size")
+    if op.weighted:
         if w is None:
             raise SpecError(f"kernel values are needed for mode {spec.mode!r}; pass w",
                             "kernel_values")
-        w2 = _as_array(w, spec.k, "kernel_values", "kernel_size").reshape(ax.k)
-    return spec.op.compute(spec, x2, w2, b).reshape(spec.output_shape)
+        w = _as_array(w, op.weight_shape(spec), "kernel_values", "kernel_size")
+    else:
+        w = None
+    return op.compute(spec, x, w, b)
 
 
 def window_taps(spec: Spec, padded: np.ndarray) -> list[np.ndarray]:

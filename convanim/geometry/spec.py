@@ -420,7 +420,8 @@ def _fields(op: Op, given: dict[str, Any], dims: int) -> tuple[tuple[str, Any], 
         if name in values:
             raise SpecError(f"{name} is given twice; keep one", name)
         values[name] = value
-    return tuple((f.name, f.read(values.get(f.name), dims)) for f in op.fields)
+    read = {f.name: f.read(values.get(f.name), dims) for f in op.fields}
+    return tuple(op.resolve_fields(dims, read).items())
 
 
 def __getattr__(name: str) -> Any:

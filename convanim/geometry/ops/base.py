@@ -102,6 +102,11 @@ class Op:
 
     # -- spec ---------------------------------------------------------------------------
 
+    def resolve_fields(self, dims: int, values: dict[str, Any]) -> dict[str, Any]:
+        """The op's fields after each was read alone: resolve the ones that depend on others
+        (``groups: depthwise`` from ``in_channels``, say). Raise SpecError to refuse."""
+        return values
+
     def default_stride(self, k: tuple[int, ...]) -> tuple[int, ...]:
         """The stride when none is given."""
         return (1,) * len(k)
@@ -143,9 +148,18 @@ class Op:
         """What a constant padding cell holds (max pooling: -inf)."""
         return 0.0
 
-    def compute(self, spec: Spec, x2: np.ndarray, w2: np.ndarray | None,
+    def input_shape(self, spec: Spec) -> tuple[int, ...]:
+        """The shape of ``x``: the input size (a channels op would put ``C_in`` first)."""
+        return spec.i
+
+    def weight_shape(self, spec: Spec) -> tuple[int, ...]:
+        """The shape of ``w`` (drawn for every mode, used when ``weighted``)."""
+        return spec.k
+
+    def compute(self, spec: Spec, x: np.ndarray, w: np.ndarray | None,
                 b: Any = None) -> np.ndarray:
-        """The output of the 2-D promoted input ``x2`` (and kernel ``w2``), 2-D too."""
+        """The output for ``x`` (shape :meth:`input_shape`, checked) and ``w`` (shape
+        :meth:`weight_shape`, None when not ``weighted``); ``b`` is a bias or None."""
         raise NotImplementedError
 
     def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Plan:

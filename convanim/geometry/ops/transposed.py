@@ -131,18 +131,19 @@ class Transposed(Windowed):
 
     def extra_dict(self, spec: Spec) -> dict[str, Any]:
         """The view, and output_padding when given."""
-        out: dict[str, Any] = {"view": spec.view}
+        out: dict[str, Any] = {"view": spec.view, **super().extra_dict(spec)}
         if any(spec.given_output_padding):
             out["output_padding"] = plain(spec.given_output_padding)
         return out
 
     # -- numbers and frames ---------------------------------------------------------------
 
-    def compute(self, spec: Spec, x2: np.ndarray, w2: np.ndarray | None,
+    def compute(self, spec: Spec, x: np.ndarray, w: np.ndarray | None,
                 b: Any = None) -> np.ndarray:
         """Scatter ``w[a, b] * x`` at the stride onto a canvas, then crop the padding."""
-        assert w2 is not None
+        assert w is not None
         ax = axes2(spec)
+        x2, w2 = x.reshape(ax.i), w.reshape(ax.k)
         (oh, ow), (sh, sw), (dh, dw) = ax.o, ax.s, ax.d
         (pt, _), (pl, _) = ax.p
         rows, cols = transposed_canvas_shape(ax)
@@ -151,7 +152,7 @@ class Transposed(Windowed):
             for b_ in range(ax.k[1]):
                 canvas[a * dh: a * dh + (ax.i[0] - 1) * sh + 1: sh,
                        b_ * dw: b_ * dw + (ax.i[1] - 1) * sw + 1: sw] += w2[a, b_] * x2
-        return canvas[pt: pt + oh, pl: pl + ow]
+        return canvas[pt: pt + oh, pl: pl + ow].reshape(spec.output_shape)
 
     def reduce(self, seen: np.ndarray, weights: np.ndarray
                ) -> tuple[np.ndarray, float, int | None]:

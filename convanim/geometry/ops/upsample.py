@@ -92,11 +92,13 @@ class Upsample(Op):
 
     # -- numbers and frames ---------------------------------------------------------------
 
-    def compute(self, spec: Spec, x2: np.ndarray, w2: np.ndarray | None,
+    def compute(self, spec: Spec, x: np.ndarray, w: np.ndarray | None,
                 b: Any = None) -> np.ndarray:
         """Each input cell repeated ``scale`` times along each axis."""
-        sh, sw = scale2(spec)
-        return np.repeat(np.repeat(x2, sh, axis=0), sw, axis=1)
+        out = x
+        for axis, scale in enumerate(spec.scale):
+            out = np.repeat(out, scale, axis=axis)
+        return out
 
     def _block(self, spec: Spec, r: int, c: int) -> np.ndarray:
         sh, sw = scale2(spec)

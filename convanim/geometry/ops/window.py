@@ -175,8 +175,11 @@ class Windowed(Op):
         return items
 
     def extra_dict(self, spec: Spec) -> dict[str, Any]:
-        """Keys this mode adds to ``to_dict`` after ``dilation``."""
-        return {}
+        """Keys this mode adds to ``to_dict`` after ``dilation``: its own fields when they
+        differ from their defaults."""
+        return {f.name: plain(value) if isinstance(value, tuple) else value
+                for f in self.fields
+                if (value := getattr(spec, f.name)) != f.read(None, spec.dims)}
 
     def to_dict(self, spec: Spec) -> dict[str, Any]:
         """Mode, dims, sizes, padding, dilation, the mode's own keys, a non-zero padding mode."""
@@ -206,10 +209,13 @@ class Windowed(Op):
         """One frame's products, the value written and the chosen tap (or None)."""
         raise NotImplementedError
 
-    def compute(self, spec: Spec, x2: np.ndarray, w2: np.ndarray | None,
+    def compute(self, spec: Spec, x: np.ndarray, w: np.ndarray | None,
                 b: Any = None) -> np.ndarray:
         """Every tap's view of the padded input, combined."""
-        return self.combine(window_taps(spec, pad_input(spec, x2)), w2)
+        ax = axes2(spec)
+        w2 = None if w is None else w.reshape(ax.k)
+        taps = window_taps(spec, pad_input(spec, x.reshape(ax.i)))
+        return self.combine(taps, w2).reshape(spec.output_shape)
 
     def slide_text(self, spec: Spec) -> str:
         """The caption of the slide frames."""
