@@ -18,7 +18,7 @@ from click.core import ParameterSource
 
 from convanim.config import Entry, locate
 from convanim.geometry import Spec, SpecError, frame_count, largest_grid
-from convanim.geometry.ops import FIELDS, Field, mode_names
+from convanim.geometry.ops import BASE_FIELDS, FIELDS, Field, get_op, mode_names
 
 ENTRY_KEY = "convanim.entry"
 SPEC_KEYS = ("input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
@@ -196,6 +196,20 @@ DEFAULT_SPEC = {"input_size": 3, "kernel_size": 3, "stride": 2, "padding": 1,
                 "mode": "transposed"}
 
 
+def _defaults_for(default: dict[str, Any], mode: Any) -> dict[str, Any]:
+    """The showcase defaults a mode can take: an upsample gets no kernel size or stride.
+
+    >>> sorted(_defaults_for(DEFAULT_SPEC, "upsample"))
+    ['input_size', 'mode']
+    """
+    try:
+        op = get_op(mode if mode is not None else default.get("mode", "conv"))
+    except KeyError:
+        return default  # the spec names the unknown mode
+    return {key: value for key, value in default.items()
+            if key not in BASE_FIELDS or key in op.takes}
+
+
 def build_spec(params: dict[str, Any], ctx: click.Context | None = None,
                default: dict[str, Any] | None = None) -> Spec:
     """The validated spec for a command's parameters; an error names the flag or file:line.
@@ -207,7 +221,7 @@ def build_spec(params: dict[str, Any], ctx: click.Context | None = None,
     """
     given = {key: params[key] for key in SPEC_KEYS if params.get(key) is not None}
     if default is not None and "input_size" not in given:
-        given = {**default, **given}
+        given = {**_defaults_for(default, given.get("mode")), **given}
     try:
         return Spec.from_dict(given)
     except SpecError as err:

@@ -2,6 +2,7 @@
 
 from convanim.geometry.arithmetic import AxisArithmetic, arithmetic
 from convanim.geometry.compute import compute, make_values
+from convanim.geometry.ops import MODES, Op, get_op
 from convanim.geometry.plan import (
     CROP,
     INPUT,
@@ -17,6 +18,7 @@ from convanim.geometry.plan import (
 from convanim.geometry.spec import Spec, SpecError
 
 __all__ = [
-    "CROP", "INPUT", "PAD", "ZERO", "AxisArithmetic", "Frame", "Grid", "Plan", "Spec",
-    "SpecError", "arithmetic", "compute", "frame_count", "largest_grid", "make_values", "plan",
+    "CROP", "INPUT", "MODES", "PAD", "ZERO", "AxisArithmetic", "Frame", "Grid", "Op", "Plan",
+    "Spec", "SpecError", "arithmetic", "compute", "frame_count", "get_op", "largest_grid",
+    "make_values", "plan",
 ]

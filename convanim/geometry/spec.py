@@ -146,7 +146,11 @@ def _padding(value: Any, dims: int) -> tuple[Pair, ...] | str:
 
 @dataclass(frozen=True, init=False)
 class Spec:
-    """One convolution, transposed convolution or pooling, every size per axis.
+    """One operation (convolution, transposed convolution, pooling, upsampling), sizes per axis.
+
+    ``spec.op`` is the operation's object (:mod:`convanim.geometry.ops`), which holds its
+    rules, sizes, frames and code. Fields only one operation takes are keyword arguments
+    too (``Spec(i=3, mode="upsample", scale=2)``), read back as attributes (``spec.scale``).
 
     Build it with keyword arguments: an int means the same on every axis, a pair means
     (height, width). ``p`` may also be per side ``((top, bottom), (left, right))`` or a name:
