@@ -89,3 +89,26 @@ def test_upsample_refusals_name_the_parameter(kwargs: dict, param: str) -> None:
         Spec(**kwargs)
     assert err.value.param == param
     assert "\n" not in str(err.value)
+
+
+def test_flags_and_yaml_keys_come_from_the_op(tmp_path, monkeypatch) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from convanim.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    flags = runner.invoke(cli, ["shape", "--json", "-m", "upsample", "-i", "3,2",
+                                "--scale-factor", "2,3"])
+    assert flags.exit_code == 0, flags.output
+    assert json.loads(flags.output)["output_shape"] == [6, 6]
+    (tmp_path / "up.yaml").write_text("mode: upsample\ninput_size: 4\nscale_factor: 3\n")
+    yaml = runner.invoke(cli, ["shape", "--json", "up.yaml"])
+    assert yaml.exit_code == 0, yaml.output
+    assert json.loads(yaml.output)["spec"]["scale"] == 3
+    (tmp_path / "bad.yaml").write_text("mode: conv\ninput_size: 4\nkernel_size: 2\nscale: 2\n")
+    bad = runner.invoke(cli, ["shape", "bad.yaml"])
+    assert bad.exit_code == 2
+    assert "bad.yaml:4: scale: scale=2 only applies to mode 'upsample'" in bad.output
