@@ -127,17 +127,25 @@ def _plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
 
 
 def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
-                    options: RenderOptions) -> Path:
+                    options: RenderOptions, renderer: Renderer | None = None) -> Path:
     """Write (frame, ms) pairs to ``path`` through the atomic writers; format from the suffix.
+
+    ``renderer`` (the frames' own) gives the HTML player its captions, cells and links.
 
     >>> import tempfile, os
     >>> frames = Renderer(plan(Spec(i=3, k=2))).frames()
     >>> write_animation(frames, os.path.join(tempfile.mkdtemp(), "a.webp"), RenderOptions()).suffix
     '.webp'
     """
-    from convanim.writers import open_writer
+    from convanim.writers import format_for, open_writer
 
-    with open_writer(path, loop=options.loop, palette=THEMES[options.theme].palette()) as out:
+    metadata = None
+    if renderer is not None and format_for(path) == "html":
+        from convanim.draw.player import player_metadata
+
+        metadata = player_metadata(renderer)
+    with open_writer(path, loop=options.loop, palette=THEMES[options.theme].palette(),
+                     metadata=metadata) as out:
         for rgb, ms in frames:
             out.append(rgb, ms)
     return Path(path)
@@ -161,7 +169,7 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     """
     the_plan, opts = _plan(spec, x, w, seed, options)
     renderer = Renderer(the_plan, opts)
-    out = write_animation(renderer.frames(), path, opts)
+    out = write_animation(renderer.frames(), path, opts, renderer)
     if storyboard is not None:
         from convanim.draw.storyboard import write_storyboard
 
@@ -209,8 +217,10 @@ class Animation:
         '.mp4'
         """
         if self._frames is not None:
-            return write_animation(iter(zip(self._frames, self.durations)), path, self.options)
-        return write_animation(Renderer(self.plan, self.options).frames(), path, self.options)
+            return write_animation(iter(zip(self._frames, self.durations)), path, self.options,
+                                   self._renderer)
+        renderer = Renderer(self.plan, self.options)
+        return write_animation(renderer.frames(), path, self.options, renderer)
 
     def storyboard(self, path: PathLike) -> Path:
         """Write every frame tiled on one page (``.png``, ``.pdf`` or ``.svg``).
