@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -181,10 +180,11 @@ class Animation:
     """A rendered animation held in memory; shows itself in Jupyter.
 
     ``frames`` and ``durations`` are computed on first use. ``save(path)`` writes any format
-    :func:`render` can; ``storyboard(path)`` writes the one-page overview.
+    :func:`render` can; ``storyboard(path)`` writes the one-page overview. In a notebook it is
+    the HTML player (:meth:`player_html`), labelled with the one-sentence alt text.
 
     >>> anim = animate({"i": 4, "k": 2, "mode": "maxpool"}, cell_px=20)
-    >>> len(anim.frames) == len(anim.plan.frames), anim._repr_html_().startswith("<img")
+    >>> len(anim.frames) == len(anim.plan.frames), "data-convanim-player" in anim._repr_html_()
     (True, True)
     """
 
@@ -243,21 +243,22 @@ class Animation:
             path = self.save(os.path.join(tmp, "animation.gif"))
             return path.read_bytes()
 
+    def player_html(self) -> str:
+        """The interactive player as one HTML element (what ``-o figure.html`` holds).
+
+        >>> anim = animate({"i": 3, "k": 2})
+        >>> 'data-frames="6"' in anim.player_html()
+        True
+        """
+        from convanim.writers.html import extract_fragment
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = self.save(os.path.join(tmp, "animation.html"))
+            return extract_fragment(path.read_text(encoding="utf-8"))
+
     def _repr_html_(self) -> str:
-        data = base64.b64encode(self.gif_bytes()).decode("ascii")
-        width, height = self.layout.size
-        alt = self.plan.spec.label.replace('"', "'")
-        return (f'<img src="data:image/gif;base64,{data}" width="{width}" height="{height}" '
-                f'alt="{alt}"/>')
-
-    def _repr_png_(self) -> bytes:
-        import io
-
-        from PIL import Image
-
-        buffer = io.BytesIO()
-        Image.fromarray(self.frames[-1]).save(buffer, format="PNG")
-        return buffer.getvalue()
+        # One output only: a PNG beside it would double the notebook for no gain.
+        return self.player_html()
 
 
 def animate(spec: Spec | Mapping[str, Any], *, x: Any = None, w: Any = None, seed: int = 0,
