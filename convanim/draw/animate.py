@@ -11,19 +11,17 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from convanim.draw.layout import Layout
-from convanim.draw.options import OPTION_NAMES, RenderOptions
+from convanim.draw.options import RenderOptions
 from convanim.draw.raster import RasterPainter
 from convanim.draw.scene import Scene
 from convanim.draw.themes import THEMES
 from convanim.geometry import Plan, Spec, SpecError, frame_count, plan
-from convanim.geometry.spec import LONG_NAMES
 
 HOLD_PHASES = ("input", "insert_zeros", "pad", "crop", "output")
 PathLike = str | os.PathLike[str]
@@ -101,21 +99,9 @@ def render_frames(plan: Plan, options: RenderOptions | None = None
 def _split(spec: Spec | Mapping[str, Any], options: dict[str, Any]
            ) -> tuple[Spec, RenderOptions]:
     """A Spec (mappings may also carry render options) and validated options."""
-    if isinstance(spec, Spec):
-        return spec, RenderOptions.from_mapping(options)
-    if not isinstance(spec, Mapping):
-        raise SpecError(f"expected a Spec or a mapping of parameters, got {type(spec).__name__};"
-                        " pass e.g. {'i': 5, 'k': 3}", "spec")
-    spec_names = set(LONG_NAMES) | set(LONG_NAMES.values())
-    for key in spec:
-        name = str(key).replace("-", "_")
-        if name not in spec_names and name not in OPTION_NAMES:
-            close = get_close_matches(name, sorted(spec_names | set(OPTION_NAMES)), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "see Spec and RenderOptions"
-            raise SpecError(f"unknown key {key!r}; {hint}", str(key))
-    given = {k: v for k, v in spec.items() if k in OPTION_NAMES}
-    rest = {k: v for k, v in spec.items() if k not in OPTION_NAMES}
-    return Spec.from_dict(rest), RenderOptions.from_mapping({**given, **options})
+    from convanim.request import split_mapping  # the request layer every edge shares
+
+    return split_mapping(spec, options)
 
 
 def _plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
