@@ -248,3 +248,30 @@ def test_player_works_in_an_iframe_and_pasted_twice(tmp_path: Path, page: Page) 
     assert players.nth(1).get_attribute("data-frame") == "0"
     assert players.nth(0).get_attribute("data-playing") is not None  # untouched
     assert page.errors == []
+
+
+def test_gallery_page_shows_every_figure_in_a_working_player(page: Page) -> None:
+    index = Path(__file__).resolve().parents[1] / "outputs" / "gallery" / "index.html"
+    text = index.read_text(encoding="utf-8")
+    p = page.page
+    p.set_viewport_size({"width": 1200, "height": 30000})  # every lazy frame in view
+    p.goto(index.as_uri())
+    count = text.count('<figure id="')
+    assert count > 0 and text.count('<iframe class="player"') == count
+    p.wait_for_function(f"() => document.querySelectorAll('iframe.player').length === {count}")
+    for frame_el in p.locator("iframe.player").all():
+        inner = frame_el.element_handle().content_frame()
+        inner.wait_for_selector("[data-convanim-player][data-ready]", timeout=20_000)
+        name = frame_el.get_attribute("src")
+        gif = index.parent / name.replace(".html", ".gif")
+        if gif.exists():
+            frames = int(inner.locator("[data-convanim-player]").get_attribute("data-frames"))
+            with Image.open(gif) as im:
+                assert frames == im.n_frames, name
+    broken = p.eval_on_selector_all("img", "els => els.filter(e => !e.complete || "
+                                    "e.naturalWidth === 0).map(e => e.src)")
+    assert broken == []
+    # Each frame grew to its player's height (the player reports it to the page).
+    heights = p.eval_on_selector_all("iframe.player", "els => els.map(e => e.style.height)")
+    assert all(h.endswith("px") for h in heights), heights
+    assert page.errors == []

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -112,10 +113,12 @@ def _plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
 
 
 def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
-                    options: RenderOptions, renderer: Renderer | None = None) -> Path:
+                    options: RenderOptions, renderer: Renderer | None = None,
+                    also: Sequence[PathLike] = ()) -> Path:
     """Write (frame, ms) pairs to ``path`` through the atomic writers; format from the suffix.
 
     ``renderer`` (the frames' own) gives the HTML player its captions, cells and links.
+    ``also`` lists more files written from the same frames (drawn once): a gallery's player.
 
     >>> import tempfile, os
     >>> frames = Renderer(plan(Spec(i=3, k=2))).frames()
@@ -125,26 +128,34 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
     from convanim.writers import format_for, open_writer
 
     metadata = None
-    if renderer is not None and format_for(path) == "html":
+    targets = [path, *also]
+    if renderer is not None and any(format_for(t) == "html" for t in targets):
         from convanim.draw.player import player_metadata
 
         metadata = player_metadata(renderer)
-    with open_writer(path, loop=options.loop, palette=THEMES[options.theme].palette(),
-                     metadata=metadata) as out:
+    with ExitStack() as stack:
+        # Each writer publishes its own file atomically when the stack closes cleanly; an
+        # error aborts every one still open.
+        outs = [stack.enter_context(open_writer(
+            target, loop=options.loop, palette=THEMES[options.theme].palette(),
+            metadata=metadata)) for target in targets]
         for rgb, ms in frames:
-            out.append(rgb, ms)
+            for out in outs:
+                out.append(rgb, ms)
     return Path(path)
 
 
 def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: Any = None,
-           seed: int = 0, storyboard: PathLike | None = None, **options: Any) -> Path:
+           seed: int = 0, storyboard: PathLike | None = None, player: PathLike | None = None,
+           **options: Any) -> Path:
     """Render ``spec`` to an animation file (GIF, MP4, WebP, APNG or a folder of PNGs).
 
     ``spec`` is a :class:`~convanim.Spec` or a mapping of its parameters (short or long
     names; render options may sit in the same mapping). ``x``/``w`` are input and kernel
     values (nested lists); missing ones are small integers drawn from ``seed``. Options are
     :class:`RenderOptions` fields. ``storyboard`` also writes every frame on one page
-    (``.png``, ``.pdf`` or ``.svg``). Files appear atomically: complete or not at all.
+    (``.png``, ``.pdf`` or ``.svg``); ``player`` also writes the HTML player (``.html``) from
+    the same frames. Files appear atomically: complete or not at all.
 
     >>> import tempfile, os
     >>> out = render(Spec(i=3, k=3, s=2, p=1, mode="transposed"),
@@ -154,7 +165,8 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     """
     the_plan, opts = _plan(spec, x, w, seed, options)
     renderer = Renderer(the_plan, opts)
-    out = write_animation(renderer.frames(), path, opts, renderer)
+    out = write_animation(renderer.frames(), path, opts, renderer,
+                          also=() if player is None else (player,))
     if storyboard is not None:
         from convanim.draw.storyboard import write_storyboard
 

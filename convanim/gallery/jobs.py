@@ -70,6 +70,7 @@ class Job:
     frames: int
     section: str
     reproduce: Mapping[str, Any]
+    player: Path | None = None  # the gallery's interactive copy (.html) beside the output
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def _storyboard(value: str | None, entry: Entry, out_dir: Path, allow_outside: b
 
 
 def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, Any],
-             fmt: str | None = None, allow_outside: bool = False) -> Job:
+             fmt: str | None = None, allow_outside: bool = False, players: bool = False) -> Job:
     """The job for one config entry; a bad value raises click.UsageError naming file:line.
 
     >>> from convanim.config import Entry
@@ -219,15 +220,21 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
     reproduce = {key: value for key, value in entry.options.items()
                  if key not in ("output", "storyboard")}
     reproduce.update({key: overrides[key] for key in sorted(given)})
+    player = None
+    if players and output.suffix.lower() != ".html":
+        player = output.with_name(output.name + ".html" if not output.suffix
+                                  else output.stem + ".html")
     return Job(name, entry, request.spec, request.x, request.w, request.seed,
-               dict(request.options), output, storyboard, request.frames, section, reproduce)
+               dict(request.options), output, storyboard, request.frames, section, reproduce,
+               player)
 
 
 def _collisions(jobs: list[Job]) -> list[str]:
     # Compared case-folded: on macOS and Windows "A.gif" and "a.gif" are one file.
     owners: dict[str, list[tuple[Path, str]]] = {}
     for job in jobs:
-        for path, key in ((job.output, "output"), (job.storyboard, "storyboard")):
+        for path, key in ((job.output, "output"), (job.storyboard, "storyboard"),
+                          (job.player, "output")):
             if path is not None:
                 who = f"{locate(job.entry, key)} ({job.name})"
                 owners.setdefault(os.path.normcase(path.resolve()).casefold(), []).append(
@@ -244,8 +251,11 @@ def _collisions(jobs: list[Job]) -> list[str]:
 
 
 def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, Any],
-              fmt: str | None = None, allow_outside: bool = False) -> Batch:
+              fmt: str | None = None, allow_outside: bool = False, players: bool = False
+              ) -> Batch:
     """Jobs for every entry of every source; bad configs become problems, not exceptions.
+
+    ``players`` gives each job an HTML player beside its output (the gallery page shows them).
 
     >>> batch = make_jobs(find_configs(["configs/seeds"]), Path("out"), {})
     >>> batch.problems, batch.collisions
@@ -262,7 +272,7 @@ def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, 
             name = entry.name or entry.path.stem
             try:
                 batch.jobs.append(make_job(entry, source.section, out_dir, overrides, fmt,
-                                           allow_outside))
+                                           allow_outside, players))
             except click.UsageError as err:
                 batch.problems.append(Problem(name, err.format_message()))
     batch.collisions = _collisions(batch.jobs)

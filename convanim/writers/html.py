@@ -141,6 +141,32 @@ def extract_fragment(document: str) -> str:
     return document[start:end]
 
 
+def player_shell(path: str | os.PathLike[str]) -> str:
+    """A player page without its compressed pixels: the page, script, metadata and timing.
+
+    Two pages whose frames decode alike (see ``read_player``) and whose shells are equal
+    show the same thing, however zlib packed the pixels.
+
+    >>> import tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "a.html")
+    >>> with HtmlWriter(out) as w:
+    ...     w.append(np.full((2, 3, 3), 7, np.uint8), 50)
+    >>> '"d"' in player_shell(out), '"ms":50' in player_shell(out)
+    (False, True)
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    start = text.index(_DATA_TAG) + len(_DATA_TAG)
+    end = text.index("</script>", start)
+    data = json.loads(text[start:end])
+    data["colors"] = ""
+    for frame in data["frames"]:
+        frame.pop("d", None)
+    return text[:start] + _script_json(data) + text[end:]
+
+
+_DATA_TAG = '<script type="application/json" class="cvp-data">'
+
+
 def read_player(path: str | os.PathLike[str]
                 ) -> tuple[list[np.ndarray], list[int], dict[str, Any]]:
     """Decode a player page the way its script does: ``(frames, durations_ms, metadata)``.
@@ -154,9 +180,8 @@ def read_player(path: str | os.PathLike[str]
     ([7, 7, 7], [50], {})
     """
     text = Path(path).read_text(encoding="utf-8")
-    start = text.index('<script type="application/json" class="cvp-data">')
-    body = text[text.index(">", start) + 1: text.index("</script>", start)]
-    data = json.loads(body)
+    start = text.index(_DATA_TAG) + len(_DATA_TAG)
+    data = json.loads(text[start: text.index("</script>", start)])
     colors = np.frombuffer(base64.b64decode(data["colors"]), np.uint8).reshape(-1, 3)
     canvas = np.zeros((data["height"], data["width"], 3), np.uint8)
     frames, durations = [], []

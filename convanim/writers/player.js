@@ -239,6 +239,16 @@
     root.addEventListener("keyup", function (e) { if (e.key === " ") { e.preventDefault(); } });
     root.convanimPlayer = {play: play, pause: pause, show: show, step: step};
 
+    // In a frame of its own (a gallery page), tell the page how tall the player is.
+    function tellHeight() {
+      if (window.parent === window || document.querySelectorAll("[data-convanim-player]")
+          .length !== 1) { return; }
+      var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+      window.parent.postMessage({convanim: "size", height: h}, "*");
+    }
+    window.addEventListener("resize", tellHeight);
+    if (window.ResizeObserver) { new ResizeObserver(tellHeight).observe(root); }
+
     // Inflate one frame after the other: the page stays responsive and memory grows evenly.
     frames.reduce(function (prev, f) {
       return prev.then(function () {
@@ -248,6 +258,7 @@
       ready = true;
       paint(want);
       root.setAttribute("data-ready", "");
+      tellHeight();
       var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
       if (root.getAttribute("data-autoplay") !== "false" && !(still && still.matches)) {
         play();
