@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-FORMATS = ("gif", "mp4", "webp", "png", "frames")
+FORMATS = ("gif", "mp4", "webp", "png", "html", "frames")
 # The render options a whole batch may override from the command line (flags win over YAML).
 OVERRIDE_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
                  "layout", "max_frames")

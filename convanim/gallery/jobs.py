@@ -23,7 +23,8 @@ from convanim.config import ConfigError, Entry, load_entries, locate
 from convanim.geometry import Spec
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
-FORMAT_SUFFIXES = {"gif": ".gif", "mp4": ".mp4", "webp": ".webp", "png": ".png", "frames": ""}
+FORMAT_SUFFIXES = {"gif": ".gif", "mp4": ".mp4", "webp": ".webp", "png": ".png",
+                   "html": ".html", "frames": ""}
 STORYBOARD_SUFFIXES = (".png", ".pdf", ".svg")
 # A name becomes a file name: one safe path component, never hidden, never "..".
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
