@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from click.core import ParameterSource
 
 from convanim import __version__
 from convanim.config import ConfigError, Entry, load_entries
@@ -21,15 +20,12 @@ from convanim.options import (
     DEFAULT_SPEC,
     ENTRY_KEY,
     SPEC_OPTIONS,
-    Checked,
     apply,
-    build_spec,
     check_output,
-    check_size,
     default_output,
-    numbers,
     where,
 )
+from convanim.request import OUTPUT_OPTIONS, from_params
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -150,56 +146,6 @@ def require_entry(ctx: click.Context, config: str | None) -> None:
             "render them all with `convanim batch`", ctx)
 
 
-OUTPUT_OPTIONS = [
-    click.option("-o", "--output", type=str,
-                 help="File to write: .gif .mp4 .webp .png/.apng, or a folder/ of PNG frames "
-                      "[outputs/<mode>_i.._k.._s.._p...gif]."),
-    click.option("--fps", type=Checked(click.FloatRange(0.1, 100)),
-                 help="Slide frames per second (or --frame-ms)."),
-    click.option("--frame-ms", type=Checked(click.IntRange(10, 60_000)),
-                 help="Milliseconds per slide frame."),
-    click.option("--hold-ms", type=Checked(click.IntRange(10, 60_000)),
-                 help="Milliseconds for phase frames and the last frame."),
-    click.option("--loop/--no-loop", default=None, help="Loop forever [on]."),
-    click.option("--width", type=Checked(click.IntRange(100, 4000)),
-                 help="Image width in pixels (or --cell-px)."),
-    click.option("--cell-px", type=Checked(click.IntRange(8, 200)), help="Pixels per cell."),
-    click.option("--dpi", type=Checked(click.IntRange(50, 600)), help="Text resolution [100]."),
-    click.option("--theme", type=Checked(click.Choice(["light", "dark", "print", "classic"])),
-                 help="Colours: light (colour-blind safe), dark, print (b/w), classic."),
-    click.option("--layout", type=Checked(click.Choice(["auto", "side", "stacked"])),
-                 help="Output beside (side) or below (stacked) the input [auto: 1-D stacked]."),
-    click.option("--title", type=str, help="Title text [the parameters]."),
-    click.option("--storyboard", type=str,
-                 help="Also write every frame tiled on one page: .png, .pdf or .svg."),
-    click.option("--max-frames", type=Checked(click.IntRange(1)), default=None,
-                 help="Refuse animations with more frames than this [5000]."),
-]
-RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
-               "layout", "title")
-MAX_FRAMES = 5000
-
-
-def render_options(params: dict[str, Any], ctx: click.Context | None = None) -> dict[str, Any]:
-    """The renderer's keyword options from command parameters (unset ones left to defaults).
-
-    >>> render_options({"fps": 2, "theme": None})
-    {'fps': 2}
-    """
-    options = {key: params[key] for key in RENDER_KEYS if params.get(key) is not None}
-    for first, second in (("fps", "frame_ms"), ("width", "cell_px")):
-        if first not in options or second not in options:
-            continue
-        sources = [ctx.get_parameter_source(name) if ctx else None for name in (first, second)]
-        if ParameterSource.COMMANDLINE in sources and ParameterSource.DEFAULT_MAP in sources:
-            # A flag overrides the config file's way of saying the same thing.
-            del options[(first, second)[sources.index(ParameterSource.DEFAULT_MAP)]]
-            continue
-        flags = " or ".join("--" + name.replace("_", "-") for name in (first, second))
-        raise click.UsageError(f"{where(ctx, first)}: give {flags}, not both", ctx)
-    return options
-
-
 @cli.command()
 @click.argument("config", required=False, is_eager=True, expose_value=True,
                 callback=load_config, type=str)
@@ -220,19 +166,8 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
       convanim render configs/conv_arithmetic/padding_strides.yaml --theme dark
     """
     require_entry(ctx, config)
-    spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
-    max_frames = params.get("max_frames") or MAX_FRAMES
-    check_size(spec, max_frames, ctx)
-    if spec.view == "matrix":
-        from convanim.explain import check_matrix_size
-
-        try:
-            check_matrix_size(spec)
-        except SpecError as err:
-            raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}",
-                                   ctx) from None
-    nums = numbers(params)
-    options = render_options(params, ctx)
+    request = from_params(params, ctx, default=DEFAULT_SPEC if config is None else None)
+    spec = request.spec
     output = Path(params["output"]) if params.get("output") else default_output(spec)
     check_output(output, ctx)
     if params.get("storyboard"):
@@ -242,9 +177,8 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     from convanim.draw import render as render_file  # matplotlib loads only when drawing
 
     try:
-        written = render_file(spec, output, x=nums.x, w=nums.w, seed=nums.seed,
-                              values=nums.show, storyboard=params.get("storyboard"),
-                              max_frames=max_frames, **options)
+        written = render_file(spec, output, x=request.x, w=request.w, seed=request.seed,
+                              storyboard=params.get("storyboard"), **request.options)
     except SpecError as err:
         raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}", ctx) from None
     click.echo(f"wrote {written}  ({spec.label}; output {'x'.join(map(str, spec.output_shape))})")

@@ -46,6 +46,7 @@ __all__ = [
     "canonical_key",
     "load_entries",
     "locate",
+    "parse_entries",
 ]
 
 MAX_FILE_BYTES = 256 * 1024
@@ -579,7 +580,20 @@ def load_entries(path: str | os.PathLike[str]) -> list[Entry]:
         [3, 3]
     """
     file = Path(path)
-    text = _read_text(file)
+    return parse_entries(_read_text(file), file)
+
+
+def parse_entries(text: str, path: str | os.PathLike[str]) -> list[Entry]:
+    """Read config text as if it were the file ``path`` (for YAML kept inside documents).
+
+    Errors name ``path`` and the line in ``text``; put blank lines in front to number the
+    lines as the enclosing document does.
+
+    Example:
+        >>> parse_entries("\\n\\nk: 3\\ni: 5\\n", "page.md")[0].lines["input_size"]
+        4
+    """
+    file = Path(path)
     loader: _Loader | None = None
     try:
         try:

@@ -91,9 +91,15 @@ def test_gallery_writes_a_page_that_only_points_at_real_files(site: Path) -> Non
     assert result.exit_code == 0, result.output
     gallery = site / "outputs" / "gallery"
     page = parse(gallery / "index.html")
-    assert page.scripts == 0
-    assert sorted(page.links) == sorted(f"{n}.gif" for n in [*PICKED, "plain", "scatter"])
+    assert page.scripts == 1  # sizes the player frames; inline, nothing fetched
+    names = [*PICKED, "plain", "scatter"]
+    # Every figure: its player (an iframe) and a link to the animation file.
+    assert sorted(page.links) == sorted([f"{n}.{s}" for n in names for s in ("gif", "html")])
     assert all((gallery / link).is_file() for link in page.links)
+    for name in names:  # the player shows the GIF's frames
+        gif = read_animation(gallery / f"{name}.gif")
+        player = read_animation(gallery / f"{name}.html")
+        assert gif[1] == player[1] and all(np.array_equal(a, b) for a, b in zip(gif[0], player[0]))
     assert all(alt.endswith("output.") and len(alt) > 40 for alt in page.alts)
     text = (gallery / "index.html").read_text()
     odd = Spec(i=3, k=3, s=2, p=1, output_padding=1, mode="transposed")
@@ -105,8 +111,9 @@ def test_page_yaml_renders_the_same_animation(site: Path) -> None:
     assert run().exit_code == 0
     gallery = site / "outputs" / "gallery"
     page = parse(gallery / "index.html")
-    assert len(page.pres) == len(page.links)
-    for link, text in zip(page.links, page.pres):
+    gifs = [link for link in page.links if link.endswith(".gif")]
+    assert len(page.pres) == len(gifs)
+    for link, text in zip(gifs, page.pres):
         options = yaml.safe_load(text)
         assert options["cell_px"] == 12  # the command-line override is part of the recipe
         config = site / f"again_{link}.yaml"
@@ -172,7 +179,7 @@ def test_failed_config_leaves_a_valid_page_and_exit_1(site: Path) -> None:
     assert "configs/extra/broken.yaml:2: kernel_size:" in result.stderr
     gallery = site / "outputs" / "gallery"
     links = parse(gallery / "index.html").links
-    assert len(links) == 5 and all((gallery / link).is_file() for link in links)
+    assert len(links) == 2 * 5 and all((gallery / link).is_file() for link in links)
 
 
 def test_orphans_are_noted(site: Path) -> None:

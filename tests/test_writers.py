@@ -30,6 +30,7 @@ from convanim.writers import (
     read_animation,
 )
 from convanim.writers import apng as apng_mod
+from convanim.writers import html as html_mod
 from convanim.writers import mp4 as mp4_mod
 from convanim.writers._base import Ticks, changed_box
 
@@ -40,8 +41,9 @@ GREEN = (20, 160, 60)
 THEME = [BG, RED, BLUE, GREEN]
 
 # name -> file name; the frames directory is given with a trailing slash
-TARGETS = {"gif": "a.gif", "apng": "a.png", "webp": "a.webp", "mp4": "a.mp4", "frames": "a/"}
-LOSSLESS = ["gif", "apng", "webp", "frames"]
+TARGETS = {"gif": "a.gif", "apng": "a.png", "webp": "a.webp", "mp4": "a.mp4", "frames": "a/",
+           "html": "a.html"}
+LOSSLESS = ["gif", "apng", "webp", "frames", "html"]
 
 
 def draw(i: int, width: int = 64, height: int = 48) -> np.ndarray:
@@ -156,7 +158,8 @@ def test_format_for_suffixes_and_directories(tmp_path: Path) -> None:
     assert format_for("out/frames") == "frames"
     (tmp_path / "dir.gif").mkdir()
     assert format_for(tmp_path / "dir.gif") == "frames"
-    assert set(SUFFIXES) == {".gif", ".mp4", ".webp", ".png", ".apng"}
+    assert format_for("page.HTML") == format_for("page.htm") == "html"
+    assert set(SUFFIXES) == {".gif", ".mp4", ".webp", ".png", ".apng", ".html", ".htm"}
 
 
 def test_unknown_suffix_lists_the_supported_ones(tmp_path: Path) -> None:
@@ -183,6 +186,9 @@ def test_lossless_formats_decode_to_the_drawn_frames(tmp_path: Path, fmt: str) -
         assert names == ["durations.json"] + [f"frame_{i:04d}.png" for i in range(8)]
         decoded = [np.asarray(Image.open(path / n).convert("RGB")) for n in names[1:]]
         got = json.loads((path / "durations.json").read_text())["durations_ms"]
+    elif fmt == "html":
+        # Decoded here as the player's script does; tests/test_player.py checks the browser.
+        decoded, got = read_animation(path)
     else:
         decoded, got, _ = decode_pillow(path)
     assert len(decoded) == 8
@@ -443,6 +449,8 @@ def failing_encoder(monkeypatch: pytest.MonkeyPatch, fmt: str, error: BaseExcept
         monkeypatch.setattr(GifImagePlugin, "getdata", boom(GifImagePlugin.getdata))
     elif fmt in ("apng", "frames"):
         monkeypatch.setattr(apng_mod, "compress_rows", boom(apng_mod.compress_rows))
+    elif fmt == "html":
+        monkeypatch.setattr(html_mod, "encode_delta", boom(html_mod.encode_delta))
     elif fmt == "webp":
         monkeypatch.setitem(Image.SAVE_ALL, "WEBP", boom(lambda *a: None))
         calls["n"] = 2
@@ -718,7 +726,8 @@ def test_changed_box_is_the_tight_box_of_differences(seed: int, height: int, wid
 
 
 @pytest.mark.parametrize(
-    "module", ["__init__", "_base", "_files", "apng", "frames", "gif", "mp4", "read", "webp"]
+    "module",
+    ["__init__", "_base", "_files", "apng", "frames", "gif", "html", "mp4", "read", "webp"],
 )
 def test_docstring_examples_run(module: str) -> None:
     name = "convanim.writers" if module == "__init__" else f"convanim.writers.{module}"

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-FORMATS = ("gif", "mp4", "webp", "png", "frames")
+FORMATS = ("gif", "mp4", "webp", "png", "html", "frames")
 # The render options a whole batch may override from the command line (flags win over YAML).
 OVERRIDE_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
                  "layout", "max_frames")
@@ -123,7 +123,8 @@ def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: in
     from convanim.gallery.work import FAILED, Result
 
     start = now()
-    batch = make_jobs(find_configs(paths), out_dir, overrides, fmt, allow_outside)
+    batch = make_jobs(find_configs(paths), out_dir, overrides, fmt, allow_outside,
+                      players=link_base is not None)
     for problem in batch.problems:
         _report(problem.message)
     if batch.collisions:
@@ -155,7 +156,8 @@ def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: in
     lines = summary(everything, now() - start, min(workers, max(len(batch.jobs), 1)))
     click.echo("\n".join(lines))
     if link_base is not None:
-        claimed = {job.output.resolve() for job in batch.jobs}
+        claimed = {path.resolve() for job in batch.jobs for path in (job.output, job.player)
+                   if path is not None}
         for orphan in _orphans(out_dir, claimed):
             click.echo(f"note: {orphan} is made by no config; delete it if it is unused")
     bad = [r for r in everything if not r.ok]

@@ -8,23 +8,21 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
-from difflib import get_close_matches
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from convanim.draw.layout import Layout
-from convanim.draw.options import OPTION_NAMES, RenderOptions
+from convanim.draw.options import RenderOptions
 from convanim.draw.raster import RasterPainter
 from convanim.draw.scene import Scene
 from convanim.draw.themes import THEMES
 from convanim.geometry import Plan, Spec, SpecError, frame_count, plan
-from convanim.geometry.spec import LONG_NAMES
 
 HOLD_PHASES = ("input", "insert_zeros", "pad", "crop", "output")
 PathLike = str | os.PathLike[str]
@@ -102,21 +100,9 @@ def render_frames(plan: Plan, options: RenderOptions | None = None
 def _split(spec: Spec | Mapping[str, Any], options: dict[str, Any]
            ) -> tuple[Spec, RenderOptions]:
     """A Spec (mappings may also carry render options) and validated options."""
-    if isinstance(spec, Spec):
-        return spec, RenderOptions.from_mapping(options)
-    if not isinstance(spec, Mapping):
-        raise SpecError(f"expected a Spec or a mapping of parameters, got {type(spec).__name__};"
-                        " pass e.g. {'i': 5, 'k': 3}", "spec")
-    spec_names = set(LONG_NAMES) | set(LONG_NAMES.values())
-    for key in spec:
-        name = str(key).replace("-", "_")
-        if name not in spec_names and name not in OPTION_NAMES:
-            close = get_close_matches(name, sorted(spec_names | set(OPTION_NAMES)), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "see Spec and RenderOptions"
-            raise SpecError(f"unknown key {key!r}; {hint}", str(key))
-    given = {k: v for k, v in spec.items() if k in OPTION_NAMES}
-    rest = {k: v for k, v in spec.items() if k not in OPTION_NAMES}
-    return Spec.from_dict(rest), RenderOptions.from_mapping({**given, **options})
+    from convanim.request import split_mapping  # the request layer every edge shares
+
+    return split_mapping(spec, options)
 
 
 def _plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
@@ -127,31 +113,49 @@ def _plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
 
 
 def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
-                    options: RenderOptions) -> Path:
+                    options: RenderOptions, renderer: Renderer | None = None,
+                    also: Sequence[PathLike] = ()) -> Path:
     """Write (frame, ms) pairs to ``path`` through the atomic writers; format from the suffix.
+
+    ``renderer`` (the frames' own) gives the HTML player its captions, cells and links.
+    ``also`` lists more files written from the same frames (drawn once): a gallery's player.
 
     >>> import tempfile, os
     >>> frames = Renderer(plan(Spec(i=3, k=2))).frames()
     >>> write_animation(frames, os.path.join(tempfile.mkdtemp(), "a.webp"), RenderOptions()).suffix
     '.webp'
     """
-    from convanim.writers import open_writer
+    from convanim.writers import format_for, open_writer
 
-    with open_writer(path, loop=options.loop, palette=THEMES[options.theme].palette()) as out:
+    metadata = None
+    targets = [path, *also]
+    if renderer is not None and any(format_for(t) == "html" for t in targets):
+        from convanim.draw.player import player_metadata
+
+        metadata = player_metadata(renderer)
+    with ExitStack() as stack:
+        # Each writer publishes its own file atomically when the stack closes cleanly; an
+        # error aborts every one still open.
+        outs = [stack.enter_context(open_writer(
+            target, loop=options.loop, palette=THEMES[options.theme].palette(),
+            metadata=metadata)) for target in targets]
         for rgb, ms in frames:
-            out.append(rgb, ms)
+            for out in outs:
+                out.append(rgb, ms)
     return Path(path)
 
 
 def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: Any = None,
-           seed: int = 0, storyboard: PathLike | None = None, **options: Any) -> Path:
+           seed: int = 0, storyboard: PathLike | None = None, player: PathLike | None = None,
+           **options: Any) -> Path:
     """Render ``spec`` to an animation file (GIF, MP4, WebP, APNG or a folder of PNGs).
 
     ``spec`` is a :class:`~convanim.Spec` or a mapping of its parameters (short or long
     names; render options may sit in the same mapping). ``x``/``w`` are input and kernel
     values (nested lists); missing ones are small integers drawn from ``seed``. Options are
     :class:`RenderOptions` fields. ``storyboard`` also writes every frame on one page
-    (``.png``, ``.pdf`` or ``.svg``). Files appear atomically: complete or not at all.
+    (``.png``, ``.pdf`` or ``.svg``); ``player`` also writes the HTML player (``.html``) from
+    the same frames. Files appear atomically: complete or not at all.
 
     >>> import tempfile, os
     >>> out = render(Spec(i=3, k=3, s=2, p=1, mode="transposed"),
@@ -161,7 +165,8 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     """
     the_plan, opts = _plan(spec, x, w, seed, options)
     renderer = Renderer(the_plan, opts)
-    out = write_animation(renderer.frames(), path, opts)
+    out = write_animation(renderer.frames(), path, opts, renderer,
+                          also=() if player is None else (player,))
     if storyboard is not None:
         from convanim.draw.storyboard import write_storyboard
 
@@ -173,10 +178,11 @@ class Animation:
     """A rendered animation held in memory; shows itself in Jupyter.
 
     ``frames`` and ``durations`` are computed on first use. ``save(path)`` writes any format
-    :func:`render` can; ``storyboard(path)`` writes the one-page overview.
+    :func:`render` can; ``storyboard(path)`` writes the one-page overview. In a notebook it is
+    the HTML player (:meth:`player_html`), labelled with the one-sentence alt text.
 
     >>> anim = animate({"i": 4, "k": 2, "mode": "maxpool"}, cell_px=20)
-    >>> len(anim.frames) == len(anim.plan.frames), anim._repr_html_().startswith("<img")
+    >>> len(anim.frames) == len(anim.plan.frames), "data-convanim-player" in anim._repr_html_()
     (True, True)
     """
 
@@ -209,8 +215,10 @@ class Animation:
         '.mp4'
         """
         if self._frames is not None:
-            return write_animation(iter(zip(self._frames, self.durations)), path, self.options)
-        return write_animation(Renderer(self.plan, self.options).frames(), path, self.options)
+            return write_animation(iter(zip(self._frames, self.durations)), path, self.options,
+                                   self._renderer)
+        renderer = Renderer(self.plan, self.options)
+        return write_animation(renderer.frames(), path, self.options, renderer)
 
     def storyboard(self, path: PathLike) -> Path:
         """Write every frame tiled on one page (``.png``, ``.pdf`` or ``.svg``).
@@ -233,21 +241,22 @@ class Animation:
             path = self.save(os.path.join(tmp, "animation.gif"))
             return path.read_bytes()
 
+    def player_html(self) -> str:
+        """The interactive player as one HTML element (what ``-o figure.html`` holds).
+
+        >>> anim = animate({"i": 3, "k": 2})
+        >>> 'data-frames="6"' in anim.player_html()
+        True
+        """
+        from convanim.writers.html import extract_fragment
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = self.save(os.path.join(tmp, "animation.html"))
+            return extract_fragment(path.read_text(encoding="utf-8"))
+
     def _repr_html_(self) -> str:
-        data = base64.b64encode(self.gif_bytes()).decode("ascii")
-        width, height = self.layout.size
-        alt = self.plan.spec.label.replace('"', "'")
-        return (f'<img src="data:image/gif;base64,{data}" width="{width}" height="{height}" '
-                f'alt="{alt}"/>')
-
-    def _repr_png_(self) -> bytes:
-        import io
-
-        from PIL import Image
-
-        buffer = io.BytesIO()
-        Image.fromarray(self.frames[-1]).save(buffer, format="PNG")
-        return buffer.getvalue()
+        # One output only: a PNG beside it would double the notebook for no gain.
+        return self.player_html()
 
 
 def animate(spec: Spec | Mapping[str, Any], *, x: Any = None, w: Any = None, seed: int = 0,

@@ -153,11 +153,20 @@ class Scene(Labels):
             self._slide(frame)
         else:
             self._phase(frame)
-        caption = frame.caption
-        if frame.phase == "slide":
-            caption += f"  ({frame.step}/{self.slides})"
-        self._text("caption", caption)
+        self._text("caption", self.caption_of(frame))
         return self
+
+    def caption_of(self, frame: Frame) -> str:
+        """The caption drawn for ``frame``: a slide's also counts the steps.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> the_plan = plan(Spec(i=3, k=2))
+        >>> Scene(the_plan).caption_of(the_plan.frames[2]).endswith("stride 1  (2/4)")
+        True
+        """
+        if frame.phase == "slide":
+            return frame.caption + f"  ({frame.step}/{self.slides})"
+        return frame.caption
 
     def _text(self, slot: str, value: object) -> None:
         if self.texts[slot] != value:

@@ -1,6 +1,6 @@
-"""Config files to render jobs, through the ``render`` command's own parameters.
+"""Config files to render jobs, through the request layer (the ``render`` command's options).
 
-Each entry of a config file fills the ``render`` command's ``default_map``, exactly as
+Each entry of a config file fills the options' ``default_map``, exactly as
 ``convanim render FILE`` does, so a batch accepts, converts and refuses the same values with
 the same messages; the flags given to ``batch``/``gallery`` are passed as command-line
 arguments on top, so they win like they do for ``render``. Everything that can be checked
@@ -20,10 +20,11 @@ from typing import Any
 import click
 
 from convanim.config import ConfigError, Entry, load_entries, locate
-from convanim.geometry import Spec, SpecError
+from convanim.geometry import Spec
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
-FORMAT_SUFFIXES = {"gif": ".gif", "mp4": ".mp4", "webp": ".webp", "png": ".png", "frames": ""}
+FORMAT_SUFFIXES = {"gif": ".gif", "mp4": ".mp4", "webp": ".webp", "png": ".png",
+                   "html": ".html", "frames": ""}
 STORYBOARD_SUFFIXES = (".png", ".pdf", ".svg")
 # A name becomes a file name: one safe path component, never hidden, never "..".
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
@@ -70,6 +71,7 @@ class Job:
     frames: int
     section: str
     reproduce: Mapping[str, Any]
+    player: Path | None = None  # the gallery's interactive copy (.html) beside the output
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ def _storyboard(value: str | None, entry: Entry, out_dir: Path, allow_outside: b
 
 
 def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, Any],
-             fmt: str | None = None, allow_outside: bool = False) -> Job:
+             fmt: str | None = None, allow_outside: bool = False, players: bool = False) -> Job:
     """The job for one config entry; a bad value raises click.UsageError naming file:line.
 
     >>> from convanim.config import Entry
@@ -205,49 +207,35 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
     >>> make_job(e, "demo", Path("out"), {}).output.as_posix()
     'out/demo.gif'
     """
-    from convanim.cli import MAX_FRAMES, render_options
-    from convanim.cli import render as render_cmd
-    from convanim.draw.options import RenderOptions
-    from convanim.geometry import make_values
-    from convanim.options import ENTRY_KEY, build_spec, check_size, numbers, where
+    from convanim.request import from_entry
 
     name = entry.name or entry.path.stem
     given = {key for key, value in overrides.items() if value is not None}
-    ctx = click.Context(render_cmd, info_name="render", default_map=dict(entry.options))
-    ctx.meta[ENTRY_KEY] = entry
     try:
-        with ctx:
-            render_cmd.parse_args(ctx, override_args(overrides))
-            params = ctx.params
-            spec = build_spec(params, ctx)
-            max_frames = params.get("max_frames") or MAX_FRAMES
-            frames = check_size(spec, max_frames, ctx)
-            nums = numbers(params)
-            options = {**render_options(params, ctx), "values": nums.show,
-                       "max_frames": max_frames}
-            try:
-                # Drawing would fail on these later; failing now keeps the whole run honest.
-                RenderOptions.from_mapping(options)
-                make_values(spec, nums.x, nums.w, nums.seed)
-            except SpecError as err:
-                key = err.param if err.param in params else "input_size"
-                raise click.UsageError(f"{where(ctx, key)}: {err}", ctx) from None
+        request = from_entry(entry, override_args(overrides))
     except click.UsageError as err:
         raise click.UsageError(_relabel(err.format_message(), entry, given)) from None
+    params = request.params
     output = _output(name, entry, params, out_dir, fmt, allow_outside)
     storyboard = _storyboard(params.get("storyboard"), entry, out_dir, allow_outside)
     reproduce = {key: value for key, value in entry.options.items()
                  if key not in ("output", "storyboard")}
     reproduce.update({key: overrides[key] for key in sorted(given)})
-    return Job(name, entry, spec, nums.x, nums.w, nums.seed, options, output, storyboard,
-               frames, section, reproduce)
+    player = None
+    if players and output.suffix.lower() != ".html":
+        player = output.with_name(output.name + ".html" if not output.suffix
+                                  else output.stem + ".html")
+    return Job(name, entry, request.spec, request.x, request.w, request.seed,
+               dict(request.options), output, storyboard, request.frames, section, reproduce,
+               player)
 
 
 def _collisions(jobs: list[Job]) -> list[str]:
     # Compared case-folded: on macOS and Windows "A.gif" and "a.gif" are one file.
     owners: dict[str, list[tuple[Path, str]]] = {}
     for job in jobs:
-        for path, key in ((job.output, "output"), (job.storyboard, "storyboard")):
+        for path, key in ((job.output, "output"), (job.storyboard, "storyboard"),
+                          (job.player, "output")):
             if path is not None:
                 who = f"{locate(job.entry, key)} ({job.name})"
                 owners.setdefault(os.path.normcase(path.resolve()).casefold(), []).append(
@@ -264,8 +252,11 @@ def _collisions(jobs: list[Job]) -> list[str]:
 
 
 def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, Any],
-              fmt: str | None = None, allow_outside: bool = False) -> Batch:
+              fmt: str | None = None, allow_outside: bool = False, players: bool = False
+              ) -> Batch:
     """Jobs for every entry of every source; bad configs become problems, not exceptions.
+
+    ``players`` gives each job an HTML player beside its output (the gallery page shows them).
 
     >>> batch = make_jobs(find_configs(["configs/seeds"]), Path("out"), {})
     >>> batch.problems, batch.collisions
@@ -282,7 +273,7 @@ def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, 
             name = entry.name or entry.path.stem
             try:
                 batch.jobs.append(make_job(entry, source.section, out_dir, overrides, fmt,
-                                           allow_outside))
+                                           allow_outside, players))
             except click.UsageError as err:
                 batch.problems.append(Problem(name, err.format_message()))
     batch.collisions = _collisions(batch.jobs)

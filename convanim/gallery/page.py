@@ -1,8 +1,9 @@
 """The gallery page (``index.html``) and its Markdown twin (``gallery.md``), plus alt text.
 
 Both are pure functions of the jobs, so the same configs give the same bytes and ``--check``
-can compare them as text. The page is static HTML and CSS: no script, no external resource,
-every ``src`` relative to the page itself.
+can compare them as text. The page shows every figure in its HTML player (an ``<iframe>`` of
+the self-contained ``.html`` beside the animation, which tells the page its height); nothing
+is fetched from elsewhere, every ``src`` is relative to the page itself.
 """
 
 from __future__ import annotations
@@ -82,7 +83,13 @@ def link(path: Path, base: Path) -> str:
     return Path(os.path.relpath(path, base)).as_posix()
 
 
-def _media(job: Job, src: str, alt: str) -> str:
+def _media(job: Job, src: str, alt: str, base: Path) -> str:
+    if job.player is not None:
+        player, still = html.escape(link(job.player, base)), html.escape(src)
+        # The player posts its height once drawn; until then the frame keeps a sane size.
+        return (f'<iframe class="player" src="{player}" title="{html.escape(alt)}" '
+                f'loading="lazy"></iframe><p class="files"><a href="{still}">'
+                f"{html.escape(job.output.name or src)}</a></p>")
     src, alt = html.escape(src), html.escape(alt)
     if job.output.suffix.lower() == ".mp4":
         return (f'<video src="{src}" autoplay loop muted playsinline '
@@ -92,6 +99,18 @@ def _media(job: Job, src: str, alt: str) -> str:
     return f'<img src="{src}" alt="{alt}" loading="lazy">'
 
 
+# Sizes each player's frame to the height its page reports (file:// frames cannot be read).
+_SCRIPT = """\
+addEventListener("message", function (e) {
+  var d = e.data, frames = document.querySelectorAll("iframe.player");
+  if (!d || d.convanim !== "size") { return; }
+  for (var i = 0; i < frames.length; i++) {
+    if (frames[i].contentWindow === e.source) { frames[i].style.height = d.height + "px"; }
+  }
+});
+"""
+
+
 _CSS = """\
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1200px;
 padding:1.5rem;color:#222;background:#fafafa}
@@ -99,6 +118,8 @@ h1{margin:.2rem 0}h2{margin-top:2.5rem;border-bottom:1px solid #ddd}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:1.2rem}
 figure{margin:0;padding:.8rem;background:#fff;border:1px solid #e3e3e3;border-radius:6px}
 figure img,figure video{display:block;max-width:100%;height:auto;margin:0 auto .5rem}
+iframe.player{display:block;width:100%;height:420px;border:0;margin:0 auto}
+.files{margin:.2rem 0;font-size:.85rem;text-align:right}
 figcaption h3{margin:.2rem 0;font-size:1rem}code,pre{font:13px/1.4 ui-monospace,monospace}
 pre{background:#f3f3f3;padding:.5rem;overflow-x:auto}.alt{color:#555}.formula{color:#333}
 """
@@ -132,7 +153,7 @@ def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery"
             out += [
                 # The file name is unique where entry names need not be (output: may differ).
                 f'<figure id="{esc(src)}">',
-                _media(job, src, alt),
+                _media(job, src, alt, base),
                 "<figcaption>",
                 f"<h3>{esc(job.name)}</h3>",
                 f"<div><code>{esc(job.spec.label)}</code></div>",
@@ -142,7 +163,7 @@ def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery"
                 "</details>",
                 "</figcaption>", "</figure>"]
         out.append("</div>")
-    out += ["</body>", "</html>", ""]
+    out += [f"<script>\n{_SCRIPT}</script>", "</body>", "</html>", ""]
     return "\n".join(out)
 
 

@@ -95,7 +95,7 @@ def write(job: Job) -> Result:
             job.storyboard.parent.mkdir(parents=True, exist_ok=True)
         render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
                storyboard=None if job.storyboard is None else os.fspath(job.storyboard),
-               **job.options)
+               player=job.player, **job.options)
     except Exception as err:
         return Result(job.name, FAILED, job.output, _message(job, err),
                       seconds=time.perf_counter() - start)
@@ -119,7 +119,7 @@ def check(job: Job) -> Result:
     from convanim.gallery.compare import difference
 
     start = time.perf_counter()
-    missing = [path for path in (job.output, job.storyboard)
+    missing = [path for path in (job.output, job.storyboard, job.player)
                if path is not None and not path.exists()]
     if missing:
         return Result(job.name, MISSING, job.output, f"{missing[0]} does not exist",
@@ -129,9 +129,18 @@ def check(job: Job) -> Result:
 
         with tempfile.TemporaryDirectory(prefix="convanim-check-") as scratch:
             fresh = Path(scratch) / ("fresh" + job.output.suffix)
-            render(job.spec, _target(fresh), x=job.x, w=job.w, seed=job.seed, **job.options)
+            player = None if job.player is None else Path(scratch) / "player.html"
+            render(job.spec, _target(fresh), x=job.x, w=job.w, seed=job.seed, player=player,
+                   **job.options)
             try:
                 found = difference(job.output, fresh)
+                if found is None and job.player is not None and player is not None:
+                    from convanim.writers.html import player_shell
+
+                    found = difference(job.player, player)
+                    if found is None and player_shell(job.player) != player_shell(player):
+                        found = "the page around the frames differs from what is written now"
+                    found = None if found is None else f"{job.player.name}: {found}"
             except (OSError, ValueError, SyntaxError, RuntimeError) as err:
                 # What Pillow and ffmpeg raise on a truncated or foreign file.
                 found = f"cannot be read ({type(err).__name__}: {err})"

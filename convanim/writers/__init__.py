@@ -1,4 +1,4 @@
-"""Write animations (GIF, MP4, WebP, APNG, a folder of PNGs) atomically and with bounded memory.
+"""Write animations (GIF, MP4, WebP, APNG, an HTML player, PNG frames) atomically.
 
 >>> import numpy as np, tempfile, os
 >>> from convanim.writers import open_writer, read_animation
@@ -15,13 +15,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from convanim.writers._base import SUFFIXES, AnimationWriter, Color, format_for
 from convanim.writers._files import WriteError, atomic_directory, atomic_output, remove_leftovers
 from convanim.writers.apng import ApngWriter
 from convanim.writers.frames import FramesWriter
 from convanim.writers.gif import GifWriter
+from convanim.writers.html import HtmlWriter
 from convanim.writers.mp4 import Mp4Writer
 from convanim.writers.read import read_animation
 from convanim.writers.webp import WebpWriter
@@ -32,6 +34,7 @@ WRITERS: dict[str, type[AnimationWriter]] = {
     "webp": WebpWriter,
     "apng": ApngWriter,
     "frames": FramesWriter,
+    "html": HtmlWriter,
 }
 
 
@@ -40,6 +43,7 @@ def open_writer(
     *,
     loop: bool = True,
     palette: Sequence[Color] | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> AnimationWriter:
     """Open a streaming writer for ``path``; the format follows the suffix (see ``format_for``).
 
@@ -47,7 +51,9 @@ def open_writer(
     :class:`WriteError` before any frame is drawn. ``loop=False`` plays once where the format
     can say so (GIF omits the NETSCAPE block, WebP/APNG store a play count of 1; MP4 has no
     loop flag: the page's ``<video loop>`` decides). ``palette`` lists the theme colours; GIF
-    puts them first in its fixed palette so they are reproduced exactly.
+    puts them first in its fixed palette so they are reproduced exactly. ``metadata`` is for
+    the HTML player (captions, cells, links; see ``convanim.draw.player``); other formats
+    ignore it.
 
     >>> import numpy as np, tempfile, os
     >>> out = os.path.join(tempfile.mkdtemp(), "a.webp")
@@ -57,7 +63,10 @@ def open_writer(
     >>> os.path.exists(out)
     True
     """
-    return WRITERS[format_for(path)](path, loop=loop, palette=palette)
+    fmt = format_for(path)
+    if fmt == "html":
+        return HtmlWriter(path, loop=loop, palette=palette, metadata=metadata)
+    return WRITERS[fmt](path, loop=loop, palette=palette)
 
 
 __all__ = [

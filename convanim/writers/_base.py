@@ -17,6 +17,8 @@ SUFFIXES: dict[str, str] = {
     ".webp": "webp",
     ".png": "apng",
     ".apng": "apng",
+    ".html": "html",
+    ".htm": "html",
 }
 
 Color = tuple[int, int, int]

@@ -73,4 +73,9 @@ def read_animation(path: str | os.PathLike[str]) -> tuple[list[np.ndarray], list
         return _read_frames_dir(text)
     if kind == "mp4":
         return _read_mp4(text)
+    if kind == "html":
+        from convanim.writers.html import read_player
+
+        frames, durations, _ = read_player(text)
+        return frames, durations
     return _read_pillow(text)

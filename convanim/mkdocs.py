@@ -1,0 +1,95 @@
+"""MkDocs plugin: fenced ``convanim`` blocks become animations when the site is built.
+
+In ``mkdocs.yml``::
+
+    plugins:
+      - convanim
+
+and in a page (the keys are a config file's, plus ``output`` and ``player`` as for Sphinx)::
+
+    ```convanim
+    mode: transposed
+    i: 3
+    k: 3
+    s: 2
+    ```
+
+Renders are cached in ``cache_dir`` (default ``.convanim-cache`` beside ``mkdocs.yml``), named
+by a hash of the request, because ``mkdocs build`` empties the site folder each time; a
+rebuild with nothing changed renders nothing. A bad value stops the build with the page, the
+line and the option: ``docs/index.md:7: kernel_size: ...``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import click
+from mkdocs.config import config_options
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+
+from convanim.config import ConfigError
+from convanim.embed import BlockError, alt_text, block_options, markup, render_cached, split_body
+from convanim.geometry import SpecError
+from convanim.request import from_mapping, from_text
+
+FENCE = re.compile(r"^(?P<fence>```|~~~)[ \t]*\{?convanim\}?[ \t]*\n"
+                   r"(?P<body>.*?)^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
+ASSETS = "assets/convanim"
+
+
+class ConvanimPlugin(BasePlugin):  # type: ignore[type-arg]
+    """Replace ``convanim`` fences by the player (inline) or an image under assets/convanim."""
+
+    config_scheme = (("cache_dir", config_options.Type(str, default=".convanim-cache")),)
+
+    def on_config(self, config: Any) -> Any:
+        """Resolve the cache folder beside mkdocs.yml."""
+        base = Path(config.config_file_path or ".").resolve().parent
+        self.cache = base / self.config["cache_dir"]
+        self.docs = Path(config.docs_dir).resolve()
+        self.used: set[Path] = set()
+        self.rendered = 0
+        return config
+
+    def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
+        """Render each fence (or reuse its cached file) and put its HTML in its place."""
+        source = posixpath.join(self.docs.name, page.file.src_uri)
+        here = posixpath.dirname(page.file.dest_uri)
+
+        def replace(match: re.Match[str]) -> str:
+            first = markdown.count("\n", 0, match.start("body")) + 1
+            text, own, lines = split_body(match.group("body").splitlines(), first)
+            try:
+                request = from_text(text, source) if text.strip() else from_mapping({})
+                raw = {**dict(request.params), **own}
+                raw = {k: v for k, v in raw.items() if k in ("output", "player")}
+                _, fmt = block_options(raw, parse=False)
+            except BlockError as err:
+                raise PluginError(f"{source}:{lines.get(err.key, first)}: {err}") from None
+            except click.UsageError as err:
+                raise PluginError(err.format_message()) from None
+            except (ConfigError, SpecError) as err:
+                raise PluginError(str(err)) from None
+            path, rendered = render_cached(request, fmt, self.cache)
+            self.rendered += rendered
+            self.used.add(path)
+            src = posixpath.relpath(f"{ASSETS}/{path.name}", here or ".")
+            # Blank lines around keep Markdown from wrapping the HTML block in a paragraph.
+            html = markup(path, src, alt_text(request))
+            return f'\n<div class="convanim-figure">\n{html}\n</div>\n'
+
+        return FENCE.sub(replace, markdown)
+
+    def on_post_build(self, config: Any) -> None:
+        """Copy the images the pages use into the site (players are inline already)."""
+        target = Path(config.site_dir) / ASSETS
+        for path in sorted(self.used):
+            if path.suffix != ".html":
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target / path.name)

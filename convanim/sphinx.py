@@ -1,0 +1,192 @@
+"""Sphinx extension: ``.. convanim::`` renders an animation when the docs are built.
+
+Add ``"convanim.sphinx"`` to ``extensions`` in ``conf.py``, then::
+
+    .. convanim::
+       :mode: transposed
+       :i: 3
+       :k: 3
+       :s: 2
+       :p: 1
+
+Options are the config file's keys (short, snake or kebab names), plus ``:output:`` (gif,
+webp, png, mp4 or html) and ``:player:`` (yes, the default: the interactive player; no: an
+image). The argument may instead name a config file (relative to the document; ``:name:``
+picks one animation of several), whose values the options override. A YAML body (``key:
+value`` lines) works too, which is how MyST Markdown fences read best::
+
+    ```{convanim}
+    mode: maxpool
+    i: 4
+    k: 2
+    ```
+
+Values are checked when the document is read, with the messages the command line gives, as a
+Sphinx error at the document and line of the option (so ``-W`` builds fail). Files are
+rendered into the build's image folder, named by a hash of the request, and reused by every
+later build. Model: ``sphinx.ext.graphviz``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import click
+from docutils import nodes
+from docutils.parsers.rst import Directive, directives
+
+from convanim.config import ALIASES, OPTION_NAMES, ConfigError, load_entries, parse_entries
+from convanim.embed import (
+    BLOCK_KEYS,
+    BlockError,
+    alt_text,
+    block_options,
+    markup,
+    render_cached,
+    split_body,
+    yaml_value,
+)
+from convanim.geometry import SpecError
+from convanim.request import from_entry, from_mapping
+
+OPTION_KEYS = sorted({*OPTION_NAMES, *ALIASES, *BLOCK_KEYS} - {"name"})
+
+
+class _AnyOption(dict):  # type: ignore[type-arg]
+    """Known option names, and any other too: the request layer names a misspelt key and
+    suggests the right one, where docutils would only say "unknown option"."""
+
+    def __missing__(self, key: str) -> Any:
+        return directives.unchanged
+
+
+class ConvanimFigure(nodes.General, nodes.Element):
+    """A checked request waiting for the writer: ``options``, ``format``, ``alt``."""
+
+
+class ConvanimDirective(Directive):
+    """``.. convanim:: [config.yaml]`` with config keys as options and/or a YAML body."""
+
+    optional_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec: ClassVar[dict[str, Any]] = _AnyOption(
+        dict.fromkeys([*OPTION_KEYS, "name"], directives.unchanged))
+
+    def option_lines(self) -> dict[str, int]:
+        """The document line of every ``:key:`` written in the block."""
+        lines = {}
+        for offset, text in enumerate(self.block_text.splitlines()):
+            stripped = text.strip()
+            if stripped.startswith(":") and stripped.count(":") >= 2:
+                lines[stripped[1:].split(":", 1)[0].strip()] = self.lineno + offset
+        return lines
+
+    def content_line(self) -> int:
+        """The document line of the body's first line (MyST's content_offset differs)."""
+        block = [text.strip() for text in self.block_text.splitlines()]
+        body = [text.strip() for text in self.content]
+        for offset in range(len(block)):
+            if block[offset: offset + len(body)] == body:
+                return self.lineno + offset
+        return self.content_offset + 1
+
+    def run(self) -> list[nodes.Node]:
+        env = self.state.document.settings.env
+        source, _ = self.state_machine.get_source_and_line(self.lineno)
+        lines = self.option_lines()
+        raw = {k: yaml_value(v) for k, v in self.options.items() if k != "name"}
+        try:
+            merged, where = self.collect(env, source, raw, lines)
+            options, fmt = block_options(merged, parse=False)
+            request = from_mapping(options, str(source), lines=where, line=self.lineno)
+        except BlockError as err:
+            return [self.fail(str(err), where.get(err.key, self.lineno))]
+        except (click.UsageError, ConfigError, SpecError) as err:
+            text = err.format_message() if isinstance(err, click.UsageError) else str(err)
+            return [self.located(text)]
+        node = ConvanimFigure()
+        node["options"], node["format"], node["alt"] = options, fmt, alt_text(request)
+        node += nodes.paragraph(text=node["alt"])  # what builders without HTML show
+        return [node]
+
+    def collect(self, env: Any, source: str, options: dict[str, Any], lines: dict[str, int]
+                ) -> tuple[dict[str, Any], dict[str, int]]:
+        """The config file's entry (checked on its own first), the body, then the options."""
+        merged: dict[str, Any] = {}
+        where: dict[str, int] = {}
+        if self.arguments:
+            rel, path = env.relfn2path(self.arguments[0], env.docname)
+            env.note_dependency(rel)
+            entries = load_entries(path)
+            name = self.options.get("name")
+            picked = [e for e in entries if name is None or e.name == name]
+            if len(picked) != 1:
+                names = ", ".join(str(e.name) for e in entries)
+                raise ConfigError(f"name: give :name: one of {names}" if name is None else
+                                  f"name: no animation named {name!r}; the file has {names}",
+                                  path=source, line=lines.get("name", self.lineno))
+            from_entry(picked[0])  # a bad value in the file is named at its file:line
+            merged.update(picked[0].options)
+            where.update(dict.fromkeys(picked[0].options, self.lineno))
+        if self.content:
+            text, own, own_lines = split_body(list(self.content), self.content_line())
+            for entry in parse_entries(text, source)[:1] if text.strip() else []:
+                merged.update(entry.options)
+                where.update(entry.lines)
+            merged.update(own)
+            where.update(own_lines)
+        for key, value in options.items():
+            canon = ALIASES.get(key, key)
+            merged[canon] = value
+            where[canon] = lines.get(key, self.lineno)
+        return merged, where
+
+    def located(self, text: str) -> nodes.system_message:
+        """Report ``path:line: key: message`` at that line (the document is named by Sphinx)."""
+        head, _, rest = text.partition(": ")
+        path, _, line = head.rpartition(":")
+        source, _ = self.state_machine.get_source_and_line(self.lineno)
+        if path and line.isdigit() and Path(path) == Path(source):
+            return self.fail(rest, int(line))
+        return self.fail(text, self.lineno)  # a config file's own line, named in the text
+
+    def fail(self, message: str, line: int) -> nodes.system_message:
+        return self.state.document.reporter.error(f"convanim: {message}", line=line)
+
+
+def visit_html(self: Any, node: ConvanimFigure) -> None:
+    """Render (or reuse) the file in the image folder and write its markup."""
+    request = from_mapping(node["options"])
+    folder = Path(self.builder.outdir) / self.builder.imagedir
+    path, _ = render_cached(request, node["format"], folder)
+    src = f"{self.builder.imgpath}/{path.name}"
+    self.body.append(f'<div class="convanim-figure">{markup(path, src, node["alt"])}</div>\n')
+    raise nodes.SkipNode
+
+
+def visit_other(self: Any, node: ConvanimFigure) -> None:
+    """Builders without HTML show the alt text (the node's paragraph)."""
+
+
+def depart_other(self: Any, node: ConvanimFigure) -> None:
+    """Nothing to close."""
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Register the directive and its node; parallel reads and writes are safe.
+
+    >>> class App:
+    ...     def add_node(self, *a, **k): pass
+    ...     def add_directive(self, *a): pass
+    >>> setup(App())["parallel_read_safe"]
+    True
+    """
+    other = (visit_other, depart_other)
+    app.add_node(ConvanimFigure, html=(visit_html, None), latex=other, text=other, man=other,
+                 texinfo=other)
+    app.add_directive("convanim", ConvanimDirective)
+    from convanim import __version__
+
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,238 @@
+"""A self-contained HTML player: the renderer's own frames as PNGs, controls, hover links.
+
+The file needs no network and no other file, so it works from ``file://``, in an ``<iframe>``
+and pasted into a page (the ``<div data-convanim-player>`` part carries its own style and
+script, and any number of players can share a page). Frames are stored as the GIF stores them:
+the first one whole, every later one only the rectangle that changed, as palette indices with
+unchanged pixels marked transparent, each zlib-compressed in base64, plus one colour table. The
+colours go through the GIF writer's own :class:`~convanim.writers.gif.ColorMap`, so the pixels
+the player paints (with ``putImageData``: no resampling, no colour management) are the GIF's.
+
+The optional ``metadata`` (from :func:`convanim.draw.player.player_metadata`) adds the caption
+of every frame, the alt text and the cell geometry plus the plan's links, which drive the hover
+highlighting; without it the player still plays the frames.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import json
+import os
+import zlib
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from convanim.writers._base import AnimationWriter, Color, changed_box
+from convanim.writers._files import TempFile
+from convanim.writers.gif import TRANSPARENT, ColorMap
+
+FRAGMENT_START, FRAGMENT_END = "<!-- convanim player -->", "<!-- /convanim player -->"
+
+
+def encode_delta(index: np.ndarray) -> str:
+    """One frame rectangle of palette indices, zlib-compressed, in base64.
+
+    The player inflates it with the browser's own ``DecompressionStream``; deflate packs the
+    long runs of transparent (unchanged) pixels better than GIF's LZW does.
+
+    >>> import zlib
+    >>> zlib.decompress(base64.b64decode(encode_delta(np.array([[0, 255]], np.uint8))))
+    b'\\x00\\xff'
+    """
+    return base64.b64encode(zlib.compress(index.tobytes(), 9)).decode("ascii")
+
+
+def _script_json(data: Any) -> str:
+    # "</" would end the <script> element early; "\u003c" is the same string in JSON.
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+
+
+@functools.lru_cache(maxsize=1)
+def _assets() -> tuple[str, str]:
+    """The player's style and script, without the comments and indentation (they ship in
+    every file, and small figures are not much bigger than the script)."""
+    asset = resources.files("convanim.writers")
+    css = asset.joinpath("player.css").read_text(encoding="utf-8").replace("\n", "")
+    lines = asset.joinpath("player.js").read_text(encoding="utf-8").splitlines()
+    # The script has no multi-line strings and no comment after code, so this is safe.
+    script = "\n".join(line.strip() for line in lines
+                       if line.strip() and not line.strip().startswith("//"))
+    return css, script
+
+
+def player_fragment(frames: Sequence[Mapping[str, Any]], size: tuple[int, int], loop: bool,
+                    metadata: Mapping[str, Any] | None = None, colors: bytes = b"") -> str:
+    """The ``<div data-convanim-player>`` element, with its style, data and script.
+
+    ``frames`` are ``{"x", "y", "w", "h", "ms", "d"}`` rectangles as :class:`HtmlWriter`
+    makes them, whose indices point into ``colors`` (RGB triples; 255 means transparent).
+
+    >>> text = player_fragment([], (10, 10), True)
+    >>> 'data-frames="0"' in text and "<canvas" in text
+    True
+    """
+    meta = dict(metadata or {})
+    width, height = size
+    alt = str(meta.get("alt") or meta.get("title") or "convolution animation")
+    data = {"width": width, "height": height, "loop": loop, "transparent": TRANSPARENT,
+            "colors": base64.b64encode(colors).decode("ascii"), "frames": list(frames),
+            "meta": meta}
+    css, script = _assets()
+    esc = html.escape
+    return "\n".join([
+        FRAGMENT_START,
+        f'<div class="cvp" data-convanim-player data-frames="{len(frames)}" data-frame="0" '
+        f'style="max-width:{width}px">',
+        f"<style>{css}</style>",
+        f'<div class="cvp-stage" style="aspect-ratio:{width}/{height}">',
+        f'<canvas class="cvp-canvas" width="{width}" height="{height}" role="img" '
+        f'aria-label="{esc(alt)}"></canvas>',
+        '<div class="cvp-cells"></div></div>',
+        '<p class="cvp-caption" aria-live="polite"></p>',
+        '<div class="cvp-controls">',
+        '<button type="button" class="cvp-prev" aria-label="previous frame">&#9664;&#9664;'
+        "</button>",
+        '<button type="button" class="cvp-play" aria-label="play">&#9654;</button>',
+        '<button type="button" class="cvp-next" aria-label="next frame">&#9654;&#9654;'
+        "</button>",
+        f'<input type="range" class="cvp-slider" min="0" max="{max(len(frames) - 1, 0)}" '
+        'value="0" step="1" aria-label="frame">',
+        '<span class="cvp-count"></span>',
+        '<label>speed <select class="cvp-speed" aria-label="speed">'
+        '<option value="0.25">0.25x</option><option value="0.5">0.5x</option>'
+        '<option value="1" selected>1x</option><option value="2">2x</option>'
+        '<option value="4">4x</option></select></label>',
+        '<label><input type="checkbox" class="cvp-loop"'
+        f'{" checked" if loop else ""}> loop</label>',
+        "</div>",
+        f'<script type="application/json" class="cvp-data">{_script_json(data)}</script>',
+        f"<script>{script}</script>",
+        "</div>",
+        FRAGMENT_END,
+    ])
+
+
+def player_document(fragment: str, title: str) -> str:
+    """A whole page around one player fragment.
+
+    >>> player_document("<div></div>", "a & b").splitlines()[3]
+    '<title>a &amp; b</title>'
+    """
+    return "\n".join(["<!doctype html>", '<html lang="en">', '<meta charset="utf-8">',
+                      f"<title>{html.escape(title)}</title>",
+                      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                      "<body>", fragment, "</body>", "</html>", ""])
+
+
+def extract_fragment(document: str) -> str:
+    """The player element of a page written by :class:`HtmlWriter` (for notebooks and docs).
+
+    >>> extract_fragment(player_document(player_fragment([], (4, 4), True), "t"))[:24]
+    '<!-- convanim player -->'
+    """
+    start = document.index(FRAGMENT_START)
+    end = document.index(FRAGMENT_END) + len(FRAGMENT_END)
+    return document[start:end]
+
+
+def player_shell(path: str | os.PathLike[str]) -> str:
+    """A player page without its compressed pixels: the page, script, metadata and timing.
+
+    Two pages whose frames decode alike (see ``read_player``) and whose shells are equal
+    show the same thing, however zlib packed the pixels.
+
+    >>> import tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "a.html")
+    >>> with HtmlWriter(out) as w:
+    ...     w.append(np.full((2, 3, 3), 7, np.uint8), 50)
+    >>> '"d"' in player_shell(out), '"ms":50' in player_shell(out)
+    (False, True)
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    start = text.index(_DATA_TAG) + len(_DATA_TAG)
+    end = text.index("</script>", start)
+    data = json.loads(text[start:end])
+    data["colors"] = ""
+    for frame in data["frames"]:
+        frame.pop("d", None)
+    return text[:start] + _script_json(data) + text[end:]
+
+
+_DATA_TAG = '<script type="application/json" class="cvp-data">'
+
+
+def read_player(path: str | os.PathLike[str]
+                ) -> tuple[list[np.ndarray], list[int], dict[str, Any]]:
+    """Decode a player page the way its script does: ``(frames, durations_ms, metadata)``.
+
+    >>> import tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "a.html")
+    >>> with HtmlWriter(out) as w:
+    ...     w.append(np.full((2, 3, 3), 7, np.uint8), 50)
+    >>> frames, durations, meta = read_player(out)
+    >>> frames[0][0, 0].tolist(), durations, meta
+    ([7, 7, 7], [50], {})
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    start = text.index(_DATA_TAG) + len(_DATA_TAG)
+    data = json.loads(text[start: text.index("</script>", start)])
+    colors = np.frombuffer(base64.b64decode(data["colors"]), np.uint8).reshape(-1, 3)
+    canvas = np.zeros((data["height"], data["width"], 3), np.uint8)
+    frames, durations = [], []
+    for f in data["frames"]:
+        index = np.frombuffer(zlib.decompress(base64.b64decode(f["d"])), np.uint8)
+        index = index.reshape(f["h"], f["w"])
+        view = canvas[f["y"]: f["y"] + f["h"], f["x"]: f["x"] + f["w"]]
+        keep = index != data["transparent"]
+        view[keep] = colors[index[keep]]
+        frames.append(canvas.copy())
+        durations.append(int(f["ms"]))
+    return frames, durations, data["meta"]
+
+
+class HtmlWriter(AnimationWriter):
+    """What ``open_writer`` returns for ``.html``; ``metadata`` adds captions and hover links."""
+
+    format = "html"
+
+    def __init__(self, path: str | os.PathLike[str], *, loop: bool = True,
+                 palette: Sequence[Color] | None = None,
+                 metadata: Mapping[str, Any] | None = None) -> None:
+        self.metadata = metadata
+        super().__init__(path, loop=loop, palette=palette)
+
+    def _open(self) -> None:
+        self._tmp = TempFile(self.path)
+        self._prev: np.ndarray | None = None
+        self._map = ColorMap(self.palette, size=TRANSPARENT)
+        self._frames: list[dict[str, Any]] = []
+
+    def _append(self, rgb: np.ndarray, ms: int) -> None:
+        if self._prev is None:
+            box = (0, 0, rgb.shape[1], rgb.shape[0])
+        else:
+            box = changed_box(self._prev, rgb) or (0, 0, 1, 1)
+        x0, y0, x1, y1 = box
+        index = self._map(rgb[y0:y1, x0:x1])
+        if self._prev is not None:
+            index[(rgb[y0:y1, x0:x1] == self._prev[y0:y1, x0:x1]).all(axis=2)] = TRANSPARENT
+        self._frames.append({"x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0, "ms": ms,
+                             "d": encode_delta(index)})
+        self._prev = rgb.copy()
+
+    def _finish(self) -> None:
+        assert self.size is not None
+        colors = self._map.table_bytes()[: 3 * len(self._map.colors)]
+        fragment = player_fragment(self._frames, self.size, self.loop, self.metadata, colors)
+        title = str((self.metadata or {}).get("title") or "convanim")
+        self._tmp.file.write(player_document(fragment, title).encode("utf-8"))
+        self._tmp.commit()
+
+    def _discard(self) -> None:
+        self._tmp.discard()

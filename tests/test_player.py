@@ -1,0 +1,278 @@
+"""The HTML player (``-o figure.html``): its frames are the GIF's, in Python and in Chromium.
+
+Pixels are checked against the GIF decoded by Pillow; hover highlighting against receptive
+fields computed here from the convolution arithmetic alone (o = n*s - p + a*d), not from the
+plan; the controls by their effect on ``data-frame`` and the canvas.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+import convanim
+from convanim.writers import read_animation
+from convanim.writers.html import read_player
+from tests.browser import Page, canvas_pixels
+
+SPECS = {
+    "conv": {"i": 5, "k": 3, "s": 2, "p": 1},
+    "dilated": {"i": [6, 5], "k": 2, "s": [1, 2], "p": [0, 1], "d": 2},
+    "scatter": {"i": 3, "k": 3, "s": 2, "mode": "transposed", "view": "scatter"},
+    "gather": {"i": 3, "k": 2, "s": 2, "p": 1, "mode": "transposed"},
+    "pool": {"i": 4, "k": 2, "mode": "maxpool"},
+    "sequence": {"i": 7, "k": 3, "d": 2, "dims": 1},
+    "dark": {"i": 4, "k": 3, "theme": "dark", "values": False},
+}
+
+
+def gif_frames(path: Path) -> list[np.ndarray]:
+    """The GIF as a browser shows it, decoded by Pillow (composited full frames)."""
+    with Image.open(path) as im:
+        return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(im)]
+
+
+def both(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    spec = dict(SPECS[name])
+    gif = convanim.render(spec, tmp_path / f"{name}.gif")
+    page = convanim.render(spec, tmp_path / f"{name}.html")
+    return gif, page
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_player_frames_are_the_gif_frames_and_size_stays_close(tmp_path: Path, name: str) -> None:
+    gif, page = both(tmp_path, name)
+    frames, durations, meta = read_player(page)
+    expected = gif_frames(gif)
+    assert len(frames) == len(expected)
+    for got, want in zip(frames, expected):
+        np.testing.assert_array_equal(got, want)
+    assert durations == read_animation(gif)[1]
+    assert page.stat().st_size <= 1.5 * gif.stat().st_size
+    assert meta["alt"] == convanim_alt(name)
+    text = page.read_text(encoding="utf-8")
+    # Self-contained: nothing is fetched from anywhere.
+    for needle in ("http://", "https://", "src=", "@import", "url("):
+        assert needle not in text
+
+
+def convanim_alt(name: str) -> str:
+    from convanim.explain import alt_text
+
+    spec = {k: v for k, v in SPECS[name].items() if k not in ("theme", "values")}
+    return alt_text(convanim.Spec.from_dict(spec))
+
+
+def _axis(n_in: int, k: int, s: int, p: int, d: int, n_out: int, transposed: bool
+          ) -> list[tuple[int, int, int]]:
+    """(output, input, tap) on one axis: conv o*s - p + a*d = n; transposed n*s - p + a*d = o."""
+    triples = []
+    for a in range(k):
+        for o in range(n_out):
+            n = o * s - p + a * d
+            if not transposed and 0 <= n < n_in:
+                triples.append((o, n, a))
+        for n in range(n_in):
+            o = n * s - p + a * d
+            if transposed and 0 <= o < n_out:
+                triples.append((o, n, a))
+    return triples
+
+
+def reach(spec: dict[str, Any]) -> dict[str, dict[str, set[str]]]:
+    """Output cell "r,c" -> {"inputs": {"r,c"}, "taps": {"a,b"}}, from the arithmetic alone."""
+    s = convanim.Spec.from_dict({k: v for k, v in spec.items() if k not in ("theme", "values")})
+    axes = [_axis(s.i[j], s.k[j], s.s[j], s.p[j][0], s.d[j], s.output_shape[j],
+                  s.mode == "transposed") for j in range(s.dims)]
+    if s.dims == 1:
+        axes = [[(0, 0, 0)], *axes]
+    out: dict[str, dict[str, set[str]]] = {}
+    for (o0, n0, a0), (o1, n1, a1) in itertools.product(*axes):
+        cell = out.setdefault(f"{o0},{o1}", {"inputs": set(), "taps": set()})
+        cell["inputs"].add(f"{n0},{n1}")
+        cell["taps"].add(f"{a0},{a1}")
+    return out
+
+
+def open_player(page: Page, path: Path) -> Any:
+    page.page.goto(path.resolve().as_uri())
+    page.page.wait_for_selector("[data-convanim-player][data-ready]")
+    return page.page.locator("[data-convanim-player]")
+
+
+def frame(root: Any) -> int:
+    return int(root.get_attribute("data-frame"))
+
+
+@pytest.mark.parametrize("name", ["conv", "scatter", "sequence"])
+def test_shown_frame_is_the_gif_frame_in_chromium(tmp_path: Path, page: Page, name: str) -> None:
+    gif, html_path = both(tmp_path, name)
+    expected = gif_frames(gif)
+    root = open_player(page, html_path)
+    assert int(root.get_attribute("data-frames")) == len(expected)
+    page.page.keyboard.press("End")  # pauses
+    order = [len(expected) - 1, 0, 1, len(expected) // 2, 2, len(expected) - 2]
+    for index in order:
+        page.page.evaluate("i => document.querySelector('[data-convanim-player]')"
+                           ".convanimPlayer.show(i)", index)
+        assert frame(root) == index
+        np.testing.assert_array_equal(canvas_pixels(page.page), expected[index])
+    # What is on screen, not only in the canvas: the element shown at its native size.
+    shot = page.page.locator(".cvp-canvas").screenshot()
+    import io
+
+    on_screen = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"))
+    np.testing.assert_array_equal(on_screen, expected[order[-1]])
+    assert page.errors == []
+
+
+def test_controls_keyboard_and_attributes(tmp_path: Path, page: Page) -> None:
+    _, html_path = both(tmp_path, "conv")
+    count = len(read_player(html_path)[0])
+    root = open_player(page, html_path)
+    p = page.page
+    assert root.get_attribute("data-playing") is not None  # plays like the GIF
+    p.keyboard.press("Space")  # nothing focused: the page's one player takes the key
+    assert root.get_attribute("data-playing") is None
+    p.keyboard.press("Home")
+    assert frame(root) == 0
+    caption = p.locator(".cvp-caption")
+    assert caption.get_attribute("aria-live") == "polite"
+    assert caption.text_content() == read_player(html_path)[2]["captions"][0]
+    p.keyboard.press("ArrowRight")
+    p.keyboard.press("ArrowRight")
+    assert frame(root) == 2
+    p.keyboard.press("ArrowLeft")
+    assert frame(root) == 1
+    p.keyboard.press("End")
+    assert frame(root) == count - 1
+    p.keyboard.press("ArrowRight")  # stays on the last frame
+    assert frame(root) == count - 1
+    p.click(".cvp-prev")
+    assert frame(root) == count - 2
+    p.click(".cvp-next")
+    assert frame(root) == count - 1
+    p.locator(".cvp-slider").fill("4")
+    assert frame(root) == 4
+    assert p.locator(".cvp-count").text_content() == f"5 / {count}"
+    # ArrowRight while playing pauses first, then steps.
+    p.click(".cvp-play")
+    assert root.get_attribute("data-playing") is not None
+    at = frame(root)
+    p.keyboard.press("ArrowRight")
+    assert root.get_attribute("data-playing") is None
+    assert frame(root) in (at + 1, at + 2)
+    # Speed 4x, no loop: playing runs to the last frame and stops there.
+    p.select_option(".cvp-speed", "4")
+    p.uncheck(".cvp-loop")
+    p.keyboard.press("Home")
+    p.focus(".cvp-play")
+    p.keyboard.press("Space")  # a focused button: toggled once, not twice
+    assert root.get_attribute("data-playing") is not None
+    p.wait_for_function("() => !document.querySelector('[data-convanim-player]')"
+                        ".hasAttribute('data-playing')", timeout=20_000)
+    assert frame(root) == count - 1
+    # Loop on: it wraps around to the first frame.
+    p.check(".cvp-loop")
+    p.click(".cvp-play")
+    p.wait_for_function("() => document.querySelector('[data-convanim-player]')"
+                        ".getAttribute('data-frame') === '0'", timeout=20_000)
+    assert page.errors == []
+
+
+def lit(p: Any) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for panel, cell in p.eval_on_selector_all(
+            ".cvp-hl", "els => els.map(e => [e.dataset.panel, e.dataset.cell])"):
+        found.setdefault(panel, set()).add(cell)
+    return found
+
+
+@pytest.mark.parametrize("name", ["conv", "dilated", "scatter", "gather", "sequence"])
+def test_hover_highlights_the_receptive_field(tmp_path: Path, page: Page, name: str) -> None:
+    _, html_path = both(tmp_path, name)
+    meta = read_player(html_path)[2]
+    expected = reach(SPECS[name])
+    root = open_player(page, html_path)
+    p = page.page
+    p.keyboard.press("End")  # the last frame shows the input grid the kernel slid over
+    assert frame(root) == int(root.get_attribute("data-frames")) - 1
+    kernel = "kernel_shape" in meta
+    outputs = p.eval_on_selector_all("[data-panel=output]", "els => els.map(e => e.dataset.cell)")
+    assert set(outputs) == {f"{r},{c}" for r in range(meta["output_shape"][0])
+                            for c in range(meta["output_shape"][1])}
+    for cell in outputs:
+        p.hover(f'[data-panel=output][data-cell="{cell}"]')
+        got = lit(p)
+        want = expected.get(cell, {"inputs": set(), "taps": set()})
+        assert got.get("input", set()) == want["inputs"], cell
+        assert got.get("kernel", set()) == (want["taps"] if kernel else set()), cell
+    # The other way round: an input cell lights up every output it reaches.
+    for cell in sorted({c for v in expected.values() for c in v["inputs"]})[:6]:
+        p.hover(f'[data-panel=input][data-cell="{cell}"]:not([hidden])')
+        outs = {o for o, v in expected.items() if cell in v["inputs"]}
+        assert lit(p).get("output", set()) == outs, cell
+    # Focus does what hover does (keyboard users).
+    p.mouse.move(0, 0)
+    p.focus('[data-panel=output][data-cell="0,0"]')
+    assert lit(p).get("input", set()) == expected["0,0"]["inputs"]
+    p.keyboard.press("Tab")
+    assert lit(p).get("input", set()) == expected["0,1" if "0,1" in expected else "1,0"][
+        "inputs"]
+    assert page.errors == []
+
+
+def test_player_works_in_an_iframe_and_pasted_twice(tmp_path: Path, page: Page) -> None:
+    from convanim.writers.html import extract_fragment
+
+    _, first = both(tmp_path, "conv")
+    _, second = both(tmp_path, "pool")
+    host = tmp_path / "host.html"
+    fragments = [extract_fragment(f.read_text(encoding="utf-8")) for f in (first, second)]
+    host.write_text("<!doctype html><meta charset=utf-8><body><p>A blog post.</p>"
+                    + "".join(fragments) + f'<iframe src="{first.name}" width="600" '
+                    'height="700"></iframe></body>', encoding="utf-8")
+    p = page.page
+    p.goto(host.as_uri())
+    p.wait_for_function("() => document.querySelectorAll('[data-ready]').length === 2")
+    frame_el = p.frame_locator("iframe").locator("[data-convanim-player][data-ready]")
+    assert frame_el.get_attribute("data-frames") == str(len(read_player(first)[0]))
+    players = p.locator("[data-convanim-player]")
+    players.nth(1).focus()
+    p.keyboard.press("Home")
+    assert players.nth(1).get_attribute("data-frame") == "0"
+    assert players.nth(0).get_attribute("data-playing") is not None  # untouched
+    assert page.errors == []
+
+
+def test_gallery_page_shows_every_figure_in_a_working_player(page: Page) -> None:
+    index = Path(__file__).resolve().parents[1] / "outputs" / "gallery" / "index.html"
+    text = index.read_text(encoding="utf-8")
+    p = page.page
+    p.set_viewport_size({"width": 1200, "height": 30000})  # every lazy frame in view
+    p.goto(index.as_uri())
+    count = text.count('<figure id="')
+    assert count > 0 and text.count('<iframe class="player"') == count
+    p.wait_for_function(f"() => document.querySelectorAll('iframe.player').length === {count}")
+    for frame_el in p.locator("iframe.player").all():
+        inner = frame_el.element_handle().content_frame()
+        inner.wait_for_selector("[data-convanim-player][data-ready]", timeout=20_000)
+        name = frame_el.get_attribute("src")
+        gif = index.parent / name.replace(".html", ".gif")
+        if gif.exists():
+            frames = int(inner.locator("[data-convanim-player]").get_attribute("data-frames"))
+            with Image.open(gif) as im:
+                assert frames == im.n_frames, name
+            assert (index.parent / name).stat().st_size <= 1.5 * gif.stat().st_size, name
+    broken = p.eval_on_selector_all("img", "els => els.filter(e => !e.complete || "
+                                    "e.naturalWidth === 0).map(e => e.src)")
+    assert broken == []
+    # Each frame grew to its player's height (the player reports it to the page).
+    heights = p.eval_on_selector_all("iframe.player", "els => els.map(e => e.style.height)")
+    assert all(h.endswith("px") for h in heights), heights
+    assert page.errors == []
