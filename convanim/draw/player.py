@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 
 
 def _pair(index: tuple[int, ...]) -> tuple[int, int]:
-    # Links of 1-D specs hold 1-tuples; their grids are one row high.
+    # Links of 1-D specs hold 1-tuples (their grids are one row high); a link with no kernel
+    # tap (an upsampler's copy) holds (), which no kernel cell in the page matches.
+    if not index:
+        return (-1, -1)
     return (0, int(index[0])) if len(index) == 1 else (int(index[0]), int(index[1]))
 
 
