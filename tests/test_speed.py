@@ -15,9 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import GifImagePlugin, Image
 
 from convanim.draw import atlas as atlas_module
 from convanim.draw.atlas import CHARSET, Atlas
+from convanim.writers._base import changed_box
+from convanim.writers.gif import GifWriter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,3 +114,59 @@ def test_a_warm_raster_render_does_not_import_matplotlib(tmp_path: Path) -> None
         done = subprocess.run([sys.executable, "-c", code, "render", "-o", out], env=env,
                               cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+class ReferenceGif(GifWriter):
+    """The straightforward encoder: map the whole changed rectangle, then blank what is equal."""
+
+    def _append(self, rgb: np.ndarray, ms: int) -> None:
+        out = self._tmp.file
+        if self._prev is None:
+            out.write(self._header(rgb.shape[1], rgb.shape[0]))
+            box = (0, 0, rgb.shape[1], rgb.shape[0])
+        else:
+            box = changed_box(self._prev, rgb) or (0, 0, 1, 1)
+        x0, y0, x1, y1 = box
+        index = self._map(rgb[y0:y1, x0:x1])
+        params = {}
+        if self._prev is not None:
+            same = (rgb[y0:y1, x0:x1] == self._prev[y0:y1, x0:x1]).all(axis=2)
+            index[same] = 255
+            params["transparency"] = 255
+        data = GifImagePlugin.getdata(Image.fromarray(index), (x0, y0),
+                                      duration=self._ticks.next(ms) * 10, disposal=1, **params)
+        out.write(b"".join(data))
+        self._prev = rgb.copy()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**16), colours=st.sampled_from([4, 40, 400]))
+def test_fast_gif_bytes_equal_the_straightforward_encoder(tmp_path_factory, seed: int,
+                                                          colours: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = rng.integers(1, 30, 2)
+    shades = rng.integers(0, 256, (colours, 3), dtype=np.uint8)
+    frame = shades[rng.integers(0, colours, (h, w))]
+    frames = [frame.copy()]
+    for _ in range(6):
+        kind = rng.integers(0, 3)
+        if kind == 1:  # a rectangle of new colours
+            y, x = rng.integers(0, h), rng.integers(0, w)
+            frame[y: y + rng.integers(1, 8), x: x + rng.integers(1, 8)] = \
+                shades[rng.integers(0, colours)]
+        elif kind == 2:  # one channel of scattered pixels
+            ys, xs = rng.integers(0, h, 5), rng.integers(0, w, 5)
+            frame[ys, xs, rng.integers(0, 3)] ^= 1
+        frames.append(frame.copy())  # kind 0: unchanged
+    folder = tmp_path_factory.mktemp("gif")
+    palette = [tuple(int(c) for c in shades[0])]
+    for cls, name in ((GifWriter, "fast.gif"), (ReferenceGif, "reference.gif")):
+        with cls(folder / name, palette=palette) as writer:
+            for rgb in frames:
+                writer.append(rgb, 100)
+    assert (folder / "fast.gif").read_bytes() == (folder / "reference.gif").read_bytes()
+    if colours < 255:  # exact: every decoded frame is the frame appended
+        with Image.open(folder / "fast.gif") as image:
+            for k, rgb in enumerate(frames):
+                image.seek(k)
+                assert np.array_equal(np.asarray(image.convert("RGB")), rgb)

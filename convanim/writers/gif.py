@@ -16,6 +16,14 @@ seekable).
 Colours map to entries through a 2**24-entry lookup table (32 MB of lazily mapped zero pages,
 of which only the pages of colours actually seen get touched), so a pixel costs one table read,
 and the result never depends on Pillow's approximate palette cache: fully deterministic.
+
+Speed: after the first frame only the pixels that changed are looked at. One byte comparison
+with the previous frame (into a reused buffer) finds them; they alone are packed to 24-bit
+values, mapped and scattered into a reused index buffer prefilled with the transparent index.
+Every colour of an unchanged pixel is already in the table (it was mapped when it appeared),
+so this gives exactly the palette and the bytes of mapping the whole rectangle, at a cost that
+grows with what changed, not with the canvas; only Pillow's LZW pass still reads the whole
+rectangle.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import struct
 import numpy as np
 from PIL import GifImagePlugin, Image
 
-from convanim.writers._base import AnimationWriter, Color, Ticks, changed_box
+from convanim.writers._base import AnimationWriter, Color, Ticks
 from convanim.writers._files import TempFile
 
 # Browsers show GIF delays of 0-10 ms as 100 ms, so 20 ms is the shortest usable delay.
@@ -34,9 +42,35 @@ TRANSPARENT = 255  # the palette index reserved for "same as the previous frame"
 
 
 def _pack(rgb: np.ndarray) -> np.ndarray:
-    """RGB uint8 pixels -> 24-bit ints."""
+    """RGB uint8 pixels -> 24-bit ints.
+
+    >>> _pack(np.array([[1, 2, 3]], np.uint8)).tolist()
+    [66051]
+    """
     r, g, b = (rgb[..., i].astype(np.uint32) for i in range(3))
     return (r << 16) | (g << 8) | b
+
+
+def changed_pixels(prev: np.ndarray, cur: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """Flat indices (ascending) of the pixels of ``cur`` that differ from ``prev``.
+
+    ``scratch`` is a reused bool buffer of ``cur.size`` bytes, so no frame-sized array is
+    allocated (fresh ones cost page faults on every frame).
+
+    >>> a = np.zeros((2, 3, 3), np.uint8)
+    >>> b = a.copy()
+    >>> b[0, 1, 2] = b[1, 2, 0] = b[1, 2, 1] = 5
+    >>> changed_pixels(a, b, np.empty(a.size, bool)).tolist()
+    [1, 5]
+    """
+    np.not_equal(prev.reshape(-1), cur.reshape(-1), out=scratch)
+    pixels = np.flatnonzero(scratch) // 3
+    if pixels.size > 1:  # two or three changed channels of one pixel: keep one
+        keep = np.empty(pixels.size, bool)
+        keep[0] = True
+        np.not_equal(pixels[1:], pixels[:-1], out=keep[1:])
+        pixels = pixels[keep]
+    return pixels
 
 
 def _unpack(packed: np.ndarray) -> np.ndarray:
@@ -67,7 +101,14 @@ class ColorMap:
         self._rgb = _unpack(self.colors)
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        packed = _pack(rgb)
+        return self.packed(_pack(rgb))
+
+    def packed(self, packed: np.ndarray) -> np.ndarray:
+        """Palette indices of 24-bit colour values (any shape).
+
+        >>> ColorMap([(0, 0, 0)]).packed(np.array([0, 66051, 66051], np.uint32)).tolist()
+        [0, 1, 1]
+        """
         index = self.table[packed]
         missing = index == 0
         if missing.any():
@@ -123,18 +164,26 @@ class GifWriter(AnimationWriter):
 
     def _append(self, rgb: np.ndarray, ms: int) -> None:
         out = self._tmp.file
-        if self._prev is None:
-            out.write(self._header(rgb.shape[1], rgb.shape[0]))
-            box: tuple[int, int, int, int] | None = (0, 0, rgb.shape[1], rgb.shape[0])
-        else:
-            # GIF has no empty frames; an unchanged frame repaints one identical pixel.
-            box = changed_box(self._prev, rgb) or (0, 0, 1, 1)
-        x0, y0, x1, y1 = box
-        index = self._map(rgb[y0:y1, x0:x1])
+        height, width = rgb.shape[:2]
         params = {}
-        if self._prev is not None:
-            same = (rgb[y0:y1, x0:x1] == self._prev[y0:y1, x0:x1]).all(axis=2)
-            index[same] = TRANSPARENT
+        if self._prev is None:
+            out.write(self._header(width, height))
+            x0, y0 = 0, 0
+            index = self._map(rgb)
+            self._prev = rgb.copy()
+            self._scratch = np.empty(rgb.size, bool)
+            self._index = np.empty(height * width, np.uint8)
+        else:
+            pixels = changed_pixels(self._prev, rgb, self._scratch)
+            # GIF has no empty frames; an unchanged frame repaints one identical pixel.
+            ys, xs = np.divmod(pixels, width) if pixels.size else (np.zeros(1, int),) * 2
+            y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs.min()), int(xs.max()) + 1
+            index = self._index[: (y1 - y0) * (x1 - x0)].reshape(y1 - y0, x1 - x0)
+            index.fill(TRANSPARENT)
+            if pixels.size:
+                flat_rgb, flat_prev = rgb.reshape(-1, 3), self._prev.reshape(-1, 3)
+                index[ys - y0, xs - x0] = self._map.packed(_pack(flat_rgb[pixels]))
+                flat_prev[pixels] = flat_rgb[pixels]
             params["transparency"] = TRANSPARENT
         delay = self._ticks.next(ms) * 10
         # disposal 1 keeps the previous frame under the next rectangle, and so under the
@@ -142,7 +191,6 @@ class GifWriter(AnimationWriter):
         data = GifImagePlugin.getdata(Image.fromarray(index), (x0, y0), duration=delay,
                                       disposal=1, **params)
         out.write(b"".join(data))
-        self._prev = rgb.copy()
 
     def _finish(self) -> None:
         out = self._tmp.file
