@@ -56,8 +56,11 @@ class Renderer:
         return [self.options.hold_ms if f.phase in HOLD_PHASES or i == last
                 else self.options.frame_ms for i, f in enumerate(self.plan.frames)]
 
-    def frames(self) -> Iterator[tuple[np.ndarray, int]]:
+    def frames(self, reuse: bool = False) -> Iterator[tuple[np.ndarray, int]]:
         """Yield (RGB uint8 H x W x 3, duration ms) for every frame, in order.
+
+        ``reuse=True`` paints every frame into one buffer (each is valid until the next is
+        asked for), for consumers that copy what they keep, such as the writers.
 
         >>> [ms for _, ms in Renderer(plan(Spec(i=3, k=2))).frames()][:2]
         [1500, 500]
@@ -68,8 +71,9 @@ class Renderer:
             yield from render_matrix_frames(self.plan, self.options)
             return
         painter = RasterPainter(self.scene, self.layout)
+        out = np.empty_like(painter.base) if reuse else None
         for index, ms in enumerate(self.durations()):
-            yield painter.paint(index), ms
+            yield painter.paint(index, out), ms
 
 
 def check_frames(count: int, options: RenderOptions) -> None:
@@ -161,7 +165,7 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     """
     the_plan, opts = _plan(spec, x, w, seed, options)
     renderer = Renderer(the_plan, opts)
-    out = write_animation(renderer.frames(), path, opts)
+    out = write_animation(renderer.frames(reuse=True), path, opts)
     if storyboard is not None:
         from convanim.draw.storyboard import write_storyboard
 
@@ -210,7 +214,8 @@ class Animation:
         """
         if self._frames is not None:
             return write_animation(iter(zip(self._frames, self.durations)), path, self.options)
-        return write_animation(Renderer(self.plan, self.options).frames(), path, self.options)
+        return write_animation(Renderer(self.plan, self.options).frames(reuse=True), path,
+                               self.options)
 
     def storyboard(self, path: PathLike) -> Path:
         """Write every frame tiled on one page (``.png``, ``.pdf`` or ``.svg``).
