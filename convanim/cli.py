@@ -174,6 +174,8 @@ OUTPUT_OPTIONS = [
                  help="Also write every frame tiled on one page: .png, .pdf or .svg."),
     click.option("--max-frames", type=Checked(click.IntRange(1)), default=None,
                  help="Refuse animations with more frames than this [5000]."),
+    click.option("-q", "--quiet", is_flag=True, default=None,
+                 help="No progress line (shown on a terminal for renders over ~2 s)."),
 ]
 RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
                "layout", "title")
@@ -239,14 +241,18 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
         check_output(Path(params["storyboard"]), ctx, "storyboard", (".png", ".pdf", ".svg"))
     if not params.get("output"):
         output.parent.mkdir(parents=True, exist_ok=True)
-    from convanim.draw import render as render_file  # matplotlib loads only when drawing
+    from convanim.draw import render as render_file
+    from convanim.progress import Progress
 
+    progress = Progress(f"rendering {output}", enabled=False if params.get("quiet") else None)
     try:
         written = render_file(spec, output, x=nums.x, w=nums.w, seed=nums.seed,
                               values=nums.show, storyboard=params.get("storyboard"),
-                              max_frames=max_frames, **options)
+                              max_frames=max_frames, progress=progress, **options)
     except SpecError as err:
         raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}", ctx) from None
+    finally:
+        progress.close()
     click.echo(f"wrote {written}  ({spec.label}; output {'x'.join(map(str, spec.output_shape))})")
     if params.get("storyboard"):
         click.echo(f"wrote {params['storyboard']}")

@@ -7,6 +7,7 @@ per-pixel reference encoder-decoder round trip.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -21,6 +22,7 @@ from PIL import GifImagePlugin, Image
 
 from convanim.draw import atlas as atlas_module
 from convanim.draw.atlas import CHARSET, Atlas
+from convanim.progress import Progress
 from convanim.writers._base import changed_box
 from convanim.writers.gif import GifWriter
 
@@ -170,3 +172,46 @@ def test_fast_gif_bytes_equal_the_straightforward_encoder(tmp_path_factory, seed
             for k, rgb in enumerate(frames):
                 image.seek(k)
                 assert np.array_equal(np.asarray(image.convert("RGB")), rgb)
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_only_on_a_terminal_after_the_delay(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    clock = iter([0.0, 0.5, 2.5, 2.55, 4.0, 4.0])
+    monkeypatch.setattr("convanim.progress.time.monotonic", lambda: next(clock))
+    term = FakeTerminal()
+    show = Progress("rendering a.gif", term)  # starts at t=0
+    show(10, 100)                             # t=0.5: too early
+    assert term.getvalue() == ""
+    show(50, 100)                             # t=2.5: 2.5 s for half, ~2 s left
+    assert term.getvalue() == "\rrendering a.gif: 50/100 frames (50%), ~2 s left"
+    show(51, 100)                             # t=2.55: throttled
+    show(100, 100)                            # t=4.0: the last frame always draws
+    assert term.getvalue().endswith("100/100 frames (100%), ~0 s left")
+    show.close()
+    assert term.getvalue().endswith("\r" + " " * len("rendering a.gif: 100/100 frames (100%), "
+                                                     "~0 s left") + "\r")
+    piped = io.StringIO()
+    quiet = Progress("x", piped, after=0.0)
+    quiet(1, 2)
+    quiet.close()
+    assert piped.getvalue() == ""
+
+
+def test_render_reports_progress_per_frame_and_cli_stays_silent_off_a_terminal(
+        tmp_path: Path) -> None:
+    from convanim.draw import render
+
+    calls: list[tuple[int, int]] = []
+    render({"i": 4, "k": 3}, tmp_path / "a.gif", progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(n, 6) for n in range(1, 7)]
+    env = {**os.environ, "CONVANIM_CACHE_DIR": str(tmp_path / "cache")}
+    for extra in ([], ["--quiet"]):
+        done = subprocess.run([sys.executable, "-m", "convanim.cli", "render", "-i", "4", "-k",
+                               "3", "-o", str(tmp_path / "b.gif"), *extra], env=env, cwd=ROOT,
+                              capture_output=True, text=True, check=True)
+        assert done.stderr == ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ class Renderer:
         self.theme = THEMES[self.options.theme]
         self.scene = Scene(plan, self.options.values)
         self.layout = Layout.build(self.scene, self.options)
+        self.reuse_buffer = False
 
     def durations(self) -> list[int]:
         """Milliseconds per frame: ``hold_ms`` for phase frames and the last, else ``frame_ms``.
@@ -56,11 +57,11 @@ class Renderer:
         return [self.options.hold_ms if f.phase in HOLD_PHASES or i == last
                 else self.options.frame_ms for i, f in enumerate(self.plan.frames)]
 
-    def frames(self, reuse: bool = False) -> Iterator[tuple[np.ndarray, int]]:
+    def frames(self) -> Iterator[tuple[np.ndarray, int]]:
         """Yield (RGB uint8 H x W x 3, duration ms) for every frame, in order.
 
-        ``reuse=True`` paints every frame into one buffer (each is valid until the next is
-        asked for), for consumers that copy what they keep, such as the writers.
+        With ``reuse_buffer`` set, every frame is painted into one buffer (each is valid until
+        the next is asked for), for consumers that copy what they keep, such as the writers.
 
         >>> [ms for _, ms in Renderer(plan(Spec(i=3, k=2))).frames()][:2]
         [1500, 500]
@@ -71,7 +72,7 @@ class Renderer:
             yield from render_matrix_frames(self.plan, self.options)
             return
         painter = RasterPainter(self.scene, self.layout)
-        out = np.empty_like(painter.base) if reuse else None
+        out = np.empty_like(painter.base) if self.reuse_buffer else None
         for index, ms in enumerate(self.durations()):
             yield painter.paint(index, out), ms
 
@@ -131,8 +132,12 @@ def _plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
 
 
 def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
-                    options: RenderOptions) -> Path:
+                    options: RenderOptions,
+                    progress: Callable[[int, int], None] | None = None,
+                    total: int = 0) -> Path:
     """Write (frame, ms) pairs to ``path`` through the atomic writers; format from the suffix.
+
+    ``progress(done, total)`` is called after every frame.
 
     >>> import tempfile, os
     >>> frames = Renderer(plan(Spec(i=3, k=2))).frames()
@@ -142,13 +147,16 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
     from convanim.writers import open_writer
 
     with open_writer(path, loop=options.loop, palette=THEMES[options.theme].palette()) as out:
-        for rgb, ms in frames:
+        for done, (rgb, ms) in enumerate(frames, 1):
             out.append(rgb, ms)
+            if progress is not None:
+                progress(done, total)
     return Path(path)
 
 
 def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: Any = None,
-           seed: int = 0, storyboard: PathLike | None = None, **options: Any) -> Path:
+           seed: int = 0, storyboard: PathLike | None = None,
+           progress: Callable[[int, int], None] | None = None, **options: Any) -> Path:
     """Render ``spec`` to an animation file (GIF, MP4, WebP, APNG or a folder of PNGs).
 
     ``spec`` is a :class:`~convanim.Spec` or a mapping of its parameters (short or long
@@ -156,6 +164,8 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     values (nested lists); missing ones are small integers drawn from ``seed``. Options are
     :class:`RenderOptions` fields. ``storyboard`` also writes every frame on one page
     (``.png``, ``.pdf`` or ``.svg``). Files appear atomically: complete or not at all.
+    ``progress(done, total)``, if given, is called after each frame is written (the command
+    line shows :class:`convanim.progress.Progress` with it).
 
     >>> import tempfile, os
     >>> out = render(Spec(i=3, k=3, s=2, p=1, mode="transposed"),
@@ -165,7 +175,9 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     """
     the_plan, opts = _plan(spec, x, w, seed, options)
     renderer = Renderer(the_plan, opts)
-    out = write_animation(renderer.frames(reuse=True), path, opts)
+    renderer.reuse_buffer = True  # the writers copy what they keep
+    out = write_animation(renderer.frames(), path, opts, progress,
+                          len(the_plan.frames))
     if storyboard is not None:
         from convanim.draw.storyboard import write_storyboard
 
@@ -214,8 +226,9 @@ class Animation:
         """
         if self._frames is not None:
             return write_animation(iter(zip(self._frames, self.durations)), path, self.options)
-        return write_animation(Renderer(self.plan, self.options).frames(reuse=True), path,
-                               self.options)
+        renderer = Renderer(self.plan, self.options)
+        renderer.reuse_buffer = True
+        return write_animation(renderer.frames(), path, self.options)
 
     def storyboard(self, path: PathLike) -> Path:
         """Write every frame tiled on one page (``.png``, ``.pdf`` or ``.svg``).

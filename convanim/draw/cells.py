@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from convanim.draw.layout import Box
 
 
+_CHANNELS = np.arange(3)
+
+
 def _c(color: str) -> np.ndarray:
     return np.array(rgb(color), np.int32)
 
@@ -187,4 +190,4 @@ def fill_polygon(img: np.ndarray, poly: list[tuple[float, float]], color: np.nda
     levels = np.arange(256, dtype=np.float64)[:, None]
     table = np.round(levels * (1 - alpha) + color * alpha).astype(np.uint8)
     region = img[y0:y1, x0:x1]
-    region[inside] = table[region[inside], np.arange(3)]
+    np.copyto(region, table[region, _CHANNELS], where=inside[..., None])
