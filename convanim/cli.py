@@ -9,13 +9,12 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
 
 from convanim import __version__
-from convanim.config import ConfigError, Entry, load_entries
 from convanim.geometry import SpecError
 from convanim.options import (
     DEFAULT_SPEC,
@@ -30,6 +29,9 @@ from convanim.options import (
     numbers,
     where,
 )
+
+if TYPE_CHECKING:  # convanim.config (and PyYAML) loads only when a config file is given
+    from convanim.config import Entry
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -54,9 +56,12 @@ class ConvanimGroup(click.Group):
         except click.ClickException as err:
             code = err.exit_code if err.exit_code in (EXIT_FAILED, EXIT_USAGE) else EXIT_USAGE
             _fail(err.format_message(), code, debug)
-        except (ConfigError, SpecError) as err:
+        except SpecError as err:
             _fail(str(err), EXIT_USAGE, debug)
         except Exception as err:  # the last resort: one line, traceback only with --debug
+            config = sys.modules.get("convanim.config")  # a ConfigError means it was loaded
+            if config is not None and isinstance(err, config.ConfigError):
+                _fail(str(err), EXIT_USAGE, debug)
             from convanim.writers import WriteError
 
             if isinstance(err, WriteError):
@@ -119,6 +124,8 @@ def load_config(ctx: click.Context, param: click.Parameter, value: str | None) -
         return None
     if not Path(value).is_file():
         raise click.UsageError(f"config file {value!r} does not exist; check the path", ctx)
+    from convanim.config import load_entries
+
     ctx.meta["convanim.entries"] = load_entries(value)
     _choose_entry(ctx)
     return value

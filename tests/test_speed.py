@@ -105,11 +105,11 @@ def test_no_cache_folder_still_renders(tmp_path: Path, monkeypatch: pytest.Monke
     assert list(tmp_path.iterdir()) == [blocked]
 
 
-def test_a_warm_raster_render_does_not_import_matplotlib(tmp_path: Path) -> None:
+def test_a_warm_raster_render_imports_neither_matplotlib_nor_yaml(tmp_path: Path) -> None:
     code = ("import sys; from convanim.cli import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('matplotlib',)))")
+            "('matplotlib', 'yaml')))")
     env = {**os.environ, "CONVANIM_CACHE_DIR": str(tmp_path / "cache")}
     out = str(tmp_path / "a.gif")
     for _ in range(2):  # the first run builds the atlas, the second must not need matplotlib
