@@ -95,6 +95,8 @@ class ColorMap:
         self._add(np.array([(r << 16) | (g << 8) | b for r, g, b in theme[:size]], np.uint32))
 
     def _add(self, packed: np.ndarray) -> None:
+        if packed.size == 0:  # the palette is full: nothing to add
+            return
         start = len(self.colors)
         self.colors = np.concatenate([self.colors, packed])
         self.table[packed] = np.arange(start + 1, len(self.colors) + 1, dtype=np.uint16)
@@ -128,7 +130,9 @@ class ColorMap:
         # Chunks bound the (n, palette, 3) distance array for frames with very many colours.
         for start in range(0, len(packed), 4096):
             rgb = _unpack(packed[start : start + 4096])
-            dist = ((rgb[:, None, :] - self._rgb[None, :, :]) ** 2).sum(axis=2)
+            # Channel by channel: the same integer distances as a sum over a length-3 axis,
+            # without numpy's slow reduction over a tiny trailing axis.
+            dist = sum((rgb[:, None, c] - self._rgb[None, :, c]) ** 2 for c in range(3))
             out[start : start + 4096] = dist.argmin(axis=1)  # ties: lowest index
         return out
 
@@ -181,9 +185,8 @@ class GifWriter(AnimationWriter):
             index = self._index[: (y1 - y0) * (x1 - x0)].reshape(y1 - y0, x1 - x0)
             index.fill(TRANSPARENT)
             if pixels.size:
-                flat_rgb, flat_prev = rgb.reshape(-1, 3), self._prev.reshape(-1, 3)
-                index[ys - y0, xs - x0] = self._map.packed(_pack(flat_rgb[pixels]))
-                flat_prev[pixels] = flat_rgb[pixels]
+                index[ys - y0, xs - x0] = self._map.packed(_pack(rgb.reshape(-1, 3)[pixels]))
+                np.copyto(self._prev, rgb)  # a plain copy beats scattering the changed pixels
             params["transparency"] = TRANSPARENT
         delay = self._ticks.next(ms) * 10
         # disposal 1 keeps the previous frame under the next rectangle, and so under the
