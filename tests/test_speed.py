@@ -24,7 +24,7 @@ from convanim.draw import atlas as atlas_module
 from convanim.draw.atlas import CHARSET, Atlas
 from convanim.progress import Progress
 from convanim.writers._base import changed_box
-from convanim.writers.gif import GifWriter
+from convanim.writers.gif import GifWriter, image_block
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -215,3 +215,29 @@ def test_render_reports_progress_per_frame_and_cli_stays_silent_off_a_terminal(
                                "3", "-o", str(tmp_path / "b.gif"), *extra], env=env, cwd=ROOT,
                               capture_output=True, text=True, check=True)
         assert done.stderr == ""
+
+
+@pytest.mark.parametrize("fallback", [False, True])
+def test_image_block_is_what_pillows_gif_plugin_writes(monkeypatch: pytest.MonkeyPatch,
+                                                       fallback: bool) -> None:
+    rng = np.random.default_rng(3)
+    cases = []
+    for shape, transparent, ticks in (((1, 1), False, 2), ((37, 300), True, 150),
+                                      ((120, 7), False, 0xFFFF)):
+        index = rng.integers(0, 256, shape, dtype=np.uint8)
+        index[:, : shape[1] // 2] = 255  # long transparent runs, as in real frames
+        params = {"transparency": 255} if transparent else {}
+        expected = b"".join(GifImagePlugin.getdata(Image.fromarray(index), (3, 4),
+                                                   duration=ticks * 10, disposal=1, **params))
+        cases.append((index, ticks, transparent, expected))
+    if fallback:  # a Pillow whose C encoder has another name: the plugin is asked instead
+        calls = []
+        real = GifImagePlugin.getdata
+        monkeypatch.delattr(Image.core, "gif_encoder")
+        monkeypatch.setattr(GifImagePlugin, "getdata", lambda *a, **k: calls.append(k) or [b"x"])
+    for index, ticks, transparent, expected in cases:
+        block = image_block(index, 3, 4, ticks, transparent)
+        assert block == (b"x" if fallback else expected)
+    if fallback:
+        assert calls[1] == {"duration": 1500, "disposal": 1, "transparency": 255}
+        assert real is not GifImagePlugin.getdata
