@@ -10,6 +10,7 @@ pads ``ceil(i/s)`` outputs with the odd cell after, a transposed ``same`` or ``v
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from convanim.geometry import Spec, SpecError, plan
@@ -169,11 +170,12 @@ def _befores(spec: Spec) -> str:
     return _value(tuple(before for before, _ in spec.p))
 
 
-def _links(spec: Spec) -> set[tuple[tuple[int, ...], ...]]:
+@lru_cache(maxsize=16)  # keras_reason and keras_code ask for the same specs' links
+def _links(spec: Spec) -> frozenset[tuple[tuple[int, ...], ...]]:
     """Which input cell each output cell reads (through which tap, unless pooling): equal
     links, equal layers, as padding only adds zeros (or -inf, which a max never picks)."""
     keep = 2 if spec.mode in ("maxpool", "avgpool") else 3
-    return {link[:keep] for frame in plan(spec).frames for link in frame.links}
+    return frozenset(link[:keep] for frame in plan(spec).frames for link in frame.links)
 
 
 def _keras_name(spec: Spec) -> str | None:
