@@ -37,7 +37,20 @@ EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
 
 class ConvanimGroup(click.Group):
-    """A click group whose errors are one clear line and the right exit code, never a traceback."""
+    """A click group whose errors are one clear line and the right exit code, never a traceback.
+
+    Commands other than ``render`` are registered on first lookup, so ``convanim render``
+    does not import (and build the options of) the commands it never runs.
+    """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            _register_commands()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register_commands()
+        return super().list_commands(ctx)
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
@@ -266,14 +279,17 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
 
 
 def _register_commands() -> None:
-    # Imported here so `convanim render` does not pay for modules it never uses.
+    # Imported on first need (see ConvanimGroup) so `convanim render` does not pay for them.
+    if _registered:
+        return
+    _registered.append(True)
     from convanim.commands import batch, explain
 
     for module in (batch, explain):
         module.register(cli)
 
 
-_register_commands()
+_registered: list[bool] = []
 
 
 def main() -> None:
