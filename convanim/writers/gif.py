@@ -71,7 +71,7 @@ def changed_pixels(prev: np.ndarray, cur: np.ndarray, scratch: np.ndarray) -> np
     differ = scratch[:words]
     np.not_equal(old[: words * 8].view(np.uint64), new[: words * 8].view(np.uint64), out=differ)
     changed = np.flatnonzero(differ)
-    if changed.size * 128 < old.size:  # little changed: look at those words' bytes only
+    if changed.size * 512 < old.size:  # little changed: look at those words' bytes only
         candidates = (changed[:, None] * 8 + _BYTES).reshape(-1)
         if old.size > words * 8:  # the last few bytes that do not fill a word
             candidates = np.concatenate([candidates, np.arange(words * 8, old.size)])
