@@ -88,8 +88,15 @@ def test_a_changed_font_file_or_environment_rebuilds(cache: Path,
     assert Atlas.open(9.0, 100, False, "DejaVu Sans")._source is None  # rewritten
     monkeypatch.setattr(atlas_module, "environment", lambda: "another matplotlib")
     assert Atlas.open(9.0, 100, False, "DejaVu Sans")._source is not None
-    file.write_bytes(b"garbage")
     monkeypatch.undo()
+    monkeypatch.setenv("CONVANIM_CACHE_DIR", str(cache))
+    Atlas.open(9.0, 100, False, "DejaVu Sans")
+    magic, head, blob = file.read_bytes().split(b"\n", 2)
+    header = json.loads(head)
+    header["glyphs"][5][4] = 10**6  # a glyph taller than the file
+    file.write_bytes(magic + b"\n" + json.dumps(header).encode() + b"\n" + blob)
+    assert Atlas.open(9.0, 100, False, "DejaVu Sans")._source is not None
+    file.write_bytes(b"garbage")
     monkeypatch.setenv("CONVANIM_CACHE_DIR", str(cache))
     assert Atlas.open(9.0, 100, False, "DejaVu Sans")._source is not None
 

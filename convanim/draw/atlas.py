@@ -199,17 +199,25 @@ class Atlas:
             header = json.loads(head)
         except (OSError, ValueError):
             return None
-        if magic.decode(errors="replace") != FORMAT or header.get("key") != key:
+        if (magic.decode(errors="replace") != FORMAT or not isinstance(header, dict)
+                or header.get("key") != key):
             return None
-        path, mtime, size = header["font"]
-        if _stat(path) != [mtime, size]:
-            return None  # the font file changed: draw again
-        glyphs, offset = {}, 0
-        for char, left, top, advance, h, w in header["glyphs"]:
-            mask = np.frombuffer(blob, np.uint8, h * w, offset).reshape(h, w)
-            glyphs[char] = Glyph(mask, left, top, advance)
-            offset += h * w
-        return cls(key, header["font"], header["ascent"], header["descent"], glyphs)
+        # Anything malformed (a damaged or foreign file) means: draw again.
+        try:
+            path, mtime, size = header["font"]
+            if _stat(path) != [mtime, size]:
+                return None  # the font file changed
+            glyphs, offset = {}, 0
+            for char, left, top, advance, h, w in header["glyphs"]:
+                if h < 0 or w < 0 or offset + h * w > len(blob):
+                    return None
+                mask = np.frombuffer(blob, np.uint8, h * w, offset).reshape(h, w)
+                glyphs[char] = Glyph(mask, int(left), int(top), float(advance))
+                offset += h * w
+            return cls(key, header["font"], float(header["ascent"]), float(header["descent"]),
+                       glyphs)
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def glyph(self, char: str) -> Glyph:
         """The bitmap of ``char``; one the atlas lacks is drawn and the atlas saved again."""
