@@ -9,12 +9,11 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from convanim import __version__
-from convanim.config import ConfigError, Entry, load_entries
 from convanim.geometry import SpecError
 from convanim.options import (
     DEFAULT_SPEC,
@@ -27,11 +26,27 @@ from convanim.options import (
 )
 from convanim.request import OUTPUT_OPTIONS, from_params
 
+if TYPE_CHECKING:  # convanim.config (and PyYAML) loads only when a config file is given
+    from convanim.config import Entry
+
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
 
 class ConvanimGroup(click.Group):
-    """A click group whose errors are one clear line and the right exit code, never a traceback."""
+    """A click group whose errors are one clear line and the right exit code, never a traceback.
+
+    Commands other than ``render`` are registered on first lookup, so ``convanim render``
+    does not import (and build the options of) the commands it never runs.
+    """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            _register_commands()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register_commands()
+        return super().list_commands(ctx)
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
@@ -50,9 +65,12 @@ class ConvanimGroup(click.Group):
         except click.ClickException as err:
             code = err.exit_code if err.exit_code in (EXIT_FAILED, EXIT_USAGE) else EXIT_USAGE
             _fail(err.format_message(), code, debug)
-        except (ConfigError, SpecError) as err:
+        except SpecError as err:
             _fail(str(err), EXIT_USAGE, debug)
         except Exception as err:  # the last resort: one line, traceback only with --debug
+            config = sys.modules.get("convanim.config")  # a ConfigError means it was loaded
+            if config is not None and isinstance(err, config.ConfigError):
+                _fail(str(err), EXIT_USAGE, debug)
             from convanim.writers import WriteError
 
             if isinstance(err, WriteError):
@@ -115,6 +133,8 @@ def load_config(ctx: click.Context, param: click.Parameter, value: str | None) -
         return None
     if not Path(value).is_file():
         raise click.UsageError(f"config file {value!r} does not exist; check the path", ctx)
+    from convanim.config import load_entries
+
     ctx.meta["convanim.entries"] = load_entries(value)
     _choose_entry(ctx)
     return value
@@ -174,27 +194,35 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
         check_output(Path(params["storyboard"]), ctx, "storyboard", (".png", ".pdf", ".svg"))
     if not params.get("output"):
         output.parent.mkdir(parents=True, exist_ok=True)
-    from convanim.draw import render as render_file  # matplotlib loads only when drawing
+    from convanim.draw import render as render_file
+    from convanim.progress import Progress
 
+    progress = Progress(f"rendering {output}", enabled=False if params.get("quiet") else None)
     try:
         written = render_file(spec, output, x=request.x, w=request.w, seed=request.seed,
-                              storyboard=params.get("storyboard"), **request.options)
+                              storyboard=params.get("storyboard"), progress=progress,
+                              **request.options)
     except SpecError as err:
         raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}", ctx) from None
+    finally:
+        progress.close()
     click.echo(f"wrote {written}  ({spec.label}; output {'x'.join(map(str, spec.output_shape))})")
     if params.get("storyboard"):
         click.echo(f"wrote {params['storyboard']}")
 
 
 def _register_commands() -> None:
-    # Imported here so `convanim render` does not pay for modules it never uses.
+    # Imported on first need (see ConvanimGroup) so `convanim render` does not pay for them.
+    if _registered:
+        return
+    _registered.append(True)
     from convanim.commands import batch, explain
 
     for module in (batch, explain):
         module.register(cli)
 
 
-_register_commands()
+_registered: list[bool] = []
 
 
 def main() -> None:

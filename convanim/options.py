@@ -11,12 +11,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
 
-from convanim.config import Entry, locate
+if TYPE_CHECKING:  # the config module (and PyYAML) loads only when a file is given
+    from convanim.config import Entry
 from convanim.geometry import Spec, SpecError, frame_count, largest_grid
 from convanim.geometry.ops import BASE_FIELDS, FIELDS, Field, get_op, mode_names
 
@@ -47,6 +48,8 @@ def where(ctx: click.Context | None, name: str, value: Any = None) -> str:
     if from_file:
         entry: Entry | None = ctx.meta.get(ENTRY_KEY)
         if entry is not None:
+            from convanim.config import locate
+
             return f"{locate(entry, name)}: {name}"
     return "--" + name.replace("_", "-")
 

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.core import ParameterSource
 
-from convanim.config import ConfigError, Entry, canonical_key, parse_entries
 from convanim.geometry import Spec, SpecError, make_values
 from convanim.geometry.spec import LONG_NAMES
 from convanim.options import (
@@ -44,6 +43,7 @@ from convanim.options import (
 )
 
 if TYPE_CHECKING:
+    from convanim.config import Entry
     from convanim.draw.animate import Animation
     from convanim.draw.options import RenderOptions
 
@@ -71,6 +71,8 @@ OUTPUT_OPTIONS = [
                  help="Also write every frame tiled on one page: .png, .pdf or .svg."),
     click.option("--max-frames", type=Checked(click.IntRange(1)), default=None,
                  help="Refuse animations with more frames than this [5000]."),
+    click.option("-q", "--quiet", is_flag=True, default=None,
+                 help="No progress line (shown on a terminal for renders over ~2 s)."),
 ]
 RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
                "layout", "title")
@@ -212,6 +214,8 @@ def from_text(text: str, source: str | os.PathLike[str], first_line: int = 1) ->
     >>> from_text("mode: maxpool\\ni: 4\\nk: 2\\n", "doc.md").spec.output_shape
     (2, 2)
     """
+    from convanim.config import ConfigError, parse_entries
+
     entries = parse_entries("\n" * (first_line - 1) + text, source)
     if len(entries) != 1:
         raise ConfigError(f"holds {len(entries)} animations; give one per block",
@@ -228,6 +232,8 @@ def from_mapping(options: Mapping[str, Any], source: str = "options",
     >>> from_mapping({"k": 3, "input-size": "6,5", "theme": "dark"}).spec.output_shape
     (4, 3)
     """
+    from convanim.config import Entry, canonical_key
+
     canon: dict[str, Any] = {}
     where_lines: dict[str, int] = {}
     for key, value in options.items():

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import GifImagePlugin, Image
+from PIL import Image
 
 from convanim.writers import (
     SUFFIXES,
@@ -30,6 +30,7 @@ from convanim.writers import (
     read_animation,
 )
 from convanim.writers import apng as apng_mod
+from convanim.writers import gif as gif_mod
 from convanim.writers import html as html_mod
 from convanim.writers import mp4 as mp4_mod
 from convanim.writers._base import Ticks, changed_box
@@ -446,7 +447,7 @@ def failing_encoder(monkeypatch: pytest.MonkeyPatch, fmt: str, error: BaseExcept
         return wrapper
 
     if fmt == "gif":
-        monkeypatch.setattr(GifImagePlugin, "getdata", boom(GifImagePlugin.getdata))
+        monkeypatch.setattr(gif_mod, "image_block", boom(gif_mod.image_block))
     elif fmt in ("apng", "frames"):
         monkeypatch.setattr(apng_mod, "compress_rows", boom(apng_mod.compress_rows))
     elif fmt == "html":

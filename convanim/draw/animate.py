@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ class Renderer:
         self.theme = THEMES[self.options.theme]
         self.scene = Scene(plan, self.options.values)
         self.layout = Layout.build(self.scene, self.options)
+        self.reuse_buffer = False
 
     def durations(self) -> list[int]:
         """Milliseconds per frame: ``hold_ms`` for phase frames and the last, else ``frame_ms``.
@@ -57,6 +58,9 @@ class Renderer:
     def frames(self) -> Iterator[tuple[np.ndarray, int]]:
         """Yield (RGB uint8 H x W x 3, duration ms) for every frame, in order.
 
+        With ``reuse_buffer`` set, every frame is painted into one buffer (each is valid until
+        the next is asked for), for consumers that copy what they keep, such as the writers.
+
         >>> [ms for _, ms in Renderer(plan(Spec(i=3, k=2))).frames()][:2]
         [1500, 500]
         """
@@ -66,8 +70,9 @@ class Renderer:
             yield from render_matrix_frames(self.plan, self.options)
             return
         painter = RasterPainter(self.scene, self.layout)
+        out = np.empty_like(painter.base) if self.reuse_buffer else None
         for index, ms in enumerate(self.durations()):
-            yield painter.paint(index), ms
+            yield painter.paint(index, out), ms
 
 
 def check_frames(count: int, options: RenderOptions) -> None:
@@ -114,11 +119,14 @@ def _plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
 
 def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
                     options: RenderOptions, renderer: Renderer | None = None,
-                    also: Sequence[PathLike] = ()) -> Path:
+                    also: Sequence[PathLike] = (),
+                    progress: Callable[[int, int], None] | None = None,
+                    total: int = 0) -> Path:
     """Write (frame, ms) pairs to ``path`` through the atomic writers; format from the suffix.
 
     ``renderer`` (the frames' own) gives the HTML player its captions, cells and links.
     ``also`` lists more files written from the same frames (drawn once): a gallery's player.
+    ``progress(done, total)`` is called after every frame.
 
     >>> import tempfile, os
     >>> frames = Renderer(plan(Spec(i=3, k=2))).frames()
@@ -139,15 +147,17 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
         outs = [stack.enter_context(open_writer(
             target, loop=options.loop, palette=THEMES[options.theme].palette(),
             metadata=metadata)) for target in targets]
-        for rgb, ms in frames:
+        for done, (rgb, ms) in enumerate(frames, 1):
             for out in outs:
                 out.append(rgb, ms)
+            if progress is not None:
+                progress(done, total)
     return Path(path)
 
 
 def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: Any = None,
            seed: int = 0, storyboard: PathLike | None = None, player: PathLike | None = None,
-           **options: Any) -> Path:
+           progress: Callable[[int, int], None] | None = None, **options: Any) -> Path:
     """Render ``spec`` to an animation file (GIF, MP4, WebP, APNG or a folder of PNGs).
 
     ``spec`` is a :class:`~convanim.Spec` or a mapping of its parameters (short or long
@@ -156,6 +166,8 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     :class:`RenderOptions` fields. ``storyboard`` also writes every frame on one page
     (``.png``, ``.pdf`` or ``.svg``); ``player`` also writes the HTML player (``.html``) from
     the same frames. Files appear atomically: complete or not at all.
+    ``progress(done, total)``, if given, is called after each frame is written (the command
+    line shows :class:`convanim.progress.Progress` with it).
 
     >>> import tempfile, os
     >>> out = render(Spec(i=3, k=3, s=2, p=1, mode="transposed"),
@@ -165,8 +177,10 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     """
     the_plan, opts = _plan(spec, x, w, seed, options)
     renderer = Renderer(the_plan, opts)
+    renderer.reuse_buffer = True  # the writers copy what they keep
     out = write_animation(renderer.frames(), path, opts, renderer,
-                          also=() if player is None else (player,))
+                          also=() if player is None else (player,), progress=progress,
+                          total=len(the_plan.frames))
     if storyboard is not None:
         from convanim.draw.storyboard import write_storyboard
 
@@ -218,6 +232,7 @@ class Animation:
             return write_animation(iter(zip(self._frames, self.durations)), path, self.options,
                                    self._renderer)
         renderer = Renderer(self.plan, self.options)
+        renderer.reuse_buffer = True
         return write_animation(renderer.frames(), path, self.options, renderer)
 
     def storyboard(self, path: PathLike) -> Path:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from convanim.draw.layout import Box
 
 
+_CHANNELS = np.arange(3)
+
+
 def _c(color: str) -> np.ndarray:
     return np.array(rgb(color), np.int32)
 
@@ -167,13 +170,24 @@ def fill_polygon(img: np.ndarray, poly: list[tuple[float, float]], color: np.nda
     pts = np.array(poly)
     x0, y0 = np.floor(pts.min(axis=0)).astype(int)
     x1, y1 = np.ceil(pts.max(axis=0)).astype(int)
-    yy, xx = np.mgrid[y0:y1, x0:x1] + 0.5
-    inside = np.ones(yy.shape, bool)
+    # Only the part on the image can change; sampling stays at the same pixel centres.
+    x0, y0 = max(int(x0), 0), max(int(y0), 0)
+    x1, y1 = min(int(x1), img.shape[1]), min(int(y1), img.shape[0])
+    if x0 >= x1 or y0 >= y1 or alpha <= 0:
+        return
+    ys, xs = np.arange(y0, y1) + 0.5, np.arange(x0, x1) + 0.5
+    inside = np.ones((y1 - y0, x1 - x0), bool)
     n = len(pts)
     (ax_, ay_), (bx_, by_) = pts[1] - pts[0], pts[2] - pts[1]
     sign = np.sign(ax_ * by_ - ay_ * bx_) or 1.0
     for k in range(n):
         (ax, ay), (bx, by) = pts[k], pts[(k + 1) % n]
-        inside &= sign * ((bx - ax) * (yy - ay) - (by - ay) * (xx - ax)) >= 0
-    ys, xs = np.nonzero(inside)
-    _blend(img, ys + y0, xs + x0, np.full(ys.shape, alpha), color)
+        # The edge function is a row term minus a column term: computed once per row and
+        # per column and broadcast, the same float operations give the same bits.
+        rows, cols = (bx - ax) * (ys - ay), (by - ay) * (xs - ax)
+        inside &= sign * (rows[:, None] - cols[None, :]) >= 0
+    # One alpha for every pixel: a 256-entry table per channel holds every possible result.
+    levels = np.arange(256, dtype=np.float64)[:, None]
+    table = np.round(levels * (1 - alpha) + color * alpha).astype(np.uint8)
+    region = img[y0:y1, x0:x1]
+    np.copyto(region, table[region, _CHANNELS], where=inside[..., None])

@@ -61,7 +61,7 @@ class Labels:
         plan, items = self.plan, []
         kinds = set()
         for grid in plan.grids.values():
-            kinds |= set(np.unique(grid.kinds).tolist())
+            kinds |= set(grid.kinds.ravel().tolist())  # np.unique would import numpy.ma
         items += [(KIND_LOOKS[k], LABELS[KIND_LOOKS[k]]) for k in (INPUT, PAD, ZERO) if k in kinds]
         if not plan.grids[plan.slide_grid].reached.all():
             items.append(("unreached", LABELS["unreached"]))

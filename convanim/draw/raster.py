@@ -24,6 +24,9 @@ from convanim.draw.scene import Formula, Scene
 from convanim.draw.text import Font, blit
 from convanim.draw.themes import Look, Theme, rgb
 
+# Finished cell tiles kept per painter (a 32 px tile is 3 KB).
+_TILE_CACHE = 4096
+
 __all__ = ["RasterPainter", "cell_sprite", "cell_text", "link_geometry", "outline_px",
            "slot_lines"]
 
@@ -86,6 +89,7 @@ class RasterPainter:
         self.base = np.empty((h, w, 3), np.uint8)
         self.base[:] = rgb(self.theme.background)
         self._sprites: dict[tuple[int, int], np.ndarray] = {}
+        self._tiles: dict[tuple, np.ndarray] = {}
         self._drawn: dict[str, list[tuple[int, int, int, int]]] = {}
         self._static_done = False
 
@@ -104,8 +108,11 @@ class RasterPainter:
             self._sprites[key] = found
         return found
 
-    def paint(self, index: int) -> np.ndarray:
-        """Advance the scene to frame ``index`` and return that frame as a new RGB array.
+    def paint(self, index: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Advance the scene to frame ``index`` and return that frame as an RGB array.
+
+        The frame is a new array, or ``out`` (a frame-sized buffer) overwritten: reusing one
+        buffer spares a fresh allocation and its page faults on every frame.
 
         >>> from convanim.geometry import Spec, plan
         >>> from convanim.draw.options import RenderOptions
@@ -125,7 +132,11 @@ class RasterPainter:
         for slot in sorted(scene.dirty_texts):
             if slot in self.layout.slots:
                 self._paint_slot(slot, scene.texts[slot])
-        frame = self.base.copy()
+        if out is None:
+            frame = self.base.copy()
+        else:
+            frame = out
+            np.copyto(frame, self.base)
         self.paint_overlays(frame)
         return frame
 
@@ -148,17 +159,39 @@ class RasterPainter:
         state = self.scene.panels[panel]
         code = int(state.look[r, c])
         x, y = box.x + c * box.px, box.y + r * box.px
-        self.base[y: y + box.px, x: x + box.px] = self._sprite(code, box)
+        tile = self.base[y: y + box.px, x: x + box.px]
         main, sub, corner = state.main[r, c], state.sub[r, c], state.corner[r, c]
+        # A cell looks the same wherever it sits, up to the parity of its corner (round()
+        # halves to even), so finished tiles are reused: one copy instead of a sprite and up
+        # to three text blends per repainted cell.
+        key = (panel, code, main, sub, corner, x & 1, y & 1)
+        found = self._tiles.get(key)
+        if found is not None:
+            tile[:] = found
+            return
+        tile[:] = self._sprite(code, box)
         fonts = self.layout.fonts
         if not (main or sub or corner) or fonts["kvalue" if panel == "kernel" else "value"] is None:
+            self._keep_tile(key, tile)
             return
         look = self.theme.look(self.scene.looks[code])
         color = _c(look.text)
+        inside = True
         for kind, text in (("main", main), ("sub", sub), ("corner", corner)):
             if text:
                 font, tx, base = cell_text(self.layout, panel, box, r, c, kind, text, bool(sub))
-                blit(self.base, font.render(text), tx, base, color)
+                image = font.render(text)
+                blit(self.base, image, tx, base, color)
+                left, top = round(float(tx)) + image.left, round(float(base)) - image.baseline
+                inside &= (left >= x and top >= y and left + image.mask.shape[1] <= x + box.px
+                           and top + image.mask.shape[0] <= y + box.px)
+        if inside:  # text spilling into a neighbour depends on the neighbour: not reusable
+            self._keep_tile(key, tile)
+
+    def _keep_tile(self, key: tuple, tile: np.ndarray) -> None:
+        if len(self._tiles) >= _TILE_CACHE:
+            self._tiles.clear()
+        self._tiles[key] = tile.copy()
 
     def _paint_slot(self, slot: str, value: object) -> None:
         for x0, y0, x1, y1 in self._drawn.pop(slot, []):

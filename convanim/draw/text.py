@@ -2,7 +2,9 @@
 
 Laying out a new string through a matplotlib ``Text`` costs about 3 ms, and every slide frame
 has a new formula; composing cached glyph bitmaps costs a few microseconds per glyph. The
-glyphs come from the same DejaVu Sans files that matplotlib (and the vector storyboard) uses.
+glyphs come from the same DejaVu Sans files that matplotlib (and the vector storyboard) uses,
+through an on-disk atlas (:mod:`convanim.draw.atlas`), so a raster render does not import
+matplotlib at all once the atlas exists.
 Positions are ``(left x, baseline y)`` in image pixels, y downwards.
 
 >>> font = get_font(9, dpi=100)
@@ -17,25 +19,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import get_hinting_flag
+
+from convanim.draw.atlas import Atlas, Glyph
 
 FAMILY = "DejaVu Sans"
 _CACHE_STRINGS = 4096
-
-
-@dataclass(frozen=True)
-class Glyph:
-    """One character's coverage ``mask``, drawn with its top-left at (pen + left, base - top).
-
-    >>> get_font(9, 100).glyph("1").top > 0
-    True
-    """
-
-    mask: np.ndarray
-    left: int
-    top: int
-    advance: float
 
 
 @dataclass(frozen=True)
@@ -63,26 +51,16 @@ class Font:
     """
 
     def __init__(self, size_pt: float, dpi: int, bold: bool = False, family: str = FAMILY):
-        prop = font_manager.FontProperties(family=family, weight="bold" if bold else "normal")
-        self.path = font_manager.findfont(prop)
+        self._atlas = Atlas.open(size_pt, dpi, bold, family)
+        self.path = self._atlas.path
         self.size_pt, self.dpi, self.bold = size_pt, dpi, bold
         self.size_px = size_pt * dpi / 72
-        self._glyphs: dict[str, Glyph] = {}
         self._strings: OrderedDict[str, TextImage] = OrderedDict()
         self._widths: dict[str, float] = {}
         # Digits' height centres numbers in cells; the face's extent spaces lines.
         self.cap_height = self.glyph("0").top
-        face = self._face()
-        scale = self.size_px / face.units_per_EM
-        self.ascent = face.ascender * scale
-        self.descent = -face.descender * scale
+        self.ascent, self.descent = self._atlas.ascent, self._atlas.descent
         self.line_height = round((self.ascent + self.descent) * 1.15)
-
-    def _face(self):
-        face = font_manager.get_font(self.path)
-        face.clear()
-        face.set_size(self.size_pt, self.dpi)
-        return face
 
     def glyph(self, char: str) -> Glyph:
         """The cached bitmap of one character.
@@ -90,29 +68,7 @@ class Font:
         >>> get_font(9, 100).glyph(" ").mask.size
         0
         """
-        found = self._glyphs.get(char)
-        if found is not None:
-            return found
-        face = self._face()
-        flags = get_hinting_flag()
-        face.set_text(char, 0.0, flags=flags)
-        face.draw_glyphs_to_bitmap(antialiased=True)
-        image = np.array(face.get_image(), dtype=np.uint8)
-        metrics = face.load_char(ord(char), flags=flags)
-        advance = metrics.linearHoriAdvance / 65536
-        rows = np.flatnonzero(image.any(axis=1))
-        if rows.size == 0:  # a space: advance only
-            found = Glyph(np.zeros((0, 0), np.uint8), 0, 0, advance)
-        else:
-            cols = np.flatnonzero(image.any(axis=0))
-            # The first inked row is horiBearingY above the baseline, whatever padding
-            # this matplotlib version puts around the bitmap.
-            top = round(metrics.horiBearingY / 64)
-            mask = image[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1].copy()
-            left = int(cols[0]) + int(np.floor(face.get_bitmap_offset()[0] / 64))
-            found = Glyph(mask, left, top, advance)
-        self._glyphs[char] = found
-        return found
+        return self._atlas.glyph(char)
 
     def measure(self, text: str) -> float:
         """Width of ``text`` in pixels (advance widths).

@@ -14,28 +14,41 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from convanim.writers._base import SUFFIXES, AnimationWriter, Color, format_for
 from convanim.writers._files import WriteError, atomic_directory, atomic_output, remove_leftovers
-from convanim.writers.apng import ApngWriter
-from convanim.writers.frames import FramesWriter
-from convanim.writers.gif import GifWriter
-from convanim.writers.html import HtmlWriter
-from convanim.writers.mp4 import Mp4Writer
-from convanim.writers.read import read_animation
-from convanim.writers.webp import WebpWriter
 
-WRITERS: dict[str, type[AnimationWriter]] = {
-    "gif": GifWriter,
-    "mp4": Mp4Writer,
-    "webp": WebpWriter,
-    "apng": ApngWriter,
-    "frames": FramesWriter,
-    "html": HtmlWriter,
+# format -> (module, class). A render imports only the writer it uses: the others cost
+# start-up time (MP4 finds ffmpeg, APNG and WebP pull in more of Pillow).
+WRITERS: dict[str, tuple[str, str]] = {
+    "gif": ("gif", "GifWriter"),
+    "mp4": ("mp4", "Mp4Writer"),
+    "webp": ("webp", "WebpWriter"),
+    "apng": ("apng", "ApngWriter"),
+    "frames": ("frames", "FramesWriter"),
+    "html": ("html", "HtmlWriter"),
 }
+_LAZY = {name: module for module, name in WRITERS.values()} | {"read_animation": "read"}
+
+
+def writer_class(fmt: str) -> type[AnimationWriter]:
+    """The writer class for a format name of :data:`SUFFIXES` or ``"frames"``.
+
+    >>> writer_class("gif").__name__
+    'GifWriter'
+    """
+    module, name = WRITERS[fmt]
+    return getattr(importlib.import_module(f"convanim.writers.{module}"), name)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"convanim.writers.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_writer(
@@ -65,8 +78,8 @@ def open_writer(
     """
     fmt = format_for(path)
     if fmt == "html":
-        return HtmlWriter(path, loop=loop, palette=palette, metadata=metadata)
-    return WRITERS[fmt](path, loop=loop, palette=palette)
+        return writer_class(fmt)(path, loop=loop, palette=palette, metadata=metadata)
+    return writer_class(fmt)(path, loop=loop, palette=palette)
 
 
 __all__ = [
@@ -79,4 +92,5 @@ __all__ = [
     "open_writer",
     "read_animation",
     "remove_leftovers",
+    "writer_class",
 ]

@@ -16,6 +16,14 @@ seekable).
 Colours map to entries through a 2**24-entry lookup table (32 MB of lazily mapped zero pages,
 of which only the pages of colours actually seen get touched), so a pixel costs one table read,
 and the result never depends on Pillow's approximate palette cache: fully deterministic.
+
+Speed: after the first frame only the pixels that changed are looked at. One byte comparison
+with the previous frame (into a reused buffer) finds them; they alone are packed to 24-bit
+values, mapped and scattered into a reused index buffer prefilled with the transparent index.
+Every colour of an unchanged pixel is already in the table (it was mapped when it appeared),
+so this gives exactly the palette and the bytes of mapping the whole rectangle, at a cost that
+grows with what changed, not with the canvas; only Pillow's LZW pass still reads the whole
+rectangle.
 """
 
 from __future__ import annotations
@@ -23,9 +31,9 @@ from __future__ import annotations
 import struct
 
 import numpy as np
-from PIL import GifImagePlugin, Image
+from PIL import Image
 
-from convanim.writers._base import AnimationWriter, Color, Ticks, changed_box
+from convanim.writers._base import AnimationWriter, Color, Ticks
 from convanim.writers._files import TempFile
 
 # Browsers show GIF delays of 0-10 ms as 100 ms, so 20 ms is the shortest usable delay.
@@ -34,9 +42,93 @@ TRANSPARENT = 255  # the palette index reserved for "same as the previous frame"
 
 
 def _pack(rgb: np.ndarray) -> np.ndarray:
-    """RGB uint8 pixels -> 24-bit ints."""
+    """RGB uint8 pixels -> 24-bit ints.
+
+    >>> _pack(np.array([[1, 2, 3]], np.uint8)).tolist()
+    [66051]
+    """
     r, g, b = (rgb[..., i].astype(np.uint32) for i in range(3))
     return (r << 16) | (g << 8) | b
+
+
+def changed_pixels(prev: np.ndarray, cur: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """Flat indices (ascending) of the pixels of ``cur`` that differ from ``prev``.
+
+    The frames are compared 8 bytes at a time, then only the bytes of differing words are
+    looked at, so the cost is one pass of ``size / 8`` comparisons plus the changed part;
+    when much changed, one byte-wise pass is cheaper. ``scratch`` is a reused bool buffer of
+    ``cur.size`` entries, so no frame-sized array is allocated (fresh ones cost page faults
+    on every frame).
+
+    >>> a = np.zeros((2, 3, 3), np.uint8)
+    >>> b = a.copy()
+    >>> b[0, 1, 2] = b[1, 2, 0] = b[1, 2, 1] = 5
+    >>> changed_pixels(a, b, np.empty(a.size, bool)).tolist()
+    [1, 5]
+    """
+    old, new = prev.reshape(-1), cur.reshape(-1)
+    words = old.size // 8
+    differ = scratch[:words]
+    np.not_equal(old[: words * 8].view(np.uint64), new[: words * 8].view(np.uint64), out=differ)
+    changed = np.flatnonzero(differ)
+    if changed.size * 512 < old.size:  # little changed: look at those words' bytes only
+        candidates = (changed[:, None] * 8 + _BYTES).reshape(-1)
+        if old.size > words * 8:  # the last few bytes that do not fill a word
+            candidates = np.concatenate([candidates, np.arange(words * 8, old.size)])
+        pixels = candidates[old[candidates] != new[candidates]] // 3
+    else:
+        np.not_equal(old, new, out=scratch)
+        pixels = np.flatnonzero(scratch) // 3
+    if pixels.size > 1:  # two or three changed channels of one pixel: keep one
+        keep = np.empty(pixels.size, bool)
+        keep[0] = True
+        np.not_equal(pixels[1:], pixels[:-1], out=keep[1:])
+        pixels = pixels[keep]
+    return pixels
+
+
+_BYTES = np.arange(8)
+
+
+def image_block(index: np.ndarray, x0: int, y0: int, ticks: int, transparent: bool) -> bytes:
+    """One frame's Graphic Control Extension, image descriptor and LZW data.
+
+    The bytes Pillow's ``GifImagePlugin.getdata`` writes for an "L" image with ``disposal=1``,
+    built here with Pillow's C LZW encoder directly: the plugin module and what it imports
+    cost ~13 ms of start-up. Disposal 1 keeps the previous frame under the next rectangle,
+    and so under the transparent pixels.
+
+    >>> list(image_block(np.zeros((1, 1), np.uint8), 0, 0, 5, False)[:6])  # 5 ticks
+    [33, 249, 4, 4, 5, 0]
+    """
+    height, width = index.shape
+    head = (b"!\xf9\x04" + struct.pack("<BHB", 4 | transparent, ticks,
+                                       TRANSPARENT if transparent else 0) + b"\x00"
+            + b"," + struct.pack("<HHHHB", x0, y0, width, height, 0) + b"\x08")
+    image = Image.fromarray(index)
+    try:
+        encoder = Image.core.gif_encoder("L", "L")
+    except AttributeError:  # a Pillow without the C encoder's usual name: ask the plugin
+        from PIL import GifImagePlugin
+
+        return b"".join(GifImagePlugin.getdata(image, (x0, y0), duration=ticks * 10,
+                                               disposal=1,
+                                               **({"transparency": TRANSPARENT}
+                                                  if transparent else {})))
+    parts = [head]
+    try:
+        encoder.setimage(image.im, (0, 0, width, height))
+        while True:
+            _, status, data = encoder.encode(max(65536, width * 4))
+            parts.append(data)
+            if status:
+                break
+    finally:
+        encoder.cleanup()
+    if status < 0:
+        raise OSError(f"GIF encoder error {status}")
+    parts.append(b"\x00")  # end of the image data
+    return b"".join(parts)
 
 
 def _unpack(packed: np.ndarray) -> np.ndarray:
@@ -61,13 +153,22 @@ class ColorMap:
         self._add(np.array([(r << 16) | (g << 8) | b for r, g, b in theme[:size]], np.uint32))
 
     def _add(self, packed: np.ndarray) -> None:
+        if packed.size == 0:  # the palette is full: nothing to add
+            return
         start = len(self.colors)
         self.colors = np.concatenate([self.colors, packed])
         self.table[packed] = np.arange(start + 1, len(self.colors) + 1, dtype=np.uint16)
         self._rgb = _unpack(self.colors)
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        packed = _pack(rgb)
+        return self.packed(_pack(rgb))
+
+    def packed(self, packed: np.ndarray) -> np.ndarray:
+        """Palette indices of 24-bit colour values (any shape).
+
+        >>> ColorMap([(0, 0, 0)]).packed(np.array([0, 66051, 66051], np.uint32)).tolist()
+        [0, 1, 1]
+        """
         index = self.table[packed]
         missing = index == 0
         if missing.any():
@@ -87,7 +188,9 @@ class ColorMap:
         # Chunks bound the (n, palette, 3) distance array for frames with very many colours.
         for start in range(0, len(packed), 4096):
             rgb = _unpack(packed[start : start + 4096])
-            dist = ((rgb[:, None, :] - self._rgb[None, :, :]) ** 2).sum(axis=2)
+            # Channel by channel: the same integer distances as a sum over a length-3 axis,
+            # without numpy's slow reduction over a tiny trailing axis.
+            dist = sum((rgb[:, None, c] - self._rgb[None, :, c]) ** 2 for c in range(3))
             out[start : start + 4096] = dist.argmin(axis=1)  # ties: lowest index
         return out
 
@@ -123,26 +226,27 @@ class GifWriter(AnimationWriter):
 
     def _append(self, rgb: np.ndarray, ms: int) -> None:
         out = self._tmp.file
+        height, width = rgb.shape[:2]
+        transparent = False
         if self._prev is None:
-            out.write(self._header(rgb.shape[1], rgb.shape[0]))
-            box: tuple[int, int, int, int] | None = (0, 0, rgb.shape[1], rgb.shape[0])
+            out.write(self._header(width, height))
+            x0, y0 = 0, 0
+            index = self._map(rgb)
+            self._prev = rgb.copy()
+            self._scratch = np.empty(rgb.size, bool)
+            self._index = np.empty(height * width, np.uint8)
         else:
+            pixels = changed_pixels(self._prev, rgb, self._scratch)
             # GIF has no empty frames; an unchanged frame repaints one identical pixel.
-            box = changed_box(self._prev, rgb) or (0, 0, 1, 1)
-        x0, y0, x1, y1 = box
-        index = self._map(rgb[y0:y1, x0:x1])
-        params = {}
-        if self._prev is not None:
-            same = (rgb[y0:y1, x0:x1] == self._prev[y0:y1, x0:x1]).all(axis=2)
-            index[same] = TRANSPARENT
-            params["transparency"] = TRANSPARENT
-        delay = self._ticks.next(ms) * 10
-        # disposal 1 keeps the previous frame under the next rectangle, and so under the
-        # transparent pixels.
-        data = GifImagePlugin.getdata(Image.fromarray(index), (x0, y0), duration=delay,
-                                      disposal=1, **params)
-        out.write(b"".join(data))
-        self._prev = rgb.copy()
+            ys, xs = np.divmod(pixels, width) if pixels.size else (np.zeros(1, int),) * 2
+            y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs.min()), int(xs.max()) + 1
+            index = self._index[: (y1 - y0) * (x1 - x0)].reshape(y1 - y0, x1 - x0)
+            index.fill(TRANSPARENT)
+            if pixels.size:
+                index[ys - y0, xs - x0] = self._map.packed(_pack(rgb.reshape(-1, 3)[pixels]))
+                np.copyto(self._prev, rgb)  # a plain copy beats scattering the changed pixels
+            transparent = True
+        out.write(image_block(index, x0, y0, self._ticks.next(ms), transparent))
 
     def _finish(self) -> None:
         out = self._tmp.file

@@ -7,6 +7,7 @@ mode modules override the hooks where they differ.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -323,13 +324,10 @@ class Windowed(Op):
         except SpecError:
             return None
 
-    def _links(self, spec: Spec) -> set[tuple[tuple[int, ...], ...]]:
+    def _links(self, spec: Spec) -> frozenset[tuple[tuple[int, ...], ...]]:
         # Which input cell each output cell reads (through which tap, when weighted): equal
         # links, equal layers, as padding only adds zeros (or -inf, which a max never picks).
-        from convanim.geometry.plan import plan
-
-        keep = 3 if self.weighted else 2
-        return {link[:keep] for frame in plan(spec).frames for link in frame.links}
+        return _plan_links(spec, 3 if self.weighted else 2)
 
     def keras_name(self, spec: Spec) -> str | None:
         """The Keras padding name that builds exactly this layer, if one does."""
@@ -381,3 +379,10 @@ def kernel_text(spec: Spec) -> str:
     if any(d != 1 for d in spec.d):
         text += f" dilated by {_fmt(spec.d)}"
     return text
+
+
+@lru_cache(maxsize=16)  # keras() and the Keras code ask for the same specs' links
+def _plan_links(spec: Spec, keep: int) -> frozenset[tuple[tuple[int, ...], ...]]:
+    from convanim.geometry.plan import plan
+
+    return frozenset(link[:keep] for frame in plan(spec).frames for link in frame.links)

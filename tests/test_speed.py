@@ -1,0 +1,250 @@
+"""Start-up and per-frame speed work must not change a single pixel (issue 16).
+
+The glyph atlas is checked against matplotlib's own FreeType path (backend_agg's hinting flag,
+as the renderer used before the atlas), and the fast GIF path against a straightforward
+per-pixel reference encoder-decoder round trip.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import GifImagePlugin, Image
+
+from convanim.draw import atlas as atlas_module
+from convanim.draw.atlas import CHARSET, Atlas
+from convanim.progress import Progress
+from convanim.writers._base import changed_box
+from convanim.writers.gif import GifWriter, image_block
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def reference_glyph(char: str, size_pt: float, dpi: int, bold: bool) -> tuple:
+    """The glyph as matplotlib draws it, with the Agg backend's own hinting flag."""
+    from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    prop = font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
+    face = font_manager.get_font(font_manager.findfont(prop))
+    face.clear()
+    face.set_size(size_pt, dpi)
+    face.set_text(char, 0.0, flags=get_hinting_flag())
+    face.draw_glyphs_to_bitmap(antialiased=True)
+    image = np.array(face.get_image(), dtype=np.uint8)
+    metrics = face.load_char(ord(char), flags=get_hinting_flag())
+    rows, cols = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
+    ink = image[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+    return ink, round(metrics.horiBearingY / 64), metrics.linearHoriAdvance / 65536
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CONVANIM_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize(("size_pt", "dpi", "bold"), [(9.0, 100, False), (6.5, 150, True)])
+def test_atlas_from_disk_matches_matplotlib(cache: Path, size_pt: float, dpi: int,
+                                            bold: bool) -> None:
+    Atlas.open(size_pt, dpi, bold, "DejaVu Sans")  # draws and saves
+    assert len(list(cache.glob("*.glyphs"))) == 1
+    loaded = Atlas.open(size_pt, dpi, bold, "DejaVu Sans")
+    assert loaded._source is None, "the second open must come from the file"
+    for char in "0123456789gjy=+-()[]x·×ᵀ":
+        mask, top, advance = reference_glyph(char, size_pt, dpi, bold)
+        glyph = loaded.glyph(char)
+        assert np.array_equal(glyph.mask, mask), char
+        assert (glyph.top, glyph.advance) == (top, advance), char
+
+
+def test_a_missing_character_is_drawn_and_kept(cache: Path) -> None:
+    char = "λ"
+    assert char not in CHARSET
+    first = Atlas.open(9.0, 100, False, "DejaVu Sans")
+    assert np.array_equal(first.glyph(char).mask, reference_glyph(char, 9.0, 100, False)[0])
+    again = Atlas.open(9.0, 100, False, "DejaVu Sans")
+    assert char in again.glyphs and again._source is None
+
+
+def test_a_changed_font_file_or_environment_rebuilds(cache: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    Atlas.open(9.0, 100, False, "DejaVu Sans")
+    file = next(cache.glob("*.glyphs"))
+    magic, head, blob = file.read_bytes().split(b"\n", 2)
+    header = json.loads(head)
+    header["font"][1] -= 1  # as if the font file had been replaced
+    file.write_bytes(magic + b"\n" + json.dumps(header).encode() + b"\n" + blob)
+    assert Atlas.open(9.0, 100, False, "DejaVu Sans")._source is not None
+    assert Atlas.open(9.0, 100, False, "DejaVu Sans")._source is None  # rewritten
+    monkeypatch.setattr(atlas_module, "environment", lambda: "another matplotlib")
+    assert Atlas.open(9.0, 100, False, "DejaVu Sans")._source is not None
+    monkeypatch.undo()
+    monkeypatch.setenv("CONVANIM_CACHE_DIR", str(cache))
+    Atlas.open(9.0, 100, False, "DejaVu Sans")
+    magic, head, blob = file.read_bytes().split(b"\n", 2)
+    header = json.loads(head)
+    header["glyphs"][5][4] = 10**6  # a glyph taller than the file
+    file.write_bytes(magic + b"\n" + json.dumps(header).encode() + b"\n" + blob)
+    assert Atlas.open(9.0, 100, False, "DejaVu Sans")._source is not None
+    file.write_bytes(b"garbage")
+    monkeypatch.setenv("CONVANIM_CACHE_DIR", str(cache))
+    assert Atlas.open(9.0, 100, False, "DejaVu Sans")._source is not None
+
+
+def test_no_cache_folder_still_renders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("CONVANIM_CACHE_DIR", str(blocked / "cache"))
+    atlas = Atlas.open(9.0, 100, False, "DejaVu Sans")
+    assert atlas.glyph("7").mask.size
+    monkeypatch.setenv("CONVANIM_CACHE_DIR", "")
+    assert Atlas.open(9.0, 100, False, "DejaVu Sans")._source is not None
+    assert list(tmp_path.iterdir()) == [blocked]
+
+
+def test_a_warm_raster_render_imports_neither_matplotlib_nor_yaml(tmp_path: Path) -> None:
+    code = ("import sys; from convanim.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('matplotlib', 'yaml')))")
+    env = {**os.environ, "CONVANIM_CACHE_DIR": str(tmp_path / "cache")}
+    out = str(tmp_path / "a.gif")
+    for _ in range(2):  # the first run builds the atlas, the second must not need matplotlib
+        done = subprocess.run([sys.executable, "-c", code, "render", "-o", out], env=env,
+                              cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+class ReferenceGif(GifWriter):
+    """The straightforward encoder: map the whole changed rectangle, then blank what is equal."""
+
+    def _append(self, rgb: np.ndarray, ms: int) -> None:
+        out = self._tmp.file
+        if self._prev is None:
+            out.write(self._header(rgb.shape[1], rgb.shape[0]))
+            box = (0, 0, rgb.shape[1], rgb.shape[0])
+        else:
+            box = changed_box(self._prev, rgb) or (0, 0, 1, 1)
+        x0, y0, x1, y1 = box
+        index = self._map(rgb[y0:y1, x0:x1])
+        params = {}
+        if self._prev is not None:
+            same = (rgb[y0:y1, x0:x1] == self._prev[y0:y1, x0:x1]).all(axis=2)
+            index[same] = 255
+            params["transparency"] = 255
+        data = GifImagePlugin.getdata(Image.fromarray(index), (x0, y0),
+                                      duration=self._ticks.next(ms) * 10, disposal=1, **params)
+        out.write(b"".join(data))
+        self._prev = rgb.copy()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**16), colours=st.sampled_from([4, 40, 400]))
+def test_fast_gif_bytes_equal_the_straightforward_encoder(tmp_path_factory, seed: int,
+                                                          colours: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = rng.integers(1, 30, 2)
+    shades = rng.integers(0, 256, (colours, 3), dtype=np.uint8)
+    frame = shades[rng.integers(0, colours, (h, w))]
+    frames = [frame.copy()]
+    for _ in range(6):
+        kind = rng.integers(0, 3)
+        if kind == 1:  # a rectangle of new colours
+            y, x = rng.integers(0, h), rng.integers(0, w)
+            frame[y: y + rng.integers(1, 8), x: x + rng.integers(1, 8)] = \
+                shades[rng.integers(0, colours)]
+        elif kind == 2:  # one channel of scattered pixels
+            ys, xs = rng.integers(0, h, 5), rng.integers(0, w, 5)
+            frame[ys, xs, rng.integers(0, 3)] ^= 1
+        frames.append(frame.copy())  # kind 0: unchanged
+    folder = tmp_path_factory.mktemp("gif")
+    palette = [tuple(int(c) for c in shades[0])]
+    for cls, name in ((GifWriter, "fast.gif"), (ReferenceGif, "reference.gif")):
+        with cls(folder / name, palette=palette) as writer:
+            for rgb in frames:
+                writer.append(rgb, 100)
+    assert (folder / "fast.gif").read_bytes() == (folder / "reference.gif").read_bytes()
+    if colours < 255:  # exact: every decoded frame is the frame appended
+        with Image.open(folder / "fast.gif") as image:
+            for k, rgb in enumerate(frames):
+                image.seek(k)
+                assert np.array_equal(np.asarray(image.convert("RGB")), rgb)
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_only_on_a_terminal_after_the_delay(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    clock = iter([0.0, 0.5, 2.5, 2.55, 4.0, 4.0])
+    monkeypatch.setattr("convanim.progress.time.monotonic", lambda: next(clock))
+    term = FakeTerminal()
+    show = Progress("rendering a.gif", term)  # starts at t=0
+    show(10, 100)                             # t=0.5: too early
+    assert term.getvalue() == ""
+    show(50, 100)                             # t=2.5: 2.5 s for half, ~2 s left
+    assert term.getvalue() == "\rrendering a.gif: 50/100 frames (50%), ~2 s left"
+    show(51, 100)                             # t=2.55: throttled
+    show(100, 100)                            # t=4.0: the last frame always draws
+    assert term.getvalue().endswith("100/100 frames (100%), ~0 s left")
+    show.close()
+    assert term.getvalue().endswith("\r" + " " * len("rendering a.gif: 100/100 frames (100%), "
+                                                     "~0 s left") + "\r")
+    piped = io.StringIO()
+    quiet = Progress("x", piped, after=0.0)
+    quiet(1, 2)
+    quiet.close()
+    assert piped.getvalue() == ""
+
+
+def test_render_reports_progress_per_frame_and_cli_stays_silent_off_a_terminal(
+        tmp_path: Path) -> None:
+    from convanim.draw import render
+
+    calls: list[tuple[int, int]] = []
+    render({"i": 4, "k": 3}, tmp_path / "a.gif", progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(n, 6) for n in range(1, 7)]
+    env = {**os.environ, "CONVANIM_CACHE_DIR": str(tmp_path / "cache")}
+    for extra in ([], ["--quiet"]):
+        done = subprocess.run([sys.executable, "-m", "convanim.cli", "render", "-i", "4", "-k",
+                               "3", "-o", str(tmp_path / "b.gif"), *extra], env=env, cwd=ROOT,
+                              capture_output=True, text=True, check=True)
+        assert done.stderr == ""
+
+
+@pytest.mark.parametrize("fallback", [False, True])
+def test_image_block_is_what_pillows_gif_plugin_writes(monkeypatch: pytest.MonkeyPatch,
+                                                       fallback: bool) -> None:
+    rng = np.random.default_rng(3)
+    cases = []
+    for shape, transparent, ticks in (((1, 1), False, 2), ((37, 300), True, 150),
+                                      ((120, 7), False, 0xFFFF)):
+        index = rng.integers(0, 256, shape, dtype=np.uint8)
+        index[:, : shape[1] // 2] = 255  # long transparent runs, as in real frames
+        params = {"transparency": 255} if transparent else {}
+        expected = b"".join(GifImagePlugin.getdata(Image.fromarray(index), (3, 4),
+                                                   duration=ticks * 10, disposal=1, **params))
+        cases.append((index, ticks, transparent, expected))
+    if fallback:  # a Pillow whose C encoder has another name: the plugin is asked instead
+        calls = []
+        real = GifImagePlugin.getdata
+        monkeypatch.delattr(Image.core, "gif_encoder")
+        monkeypatch.setattr(GifImagePlugin, "getdata", lambda *a, **k: calls.append(k) or [b"x"])
+    for index, ticks, transparent, expected in cases:
+        block = image_block(index, 3, 4, ticks, transparent)
+        assert block == (b"x" if fallback else expected)
+    if fallback:
+        assert calls[1] == {"duration": 1500, "disposal": 1, "transparency": 255}
+        assert real is not GifImagePlugin.getdata
