@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import signal
+import stat
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -113,6 +116,71 @@ def remove_leftovers() -> None:
         _remove(path)
 
 
+# Temp names carry the writing process's id, so a later run can tell a dead run's leftovers
+# (swept) from a live run's work in progress (kept): ``.NAME.convanim-PID-RANDOM.tmp``.
+_TAG = "convanim-"
+_TEMP_NAME = re.compile(r"\..+\.convanim-(\d+)-[A-Za-z0-9_]+\.tmp")
+# What a leftover folder of ours may hold: frames, their timing and the manifest.
+OWN_FILES = re.compile(r"frame_\d{4,}\.png|durations\.json|\.convanim-frames\.json")
+STALE_SECONDS = 10.0  # younger leftovers may belong to a process that is just starting
+ABANDONED_SECONDS = 24 * 3600.0  # older than any render the budget allows, whoever made it
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to someone else
+    return True
+
+
+def sweep_stale(directory: str | os.PathLike[str], ours: re.Pattern[str] = OWN_FILES) -> int:
+    """Remove temp files and folders that a killed convanim run left in ``directory``.
+
+    Only entries named like our temp files count, and only when the process that made them is
+    gone (and they are older than a few seconds) or they are older than a day. A leftover
+    folder loses only files named like ours (``ours``, e.g. frame files) and then goes if
+    it is empty. Returns how many entries were removed.
+
+    >>> import tempfile
+    >>> sweep_stale(tempfile.mkdtemp())
+    0
+    """
+    removed = 0
+    now = time.time()
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0
+    for name in names:
+        match = _TEMP_NAME.fullmatch(name)
+        if match is None:
+            continue
+        path = os.path.join(directory, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        age = now - info.st_mtime
+        if not (age > ABANDONED_SECONDS or (age > STALE_SECONDS
+                                             and not _alive(int(match.group(1))))):
+            continue
+        with contextlib.suppress(OSError):
+            if stat.S_ISDIR(info.st_mode):
+                for inner in os.listdir(path):
+                    if ours.fullmatch(inner):
+                        os.unlink(os.path.join(path, inner))
+                os.rmdir(path)
+            else:
+                os.unlink(path)
+            removed += 1
+    return removed
+
+
 def _reserve(shown: str, target: Path, make: Callable[..., Any]) -> Any:
     """Create a temp file or folder beside ``target`` with ``make`` and record it in one step.
 
@@ -123,9 +191,11 @@ def _reserve(shown: str, target: Path, make: Callable[..., Any]) -> Any:
     >>> name in _LIVE and os.path.basename(name).startswith(".x.")
     True
     """
+    sweep_stale(target.parent)
     with _hold_interrupts():
         try:
-            made = make(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            made = make(dir=target.parent, prefix=f".{target.name}.{_TAG}{os.getpid()}-",
+                        suffix=".tmp")
         except OSError as err:
             raise describe_os_error(shown, err) from err
         _LIVE.add(made[1] if isinstance(made, tuple) else made)
@@ -231,44 +301,92 @@ class TempDir:
         self.path = Path(name)
         self._cleanup = weakref.finalize(self, _remove, name)
 
-    def commit(self) -> None:
-        """Swap the temp directory in; the old one is moved aside first and then deleted."""
+    def commit(self, owned: Callable[[Path], tuple[list[str], str | None]] | None = None) -> None:
+        """Swap the temp directory in; an older directory is replaced only if ``owned`` allows.
+
+        Without ``owned`` the old directory is replaced as a whole. With it, the old directory
+        is first renamed aside (one atomic step, so nothing can arrive in it unseen by the
+        check), then ``owned(aside)`` returns ``(our_names, problem)``: on a problem the old
+        directory goes back untouched and WriteError says why; otherwise only ``our_names`` are
+        deleted from it, and anything that still arrived through an open handle is moved into
+        the new directory rather than lost.
+        """
         aside: str | None = None
+        ours: list[str] | None = None
         try:
             os.chmod(self.path, _final_mode(self.target, 0o777))
             _fsync_dir(self.path)
-            # The swap is two renames; an interrupt between them would lose the old folder.
             with _hold_interrupts():
-                if self.target.exists():
-                    # rename(2) may replace an *empty* directory, so a fresh mkdtemp is a
-                    # safe slot.
-                    aside = tempfile.mkdtemp(
-                        dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".old"
-                    )
-                    _LIVE.add(aside)
-                    os.rename(self.target, aside)
                 try:
+                    # rename(2) replaces a missing or *empty* directory and fails on any other:
+                    # the emptiness check and the swap are one atomic step.
                     os.rename(self.path, self.target)
-                except OSError:
-                    if aside is not None:
-                        os.rename(aside, self.target)
-                        _LIVE.discard(aside)
+                except OSError as err:
+                    if err.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                        raise
+                    aside = _reserve(self.shown, self.target, tempfile.mkdtemp)
+                    os.rename(self.target, aside)
+                    if owned is not None:
+                        ours, problem = owned(Path(aside))
+                        if problem is not None:
+                            self._restore(aside)
+                            aside = None
+                            raise WriteError(f"cannot write {self.shown}: {problem}") from None
+                    try:
+                        os.rename(self.path, self.target)
+                    except OSError:
+                        self._restore(aside)
                         aside = None
-                    raise
+                        raise
                 _LIVE.discard(str(self.path))
                 self._cleanup.detach()
         except OSError as err:
-            if aside is not None:
-                _remove(aside)
             self.discard()
             raise describe_os_error(self.shown, err) from err
+        except BaseException:
+            self.discard()
+            raise
         _fsync_dir(self.target.parent)
         if aside is not None:
-            _remove(aside)
+            if ours is None:
+                _remove(aside)
+            else:
+                _empty_aside(Path(aside), ours, self.target)
+
+    def _restore(self, aside: str) -> None:
+        # Put the old directory back where it was; if something took its place meanwhile,
+        # leave it beside the target, under a name that says what it is, rather than lose it.
+        try:
+            os.rename(aside, self.target)
+        except OSError:
+            for n in range(100):
+                kept = Path(f"{self.target}.kept-{os.getpid()}-{n}")
+                if kept.exists():
+                    continue
+                with contextlib.suppress(OSError):
+                    os.rename(aside, kept)
+                    break
+        _LIVE.discard(aside)
 
     def discard(self) -> None:
         """Delete the temp directory and everything in it."""
         self._cleanup()
+
+
+def _empty_aside(aside: Path, ours: list[str], target: Path) -> None:
+    """Delete our files from a replaced directory; move anything else into ``target``."""
+    for name in ours:
+        with contextlib.suppress(OSError):
+            os.unlink(aside / name)
+    with contextlib.suppress(OSError):
+        for name in os.listdir(aside):
+            # A file another program created through a handle it kept on the old directory.
+            if not (target / name).exists():
+                with contextlib.suppress(OSError):
+                    os.rename(aside / name, target / name)
+    with contextlib.suppress(OSError):
+        os.rmdir(aside)
+    _LIVE.discard(str(aside))
 
 
 @contextlib.contextmanager
