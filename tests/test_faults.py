@@ -178,7 +178,8 @@ def test_concurrent_writers_into_one_frame_folder_lose_nothing(tmp_path: Path) -
         t.join()
     # Nothing temporary is left, and every file the program saved is still in a folder it can
     # see: the target, or (when two writers raced for the slot) one kept beside it.
-    assert all(".kept-" in n or n == "shared" for n in os.listdir(tmp_path))
+    left = os.listdir(tmp_path)
+    assert all(".kept-" in n or n == "shared" for n in left), left
     found = [p for p in tmp_path.rglob("user*.txt")]
     assert sorted(p.name for p in found) == sorted(saved)
     assert all(p.read_text() == "mine" for p in found)
@@ -217,3 +218,67 @@ def test_a_leftover_folder_keeps_files_that_are_not_ours(tmp_path: Path) -> None
     os.utime(stale_dir, (old, old))
     sweep_stale(tmp_path)
     assert os.listdir(stale_dir) == ["notes.txt"]
+
+
+# ------------------------------------------------------------ several outputs: all or none
+
+
+@pytest.mark.parametrize("fault", [KeyboardInterrupt, RuntimeError])
+def test_a_fault_in_the_storyboard_step_keeps_the_older_animation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: type[BaseException]
+) -> None:
+    # Issue 9, item 4: Ctrl-C while the storyboard was drawn had replaced the GIF already.
+    from convanim import draw
+    from convanim.draw import storyboard
+
+    gif, board = tmp_path / "a.gif", tmp_path / "s.png"
+    draw.render({"i": 3, "k": 2}, gif, storyboard=board)
+    before = gif.read_bytes(), board.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise fault("during the storyboard")
+
+    monkeypatch.setattr(storyboard, "_png", broken)
+    with pytest.raises(fault):
+        draw.render({"i": 4, "k": 3}, gif, storyboard=board)
+    assert (gif.read_bytes(), board.read_bytes()) == before
+    assert sorted(os.listdir(tmp_path)) == ["a.gif", "s.png"]
+
+
+def test_a_refused_frame_folder_puts_the_storyboard_back(tmp_path: Path) -> None:
+    from convanim import draw
+
+    board = tmp_path / "s.png"
+    board.write_bytes(b"old storyboard")
+    (tmp_path / "fr").mkdir()
+    writer_target = str(tmp_path / "fr") + "/"
+    import convanim.writers.frames as frames
+
+    real = frames.FramesWriter._append
+
+    def intrude(self, rgb, ms):  # another program drops a file in while frames are drawn
+        (tmp_path / "fr" / "notes.txt").write_text("mine")
+        real(self, rgb, ms)
+
+    frames.FramesWriter._append = intrude
+    try:
+        with pytest.raises(WriteError, match="did not write"):
+            draw.render({"i": 3, "k": 2}, writer_target, storyboard=board)
+    finally:
+        frames.FramesWriter._append = real
+    assert board.read_bytes() == b"old storyboard"
+    assert os.listdir(tmp_path / "fr") == ["notes.txt"]
+    assert sorted(os.listdir(tmp_path)) == ["fr", "s.png"]
+
+
+@pytest.mark.parametrize("storyboard", ["same.png", "./same.png"])
+def test_animation_and_storyboard_on_one_path_are_refused_up_front(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, storyboard: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    start = time.perf_counter()
+    result = CliRunner().invoke(cli, ["render", "-o", "same.png", "--storyboard", storyboard])
+    assert time.perf_counter() - start < 1
+    assert result.exit_code == 2
+    assert "--storyboard" in result.output and "own path" in result.output
+    assert os.listdir(tmp_path) == []

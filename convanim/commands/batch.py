@@ -138,12 +138,14 @@ def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: in
     progress = Progress(len(batch.jobs), "checking" if checking else "rendering")
     try:
         results = run_jobs(batch.jobs, workers, checking, progress.update)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        from convanim.writers import exit_code_for
+
         progress.close()
         _report(f"interrupted after {progress.done} of {len(batch.jobs)}; finished files are "
                 "kept and no file is left half-written")
         # SystemExit passes through click untouched, so the code and message stay ours.
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(exit_code_for(err))
     progress.close()
     for result in results:
         if result.status == FAILED:

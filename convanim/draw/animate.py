@@ -159,14 +159,40 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     >>> out.exists()
     True
     """
+    from convanim.writers import commit_together
+
+    check_distinct(path, storyboard)
     the_plan, opts = _plan(spec, x, w, seed, options)
     renderer = Renderer(the_plan, opts)
-    out = write_animation(renderer.frames(), path, opts)
-    if storyboard is not None:
-        from convanim.draw.storyboard import write_storyboard
+    # Both files appear together or neither does: an error or an interrupt while drawing the
+    # storyboard must not leave a new animation beside an old storyboard.
+    with commit_together():
+        out = write_animation(renderer.frames(), path, opts)
+        if storyboard is not None:
+            from convanim.draw.storyboard import write_storyboard
 
-        write_storyboard(the_plan, opts, storyboard)
+            write_storyboard(the_plan, opts, storyboard)
     return out
+
+
+def check_distinct(path: PathLike, storyboard: PathLike | None) -> None:
+    """Refuse an animation and a storyboard aimed at one file (one would overwrite the other).
+
+    >>> check_distinct("a.png", "./a.png")
+    Traceback (most recent call last):
+    ...
+    convanim.geometry.spec.SpecError: storyboard='./a.png' is the animation's own path a.png; \
+give the storyboard another name
+    """
+    if storyboard is None:
+        return
+
+    def key(p: PathLike) -> str:
+        return os.path.normcase(os.path.realpath(os.fspath(p))).rstrip(os.sep)
+
+    if key(path) == key(storyboard):
+        raise SpecError(f"storyboard={os.fspath(storyboard)!r} is the animation's own path "
+                        f"{os.fspath(path)}; give the storyboard another name", "storyboard")
 
 
 class Animation:

@@ -18,7 +18,16 @@ import os
 from collections.abc import Sequence
 
 from convanim.writers._base import SUFFIXES, AnimationWriter, Color, format_for
-from convanim.writers._files import WriteError, atomic_directory, atomic_output, remove_leftovers
+from convanim.writers._files import (
+    Interrupted,
+    WriteError,
+    atomic_directory,
+    atomic_output,
+    commit_together,
+    exit_code_for,
+    handle_ending_signals,
+    remove_leftovers,
+)
 from convanim.writers.apng import ApngWriter
 from convanim.writers.frames import FramesWriter
 from convanim.writers.gif import GifWriter
@@ -63,10 +72,14 @@ def open_writer(
 __all__ = [
     "SUFFIXES",
     "AnimationWriter",
+    "Interrupted",
     "WriteError",
     "atomic_directory",
     "atomic_output",
+    "commit_together",
+    "exit_code_for",
     "format_for",
+    "handle_ending_signals",
     "open_writer",
     "read_animation",
     "remove_leftovers",

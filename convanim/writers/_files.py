@@ -94,13 +94,59 @@ def describe_os_error(shown: str, err: OSError) -> WriteError:
 _LIVE: set[str] = set()
 
 
+# The signals that end a run cleanly: each raises Interrupted (a KeyboardInterrupt) once
+# handle_ending_signals() is installed, so every cleanup path written for Ctrl-C covers them.
+ENDING_SIGNALS = {signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP")
+                                                    else [])}
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run ended by a signal; ``exit_code`` is 128 + the signal number, as shells report it.
+
+    >>> Interrupted(15).exit_code, Interrupted(15).name
+    (143, 'SIGTERM')
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum
+        self.name = signal.Signals(signum).name
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def handle_ending_signals() -> None:
+    """Make SIGTERM and SIGHUP end this process like Ctrl-C: temp files go, nothing is replaced.
+
+    Only from the main thread (Python delivers signals there).
+
+    >>> handle_ending_signals(); signal.getsignal(signal.SIGTERM).__name__
+    '_raise_interrupted'
+    >>> _ = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """
+    for signum in ENDING_SIGNALS - {signal.SIGINT}:
+        signal.signal(signum, _raise_interrupted)
+
+
+def exit_code_for(err: BaseException) -> int:
+    """The exit status for an interrupt: 128 + its signal, 130 for a plain Ctrl-C.
+
+    >>> exit_code_for(KeyboardInterrupt()), exit_code_for(Interrupted(1))
+    (130, 129)
+    """
+    return err.exit_code if isinstance(err, Interrupted) else 128 + signal.SIGINT
+
+
 @contextlib.contextmanager
 def _hold_interrupts() -> Iterator[None]:
-    """Delay SIGINT (Ctrl-C) across a few steps that must not be split by a KeyboardInterrupt."""
+    """Delay ending signals across a few steps that must not be split by an interrupt."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
     try:
         yield
     finally:
@@ -255,12 +301,24 @@ class TempFile:
         self.file: IO[Any] = os.fdopen(fd, mode, encoding="utf-8" if text else None)
 
     def commit(self) -> None:
-        """Flush to disk and atomically move the temp file onto the target."""
+        """Flush to disk and atomically move the temp file onto the target.
+
+        Inside :func:`commit_together` the move waits for the group's end.
+        """
         try:
             self.file.flush()
             os.fsync(self.file.fileno())
             self.file.close()
             os.chmod(self.path, _final_mode(self.target, 0o666))
+        except OSError as err:
+            self.discard()
+            raise describe_os_error(self.shown, err) from err
+        if _defer(self):
+            return
+        self._publish()
+
+    def _publish(self) -> None:
+        try:
             with _hold_interrupts():
                 os.replace(self.path, self.target)
                 _LIVE.discard(str(self.path))
@@ -300,6 +358,7 @@ class TempDir:
         name = _reserve(self.shown, self.target, tempfile.mkdtemp)
         self.path = Path(name)
         self._cleanup = weakref.finalize(self, _remove, name)
+        self._owned: Callable[[Path], tuple[list[str], str | None]] | None = None
 
     def commit(self, owned: Callable[[Path], tuple[list[str], str | None]] | None = None) -> None:
         """Swap the temp directory in; an older directory is replaced only if ``owned`` allows.
@@ -311,11 +370,22 @@ class TempDir:
         deleted from it, and anything that still arrived through an open handle is moved into
         the new directory rather than lost.
         """
-        aside: str | None = None
-        ours: list[str] | None = None
         try:
             os.chmod(self.path, _final_mode(self.target, 0o777))
             _fsync_dir(self.path)
+        except OSError as err:
+            self.discard()
+            raise describe_os_error(self.shown, err) from err
+        self._owned = owned
+        if _defer(self):
+            return
+        self._publish()
+
+    def _publish(self) -> None:
+        aside: str | None = None
+        ours: list[str] | None = None
+        owned = self._owned
+        try:
             with _hold_interrupts():
                 try:
                     # rename(2) replaces a missing or *empty* directory and fails on any other:
@@ -325,25 +395,37 @@ class TempDir:
                     if err.errno not in (errno.EEXIST, errno.ENOTEMPTY):
                         raise
                     aside = _reserve(self.shown, self.target, tempfile.mkdtemp)
-                    os.rename(self.target, aside)
-                    if owned is not None:
+                    try:
+                        os.rename(self.target, aside)
+                    except FileNotFoundError:
+                        # Another process moved the old folder away this instant: the slot
+                        # is free now, or someone else's again (then this fails as it should).
+                        _unreserve(aside)
+                        aside = None
+                        os.rename(self.path, self.target)
+                    if aside is not None and owned is not None:
                         ours, problem = owned(Path(aside))
                         if problem is not None:
                             self._restore(aside)
                             aside = None
                             raise WriteError(f"cannot write {self.shown}: {problem}") from None
-                    try:
-                        os.rename(self.path, self.target)
-                    except OSError:
-                        self._restore(aside)
-                        aside = None
-                        raise
+                    if aside is not None:
+                        try:
+                            os.rename(self.path, self.target)
+                        except OSError:
+                            self._restore(aside)
+                            aside = None
+                            raise
                 _LIVE.discard(str(self.path))
                 self._cleanup.detach()
         except OSError as err:
+            if aside is not None:
+                _unreserve(aside)
             self.discard()
             raise describe_os_error(self.shown, err) from err
         except BaseException:
+            if aside is not None:
+                _unreserve(aside)
             self.discard()
             raise
         _fsync_dir(self.target.parent)
@@ -373,6 +455,13 @@ class TempDir:
         self._cleanup()
 
 
+def _unreserve(path: str) -> None:
+    # An aside slot made but not filled: remove it only while it is empty.
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+    _LIVE.discard(path)
+
+
 def _empty_aside(aside: Path, ours: list[str], target: Path) -> None:
     """Delete our files from a replaced directory; move anything else into ``target``."""
     for name in ours:
@@ -387,6 +476,89 @@ def _empty_aside(aside: Path, ours: list[str], target: Path) -> None:
     with contextlib.suppress(OSError):
         os.rmdir(aside)
     _LIVE.discard(str(aside))
+
+
+# The commit group in force (see commit_together), per thread.
+_GROUPS = threading.local()
+
+
+def _defer(temp: TempFile | TempDir) -> bool:
+    group: list[TempFile | TempDir] | None = getattr(_GROUPS, "pending", None)
+    if group is None:
+        return False
+    group.append(temp)
+    return True
+
+
+@contextlib.contextmanager
+def commit_together() -> Iterator[None]:
+    """Publish every output committed inside the block together at its end, or none of them.
+
+    Used when one render writes several files (an animation and its storyboard): an error or
+    an interrupt anywhere in the block leaves every target as it was. Files are published
+    first, each older file kept as a hard link until the end; a folder of frames goes last,
+    so if it is refused the files are put back.
+
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> with commit_together():
+    ...     with atomic_output(os.path.join(d, "a.txt"), "w") as f:
+    ...         _ = f.write("a")
+    ...     os.path.exists(os.path.join(d, "a.txt"))
+    False
+    >>> os.listdir(d)
+    ['a.txt']
+    """
+    outer = getattr(_GROUPS, "pending", None)
+    pending: list[TempFile | TempDir] = []
+    _GROUPS.pending = pending
+    try:
+        yield
+    except BaseException:
+        for temp in pending:
+            temp.discard()
+        raise
+    finally:
+        _GROUPS.pending = outer
+    if outer is not None:  # nested: the outer group publishes
+        outer.extend(pending)
+        return
+    _publish_all(pending)
+
+
+def _publish_all(pending: list[TempFile | TempDir]) -> None:
+    files = [t for t in pending if isinstance(t, TempFile)]
+    folders = [t for t in pending if isinstance(t, TempDir)]
+    undo: list[tuple[Path, str | None]] = []  # (target, hard link to the older file or None)
+    try:
+        with _hold_interrupts():
+            for temp in files:
+                backup = None
+                if temp.target.is_file():
+                    backup = str(temp.path)[:-4] + "_old.tmp"
+                    try:
+                        os.link(temp.target, backup)
+                        _LIVE.add(backup)
+                    except OSError:
+                        backup = None
+                temp._publish()
+                undo.append((temp.target, backup))
+            for temp in folders:
+                temp._publish()
+    except BaseException:
+        for target, backup in reversed(undo):
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.replace(backup, target)
+                    _LIVE.discard(backup)
+                else:
+                    os.unlink(target)
+        for temp in pending:
+            temp.discard()
+        raise
+    for _, backup in undo:
+        if backup is not None:
+            _remove(backup)
 
 
 @contextlib.contextmanager
