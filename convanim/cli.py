@@ -25,6 +25,7 @@ from convanim.options import (
     Checked,
     apply,
     build_spec,
+    check_budget,
     check_output,
     check_size,
     default_output,
@@ -231,7 +232,7 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     require_entry(ctx, config)
     spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
     max_frames = params.get("max_frames") or MAX_FRAMES
-    check_size(spec, max_frames, ctx)
+    frames = check_size(spec, max_frames, ctx)
     if spec.view == "matrix":
         from convanim.explain import check_matrix_size
 
@@ -244,6 +245,7 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     options = render_options(params, ctx)
     output = Path(params["output"]) if params.get("output") else default_output(spec)
     check_output(output, ctx)
+    check_budget(spec, frames, params, ctx, output)
     if params.get("storyboard"):
         check_output(Path(params["storyboard"]), ctx, "storyboard", (".png", ".pdf", ".svg"))
         from convanim.draw.animate import check_distinct

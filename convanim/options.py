@@ -219,6 +219,34 @@ def check_size(spec: Spec, max_frames: int, ctx: click.Context | None = None) ->
     return frames
 
 
+def check_budget(spec: Spec, frames: int, params: dict[str, Any],
+                 ctx: click.Context | None = None, output: Path | None = None) -> None:
+    """Refuse, before any work, a render whose frames, pixels or encode time are too large.
+
+    Pure arithmetic (see :mod:`convanim.budget`); the renderer repeats the check exactly.
+
+    >>> check_budget(Spec(i=5, k=3), 11, {"cell_px": 20})
+    """
+    from convanim.budget import check_render
+    from convanim.writers import WriteError, format_for
+
+    try:
+        fmt = format_for(output) if output is not None else "gif"
+    except WriteError:
+        fmt = "gif"  # check_output reports the bad suffix
+    frame_ms = params.get("frame_ms") or (round(1000 / params["fps"]) if params.get("fps")
+                                          else 500)
+    hold_ms = params.get("hold_ms") or 1500
+    try:
+        check_render(spec, frames, cell_px=params.get("cell_px"), width=params.get("width"),
+                     dpi=params.get("dpi") or 100, values=params.get("values") is not False,
+                     layout=params.get("layout") or "auto", fmt=fmt,
+                     durations_ms=frames * frame_ms + 6 * hold_ms,
+                     storyboard=params.get("storyboard"))
+    except SpecError as err:
+        raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}", ctx) from None
+
+
 @dataclass(frozen=True)
 class Numbers:
     """The values part of a job: given matrices or a seed, and whether to show them."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from convanim.budget import check_frame, check_render
 from convanim.draw.layout import Layout
 from convanim.draw.options import OPTION_NAMES, RenderOptions
 from convanim.draw.raster import RasterPainter
@@ -27,6 +28,8 @@ from convanim.geometry import Plan, Spec, SpecError, frame_count, plan
 from convanim.geometry.spec import LONG_NAMES
 
 HOLD_PHASES = ("input", "insert_zeros", "pad", "crop", "output")
+# Animation.frames holds every frame; beyond this it refuses and points at iter_frames().
+MAX_HELD_BYTES = 512 * 2**20
 PathLike = str | os.PathLike[str]
 
 
@@ -45,6 +48,25 @@ class Renderer:
         self.theme = THEMES[self.options.theme]
         self.scene = Scene(plan, self.options.values)
         self.layout = Layout.build(self.scene, self.options)
+        # The real size, before a single frame is painted; the estimate was checked earlier.
+        check_frame(*self.layout.size, len(plan.frames))
+
+    def check_output(self, path: PathLike | None = None, storyboard: PathLike | None = None
+                     ) -> None:
+        """Refuse, before drawing, an MP4 too long to encode or a storyboard too large.
+
+        >>> Renderer(plan(Spec(i=3, k=2))).check_output("a.mp4", "s.pdf")
+        """
+        from convanim.budget import check_storyboard, panel_cells
+        from convanim.writers import format_for
+
+        width, height = self.layout.size
+        if path is not None:
+            check_frame(width, height, len(self.plan.frames), format_for(path),
+                        sum(self.durations()))
+        if storyboard is not None:
+            check_storyboard(Path(storyboard).suffix.lower(), len(self.plan.frames), width,
+                             height, panel_cells(self.plan.spec))
 
     def durations(self) -> list[int]:
         """Milliseconds per frame: ``hold_ms`` for phase frames and the last, else ``frame_ms``.
@@ -122,7 +144,10 @@ def _split(spec: Spec | Mapping[str, Any], options: dict[str, Any]
 def _plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
           options: dict[str, Any]) -> tuple[Plan, RenderOptions]:
     spec, opts = _split(spec, options)
-    check_frames(frame_count(spec), opts)
+    frames = frame_count(spec)
+    check_frames(frames, opts)
+    check_render(spec, frames, cell_px=opts.cell_px, width=opts.width, dpi=opts.dpi,
+                 values=opts.values, layout=opts.layout)
     return plan(spec, x, w, seed=seed), opts
 
 
@@ -164,6 +189,7 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     check_distinct(path, storyboard)
     the_plan, opts = _plan(spec, x, w, seed, options)
     renderer = Renderer(the_plan, opts)
+    renderer.check_output(path, storyboard)
     # Both files appear together or neither does: an error or an interrupt while drawing the
     # storyboard must not leave a new animation beside an old storyboard.
     with commit_together():
@@ -221,8 +247,28 @@ class Animation:
         3
         """
         if self._frames is None:
-            self._frames = [rgb for rgb, _ in Renderer(self.plan, self.options).frames()]
+            width, height = self.layout.size
+            held = len(self.plan.frames) * width * height * 3
+            if held > MAX_HELD_BYTES:
+                raise SpecError(
+                    f"holding all {len(self.plan.frames):,} frames of {width}x{height} would "
+                    f"take {held / 2**20:,.0f} MB, more than the limit "
+                    f"{MAX_HELD_BYTES / 2**20:,.0f} MB; iterate iter_frames() or save() the "
+                    "animation instead", "max_frames")
+            self._frames = list(self.iter_frames())
         return self._frames
+
+    def iter_frames(self) -> Iterator[np.ndarray]:
+        """Every frame as an RGB uint8 array, one at a time (memory for one frame only).
+
+        >>> sum(1 for _ in animate({"i": 3, "k": 2}).iter_frames())
+        6
+        """
+        if self._frames is not None:
+            yield from self._frames
+            return
+        for rgb, _ in Renderer(self.plan, self.options).frames():
+            yield rgb
 
     def __len__(self) -> int:
         return len(self.plan.frames)
@@ -234,6 +280,7 @@ class Animation:
         >>> animate({"i": 3, "k": 2}).save(os.path.join(tempfile.mkdtemp(), "a.mp4")).suffix
         '.mp4'
         """
+        self._renderer.check_output(path)
         if self._frames is not None:
             return write_animation(iter(zip(self._frames, self.durations)), path, self.options)
         return write_animation(Renderer(self.plan, self.options).frames(), path, self.options)
@@ -247,6 +294,7 @@ class Animation:
         """
         from convanim.draw.storyboard import write_storyboard
 
+        self._renderer.check_output(storyboard=path)
         return write_storyboard(self.plan, self.options, path)
 
     def gif_bytes(self) -> bytes:
@@ -272,7 +320,10 @@ class Animation:
         from PIL import Image
 
         buffer = io.BytesIO()
-        Image.fromarray(self.frames[-1]).save(buffer, format="PNG")
+        from collections import deque
+
+        last = deque(self.iter_frames(), maxlen=1)[0]  # one frame held at a time
+        Image.fromarray(last).save(buffer, format="PNG")
         return buffer.getvalue()
 
 

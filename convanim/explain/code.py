@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from convanim.geometry import Spec, SpecError, plan
+from convanim.geometry import Spec, SpecError
 
 WIDTH = 80  # a call longer than this is broken one argument per line
 TORCH_PADS = {"zeros": "ZeroPad", "reflect": "ReflectionPad", "replicate": "ReplicationPad",
@@ -169,11 +169,13 @@ def _befores(spec: Spec) -> str:
     return _value(tuple(before for before, _ in spec.p))
 
 
-def _links(spec: Spec) -> set[tuple[tuple[int, ...], ...]]:
-    """Which input cell each output cell reads (through which tap, unless pooling): equal
-    links, equal layers, as padding only adds zeros (or -inf, which a max never picks)."""
-    keep = 2 if spec.mode in ("maxpool", "avgpool") else 3
-    return {link[:keep] for frame in plan(spec).frames for link in frame.links}
+def _links(spec: Spec, alt: Spec) -> bool:
+    """Whether ``alt`` reads the same input cell for each output cell as ``spec`` (through the
+    same tap, unless pooling): equal links, equal layers, as padding only adds zeros (or -inf,
+    which a max never picks). Arithmetic per axis, so it costs nothing for big inputs."""
+    from convanim.explain.links import same_links
+
+    return same_links(spec, alt, with_taps=spec.mode not in ("maxpool", "avgpool"))
 
 
 def _keras_name(spec: Spec) -> str | None:
@@ -182,8 +184,7 @@ def _keras_name(spec: Spec) -> str | None:
         names.append("causal")
     for name in names:
         alt = _keras_padding(spec, name)
-        if alt is not None and alt.output_shape == spec.output_shape and _links(alt) == _links(
-                spec):
+        if alt is not None and alt.output_shape == spec.output_shape and _links(spec, alt):
             return name
     return None
 

@@ -209,7 +209,14 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
     from convanim.cli import render as render_cmd
     from convanim.draw.options import RenderOptions
     from convanim.geometry import make_values
-    from convanim.options import ENTRY_KEY, build_spec, check_size, numbers, where
+    from convanim.options import (
+        ENTRY_KEY,
+        build_spec,
+        check_budget,
+        check_size,
+        numbers,
+        where,
+    )
 
     name = entry.name or entry.path.stem
     given = {key for key, value in overrides.items() if value is not None}
@@ -222,6 +229,7 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
             spec = build_spec(params, ctx)
             max_frames = params.get("max_frames") or MAX_FRAMES
             frames = check_size(spec, max_frames, ctx)
+            check_budget(spec, frames, params, ctx, Path(params.get("output") or "a.gif"))
             nums = numbers(params)
             options = {**render_options(params, ctx), "values": nums.show,
                        "max_frames": max_frames}
