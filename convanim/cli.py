@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,10 @@ class ConvanimGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv
+        if not debug:
+            # Library warnings (matplotlib, numpy, Pillow) would turn a one-line error into
+            # several; everything they warn about is checked and reported by us.
+            warnings.simplefilter("ignore")
         from convanim.writers._files import exit_code_for, handle_ending_signals
 
         if threading.current_thread() is threading.main_thread():
@@ -71,6 +76,10 @@ class ConvanimGroup(click.Group):
 
             if isinstance(err, WriteError):
                 _fail(str(err), EXIT_FAILED, debug)
+            if isinstance(err, OSError) and err.filename is not None:
+                from convanim.writers._files import describe_os_error
+
+                _fail(str(describe_os_error(str(err.filename), err)), EXIT_FAILED, debug)
             _fail(f"{type(err).__name__}: {err} (rerun with --debug for the traceback)",
                   EXIT_FAILED, debug)
         return None
@@ -230,6 +239,9 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
       convanim render configs/conv_arithmetic/padding_strides.yaml --theme dark
     """
     require_entry(ctx, config)
+    if name is not None and config is None:
+        raise click.UsageError("--name picks one animation of a config file; give the file "
+                               "too, e.g. convanim render configs/a.yaml --name NAME", ctx)
     spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
     max_frames = params.get("max_frames") or MAX_FRAMES
     frames = check_size(spec, max_frames, ctx)
@@ -243,7 +255,11 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
                                    ctx) from None
     nums = numbers(params)
     options = render_options(params, ctx)
-    output = Path(params["output"]) if params.get("output") else default_output(spec)
+    given = params.get("output")
+    if given is not None and not given.strip():
+        raise click.UsageError(f"{where(ctx, 'output')}: {given!r} is not a usable file name; "
+                               "give a path such as out.gif, or leave -o out", ctx)
+    output = Path(given) if given else default_output(spec)
     check_output(output, ctx)
     check_budget(spec, frames, params, ctx, output)
     if params.get("storyboard"):
