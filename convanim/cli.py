@@ -180,7 +180,7 @@ OUTPUT_OPTIONS = [
     click.option("--hold-ms", type=Checked(click.IntRange(10, 60_000)),
                  help="Milliseconds for phase frames and the last frame."),
     click.option("--loop/--no-loop", default=None, help="Loop forever [on]."),
-    click.option("--width", type=Checked(click.IntRange(100, 4000)),
+    click.option("--width", type=Checked(click.IntRange(160, 4000)),
                  help="Image width in pixels (or --cell-px)."),
     click.option("--cell-px", type=Checked(click.IntRange(8, 200)), help="Pixels per cell."),
     click.option("--dpi", type=Checked(click.IntRange(50, 600)), help="Text resolution [100]."),
@@ -240,7 +240,7 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     """
     require_entry(ctx, config)
     if name is not None and config is None:
-        raise click.UsageError("--name picks one animation of a config file; give the file "
+        raise click.UsageError("--name: it picks one animation of a config file; give the file "
                                "too, e.g. convanim render configs/a.yaml --name NAME", ctx)
     spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
     max_frames = params.get("max_frames") or MAX_FRAMES
@@ -254,6 +254,13 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
             raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}",
                                    ctx) from None
     nums = numbers(params)
+    from convanim.geometry import make_values
+
+    try:
+        make_values(spec, nums.x, nums.w, nums.seed)  # bad numbers fail before any file is made
+    except SpecError as err:
+        raise click.UsageError(f"{where(ctx, err.param or 'input_values')}: {err}",
+                               ctx) from None
     options = render_options(params, ctx)
     given = params.get("output")
     if given is not None and not given.strip():
