@@ -245,27 +245,24 @@ def test_a_fault_in_the_storyboard_step_keeps_the_older_animation(
     assert sorted(os.listdir(tmp_path)) == ["a.gif", "s.png"]
 
 
-def test_a_refused_frame_folder_puts_the_storyboard_back(tmp_path: Path) -> None:
+def test_a_refused_frame_folder_puts_the_storyboard_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from convanim import draw
+    from convanim.writers.frames import FramesWriter
 
     board = tmp_path / "s.png"
     board.write_bytes(b"old storyboard")
     (tmp_path / "fr").mkdir()
-    writer_target = str(tmp_path / "fr") + "/"
-    import convanim.writers.frames as frames
-
-    real = frames.FramesWriter._append
+    real = FramesWriter._append
 
     def intrude(self, rgb, ms):  # another program drops a file in while frames are drawn
         (tmp_path / "fr" / "notes.txt").write_text("mine")
         real(self, rgb, ms)
 
-    frames.FramesWriter._append = intrude
-    try:
-        with pytest.raises(WriteError, match="did not write"):
-            draw.render({"i": 3, "k": 2}, writer_target, storyboard=board)
-    finally:
-        frames.FramesWriter._append = real
+    monkeypatch.setattr(FramesWriter, "_append", intrude)
+    with pytest.raises(WriteError, match="did not write"):
+        draw.render({"i": 3, "k": 2}, str(tmp_path / "fr") + "/", storyboard=board)
     assert board.read_bytes() == b"old storyboard"
     assert os.listdir(tmp_path / "fr") == ["notes.txt"]
     assert sorted(os.listdir(tmp_path)) == ["fr", "s.png"]
