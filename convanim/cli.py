@@ -7,7 +7,9 @@ or config, with one or two lines on stderr. ``--debug`` shows the traceback; not
 from __future__ import annotations
 
 import sys
+import threading
 import traceback
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,17 +53,29 @@ class ConvanimGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv
+        if not debug:
+            # Library warnings (matplotlib, numpy, Pillow) would turn a one-line error into
+            # several; everything they warn about is checked and reported by us.
+            warnings.simplefilter("ignore")
+        from convanim.writers._files import exit_code_for, handle_ending_signals
+
+        if threading.current_thread() is threading.main_thread():
+            handle_ending_signals()
         try:
             code = super().main(argv, prog_name, standalone_mode=False, **extra)
             # Without standalone mode click returns ctx.exit()'s code instead of exiting.
             sys.exit(code if isinstance(code, int) else 0)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
-        except (click.exceptions.Abort, KeyboardInterrupt):
-            from convanim.writers import remove_leftovers
+        except (click.exceptions.Abort, KeyboardInterrupt) as err:
+            from convanim.writers import Interrupted, remove_leftovers
 
             remove_leftovers()
-            _fail("interrupted; no file was written or changed", EXIT_INTERRUPTED, debug)
+            # click turns a KeyboardInterrupt into Abort; the signal is in its cause.
+            err = err.__cause__ if isinstance(err.__cause__, KeyboardInterrupt) else err
+            by = f" by {err.name}" if isinstance(err, Interrupted) else ""
+            _fail(f"interrupted{by}; no file was written or changed", exit_code_for(err),
+                  debug)
         except click.ClickException as err:
             code = err.exit_code if err.exit_code in (EXIT_FAILED, EXIT_USAGE) else EXIT_USAGE
             _fail(err.format_message(), code, debug)
@@ -75,6 +89,10 @@ class ConvanimGroup(click.Group):
 
             if isinstance(err, WriteError):
                 _fail(str(err), EXIT_FAILED, debug)
+            if isinstance(err, OSError) and err.filename is not None:
+                from convanim.writers._files import describe_os_error
+
+                _fail(str(describe_os_error(str(err.filename), err)), EXIT_FAILED, debug)
             _fail(f"{type(err).__name__}: {err} (rerun with --debug for the traceback)",
                   EXIT_FAILED, debug)
         return None
@@ -186,12 +204,25 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
       convanim render configs/conv_arithmetic/padding_strides.yaml --theme dark
     """
     require_entry(ctx, config)
+    if name is not None and config is None:
+        raise click.UsageError("--name: it picks one animation of a config file; give the file "
+                               "too, e.g. convanim render configs/a.yaml --name NAME", ctx)
+    given = params.get("output")
+    if given is not None and not given.strip():
+        raise click.UsageError(f"{where(ctx, 'output')}: {given!r} is not a usable file name; "
+                               "give a path such as out.gif, or leave -o out", ctx)
     request = from_params(params, ctx, default=DEFAULT_SPEC if config is None else None)
     spec = request.spec
-    output = Path(params["output"]) if params.get("output") else default_output(spec)
+    output = Path(given) if given else default_output(spec)
     check_output(output, ctx)
     if params.get("storyboard"):
         check_output(Path(params["storyboard"]), ctx, "storyboard", (".png", ".pdf", ".svg"))
+        from convanim.draw.animate import check_distinct
+
+        try:
+            check_distinct(output, params["storyboard"])
+        except SpecError as err:
+            raise click.UsageError(f"{where(ctx, 'storyboard')}: {err}", ctx) from None
     if not params.get("output"):
         output.parent.mkdir(parents=True, exist_ok=True)
     from convanim.draw import render as render_file

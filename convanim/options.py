@@ -8,6 +8,7 @@ and an error names ``file:line`` for a YAML value or ``--flag`` for a flag.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from convanim.geometry.ops import BASE_FIELDS, FIELDS, Field, get_op, mode_names
 ENTRY_KEY = "convanim.entry"
 SPEC_KEYS = ("input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
              "mode", "view", "padding_mode", "dims", *(f.name for f in FIELDS))
+NAME_MAX = 255  # bytes per path component on Linux, macOS and Windows file systems
 MAX_CELLS = 96  # per side: beyond this a grid cannot be drawn legibly at any sane size
 
 
@@ -60,7 +62,47 @@ class _Value(click.ParamType):
     def fail_at(self, message: str, param: click.Parameter | None,
                 ctx: click.Context | None, value: Any = None) -> None:
         name = param.name if param is not None and param.name else self.name
-        raise click.UsageError(f"{where(ctx, name, value)}: {message}", ctx)
+        label = where(ctx, name, value)
+        if label.startswith("--") and param is not None and param.opts and label not in param.opts:
+            label = max(param.opts, key=len)  # e.g. -j/--jobs stores its value as "workers"
+        raise click.UsageError(f"{label}: {message}", ctx)
+
+
+MAX_JSON_DEPTH = 8  # a 2-D matrix is 2 deep, per-side padding 2; deeper is a mistake
+MAX_DIGITS = 30  # far beyond any usable value, far below Python's 4300-digit int limit
+
+
+def _big_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"a {len(text.lstrip('-'))}-digit number is far too large")
+    return int(text)
+
+
+def load_json(text: str) -> Any:
+    """Parse a JSON value from an option with bounded nesting and digits, or raise ValueError.
+
+    >>> load_json("[[1, 2], [3, 4]]")
+    [[1, 2], [3, 4]]
+    >>> load_json("[" * 50)
+    Traceback (most recent call last):
+    ...
+    ValueError: lists nest more than 8 deep
+    """
+    depth = deepest = 0
+    for char in text:  # brackets inside strings would only make the bound stricter
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                raise ValueError(f"lists nest more than {MAX_JSON_DEPTH} deep")
+        elif char in "]}":
+            depth -= 1
+    try:
+        return json.loads(text, parse_int=_big_int)
+    except json.JSONDecodeError as err:
+        raise ValueError(err.msg) from None
+    except RecursionError:
+        raise ValueError(f"lists nest more than {MAX_JSON_DEPTH} deep") from None
 
 
 class SizeType(_Value):
@@ -79,10 +121,10 @@ class SizeType(_Value):
             text = value.strip()
             if text.startswith("["):
                 try:
-                    return json.loads(text)
-                except json.JSONDecodeError:
-                    self.fail_at(f"{value!r} is not a list; write e.g. [[1, 0], [0, 1]]",
-                                 param, ctx, value)
+                    return load_json(text)
+                except ValueError as err:
+                    self.fail_at(f"{value!r:.40} is not a list ({err}); write e.g. "
+                                 "[[1, 0], [0, 1]]", param, ctx, value)
             return text
         self.fail_at(f"{value!r} is not a size; write e.g. 3 or 3,2", param, ctx, value)
         return None
@@ -98,9 +140,9 @@ class MatrixType(_Value):
         given = value
         if isinstance(value, str):
             try:
-                value = json.loads(value)
-            except json.JSONDecodeError as err:
-                self.fail_at(f"is not valid JSON ({err.msg}); write e.g. [[1, 2], [3, 4]]",
+                value = load_json(value)
+            except ValueError as err:
+                self.fail_at(f"is not valid JSON ({err}); write e.g. [[1, 2], [3, 4]]",
                              param, ctx, given)
         if not isinstance(value, (list, int, float)) or isinstance(value, bool):
             self.fail_at(f"{value!r:.40} is not a list of numbers; write e.g. [[1, 2], [3, 4]]",
@@ -119,6 +161,15 @@ class Checked(_Value):
                 ) -> Any:
         if isinstance(value, bool) and not isinstance(self.inner, click.types.BoolParamType):
             self.fail_at(f"{value!r} is not a valid {self.name}", param, ctx, value)
+        numeric = isinstance(self.inner, (click.types.IntParamType, click.types.FloatParamType))
+        if numeric and isinstance(value, str):
+            # int() and float() accept Arabic-Indic and fullwidth digits; sizes and YAML do not.
+            if not value.isascii():
+                self.fail_at(f"{value!r:.40} is not a number written with the digits 0-9",
+                             param, ctx, value)
+            if len(value.strip().lstrip("+-")) > MAX_DIGITS:
+                self.fail_at(f"a {len(value.strip())}-character number is far too large",
+                             param, ctx, value)
         try:
             return self.inner.convert(value, param, ctx)
         except click.BadParameter as err:
@@ -250,6 +301,34 @@ def check_size(spec: Spec, max_frames: int, ctx: click.Context | None = None) ->
     return frames
 
 
+def check_budget(spec: Spec, frames: int, params: dict[str, Any],
+                 ctx: click.Context | None = None, output: Path | None = None) -> None:
+    """Refuse, before any work, a render whose frames, pixels or encode time are too large.
+
+    Pure arithmetic (see :mod:`convanim.budget`); the renderer repeats the check exactly.
+
+    >>> check_budget(Spec(i=5, k=3), 11, {"cell_px": 20})
+    """
+    from convanim.budget import check_render
+    from convanim.writers import WriteError, format_for
+
+    try:
+        fmt = format_for(output) if output is not None else "gif"
+    except WriteError:
+        fmt = "gif"  # check_output reports the bad suffix
+    frame_ms = params.get("frame_ms") or (round(1000 / params["fps"]) if params.get("fps")
+                                          else 500)
+    hold_ms = params.get("hold_ms") or 1500
+    try:
+        check_render(spec, frames, cell_px=params.get("cell_px"), width=params.get("width"),
+                     dpi=params.get("dpi") or 100, values=params.get("values") is not False,
+                     layout=params.get("layout") or "auto", fmt=fmt,
+                     durations_ms=frames * frame_ms + 6 * hold_ms,
+                     storyboard=params.get("storyboard"))
+    except SpecError as err:
+        raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}", ctx) from None
+
+
 @dataclass(frozen=True)
 class Numbers:
     """The values part of a job: given matrices or a seed, and whether to show them."""
@@ -298,7 +377,7 @@ def check_output(path: Path, ctx: click.Context | None = None, name: str = "outp
 
     >>> check_output(Path("outputs/a.gif"))
     """
-    from convanim.writers import WriteError, format_for
+    from convanim.writers import SUFFIXES, WriteError, format_for
 
     if "\x00" in str(path) or not str(path).strip():
         raise click.UsageError(f"{where(ctx, name)}: {str(path)!r} is not a usable file name",
@@ -313,6 +392,19 @@ def check_output(path: Path, ctx: click.Context | None = None, name: str = "outp
             kind = format_for(path)
         except WriteError as err:
             raise click.UsageError(f"{where(ctx, name)}: {err}", ctx) from None
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > NAME_MAX:
+            raise click.UsageError(f"{where(ctx, name)}: the name {part[:20]}... is {size} "
+                                   f"bytes long, more than the {NAME_MAX} a file name may have; "
+                                   "choose a shorter name", ctx)
+    if path.exists() and not (path.is_file() or path.is_dir()):
+        raise click.UsageError(f"{where(ctx, name)}: {path} is not a regular file or folder "
+                               "(a device?); give a file name such as out.gif", ctx)
+    if path.is_dir() and path.suffix.lower() in SUFFIXES:
+        raise click.UsageError(f"{where(ctx, name)}: {path} is a folder; give a file name "
+                               "such as out.gif, or a folder name without a suffix for frames",
+                               ctx)
     parent = path.parent
     if parent.exists() and not parent.is_dir():
         raise click.UsageError(f"{where(ctx, name)}: {parent} is a file, not a directory; "

@@ -37,6 +37,7 @@ from convanim.options import (
     Checked,
     apply,
     build_spec,
+    check_budget,
     check_size,
     numbers,
     where,
@@ -58,7 +59,7 @@ OUTPUT_OPTIONS = [
     click.option("--hold-ms", type=Checked(click.IntRange(10, 60_000)),
                  help="Milliseconds for phase frames and the last frame."),
     click.option("--loop/--no-loop", default=None, help="Loop forever [on]."),
-    click.option("--width", type=Checked(click.IntRange(100, 4000)),
+    click.option("--width", type=Checked(click.IntRange(160, 4000)),
                  help="Image width in pixels (or --cell-px)."),
     click.option("--cell-px", type=Checked(click.IntRange(8, 200)), help="Pixels per cell."),
     click.option("--dpi", type=Checked(click.IntRange(50, 600)), help="Text resolution [100]."),
@@ -175,6 +176,8 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
     spec = build_spec(params, ctx, default=default)
     max_frames = params.get("max_frames") or MAX_FRAMES
     frames = check_size(spec, max_frames, ctx)
+    # The output's format only sets the budget's encode limits; its path is checked by the edge.
+    check_budget(spec, frames, params, ctx, Path(params.get("output") or "a.gif"))
     nums = numbers(params)
     options = {**render_options(params, ctx), "values": nums.show, "max_frames": max_frames}
     try:

@@ -66,6 +66,10 @@ def test_render_command_line_from_junk_exits_2_with_one_line(pairs: list) -> Non
 def test_huge_sizes_are_refused_before_any_work() -> None:
     result = CliRunner().invoke(cli, ["render", "-i", str(10**12), "-k", "3"])
     assert result.exit_code == 2
+    assert "input_size has a 13-digit number" in result.output
+    assert "at most 10,000,000" in result.output
+    result = CliRunner().invoke(cli, ["render", "-i", str(10**6), "-k", "3"])
+    assert result.exit_code == 2
     assert "too big to draw legibly" in result.output
     result = CliRunner().invoke(cli, ["render", "-i", "80", "-k", "3", "-s", "1"])
     assert result.exit_code == 2

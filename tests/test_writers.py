@@ -184,8 +184,9 @@ def test_lossless_formats_decode_to_the_drawn_frames(tmp_path: Path, fmt: str) -
     write(path, frames, durations, palette=THEME)
     if fmt == "frames":
         names = sorted(os.listdir(path))
-        assert names == ["durations.json"] + [f"frame_{i:04d}.png" for i in range(8)]
-        decoded = [np.asarray(Image.open(path / n).convert("RGB")) for n in names[1:]]
+        assert names == [".convanim-frames.json", "durations.json"] + [
+                f"frame_{i:04d}.png" for i in range(8)]
+        decoded = [np.asarray(Image.open(path / n).convert("RGB")) for n in names[2:]]
         got = json.loads((path / "durations.json").read_text())["durations_ms"]
     elif fmt == "html":
         # Decoded here as the player's script does; tests/test_player.py checks the browser.
@@ -548,7 +549,7 @@ def test_frames_refuse_to_replace_a_directory_of_other_files(tmp_path: Path) -> 
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "thesis.tex").write_text("precious")
-    with pytest.raises(WriteError, match=r"holds other files \(e\.g\. thesis\.tex\)"):
+    with pytest.raises(WriteError, match=r"files convanim did not write \(e\.g\. thesis\.tex\)"):
         open_writer(str(mine) + "/")
     assert (mine / "thesis.tex").read_text() == "precious"
     assert sorted(os.listdir(tmp_path)) == ["mine"]
@@ -558,7 +559,8 @@ def test_frames_replace_an_older_frames_directory_completely(tmp_path: Path) -> 
     path = tmp_path / "run"
     write(path, [draw(i) for i in range(4)], [50] * 4, loop=False)
     write(path, [draw(i) for i in range(2)], [70, 80])
-    assert sorted(os.listdir(path)) == ["durations.json", "frame_0000.png", "frame_0001.png"]
+    assert sorted(os.listdir(path)) == [".convanim-frames.json", "durations.json",
+                                        "frame_0000.png", "frame_0001.png"]
     assert json.loads((path / "durations.json").read_text()) == {
         "durations_ms": [70, 80],
         "loop": True,

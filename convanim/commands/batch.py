@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from convanim.options import Checked
+
 FORMATS = ("gif", "mp4", "webp", "png", "html", "frames")
 # The render options a whole batch may override from the command line (flags win over YAML).
 OVERRIDE_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
@@ -50,7 +52,7 @@ def pick_options(decorators: Sequence[Callable[[Any], Any]], names: Sequence[str
 def _shared_options(overrides: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
     def decorate(func: Any) -> Any:
         for option in reversed([
-            click.option("-j", "--jobs", "workers", type=click.IntRange(1, 512),
+            click.option("-j", "--jobs", "workers", type=Checked(click.IntRange(1, 512)),
                          help="Worker processes [the number of cores]; 1 runs in-process."),
             click.option("--format", "fmt", type=click.Choice(FORMATS),
                          help="Output format for every animation [gif, or the config's "
@@ -135,16 +137,21 @@ def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: in
                                "rendered)", ctx)
     workers = workers or cpu_count()
     if not checking:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise click.UsageError(f"--output-dir: {out_dir} is a file, not a folder; give a "
+                                   "folder for the animations", ctx)
         out_dir.mkdir(parents=True, exist_ok=True)
     progress = Progress(len(batch.jobs), "checking" if checking else "rendering")
     try:
         results = run_jobs(batch.jobs, workers, checking, progress.update)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        from convanim.writers import exit_code_for
+
         progress.close()
         _report(f"interrupted after {progress.done} of {len(batch.jobs)}; finished files are "
                 "kept and no file is left half-written")
         # SystemExit passes through click untouched, so the code and message stay ours.
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(exit_code_for(err))
     progress.close()
     for result in results:
         if result.status == FAILED:

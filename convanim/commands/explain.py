@@ -131,9 +131,9 @@ def _table(solutions: list[Any], dims: int, transposed: bool) -> list[str]:
 
 @click.command()
 # Plain IntRange: its errors name the flag (--from), where Checked would show the parameter.
-@click.option("--from", "size_from", required=True, type=click.IntRange(1, 4096),
+@click.option("--from", "size_from", required=True, type=Checked(click.IntRange(1, 4096)),
               help="Input size (cells along one axis).")
-@click.option("--to", "size_to", required=True, type=click.IntRange(1, 4096),
+@click.option("--to", "size_to", required=True, type=Checked(click.IntRange(1, 4096)),
               help="Wanted output size.")
 @click.option("-m", "--mode", type=Checked(click.Choice(SOLVABLE, case_sensitive=False)),
     help="Operation [transposed to grow, conv otherwise].")

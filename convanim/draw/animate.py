@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from convanim.budget import check_frame, check_render
 from convanim.draw.layout import Layout
 from convanim.draw.options import RenderOptions
 from convanim.draw.raster import RasterPainter
@@ -25,6 +26,8 @@ from convanim.draw.themes import THEMES
 from convanim.geometry import Plan, Spec, SpecError, frame_count, plan
 
 HOLD_PHASES = ("input", "insert_zeros", "pad", "crop", "output")
+# Animation.frames holds every frame; beyond this it refuses and points at iter_frames().
+MAX_HELD_BYTES = 512 * 2**20
 PathLike = str | os.PathLike[str]
 
 
@@ -44,6 +47,25 @@ class Renderer:
         self.scene = Scene(plan, self.options.values)
         self.layout = Layout.build(self.scene, self.options)
         self.reuse_buffer = False
+        # The real size, before a single frame is painted; the estimate was checked earlier.
+        check_frame(*self.layout.size, len(plan.frames))
+
+    def check_output(self, path: PathLike | None = None, storyboard: PathLike | None = None
+                     ) -> None:
+        """Refuse, before drawing, an MP4 too long to encode or a storyboard too large.
+
+        >>> Renderer(plan(Spec(i=3, k=2))).check_output("a.mp4", "s.pdf")
+        """
+        from convanim.budget import check_storyboard, panel_cells
+        from convanim.writers import format_for
+
+        width, height = self.layout.size
+        if path is not None:
+            check_frame(width, height, len(self.plan.frames), format_for(path),
+                        sum(self.durations()))
+        if storyboard is not None:
+            check_storyboard(Path(storyboard).suffix.lower(), len(self.plan.frames), width,
+                             height, panel_cells(self.plan.spec))
 
     def durations(self) -> list[int]:
         """Milliseconds per frame: ``hold_ms`` for phase frames and the last, else ``frame_ms``.
@@ -113,7 +135,10 @@ def _split(spec: Spec | Mapping[str, Any], options: dict[str, Any]
 def _plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
           options: dict[str, Any]) -> tuple[Plan, RenderOptions]:
     spec, opts = _split(spec, options)
-    check_frames(frame_count(spec), opts)
+    frames = frame_count(spec)
+    check_frames(frames, opts)
+    check_render(spec, frames, cell_px=opts.cell_px, width=opts.width, dpi=opts.dpi,
+                 values=opts.values, layout=opts.layout)
     return plan(spec, x, w, seed=seed), opts
 
 
@@ -175,17 +200,44 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     >>> out.exists()
     True
     """
+    from convanim.writers import commit_together
+
+    check_distinct(path, storyboard)
     the_plan, opts = _plan(spec, x, w, seed, options)
     renderer = Renderer(the_plan, opts)
+    renderer.check_output(path, storyboard)
     renderer.reuse_buffer = True  # the writers copy what they keep
-    out = write_animation(renderer.frames(), path, opts, renderer,
-                          also=() if player is None else (player,), progress=progress,
-                          total=len(the_plan.frames))
-    if storyboard is not None:
-        from convanim.draw.storyboard import write_storyboard
+    # Every file appears together or none does: an error or an interrupt while drawing the
+    # storyboard must not leave a new animation beside an old storyboard.
+    with commit_together():
+        out = write_animation(renderer.frames(), path, opts, renderer,
+                              also=() if player is None else (player,), progress=progress,
+                              total=len(the_plan.frames))
+        if storyboard is not None:
+            from convanim.draw.storyboard import write_storyboard
 
-        write_storyboard(the_plan, opts, storyboard)
+            write_storyboard(the_plan, opts, storyboard)
     return out
+
+
+def check_distinct(path: PathLike, storyboard: PathLike | None) -> None:
+    """Refuse an animation and a storyboard aimed at one file (one would overwrite the other).
+
+    >>> check_distinct("a.png", "./a.png")
+    Traceback (most recent call last):
+    ...
+    convanim.geometry.spec.SpecError: storyboard='./a.png' is the animation's own path a.png; \
+give the storyboard another name
+    """
+    if storyboard is None:
+        return
+
+    def key(p: PathLike) -> str:
+        return os.path.normcase(os.path.realpath(os.fspath(p))).rstrip(os.sep)
+
+    if key(path) == key(storyboard):
+        raise SpecError(f"storyboard={os.fspath(storyboard)!r} is the animation's own path "
+                        f"{os.fspath(path)}; give the storyboard another name", "storyboard")
 
 
 class Animation:
@@ -215,8 +267,28 @@ class Animation:
         3
         """
         if self._frames is None:
-            self._frames = [rgb for rgb, _ in Renderer(self.plan, self.options).frames()]
+            width, height = self.layout.size
+            held = len(self.plan.frames) * width * height * 3
+            if held > MAX_HELD_BYTES:
+                raise SpecError(
+                    f"holding all {len(self.plan.frames):,} frames of {width}x{height} would "
+                    f"take {held / 2**20:,.0f} MB, more than the limit "
+                    f"{MAX_HELD_BYTES / 2**20:,.0f} MB; iterate iter_frames() or save() the "
+                    "animation instead", "max_frames")
+            self._frames = list(self.iter_frames())
         return self._frames
+
+    def iter_frames(self) -> Iterator[np.ndarray]:
+        """Every frame as an RGB uint8 array, one at a time (memory for one frame only).
+
+        >>> sum(1 for _ in animate({"i": 3, "k": 2}).iter_frames())
+        6
+        """
+        if self._frames is not None:
+            yield from self._frames
+            return
+        for rgb, _ in Renderer(self.plan, self.options).frames():
+            yield rgb
 
     def __len__(self) -> int:
         return len(self.plan.frames)
@@ -228,6 +300,7 @@ class Animation:
         >>> animate({"i": 3, "k": 2}).save(os.path.join(tempfile.mkdtemp(), "a.mp4")).suffix
         '.mp4'
         """
+        self._renderer.check_output(path)
         if self._frames is not None:
             return write_animation(iter(zip(self._frames, self.durations)), path, self.options,
                                    self._renderer)
@@ -244,6 +317,7 @@ class Animation:
         """
         from convanim.draw.storyboard import write_storyboard
 
+        self._renderer.check_output(storyboard=path)
         return write_storyboard(self.plan, self.options, path)
 
     def gif_bytes(self) -> bytes:

@@ -131,6 +131,10 @@ class RenderOptions:
         if self.title is not None and "\n" in self.title:
             raise SpecError("title has a line break but must be one line; remove the break",
                             "title")
+        if self.title is not None:
+            from convanim.draw.text import drawable
+
+            set_(self, "title", drawable(self.title, THEMES[self.theme].font))
         set_(self, "max_frames", _whole("max_frames", self.max_frames, 1, 10_000_000,
                                         "raise it or use a smaller input"))
 

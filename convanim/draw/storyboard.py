@@ -78,6 +78,7 @@ def write_storyboard(plan: Plan, options: RenderOptions | None, path: str | os.P
         raise SpecError(f"the storyboard would tile {len(plan.frames)} frames but one page "
                         f"holds at most {MAX_TILES}; use a smaller input_size", "storyboard")
     renderer = Renderer(plan, options)
+    renderer.check_output(storyboard=path)
     with atomic_output(path, "wb") as out:
         if suffix == ".png":
             _png(renderer, out)

@@ -133,6 +133,42 @@ class Font:
         return lines or [""]
 
 
+@lru_cache(maxsize=8)
+def _covered(family: str) -> frozenset[int]:
+    """Code points both the regular and the bold face of ``family`` have glyphs for."""
+    from matplotlib import font_manager  # only for text beyond printable ASCII
+
+    codes = None
+    for weight in ("normal", "bold"):
+        path = font_manager.findfont(font_manager.FontProperties(family=family, weight=weight))
+        have = frozenset(font_manager.get_font(path).get_charmap())
+        codes = have if codes is None else codes & have
+    return codes or frozenset()
+
+
+def drawable(text: str, family: str = FAMILY) -> str:
+    """``text`` as the font can draw it: tabs become spaces, other control characters go,
+    and characters without a glyph (CJK, emoji, ...) become ``?``.
+
+    >>> drawable("a" + chr(9) + "b" + chr(127) + "c 卷")
+    'a bc ?'
+    """
+    if text.isascii() and text.isprintable():
+        return text  # every font convanim draws with has these; no font file need be read
+    import unicodedata
+
+    covered = _covered(family)
+    out = []
+    for char in text:
+        if char == "\t":
+            out.append(" ")
+        elif unicodedata.category(char).startswith("C"):
+            continue
+        else:
+            out.append(char if ord(char) in covered else "?")
+    return "".join(out)
+
+
 @lru_cache(maxsize=256)
 def get_font(size_pt: float, dpi: int, bold: bool = False, family: str = FAMILY) -> Font:
     """A shared :class:`Font` (glyph caches survive between animations in one process).

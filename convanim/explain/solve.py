@@ -15,7 +15,7 @@ from typing import Any
 
 from convanim.explain.code import pytorch_code
 from convanim.explain.overlap import uneven_axes
-from convanim.geometry import Spec, SpecError, plan
+from convanim.geometry import Spec, SpecError
 from convanim.geometry.ops import get_op, ops
 
 MODES = tuple(op.mode for op in ops() if op.solvable)
@@ -133,8 +133,9 @@ def candidates(size_from: int, mode: str, bounds: Bounds) -> Iterator[Spec]:
 
 
 def _unread(spec: Spec) -> int:
-    read = {link[1] for frame in plan(spec).frames for link in frame.links}
-    return spec.i[0] - len(read)
+    from convanim.geometry.links import inputs_read
+
+    return spec.i[0] - inputs_read(spec)
 
 
 def rank_key(spec: Spec, even: bool, unread: int) -> tuple[Any, ...]:

@@ -251,6 +251,35 @@ def _collisions(jobs: list[Job]) -> list[str]:
     return lines
 
 
+def _folder_clashes(jobs: list[Job], out_dir: Path | None = None) -> list[str]:
+    """Frame folders that are the output folder itself, or that hold another job's file.
+
+    A folder of frames replaces what it finds at the end, so it must never be a place where
+    other files live; refused up front like two jobs claiming one file.
+    """
+    lines = []
+    for job in jobs:
+        if job.output.suffix:  # a file; only a path without a suffix is a folder of frames
+            continue
+        folder = job.output.resolve()
+        who = f"{locate(job.entry, 'output')} ({job.name})"
+        if out_dir is not None and folder == out_dir.resolve():
+            lines.append(f"{job.output} is the output folder itself, so {who} writing its "
+                         "frames there would replace every other file in it; give the frames "
+                         "their own folder, e.g. output: frames/")
+            continue
+        for other in jobs:
+            for path in (other.output, other.storyboard):
+                if path is None or (other is job and path == job.output):
+                    continue
+                inside = path.resolve()
+                if inside == folder or folder in inside.parents or inside in folder.parents:
+                    lines.append(f"{job.output} is a folder of frames written by {who}, but "
+                                 f"{path} ({other.name}) is inside or around it; give the "
+                                 "frames a folder of their own")
+    return lines
+
+
 def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, Any],
               fmt: str | None = None, allow_outside: bool = False, players: bool = False
               ) -> Batch:
@@ -276,5 +305,5 @@ def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, 
                                            allow_outside, players))
             except click.UsageError as err:
                 batch.problems.append(Problem(name, err.format_message()))
-    batch.collisions = _collisions(batch.jobs)
+    batch.collisions = _collisions(batch.jobs) + _folder_clashes(batch.jobs, out_dir)
     return batch

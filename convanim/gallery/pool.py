@@ -125,7 +125,7 @@ def run_jobs(jobs: Sequence[Job], workers: int, checking: bool,
         return [results[i] for i in range(len(jobs))]
     _warm()
     executor = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_context(),
-                                   initializer=init_worker)
+                                   initializer=init_worker, initargs=(os.getpid(),))
     try:
         pending: dict[Future[Result], int] = {
             executor.submit(run, jobs[i], checking): i for i in order}

@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from convanim.config import locate
 from convanim.gallery.jobs import Job
@@ -154,28 +155,62 @@ def check(job: Job) -> Result:
 
 # Worker-process state for Ctrl-C: a job in progress is interrupted (its writer then removes
 # its temp file), a later signal during that cleanup is ignored, and an idle worker just ends.
-_state = {"worker": False, "busy": False, "interrupted": False}
+# SIGTERM and SIGHUP are handled the same way, and so is the death of the parent.
+_state: dict[str, Any] = {"worker": False, "busy": False, "interrupted": False, "code": 130}
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _on_interrupt(signum: int, frame: object) -> None:
     if _state["interrupted"]:
         return
+    _state["code"] = 128 + signum
     if _state["busy"]:
         _state["interrupted"] = True
         raise KeyboardInterrupt
-    os._exit(130)
+    os._exit(_state["code"])
 
 
-def init_worker() -> None:
-    """Set up a pool worker's Ctrl-C handling (the pool's ``initializer``).
+def _die_with(parent: int) -> None:
+    """Get SIGTERM when ``parent`` dies, so no worker outlives a killed batch."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # it died before the request took effect
+                os.kill(os.getpid(), signal.SIGTERM)
+            return
+    except (OSError, AttributeError):
+        pass
+    # No prctl (macOS, BSD): look every half second.
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True, name="convanim-parent-watch").start()
+
+
+def init_worker(parent: int | None = None) -> None:
+    """Set up a pool worker's signal handling (the pool's ``initializer``).
+
+    SIGINT, SIGTERM and SIGHUP interrupt the job in progress cleanly; with ``parent`` (the
+    batch's pid) the worker also ends when that process dies, however it died.
 
     >>> import multiprocessing
     >>> with multiprocessing.get_context("spawn").Pool(1, initializer=init_worker) as pool:
-    ...     pool.apply(signal.getsignal, (signal.SIGINT,)).__name__
+    ...     pool.apply(signal.getsignal, (signal.SIGTERM,)).__name__
     '_on_interrupt'
     """
+    from convanim.writers._files import ENDING_SIGNALS
+
     _state["worker"] = True
-    signal.signal(signal.SIGINT, _on_interrupt)
+    for signum in ENDING_SIGNALS:
+        signal.signal(signum, _on_interrupt)
+    if parent is not None:
+        _die_with(parent)
 
 
 def run(job: Job, checking: bool) -> Result:
@@ -202,4 +237,4 @@ def run(job: Job, checking: bool) -> Result:
     gc.collect()
     remove_leftovers()  # and whatever an interrupt at an unlucky instant left unowned
     # Ending the worker keeps it from starting a job already queued for it.
-    os._exit(130)
+    os._exit(_state["code"])

@@ -47,10 +47,39 @@ def axes2(spec: Spec) -> Axes2:
                  ((0, 0), spec.p[0]), (0, spec.output_padding[0]), (1, spec.output_shape[0]))
 
 
+MAX_VALUE = 1e12  # larger inputs or weights overflow sums of products or print as "inf"
+
+
+def require_spec(spec: Any, func: str) -> None:
+    """Raise a TypeError that says what to pass when ``spec`` is not a Spec.
+
+    >>> require_spec("abc", "plan")
+    Traceback (most recent call last):
+    ...
+    TypeError: plan() needs a Spec as its first argument, got str 'abc'; build one with \
+Spec(i=5, k=3) or Spec.from_dict({'input_size': 5, 'kernel_size': 3})
+    """
+    if not isinstance(spec, Spec):
+        raise TypeError(f"{func}() needs a Spec as its first argument, got "
+                        f"{type(spec).__name__} {spec!r:.40}; build one with Spec(i=5, k=3) or "
+                        "Spec.from_dict({'input_size': 5, 'kernel_size': 3})")
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not (
+            0 <= seed < 2**63):
+        raise SpecError(f"seed={seed!r:.40} is not a whole number in 0..2**63-1; use e.g. "
+                        "seed=0", "seed")
+    return int(seed)
+
+
 def _as_array(values: Any, shape: tuple[int, ...], param: str, size_param: str) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
+    except OverflowError:
+        raise SpecError(f"{param} holds a number too large for a float; use numbers within "
+                        f"+-{MAX_VALUE:g}", param) from None
+    except (TypeError, ValueError, RecursionError):
         raise SpecError(f"{param} must be nested lists of numbers, got {values!r:.60}; "
                         "write e.g. [[1, 2], [3, 4]]", param) from None
     if array.shape != shape:
@@ -59,6 +88,12 @@ def _as_array(values: Any, shape: tuple[int, ...], param: str, size_param: str) 
     if not np.all(np.isfinite(array)):
         raise SpecError(f"{param} contains a value that is not a finite number; "
                         "use ordinary numbers", param)
+    if array.size and float(np.abs(array).max()) > MAX_VALUE:
+        raise SpecError(f"{param} holds {float(np.abs(array).max()):g}, beyond +-{MAX_VALUE:g}"
+                        " (sums of products would overflow); use smaller numbers", param)
+    if any(isinstance(v, (bool, np.bool_)) for v in np.asarray(values, dtype=object).flat):
+        raise SpecError(f"{param} holds true/false, which is not a number; write 1 or 0",
+                        param)
     return array
 
 
@@ -72,7 +107,8 @@ def make_values(spec: Spec, x: Any = None, w: Any = None, seed: int = 0
     >>> x.shape, w.tolist()
     ((3, 3), [[1.0, 2.0], [3.0, 4.0]])
     """
-    rng = np.random.default_rng(seed)
+    require_spec(spec, "make_values")
+    rng = np.random.default_rng(_check_seed(seed))
     x_shape, w_shape = spec.op.input_shape(spec), spec.op.weight_shape(spec)
     drawn_x = rng.integers(0, 5, size=x_shape).astype(float)
     # Kernel weights 1..3: a zero weight would turn its products into noise about nothing.
@@ -99,6 +135,7 @@ def compute(spec: Spec, x: Any, w: Any = None, b: Any = None) -> np.ndarray:
     >>> compute(Spec(i=3, k=2), [[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 2], [3, 4]]).tolist()
     [[37.0, 47.0], [67.0, 77.0]]
     """
+    require_spec(spec, "compute")
     op = spec.op
     x = _as_array(x, op.input_shape(spec), "input_values", "input_size")
     if op.weighted:

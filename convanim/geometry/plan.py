@@ -26,6 +26,7 @@ from convanim.geometry.compute import (
     Axes2,
     compute,
     make_values,
+    require_spec,
     transposed_canvas_shape,
 )
 from convanim.geometry.spec import Spec, _fmt
@@ -314,6 +315,7 @@ def plan(spec: Spec, x: Any = None, w: Any = None, *, seed: int = 0) -> Plan:
     >>> [f.phase for f in p.frames][:4], len(p.frames)
     (['input', 'insert_zeros', 'pad', 'slide'], 29)
     """
+    require_spec(spec, "plan")
     x, w = make_values(spec, x, w, seed)
     y = compute(spec, x, w)
     return spec.op.plan(spec, x, w, y)

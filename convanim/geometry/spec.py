@@ -65,28 +65,61 @@ def _fmt(values: tuple[Any, ...]) -> str:
     return "(" + ", ".join(str(v) for v in values) + ")"
 
 
+# Every size, stride, padding and dilation is bounded before any arithmetic or numpy sees
+# it: far beyond anything drawable (96 cells) or explainable, far below int64 overflow.
+MAX_NUMBER = 10_000_000
+MAX_NESTING = 4  # ((top, bottom), (left, right)) is the deepest a parameter goes
+
+
 def _whole(value: Any, param: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, float) and value.is_integer() and math.isfinite(value):
-            return int(value)
-        raise SpecError(
-            f"{param}={value!r} is not a whole number; write it like 3 or 3,2", param
-        )
+            value = int(value)
+        else:
+            raise SpecError(
+                f"{param}={_short(value)} is not a whole number; write it like 3 or 3,2", param
+            )
+    if abs(value) > MAX_NUMBER:
+        raise SpecError(f"{param}={_short(value)} is too large: sizes, strides, paddings and "
+                        f"dilations are at most {MAX_NUMBER:,}; use a smaller {param}", param)
     return int(value)
 
 
-def _parse_text(value: Any) -> Any:
+def _short(value: Any) -> str:
+    """A value for a message, cut short (a 5000-digit number is not worth printing whole)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
+        return f"a {len(str(abs(value)))}-digit number"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _parse_text(value: Any, param: str = "size") -> Any:
     """Accept ``"3"`` and ``"3,2"`` (command-line and YAML strings) as well as numbers."""
     if isinstance(value, str):
         parts = [part.strip() for part in value.replace("x", ",").split(",")]
+        for part in parts:
+            if _INT.fullmatch(part) and len(part.lstrip("-")) > len(str(MAX_NUMBER)):
+                raise SpecError(f"{param} has a {len(part.lstrip('-'))}-digit number; sizes, "
+                                f"strides, paddings and dilations are at most {MAX_NUMBER:,}",
+                                param)
         if all(_INT.fullmatch(part) for part in parts):
             ints = [int(part) for part in parts]
             return ints[0] if len(ints) == 1 else ints
     return value
 
 
+def _depth(value: Any, limit: int = MAX_NESTING) -> int:
+    """How deeply lists nest in ``value``, counting no further than ``limit`` + 1."""
+    if not isinstance(value, (list, tuple)) or limit < 0:
+        return 0
+    return 1 + max((_depth(v, limit - 1) for v in value), default=0)
+
+
 def _per_axis(value: Any, dims: int, param: str) -> tuple[int, ...]:
-    value = _parse_text(value)
+    value = _parse_text(value, param)
+    if _depth(value) > 1:
+        raise SpecError(f"{param} nests lists; give one number, or one per axis like 3,2",
+                        param)
     if isinstance(value, (list, tuple)):
         if len(value) != dims:
             shape = "one number or two (height, width)" if dims == 2 else "one number"
@@ -106,7 +139,10 @@ def _show(value: Any) -> str:
 
 def _padding(value: Any, dims: int) -> tuple[Pair, ...] | str:
     """Normalize padding to per-axis ``(before, after)`` pairs, or return a padding name."""
-    value = _parse_text(value)
+    value = _parse_text(value, "padding")
+    if _depth(value) > 2:
+        raise SpecError("padding nests lists more than two deep; write p, (ph, pw) or "
+                        "((top, bottom), (left, right))", "padding")
     if isinstance(value, str):
         name = value.strip().lower()
         if name not in PADDING_NAMES:

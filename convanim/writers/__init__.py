@@ -20,7 +20,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from convanim.writers._base import SUFFIXES, AnimationWriter, Color, format_for
-from convanim.writers._files import WriteError, atomic_directory, atomic_output, remove_leftovers
+from convanim.writers._files import (
+    Interrupted,
+    WriteError,
+    atomic_directory,
+    atomic_output,
+    commit_together,
+    exit_code_for,
+    handle_ending_signals,
+    remove_leftovers,
+)
 
 # format -> (module, class). A render imports only the writer it uses: the others cost
 # start-up time (MP4 finds ffmpeg, APNG and WebP pull in more of Pillow).
@@ -85,10 +94,14 @@ def open_writer(
 __all__ = [
     "SUFFIXES",
     "AnimationWriter",
+    "Interrupted",
     "WriteError",
     "atomic_directory",
     "atomic_output",
+    "commit_together",
+    "exit_code_for",
     "format_for",
+    "handle_ending_signals",
     "open_writer",
     "read_animation",
     "remove_leftovers",

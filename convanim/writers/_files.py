@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import signal
+import stat
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -91,13 +94,59 @@ def describe_os_error(shown: str, err: OSError) -> WriteError:
 _LIVE: set[str] = set()
 
 
+# The signals that end a run cleanly: each raises Interrupted (a KeyboardInterrupt) once
+# handle_ending_signals() is installed, so every cleanup path written for Ctrl-C covers them.
+ENDING_SIGNALS = {signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP")
+                                                    else [])}
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run ended by a signal; ``exit_code`` is 128 + the signal number, as shells report it.
+
+    >>> Interrupted(15).exit_code, Interrupted(15).name
+    (143, 'SIGTERM')
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum
+        self.name = signal.Signals(signum).name
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def handle_ending_signals() -> None:
+    """Make SIGTERM and SIGHUP end this process like Ctrl-C: temp files go, nothing is replaced.
+
+    Only from the main thread (Python delivers signals there).
+
+    >>> handle_ending_signals(); signal.getsignal(signal.SIGTERM).__name__
+    '_raise_interrupted'
+    >>> _ = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """
+    for signum in ENDING_SIGNALS - {signal.SIGINT}:
+        signal.signal(signum, _raise_interrupted)
+
+
+def exit_code_for(err: BaseException) -> int:
+    """The exit status for an interrupt: 128 + its signal, 130 for a plain Ctrl-C.
+
+    >>> exit_code_for(KeyboardInterrupt()), exit_code_for(Interrupted(1))
+    (130, 129)
+    """
+    return err.exit_code if isinstance(err, Interrupted) else 128 + signal.SIGINT
+
+
 @contextlib.contextmanager
 def _hold_interrupts() -> Iterator[None]:
-    """Delay SIGINT (Ctrl-C) across a few steps that must not be split by a KeyboardInterrupt."""
+    """Delay ending signals across a few steps that must not be split by an interrupt."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
     try:
         yield
     finally:
@@ -113,6 +162,71 @@ def remove_leftovers() -> None:
         _remove(path)
 
 
+# Temp names carry the writing process's id, so a later run can tell a dead run's leftovers
+# (swept) from a live run's work in progress (kept): ``.NAME.convanim-PID-RANDOM.tmp``.
+_TAG = "convanim-"
+_TEMP_NAME = re.compile(r"\..+\.convanim-(\d+)-[A-Za-z0-9_]+\.tmp")
+# What a leftover folder of ours may hold: frames, their timing and the manifest.
+OWN_FILES = re.compile(r"frame_\d{4,}\.png|durations\.json|\.convanim-frames\.json")
+STALE_SECONDS = 10.0  # younger leftovers may belong to a process that is just starting
+ABANDONED_SECONDS = 24 * 3600.0  # older than any render the budget allows, whoever made it
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to someone else
+    return True
+
+
+def sweep_stale(directory: str | os.PathLike[str], ours: re.Pattern[str] = OWN_FILES) -> int:
+    """Remove temp files and folders that a killed convanim run left in ``directory``.
+
+    Only entries named like our temp files count, and only when the process that made them is
+    gone (and they are older than a few seconds) or they are older than a day. A leftover
+    folder loses only files named like ours (``ours``, e.g. frame files) and then goes if
+    it is empty. Returns how many entries were removed.
+
+    >>> import tempfile
+    >>> sweep_stale(tempfile.mkdtemp())
+    0
+    """
+    removed = 0
+    now = time.time()
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0
+    for name in names:
+        match = _TEMP_NAME.fullmatch(name)
+        if match is None:
+            continue
+        path = os.path.join(directory, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        age = now - info.st_mtime
+        if not (age > ABANDONED_SECONDS or (age > STALE_SECONDS
+                                             and not _alive(int(match.group(1))))):
+            continue
+        with contextlib.suppress(OSError):
+            if stat.S_ISDIR(info.st_mode):
+                for inner in os.listdir(path):
+                    if ours.fullmatch(inner):
+                        os.unlink(os.path.join(path, inner))
+                os.rmdir(path)
+            else:
+                os.unlink(path)
+            removed += 1
+    return removed
+
+
 def _reserve(shown: str, target: Path, make: Callable[..., Any]) -> Any:
     """Create a temp file or folder beside ``target`` with ``make`` and record it in one step.
 
@@ -123,9 +237,11 @@ def _reserve(shown: str, target: Path, make: Callable[..., Any]) -> Any:
     >>> name in _LIVE and os.path.basename(name).startswith(".x.")
     True
     """
+    sweep_stale(target.parent)
     with _hold_interrupts():
         try:
-            made = make(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            made = make(dir=target.parent, prefix=f".{target.name}.{_TAG}{os.getpid()}-",
+                        suffix=".tmp")
         except OSError as err:
             raise describe_os_error(shown, err) from err
         _LIVE.add(made[1] if isinstance(made, tuple) else made)
@@ -185,12 +301,24 @@ class TempFile:
         self.file: IO[Any] = os.fdopen(fd, mode, encoding="utf-8" if text else None)
 
     def commit(self) -> None:
-        """Flush to disk and atomically move the temp file onto the target."""
+        """Flush to disk and atomically move the temp file onto the target.
+
+        Inside :func:`commit_together` the move waits for the group's end.
+        """
         try:
             self.file.flush()
             os.fsync(self.file.fileno())
             self.file.close()
             os.chmod(self.path, _final_mode(self.target, 0o666))
+        except OSError as err:
+            self.discard()
+            raise describe_os_error(self.shown, err) from err
+        if _defer(self):
+            return
+        self._publish()
+
+    def _publish(self) -> None:
+        try:
             with _hold_interrupts():
                 os.replace(self.path, self.target)
                 _LIVE.discard(str(self.path))
@@ -230,45 +358,207 @@ class TempDir:
         name = _reserve(self.shown, self.target, tempfile.mkdtemp)
         self.path = Path(name)
         self._cleanup = weakref.finalize(self, _remove, name)
+        self._owned: Callable[[Path], tuple[list[str], str | None]] | None = None
 
-    def commit(self) -> None:
-        """Swap the temp directory in; the old one is moved aside first and then deleted."""
-        aside: str | None = None
+    def commit(self, owned: Callable[[Path], tuple[list[str], str | None]] | None = None) -> None:
+        """Swap the temp directory in; an older directory is replaced only if ``owned`` allows.
+
+        Without ``owned`` the old directory is replaced as a whole. With it, the old directory
+        is first renamed aside (one atomic step, so nothing can arrive in it unseen by the
+        check), then ``owned(aside)`` returns ``(our_names, problem)``: on a problem the old
+        directory goes back untouched and WriteError says why; otherwise only ``our_names`` are
+        deleted from it, and anything that still arrived through an open handle is moved into
+        the new directory rather than lost.
+        """
         try:
             os.chmod(self.path, _final_mode(self.target, 0o777))
             _fsync_dir(self.path)
-            # The swap is two renames; an interrupt between them would lose the old folder.
+        except OSError as err:
+            self.discard()
+            raise describe_os_error(self.shown, err) from err
+        self._owned = owned
+        if _defer(self):
+            return
+        self._publish()
+
+    def _publish(self) -> None:
+        aside: str | None = None
+        ours: list[str] | None = None
+        owned = self._owned
+        try:
             with _hold_interrupts():
-                if self.target.exists():
-                    # rename(2) may replace an *empty* directory, so a fresh mkdtemp is a
-                    # safe slot.
-                    aside = tempfile.mkdtemp(
-                        dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".old"
-                    )
-                    _LIVE.add(aside)
-                    os.rename(self.target, aside)
                 try:
+                    # rename(2) replaces a missing or *empty* directory and fails on any other:
+                    # the emptiness check and the swap are one atomic step.
                     os.rename(self.path, self.target)
-                except OSError:
-                    if aside is not None:
-                        os.rename(aside, self.target)
-                        _LIVE.discard(aside)
+                except OSError as err:
+                    if err.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                        raise
+                    aside = _reserve(self.shown, self.target, tempfile.mkdtemp)
+                    try:
+                        os.rename(self.target, aside)
+                    except FileNotFoundError:
+                        # Another process moved the old folder away this instant: the slot
+                        # is free now, or someone else's again (then this fails as it should).
+                        _unreserve(aside)
                         aside = None
-                    raise
+                        os.rename(self.path, self.target)
+                    if aside is not None and owned is not None:
+                        ours, problem = owned(Path(aside))
+                        if problem is not None:
+                            self._restore(aside)
+                            aside = None
+                            raise WriteError(f"cannot write {self.shown}: {problem}") from None
+                    if aside is not None:
+                        try:
+                            os.rename(self.path, self.target)
+                        except OSError:
+                            self._restore(aside)
+                            aside = None
+                            raise
                 _LIVE.discard(str(self.path))
                 self._cleanup.detach()
         except OSError as err:
             if aside is not None:
-                _remove(aside)
+                _unreserve(aside)
             self.discard()
             raise describe_os_error(self.shown, err) from err
+        except BaseException:
+            if aside is not None:
+                _unreserve(aside)
+            self.discard()
+            raise
         _fsync_dir(self.target.parent)
         if aside is not None:
-            _remove(aside)
+            if ours is None:
+                _remove(aside)
+            else:
+                _empty_aside(Path(aside), ours, self.target)
+
+    def _restore(self, aside: str) -> None:
+        # Put the old directory back where it was; if something took its place meanwhile,
+        # leave it beside the target, under a name that says what it is, rather than lose it.
+        try:
+            os.rename(aside, self.target)
+        except OSError:
+            for n in range(100):
+                kept = Path(f"{self.target}.kept-{os.getpid()}-{n}")
+                if kept.exists():
+                    continue
+                with contextlib.suppress(OSError):
+                    os.rename(aside, kept)
+                    break
+        _LIVE.discard(aside)
 
     def discard(self) -> None:
         """Delete the temp directory and everything in it."""
         self._cleanup()
+
+
+def _unreserve(path: str) -> None:
+    # An aside slot made but not filled: remove it only while it is empty.
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+    _LIVE.discard(path)
+
+
+def _empty_aside(aside: Path, ours: list[str], target: Path) -> None:
+    """Delete our files from a replaced directory; move anything else into ``target``."""
+    for name in ours:
+        with contextlib.suppress(OSError):
+            os.unlink(aside / name)
+    with contextlib.suppress(OSError):
+        for name in os.listdir(aside):
+            # A file another program created through a handle it kept on the old directory.
+            if not (target / name).exists():
+                with contextlib.suppress(OSError):
+                    os.rename(aside / name, target / name)
+    with contextlib.suppress(OSError):
+        os.rmdir(aside)
+    _LIVE.discard(str(aside))
+
+
+# The commit group in force (see commit_together), per thread.
+_GROUPS = threading.local()
+
+
+def _defer(temp: TempFile | TempDir) -> bool:
+    group: list[TempFile | TempDir] | None = getattr(_GROUPS, "pending", None)
+    if group is None:
+        return False
+    group.append(temp)
+    return True
+
+
+@contextlib.contextmanager
+def commit_together() -> Iterator[None]:
+    """Publish every output committed inside the block together at its end, or none of them.
+
+    Used when one render writes several files (an animation and its storyboard): an error or
+    an interrupt anywhere in the block leaves every target as it was. Files are published
+    first, each older file kept as a hard link until the end; a folder of frames goes last,
+    so if it is refused the files are put back.
+
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> with commit_together():
+    ...     with atomic_output(os.path.join(d, "a.txt"), "w") as f:
+    ...         _ = f.write("a")
+    ...     os.path.exists(os.path.join(d, "a.txt"))
+    False
+    >>> os.listdir(d)
+    ['a.txt']
+    """
+    outer = getattr(_GROUPS, "pending", None)
+    pending: list[TempFile | TempDir] = []
+    _GROUPS.pending = pending
+    try:
+        yield
+    except BaseException:
+        for temp in pending:
+            temp.discard()
+        raise
+    finally:
+        _GROUPS.pending = outer
+    if outer is not None:  # nested: the outer group publishes
+        outer.extend(pending)
+        return
+    _publish_all(pending)
+
+
+def _publish_all(pending: list[TempFile | TempDir]) -> None:
+    files = [t for t in pending if isinstance(t, TempFile)]
+    folders = [t for t in pending if isinstance(t, TempDir)]
+    undo: list[tuple[Path, str | None]] = []  # (target, hard link to the older file or None)
+    try:
+        with _hold_interrupts():
+            for temp in files:
+                backup = None
+                if temp.target.is_file():
+                    backup = str(temp.path)[:-4] + "_old.tmp"
+                    try:
+                        os.link(temp.target, backup)
+                        _LIVE.add(backup)
+                    except OSError:
+                        backup = None
+                temp._publish()
+                undo.append((temp.target, backup))
+            for temp in folders:
+                temp._publish()
+    except BaseException:
+        for target, backup in reversed(undo):
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.replace(backup, target)
+                    _LIVE.discard(backup)
+                else:
+                    os.unlink(target)
+        for temp in pending:
+            temp.discard()
+        raise
+    for _, backup in undo:
+        if backup is not None:
+            _remove(backup)
 
 
 @contextlib.contextmanager

@@ -2,8 +2,12 @@
 
 Frames go into a temp directory beside the target as they arrive (nothing is kept in memory);
 on success it replaces the target directory, see :class:`~convanim.writers._files.TempDir`.
-An existing target is only replaced when it is empty or holds nothing but our own frame files,
-so ``-o some/dir/`` can never wipe a folder of unrelated files.
+Every folder written here carries a manifest, ``.convanim-frames.json``, listing its files.
+An existing target is replaced only when it is empty or holds nothing but the files its
+manifest lists (or, for folders written before manifests, nothing but frames and
+durations.json), and only those files are deleted. The check runs once up front (to fail
+before any drawing) and again on the folder itself after it was renamed aside at the end, so
+a file another program adds meanwhile is never deleted: the old folder goes back instead.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from convanim.writers._files import TempDir, WriteError
 from convanim.writers.apng import png_bytes
 
 DURATIONS = "durations.json"
+MANIFEST = ".convanim-frames.json"
 FRAME_NAME = re.compile(r"frame_\d{4,}\.png")
 
 
@@ -49,14 +54,36 @@ def _fsync_all(paths: list[Path]) -> None:
             os.close(fd)
 
 
-def _foreign_entry(directory: Path) -> str | None:
-    """The name of an entry that is not ours, or None when replacing ``directory`` is safe."""
-    if not directory.is_dir():
-        return None
-    for entry in sorted(os.listdir(directory)):
-        if entry != DURATIONS and not FRAME_NAME.fullmatch(entry):
-            return entry
-    return None
+def ownership(directory: Path) -> tuple[list[str], str | None]:
+    """Which entries of ``directory`` convanim wrote, and why replacing it is unsafe (or None).
+
+    >>> import tempfile
+    >>> ownership(Path(tempfile.mkdtemp()))
+    ([], None)
+    """
+    try:
+        entries = sorted(os.listdir(directory))
+    except (FileNotFoundError, NotADirectoryError):
+        return [], None  # nothing to replace; creating the folder reports any path problem
+    listed: set[str] | None = None
+    if MANIFEST in entries:
+        try:
+            meta = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+            listed = {str(name) for name in meta["files"]} | {MANIFEST}
+        except (OSError, ValueError, KeyError, TypeError):
+            listed = None
+        if listed is None:
+            return [], (f"its {MANIFEST} is unreadable, so which files are convanim's is "
+                        "unknown; choose a new or empty directory")
+    elif entries and DURATIONS not in entries:
+        listed = set()  # frame-like names alone do not prove convanim wrote them
+    else:
+        listed = {name for name in entries if name == DURATIONS or FRAME_NAME.fullmatch(name)}
+    strangers = [name for name in entries if name not in listed]
+    if strangers:
+        return [], (f"the directory holds files convanim did not write (e.g. {strangers[0]}) "
+                    "that replacing it would delete; choose a new or empty directory")
+    return entries, None
 
 
 class FramesWriter(AnimationWriter):
@@ -65,13 +92,9 @@ class FramesWriter(AnimationWriter):
     format = "frames"
 
     def _open(self) -> None:
-        stranger = _foreign_entry(Path(self.path))
-        if stranger is not None:
-            raise WriteError(
-                f"cannot write {self.path}: the directory already holds other files "
-                f"(e.g. {stranger}) that writing frames would delete; "
-                "choose a new or empty directory"
-            )
+        _, problem = ownership(Path(self.path))
+        if problem is not None:
+            raise WriteError(f"cannot write {self.path}: {problem}")
         self._dir = TempDir(self.path)
         self._durations: list[int] = []
 
@@ -84,8 +107,10 @@ class FramesWriter(AnimationWriter):
         text = json.dumps(meta, indent=1, sort_keys=True) + "\n"
         _write(self._dir.path / DURATIONS, text.encode())
         names = [frame_name(i) for i in range(self.frame_count)] + [DURATIONS]
-        _fsync_all([self._dir.path / name for name in names])
-        self._dir.commit()
+        manifest = {"written_by": "convanim", "files": names}
+        _write(self._dir.path / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+        _fsync_all([self._dir.path / name for name in [*names, MANIFEST]])
+        self._dir.commit(owned=ownership)
 
     def _discard(self) -> None:
         self._dir.discard()

@@ -134,6 +134,11 @@ class Op:
         """How one axis's output size comes about, with the formula in text."""
         raise NotImplementedError
 
+    def axis_links(self, spec: Spec, axis: int) -> np.ndarray:
+        """The ``(output, input, tap)`` links of one axis, one row each, for a separable op
+        (the full links are the product of the axes'); see :mod:`convanim.geometry.links`."""
+        raise NotImplementedError
+
     def named_parameters(self, spec: Spec) -> list[tuple[str, Any]]:
         """The parameters a title or file name mentions (see ``Spec.named_parameters``)."""
         raise NotImplementedError

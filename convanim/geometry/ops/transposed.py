@@ -88,6 +88,15 @@ class Transposed(Windowed):
         before, after = spec.p[axis]
         return (i - 1) * s - before - after + d * (k - 1) + 1 + spec.output_padding[axis]
 
+    def axis_links(self, spec: Spec, axis: int) -> np.ndarray:
+        """Input ``x`` goes through tap ``t`` to output ``x*s - p_before + t*d`` when that
+        lands inside the output."""
+        n, k, s, d = spec.i[axis], spec.k[axis], spec.s[axis], spec.d[axis]
+        x, t = np.meshgrid(np.arange(n), np.arange(k), indexing="ij")
+        o = x * s - spec.p[axis][0] + t * d
+        keep = (o >= 0) & (o < spec.output_shape[axis])
+        return np.stack([o[keep], x[keep], t[keep]], axis=1)
+
     def axis_arithmetic(self, spec: Spec, axis: int) -> AxisArithmetic:
         """``o = (i-1)*s + k - 2p [+ output_padding]`` and the equivalent direct convolution."""
         i, k, s, d = spec.i[axis], spec.k[axis], spec.s[axis], spec.d[axis]

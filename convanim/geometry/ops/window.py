@@ -7,13 +7,13 @@ mode modules override the hooks where they differ.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from convanim.geometry.arithmetic import AxisArithmetic, arithmetic, sliding_arithmetic
-from convanim.geometry.compute import axes2, pad_input, window_taps
+from convanim.geometry.compute import NP_PAD_MODES, axes2, pad_input, window_taps
+from convanim.geometry.links import same_links
 from convanim.geometry.ops.base import BASE_FIELDS, Call, Op
 from convanim.geometry.plan import (
     Frame,
@@ -117,6 +117,20 @@ class Windowed(Op):
     def axis_arithmetic(self, spec: Spec, axis: int) -> AxisArithmetic:
         """The sliding-window formula."""
         return sliding_arithmetic(spec, axis)
+
+    def axis_links(self, spec: Spec, axis: int) -> np.ndarray:
+        """Output ``o`` reads padded cell ``o*s + t*d``, input ``src[o*s + t*d]``; ``src`` is
+        numpy's pad of the indices for the padding mode, -1 for zeros."""
+        n, k, s, d = spec.i[axis], spec.k[axis], spec.s[axis], spec.d[axis]
+        before, after = spec.p[axis]
+        if spec.padding_mode == "zeros":
+            src = np.concatenate([np.full(before, -1), np.arange(n), np.full(after, -1)])
+        else:
+            src = np.pad(np.arange(n), (before, after), mode=NP_PAD_MODES[spec.padding_mode])
+        o, t = np.meshgrid(np.arange(spec.output_shape[axis]), np.arange(k), indexing="ij")
+        x = src[o * s + t * d]
+        keep = x >= 0
+        return np.stack([o[keep], x[keep], t[keep]], axis=1)
 
     def validate(self, spec: Spec) -> None:
         """The rules of a window sliding over the padded input (conv and pooling)."""
@@ -324,17 +338,15 @@ class Windowed(Op):
         except SpecError:
             return None
 
-    def _links(self, spec: Spec) -> frozenset[tuple[tuple[int, ...], ...]]:
-        # Which input cell each output cell reads (through which tap, when weighted): equal
-        # links, equal layers, as padding only adds zeros (or -inf, which a max never picks).
-        return _plan_links(spec, 3 if self.weighted else 2)
 
     def keras_name(self, spec: Spec) -> str | None:
         """The Keras padding name that builds exactly this layer, if one does."""
         for name in self.keras_paddings(spec):
             alt = self._keras_alt(spec, name)
-            if alt is not None and alt.output_shape == spec.output_shape and self._links(
-                    alt) == self._links(spec):
+            # Equal links (through equal taps, when weighted), equal layers: padding only adds
+            # zeros (or -inf, which a max never picks). By arithmetic, so free for big inputs.
+            if alt is not None and alt.output_shape == spec.output_shape and same_links(
+                    spec, alt, with_taps=self.weighted):
                 return name
         return None
 
@@ -379,10 +391,3 @@ def kernel_text(spec: Spec) -> str:
     if any(d != 1 for d in spec.d):
         text += f" dilated by {_fmt(spec.d)}"
     return text
-
-
-@lru_cache(maxsize=16)  # keras() and the Keras code ask for the same specs' links
-def _plan_links(spec: Spec, keep: int) -> frozenset[tuple[tuple[int, ...], ...]]:
-    from convanim.geometry.plan import plan
-
-    return frozenset(link[:keep] for frame in plan(spec).frames for link in frame.links)
