@@ -26,6 +26,7 @@ from convanim.options import (
     build_spec,
     check_output,
     check_size,
+    check_suffix,
     default_output,
     numbers,
     where,
@@ -234,6 +235,8 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     nums = numbers(params)
     options = render_options(params, ctx)
     output = Path(params["output"]) if params.get("output") else default_output(spec)
+    if params.get("output"):
+        check_suffix(params["output"], ctx)
     check_output(output, ctx)
     if params.get("storyboard"):
         check_output(Path(params["storyboard"]), ctx, "storyboard", (".png", ".pdf", ".svg"))

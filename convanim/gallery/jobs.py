@@ -171,6 +171,9 @@ def _output(name: str, entry: Entry, params: Mapping[str, Any], out_dir: Path,
     where = f"{locate(entry, 'output')}: output" if given else f"{locate(entry, 'name')}: name"
     if given:
         rel = Path(given)
+        if fmt is None and not str(given).endswith("/") and not rel.suffix:
+            raise click.UsageError(f"{where}: {given!r} has no file type; end it in .gif, "
+                                   f".mp4, .webp or .png, or write {given}/ for PNG frames")
         if fmt is not None:
             rel = rel.with_suffix(FORMAT_SUFFIXES[fmt])
     else:
