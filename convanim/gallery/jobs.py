@@ -276,11 +276,14 @@ def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, 
     """
     batch = Batch()
     for source in sources:
+        bad: list[ConfigError] = []
         try:
-            entries = load_entries(source.path)
+            # One bad animation in a file is reported; the file's other animations still run.
+            entries = load_entries(source.path, problems=bad)
         except ConfigError as err:
             batch.problems.append(Problem(source.path.stem, str(err)))
             continue
+        batch.problems += [Problem(source.path.stem, str(err)) for err in bad]
         for entry in entries:
             name = entry.name or entry.path.stem
             try:
