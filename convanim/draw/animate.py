@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -138,6 +139,10 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
     from convanim.writers import open_writer
 
     with open_writer(path, loop=options.loop, palette=THEMES[options.theme].palette()) as out:
+        set_tick = getattr(out, "set_tick", None)
+        if set_tick is not None:
+            # Every duration is a slide or a hold time, so their gcd is an exact video tick.
+            set_tick(math.gcd(options.frame_ms or 1, options.hold_ms))
         for rgb, ms in frames:
             out.append(rgb, ms)
     return Path(path)
