@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from pathlib import Path
@@ -30,7 +31,7 @@ from convanim.draw.options import RenderOptions
 from convanim.draw.scene import Scene
 from convanim.draw.text import blit
 from convanim.draw.themes import THEMES, rgb
-from convanim.draw.vector import VectorCanvas
+from convanim.draw.vector import VectorCanvas, compact_svg
 from convanim.geometry import Plan, SpecError
 
 FORMATS = (".png", ".pdf", ".svg")
@@ -124,7 +125,7 @@ def _vector(renderer: Renderer, out, fmt: str) -> None:
     cols, rows = _grid(count, width, height)
     page_w = PAD + cols * (width + PAD)
     page_h = PAD + rows * (height + label_h + PAD)
-    rc = {"svg.hashsalt": "convanim", "svg.fonttype": "path", "pdf.fonttype": 42,
+    rc = {"svg.hashsalt": "convanim", "svg.fonttype": "none", "pdf.fonttype": 42,
           "font.family": theme.font}
     with rc_context(rc):
         fig = Figure(figsize=(page_w / dpi, page_h / dpi), dpi=dpi,
@@ -148,4 +149,9 @@ def _vector(renderer: Renderer, out, fmt: str) -> None:
         ax.add_collection(PatchCollection(edges, facecolor="none", edgecolor=theme.muted,
                                           linewidths=72 / dpi, zorder=5))
         metadata = {"CreationDate": None} if fmt == "pdf" else {"Date": None}
-        fig.savefig(out, format=fmt, metadata=metadata)
+        if fmt == "svg":
+            buffer = io.StringIO()
+            fig.savefig(buffer, format=fmt, metadata=metadata)
+            out.write(compact_svg(buffer.getvalue()).encode("utf-8"))
+        else:
+            fig.savefig(out, format=fmt, metadata=metadata)
