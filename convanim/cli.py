@@ -153,7 +153,8 @@ def require_entry(ctx: click.Context, config: str | None) -> None:
 
 OUTPUT_OPTIONS = [
     click.option("-o", "--output", type=str,
-                 help="File to write: .gif .mp4 .webp .png/.apng, or a folder/ of PNG frames "
+                 help="File to write: .gif .mp4 .webp .png/.apng, a folder/ of PNG frames, or "
+                      "one frame as .pdf/.svg (or .png with --frame) "
                       "[outputs/<mode>_i.._k.._s.._p...gif]."),
     click.option("--fps", type=Checked(click.FloatRange(0.1, 100)),
                  help="Slide frames per second (or --frame-ms)."),
@@ -168,16 +169,33 @@ OUTPUT_OPTIONS = [
     click.option("--dpi", type=Checked(click.IntRange(50, 600)), help="Text resolution [100]."),
     click.option("--theme", type=Checked(click.Choice(["light", "dark", "print", "classic"])),
                  help="Colours: light (colour-blind safe), dark, print (b/w), classic."),
-    click.option("--layout", type=Checked(click.Choice(["auto", "side", "stacked"])),
-                 help="Output beside (side) or below (stacked) the input [auto: 1-D stacked]."),
+    click.option("--layout", type=Checked(click.Choice(["auto", "side", "stacked", "minimal"])),
+                 help="Output beside (side) or below (stacked) the input [auto: 1-D stacked]; "
+                      "minimal: grids and window only."),
+    click.option("--size", type=str,
+                 help="Exact image size WxH, e.g. 1920x1080: the figure fits inside, centred."),
+    click.option("--height", type=Checked(click.IntRange(64, 8000)),
+                 help="Image height in pixels (with --width: an exact box)."),
+    click.option("--aspect", type=str,
+                 help="Image shape W:H, e.g. 16:9, padded with the background."),
+    click.option("--frames", type=str,
+                 help="Only these frames: 1,4-6, phase names, last, or key (phases + first "
+                      "and last slide)."),
+    click.option("--max-slides", type=Checked(click.IntRange(1)),
+                 help="Keep this many evenly spaced window positions (said in the title)."),
+    click.option("--columns", type=Checked(click.IntRange(1, 100)),
+                 help="Storyboard tiles per row [about 4:3]."),
+    click.option("--frame", type=str,
+                 help="Write one still frame (N or last) to -o .png, .pdf or .svg."),
     click.option("--title", type=str, help="Title text [the parameters]."),
     click.option("--storyboard", type=str,
-                 help="Also write every frame tiled on one page: .png, .pdf or .svg."),
+                 help="Write the frames tiled on one page: .png, .pdf or .svg (with -o: as "
+                      "well as the animation)."),
     click.option("--max-frames", type=Checked(click.IntRange(1)), default=None,
                  help="Refuse animations with more frames than this [5000]."),
 ]
 RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
-               "layout", "title")
+               "layout", "title", "size", "height", "aspect", "frames", "max_slides", "columns")
 MAX_FRAMES = 5000
 
 
@@ -234,25 +252,72 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
                                    ctx) from None
     nums = numbers(params)
     options = render_options(params, ctx)
-    output = Path(params["output"]) if params.get("output") else default_output(spec)
-    if params.get("output"):
-        check_suffix(params["output"], ctx)
-    check_output(output, ctx)
-    if params.get("storyboard"):
-        check_output(Path(params["storyboard"]), ctx, "storyboard", (".png", ".pdf", ".svg"))
-    if not params.get("output"):
-        output.parent.mkdir(parents=True, exist_ok=True)
+    raw_output = params.get("output")
+    still = _still_frame(params, raw_output, ctx)
+    board = params.get("storyboard")
+    if board:
+        check_output(Path(board), ctx, "storyboard", (".png", ".pdf", ".svg"))
+    if still is None and board and not raw_output:
+        output = None  # a storyboard alone: no animation is written
+    else:
+        output = Path(raw_output) if raw_output else default_output(spec)
+        if raw_output and still is None:
+            check_suffix(raw_output, ctx)
+            check_output(output, ctx)
+        if not raw_output:
+            output.parent.mkdir(parents=True, exist_ok=True)
     from convanim.draw import render as render_file  # matplotlib loads only when drawing
 
     try:
-        written = render_file(spec, output, x=nums.x, w=nums.w, seed=nums.seed,
-                              values=nums.show, storyboard=params.get("storyboard"),
-                              max_frames=max_frames, **options)
+        if still is not None:
+            from convanim.draw import write_still
+            from convanim.draw.animate import _plan
+
+            assert output is not None
+            the_plan, opts = _plan(spec, nums.x, nums.w, nums.seed,
+                                   {**options, "values": nums.show, "max_frames": max_frames})
+            written = write_still(the_plan, opts, output, still)
+            if board:
+                from convanim.draw import write_storyboard
+
+                write_storyboard(the_plan, opts, board)
+        elif output is None:
+            from convanim.draw import animate
+
+            animate(spec, x=nums.x, w=nums.w, seed=nums.seed, values=nums.show,
+                    storyboard=board, max_frames=max_frames, **options)
+            written = Path(board)
+            board = None
+        else:
+            written = render_file(spec, output, x=nums.x, w=nums.w, seed=nums.seed,
+                                  values=nums.show, storyboard=board,
+                                  max_frames=max_frames, **options)
     except SpecError as err:
         raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}", ctx) from None
     click.echo(f"wrote {written}  ({spec.label}; output {'x'.join(map(str, spec.output_shape))})")
-    if params.get("storyboard"):
-        click.echo(f"wrote {params['storyboard']}")
+    if board:
+        click.echo(f"wrote {board}")
+
+
+def _still_frame(params: dict[str, Any], output: str | None, ctx: click.Context
+                 ) -> str | None:
+    """The frame to write as a still image, or None for an animation.
+
+    ``-o fig.pdf`` / ``.svg`` is always one frame (the last unless --frame says); ``.png`` is
+    an animated PNG unless --frame is given.
+    """
+    frame = params.get("frame")
+    suffix = Path(output).suffix.lower() if output else ""
+    if frame is not None:
+        text = str(frame).strip().lower()
+        if text != "last" and not text.isdigit():
+            raise click.UsageError(f"{where(ctx, 'frame')}: {frame!r} is not a frame number; "
+                                   "give e.g. --frame 4 or --frame last", ctx)
+        if suffix not in (".png", ".pdf", ".svg"):
+            raise click.UsageError(f"{where(ctx, 'frame')}: one frame is written to -o "
+                                   "fig.png, fig.pdf or fig.svg; give such an -o path", ctx)
+        return text
+    return "last" if suffix in (".pdf", ".svg") else None
 
 
 def _register_commands() -> None:

@@ -20,7 +20,7 @@ import click
 FORMATS = ("gif", "mp4", "webp", "png", "frames")
 # The render options a whole batch may override from the command line (flags win over YAML).
 OVERRIDE_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
-                 "layout", "max_frames")
+                 "layout", "max_frames", "size", "height", "aspect")
 ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".png", ".apng")
 EXIT_INTERRUPTED = 130
 

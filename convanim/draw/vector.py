@@ -27,6 +27,7 @@ from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
 
+from convanim.draw.arrange import LegendItem
 from convanim.draw.cells import outline_bands
 from convanim.draw.layout import Layout
 from convanim.draw.raster import cell_text, link_geometry, outline_px, slot_lines
@@ -130,10 +131,16 @@ class VectorCanvas:
             self.bands += [Rectangle((x + ox, y + oy), w, h)
                            for x, y, w, h in outline_bands(box, cells, outline_px(theme, box))]
         for item in layout.legend:
-            x0, y0, x1, y1 = item.swatch
-            self._cell(item.look, x1 - x0, (x0 + ox, y0 + oy, x1 + ox, y1 + oy))
-            self.text(item.label, item.text_x + ox, item.baseline + oy, layout.fonts["legend"],
-                      theme.muted)
+            self.swatch(item, origin)
+
+    def swatch(self, item: LegendItem, origin: tuple[int, int] = (0, 0)) -> None:
+        """A legend entry (swatch and label) at ``origin``."""
+        ox, oy = origin
+        x0, y0, x1, y1 = item.swatch
+        self._cell(item.look, x1 - x0, (x0 + ox, y0 + oy, x1 + ox, y1 + oy))
+        font = self.layout.fonts["legend"]
+        assert font is not None
+        self.text(item.label, item.text_x + ox, item.baseline + oy, font, self.theme.muted)
 
     def _cell(self, look_name: str, px: int, tile: tuple[int, int, int, int]) -> None:
         x0, y0, x1, y1 = tile
