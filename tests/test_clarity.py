@@ -70,3 +70,13 @@ def test_link_wedge_has_one_colour_in_gif_and_webp(tmp_path: Path) -> None:
     drawn = anim.frames[2][y, x]
     assert _distance(drawn, anim.frames[2][0, 0]) > 20  # really inside the tinted wedge
     assert _distance(gif[2][y, x], drawn) <= 3 and _distance(webp[2][y, x], drawn) <= 3
+
+
+def test_matrix_view_fills_its_canvas() -> None:
+    # Under a short C the grids use the room a tall x column leaves, not a column of their own.
+    frame = animate({"i": 5, "k": 3, "s": 2, "p": 1, "view": "matrix"}).frames[2]
+    h, w, _ = frame.shape
+    background = frame[0, 0]
+    empty = sum(bool((frame[r * h // 4:(r + 1) * h // 4, c * w // 4:(c + 1) * w // 4]
+                      == background).all()) for r in range(4) for c in range(4))
+    assert empty <= 2

@@ -15,6 +15,7 @@ wide; with ``cell_px`` (or the default) it is ``content + 2 * margin`` wide, at 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from convanim.draw.arrange import LegendItem, arrange, flow_legend, place, span
@@ -28,7 +29,7 @@ from convanim.geometry import SpecError
 DEFAULT_WIDTH = 480  # the width a default animation aims for
 MIN_WIDTH = 360  # room for the title, caption and legend
 MAX_DEFAULT_CELL = 32
-MIN_VALUE_PX = 6.5  # numbers smaller than this are unreadable, so cells show none
+MIN_VALUE_PX = 8.0  # numbers smaller than this are unreadable, so cells show none (noted)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,10 @@ class Layout:
             px = options.cell_px
         else:
             limit = options.width if options.width is not None else round(DEFAULT_WIDTH * k)
-            low = 2 if options.width is not None else round((18 if options.values else 4) * k)
+            # Without a size to keep to, cells grow until their numbers are legible.
+            legible = math.ceil(MIN_VALUE_PX * 72 * 32 / (THEMES[options.theme].value_pt * 100))
+            low = 2 if options.width is not None else round((legible if options.values else 4)
+                                                            * k)
             top = MAX_CELL if options.width is not None else round(MAX_DEFAULT_CELL * k)
             # The width grows with the cell size, so bisect for the largest size that fits.
             px = low
