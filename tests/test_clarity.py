@@ -80,3 +80,17 @@ def test_matrix_view_fills_its_canvas() -> None:
     empty = sum(bool((frame[r * h // 4:(r + 1) * h // 4, c * w // 4:(c + 1) * w // 4]
                       == background).all()) for r in range(4) for c in range(4))
     assert empty <= 2
+
+
+def test_overlap_offers_no_mode_or_view_and_keeps_its_showcase(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from convanim.cli import cli
+
+    runner = CliRunner()
+    help_text = runner.invoke(cli, ["overlap", "--help"]).output
+    assert "--mode" not in help_text and "--view" not in help_text
+    result = runner.invoke(cli, ["overlap", "-o", str(tmp_path / "o.png")])
+    assert result.exit_code == 0 and "i=3 k=3 s=2 p=1" in result.output
+    result = runner.invoke(cli, ["overlap", "-k", "4", "-s", "2", "-o", str(tmp_path / "p.png")])
+    assert result.exit_code == 0 and "transposed conv  i=5 k=4 s=2" in result.output
