@@ -108,8 +108,8 @@ class Board:
 
     >>> from convanim.geometry import Spec, plan
     >>> Board(plan(Spec(i=3, k=3, s=2, p=1, mode="transposed")),
-    ...       RenderOptions(frames="key")).grid
-    (3, 2)
+    ...       RenderOptions(frames="key", columns=4)).grid  # 6 tiles: (columns, rows)
+    (4, 2)
     """
 
     def __init__(self, plan: Plan, options: RenderOptions) -> None:
