@@ -185,6 +185,8 @@ OUTPUT_OPTIONS = [
                  help="Keep this many evenly spaced window positions (said in the title)."),
     click.option("--columns", type=Checked(click.IntRange(1, 100)),
                  help="Storyboard tiles per row [about 4:3]."),
+    click.option("--transparent/--opaque", default=None,
+                 help="PNG/APNG: the theme's background is see-through [opaque]."),
     click.option("--frame", type=str,
                  help="Write one still frame (N or last) to -o .png, .pdf or .svg."),
     click.option("--title", type=str, help="Title text [the parameters]."),
@@ -195,7 +197,8 @@ OUTPUT_OPTIONS = [
                  help="Refuse animations with more frames than this [5000]."),
 ]
 RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
-               "layout", "title", "size", "height", "aspect", "frames", "max_slides", "columns")
+               "layout", "title", "size", "height", "aspect", "frames", "max_slides", "columns",
+               "transparent")
 MAX_FRAMES = 5000
 
 

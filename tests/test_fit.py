@@ -140,3 +140,30 @@ def test_frame_out_of_range_is_one_clear_line(run) -> None:
     result = run("render", "-i", "4", "-k", "3", "-o", "f.png", "--frame", "99")
     assert result.exit_code == 2
     assert "frame" in result.output and "1..6" in result.output
+
+
+def test_transparent_png_and_apng_clear_only_the_background(run, tmp_path: Path) -> None:
+    anim = animate(DEFAULT)
+    background = np.array(rgb(THEMES["light"].background))
+    assert run("render", "-o", "a.png", "--transparent").exit_code == 0
+    assert run("render", "-o", "s.png", "--frame", "last", "--transparent").exit_code == 0
+    with Image.open(tmp_path / "a.png") as im:
+        assert im.n_frames == len(anim.frames)
+        for index in (0, 5, len(anim.frames) - 1):
+            im.seek(index)
+            rgba = np.array(im.convert("RGBA"))
+            drawn = anim.frames[index]
+            is_bg = (drawn == background).all(axis=2)
+            assert (rgba[..., 3][is_bg] == 0).all() and (rgba[..., 3][~is_bg] == 255).all()
+            # The GIF's palette rule: exact up to 255 colours, nearest entry for the rest.
+            diff = np.abs(rgba[..., :3][~is_bg].astype(int) - drawn[~is_bg])
+            assert diff.mean() < 1 and diff.max() <= 64
+    with Image.open(tmp_path / "s.png") as im:
+        rgba = np.array(im.convert("RGBA"))
+    assert rgba[0, 0, 3] == 0 and rgba[..., 3].max() == 255
+
+
+def test_transparent_gif_is_refused_without_a_file(run, tmp_path: Path) -> None:
+    result = run("render", "-o", "a.gif", "--transparent")
+    assert result.exit_code == 2 and ".png" in result.output
+    assert not (tmp_path / "a.gif").exists()

@@ -172,6 +172,13 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
     from convanim.writers import open_writer
 
     with open_writer(path, loop=options.loop, palette=THEMES[options.theme].palette()) as out:
+        if options.transparent:
+            set_transparent = getattr(out, "set_transparent", None)
+            if set_transparent is None:  # leaving the block discards the unfinished file
+                raise SpecError(f"transparent=true is for .png/.apng (animated or one frame), "
+                                f"not {Path(path).suffix or 'a folder'}; write a .png or "
+                                "leave transparent out", "transparent")
+            set_transparent()
         set_tick = getattr(out, "set_tick", None)
         if set_tick is not None:
             # Every duration is a slide or a hold time, so their gcd is an exact video tick.

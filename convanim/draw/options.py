@@ -91,11 +91,13 @@ class RenderOptions:
     frames: str | None = None
     max_slides: int | None = None
     columns: int | None = None
+    transparent: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "values", _flag("values", self.values))
         set_(self, "loop", _flag("loop", self.loop))
+        set_(self, "transparent", _flag("transparent", self.transparent))
         timing = f"use {MIN_MS}..{MAX_MS} ms, e.g. 500"
         if self.fps is not None:
             fps = self.fps

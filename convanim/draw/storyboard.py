@@ -255,7 +255,13 @@ def write_still(plan: Plan, options: RenderOptions | None, path: str | os.PathLi
         if suffix == ".png":
             for n, (rgb_frame, _) in enumerate(renderer.frames()):
                 if n == index:
-                    out.write(png_bytes(rgb_frame))
+                    if options.transparent:
+                        # The background becomes see-through, for slides with their own colour.
+                        clear = (rgb_frame == rgb(theme_of(options).background)).all(axis=2)
+                        rgba = np.dstack([rgb_frame, np.where(clear, 0, 255).astype(np.uint8)])
+                        Image.fromarray(rgba, "RGBA").save(out, format="PNG", optimize=False)
+                    else:
+                        out.write(png_bytes(rgb_frame))
                     break
         else:
             layout, theme = renderer.layout, renderer.theme
@@ -268,6 +274,15 @@ def write_still(plan: Plan, options: RenderOptions | None, path: str | os.PathLi
                 canvas.finish()
                 save_vector(fig, out, suffix[1:])
     return Path(path)
+
+
+def theme_of(options: RenderOptions) -> Theme:
+    """The options' theme.
+
+    >>> theme_of(RenderOptions(theme="dark")).name
+    'dark'
+    """
+    return THEMES[options.theme]
 
 
 @contextmanager

@@ -78,6 +78,8 @@ def compress_indices(index: np.ndarray) -> bytes:
 
 # Every entry opaque except the one meaning "same as the previous frame".
 TRNS = chunk(b"tRNS", bytes([255] * TRANSPARENT + [0]))
+# With a transparent background the first entry (the theme's background) is see-through too.
+CLEAR_TRNS = chunk(b"tRNS", bytes([0] + [255] * (TRANSPARENT - 1) + [0]))
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
@@ -114,6 +116,27 @@ class ApngWriter(AnimationWriter):
         self._actl_at = 0
         self._plte_at = 0
         self._map = ColorMap(self.palette, size=TRANSPARENT)
+        self._clear = False
+
+    def set_transparent(self) -> None:
+        """Show the first palette colour (the theme's background) as transparent.
+
+        Frames then replace their rectangle (blend SOURCE) instead of leaving unchanged pixels
+        transparent, since a pixel returning to the background must become see-through.
+        """
+        self._clear = True
+
+    def _keep_opaque(self, rgb: np.ndarray, index: np.ndarray) -> None:
+        """A colour that only rounds to the background (a full palette) must stay visible:
+        give it the nearest other entry instead of the see-through one."""
+        background = np.array(self.palette[0] if self.palette else (0, 0, 0))
+        wrong = (index == 0) & ~(rgb == background).all(axis=2)
+        if not wrong.any():
+            return
+        table = np.frombuffer(self._map.table_bytes(), np.uint8).reshape(256, 3)[1:TRANSPARENT]
+        pixels = rgb[wrong].astype(np.int32)
+        dist = ((pixels[:, None, :] - table[None, :, :].astype(np.int32)) ** 2).sum(axis=2)
+        index[wrong] = dist.argmin(axis=1) + 1
 
     def _actl(self) -> bytes:
         # num_plays 0 loops forever, 1 plays once and stops on the last frame.
@@ -127,20 +150,23 @@ class ApngWriter(AnimationWriter):
             self._actl_at = out.tell()
             out.write(self._actl())
             self._plte_at = out.tell()
-            out.write(chunk(b"PLTE", bytes(768)) + TRNS)  # the palette, written in _finish
+            trns = TRNS if not self._clear else CLEAR_TRNS
+            out.write(chunk(b"PLTE", bytes(768)) + trns)  # the palette, written in _finish
             box: tuple[int, int, int, int] | None = (0, 0, width, height)
         else:
             # An unchanged frame still needs a region, so it repaints one identical pixel.
             box = changed_box(self._prev, rgb) or (0, 0, 1, 1)
         x0, y0, x1, y1 = box
         index = self._map(rgb[y0:y1, x0:x1])
-        if self._prev is not None:
+        if self._clear:
+            self._keep_opaque(rgb[y0:y1, x0:x1], index)
+        if self._prev is not None and not self._clear:
             same = (rgb[y0:y1, x0:x1] == self._prev[y0:y1, x0:x1]).all(axis=2)
             index[same] = TRANSPARENT
         num, den = _delay(ms)
         # The first frame replaces (blend SOURCE, it has no transparent pixels); later ones
         # blend OVER so their transparent pixels keep the previous frame.
-        blend = 0 if self._prev is None else 1
+        blend = 0 if self._prev is None or self._clear else 1
         out.write(
             chunk(
                 b"fcTL",
