@@ -23,6 +23,7 @@ from convanim.options import (
     SPEC_OPTIONS,
     apply,
     check_output,
+    check_suffix,
     default_output,
     where,
 )
@@ -207,39 +208,90 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     if name is not None and config is None:
         raise click.UsageError("--name: it picks one animation of a config file; give the file "
                                "too, e.g. convanim render configs/a.yaml --name NAME", ctx)
-    given = params.get("output")
-    if given is not None and not given.strip():
-        raise click.UsageError(f"{where(ctx, 'output')}: {given!r} is not a usable file name; "
-                               "give a path such as out.gif, or leave -o out", ctx)
+    raw_output = params.get("output")
+    if raw_output is not None and not raw_output.strip():
+        raise click.UsageError(f"{where(ctx, 'output')}: {raw_output!r} is not a usable file "
+                               "name; give a path such as out.gif, or leave -o out", ctx)
     request = from_params(params, ctx, default=DEFAULT_SPEC if config is None else None)
     spec = request.spec
-    output = Path(given) if given else default_output(spec)
-    check_output(output, ctx)
-    if params.get("storyboard"):
-        check_output(Path(params["storyboard"]), ctx, "storyboard", (".png", ".pdf", ".svg"))
+    still = _still_frame(params, raw_output, ctx)
+    board = params.get("storyboard")
+    if board:
+        check_output(Path(board), ctx, "storyboard", (".png", ".pdf", ".svg"))
+    if still is None and board and not raw_output:
+        output = None  # a storyboard alone: no animation is written
+    else:
+        output = Path(raw_output) if raw_output else default_output(spec)
+        if still is not None:
+            check_output(output, ctx, "output", (".png", ".pdf", ".svg"))
+        elif raw_output:
+            check_output(output, ctx)  # what cannot be written at all is said first
+            check_suffix(raw_output, ctx)
+        if not raw_output:
+            output.parent.mkdir(parents=True, exist_ok=True)
+    if board and output is not None:
         from convanim.draw.animate import check_distinct
 
         try:
-            check_distinct(output, params["storyboard"])
+            check_distinct(output, board)
         except SpecError as err:
             raise click.UsageError(f"{where(ctx, 'storyboard')}: {err}", ctx) from None
-    if not params.get("output"):
-        output.parent.mkdir(parents=True, exist_ok=True)
     from convanim.draw import render as render_file
     from convanim.progress import Progress
 
-    progress = Progress(f"rendering {output}", enabled=False if params.get("quiet") else None)
+    progress = Progress(f"rendering {output or board}",
+                        enabled=False if params.get("quiet") else None)
     try:
-        written = render_file(spec, output, x=request.x, w=request.w, seed=request.seed,
-                              storyboard=params.get("storyboard"), progress=progress,
-                              **request.options)
+        if still is not None:
+            from convanim.draw import write_still, write_storyboard
+            from convanim.draw.animate import _plan
+            from convanim.writers import commit_together
+
+            assert output is not None
+            the_plan, opts = _plan(spec, request.x, request.w, request.seed,
+                                   dict(request.options))
+            with commit_together():  # the still and its storyboard appear together or not
+                written = write_still(the_plan, opts, output, still)
+                if board:
+                    write_storyboard(the_plan, opts, board)
+        elif output is None:
+            from convanim.draw import animate
+
+            animate(spec, x=request.x, w=request.w, seed=request.seed, storyboard=board,
+                    **request.options)
+            written = Path(board)
+            board = None
+        else:
+            written = render_file(spec, output, x=request.x, w=request.w, seed=request.seed,
+                                  storyboard=board, progress=progress, **request.options)
     except SpecError as err:
         raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}", ctx) from None
     finally:
         progress.close()
     click.echo(f"wrote {written}  ({spec.label}; output {'x'.join(map(str, spec.output_shape))})")
-    if params.get("storyboard"):
-        click.echo(f"wrote {params['storyboard']}")
+    if board:
+        click.echo(f"wrote {board}")
+
+
+def _still_frame(params: dict[str, Any], output: str | None, ctx: click.Context
+                 ) -> str | None:
+    """The frame to write as a still image, or None for an animation.
+
+    ``-o fig.pdf`` / ``.svg`` is always one frame (the last unless --frame says); ``.png`` is
+    an animated PNG unless --frame is given.
+    """
+    frame = params.get("frame")
+    suffix = Path(output).suffix.lower() if output else ""
+    if frame is not None:
+        text = str(frame).strip().lower()
+        if text != "last" and not text.isdigit():
+            raise click.UsageError(f"{where(ctx, 'frame')}: {frame!r} is not a frame number; "
+                                   "give e.g. --frame 4 or --frame last", ctx)
+        if suffix not in (".png", ".pdf", ".svg"):
+            raise click.UsageError(f"{where(ctx, 'frame')}: one frame is written to -o "
+                                   "fig.png, fig.pdf or fig.svg; give such an -o path", ctx)
+        return text
+    return "last" if suffix in (".pdf", ".svg") else None
 
 
 def _register_commands() -> None:

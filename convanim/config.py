@@ -69,6 +69,7 @@ _NUMBER_NAMES = ("values", "input_values", "kernel_values", "seed")
 _OUTPUT_NAMES = (
     "output", "fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi",
     "theme", "layout", "title", "storyboard", "max_frames",
+    "size", "height", "aspect", "frames", "max_slides", "columns", "transparent",
 )  # fmt: skip
 
 OPTION_NAMES: tuple[str, ...] = (*_SPEC_NAMES, *_NUMBER_NAMES, *_OUTPUT_NAMES, "name")
@@ -96,7 +97,9 @@ _KINDS: dict[str, str] = {
     "padding": "padding",
     **dict.fromkeys(("dims", "fps", "frame_ms", "hold_ms", "width", "cell_px", "dpi"), "scalar"),
     "max_frames": "scalar",
-    **dict.fromkeys(("values", "loop"), "bool"),
+    **dict.fromkeys(("height", "max_slides", "columns"), "scalar"),
+    **dict.fromkeys(("size", "aspect", "frames"), "str"),
+    **dict.fromkeys(("values", "loop", "transparent"), "bool"),
     **dict.fromkeys(("input_values", "kernel_values"), "matrix"),
     "seed": "int",
     **dict.fromkeys(
@@ -162,14 +165,33 @@ def _split_where(where: str) -> tuple[str | None, int | None]:
     return None, None
 
 
+def _closest(guess: str, names: tuple[str, ...]) -> list[str]:
+    """The most similar name, comparing whole names and their first word; ties go to the
+    earlier (canonical spec) name, so ``kernal`` means ``kernel_size`` not ``kernel_values``.
+
+    >>> _closest("kernal", ("kernel_size", "kernel_values")), _closest("zzz", ("stride",))
+    (['kernel_size'], [])
+    """
+    def score(name: str) -> tuple[float, float]:
+        whole = difflib.SequenceMatcher(None, guess, name).ratio()
+        head = difflib.SequenceMatcher(None, guess, name.split("_")[0]).ratio()
+        # A whole-name match beats a first-word one; otherwise the canonical order decides.
+        return max(whole, head), float(whole >= head)
+
+    scores = [(*score(name), -index, name) for index, name in enumerate(names)]
+    best = max(scores, default=(0.0, 0.0, 0, ""))
+    return [best[3]] if best[0] >= 0.6 else []
+
+
 def _unknown_key(key: str, where: str, extra: tuple[str, ...] = ()) -> ConfigError:
     names = (*OPTION_NAMES, *FIELD_NAMES, *extra)
     guess = key.strip().lower().replace("-", "_")
     if guess in _ALIASES:
         guess = _ALIASES[guess]
-    match = [guess] if guess in names else difflib.get_close_matches(guess, names, n=1)
+    match = [guess] if guess in names else _closest(guess, names)
     if match:
-        fix = f"did you mean {match[0]!r}?"
+        short = next((a for a, n in _ALIASES.items() if n == match[0] and len(a) == 1), None)
+        fix = f"did you mean {match[0]!r}" + (f" (or {short!r})?" if short else "?")
     else:
         fix = "valid keys: " + ", ".join(names) + " (also i k s p d, kebab-case)"
     path, line = _split_where(where)
@@ -278,9 +300,12 @@ def _short(text: str, limit: int = 40) -> str:
 class _Reader:
     """Turns one composed YAML document into entries, failing with file:line."""
 
-    def __init__(self, path: Path, loader: _Loader) -> None:
+    def __init__(self, path: Path, loader: _Loader,
+                 problems: list[ConfigError] | None = None) -> None:
         self.path = path
         self.loader = loader
+        # When given, a bad animation entry is recorded here and the others are still read.
+        self.problems = problems
 
     def fail(self, node: Node | int, message: str, key: str | None = None) -> NoReturn:
         line = node if isinstance(node, int) else _line(node)
@@ -506,37 +531,47 @@ class _Reader:
         result: list[Entry] = []
         seen: dict[str, int] = {}
         for number, entry in enumerate(node.value, 1):
-            if not isinstance(entry, MappingNode):
-                self.fail(
-                    entry, f"animations[{number}]: expected a mapping, got {self.describe(entry)}"
-                )
-            options, lines = self.options(entry)
-            name = options.pop("name", None)
-            name_line = lines.pop("name", _line(entry))
-            if name is None:
-                self.fail(
-                    entry,
-                    f"animations[{number}]: missing name:; add e.g. 'name: demo{number}'",
-                    "name",
-                )
-            if name in seen:
-                self.fail(
-                    name_line,
-                    f"name: duplicate animation name {name!r} (first on line {seen[name]});"
-                    " names must be unique",
-                    "name",
-                )
-            seen[name] = name_line
-            result.append(
-                Entry(
-                    name,
-                    {**defaults, **options},
-                    self.path,
-                    {**default_lines, **lines},
-                    _line(entry),
-                )
-            )
+            try:
+                self.entry(number, entry, defaults, default_lines, seen, result)
+            except ConfigError as err:
+                if self.problems is None:
+                    raise
+                self.problems.append(err)
         return result
+
+    def entry(self, number: int, entry: Node, defaults: dict[str, Any],
+              default_lines: dict[str, int], seen: dict[str, int], result: list[Entry]
+              ) -> None:
+        if not isinstance(entry, MappingNode):
+            self.fail(
+                entry, f"animations[{number}]: expected a mapping, got {self.describe(entry)}"
+            )
+        options, lines = self.options(entry)
+        name = options.pop("name", None)
+        name_line = lines.pop("name", _line(entry))
+        if name is None:
+            self.fail(
+                entry,
+                f"animations[{number}]: missing name:; add e.g. 'name: demo{number}'",
+                "name",
+            )
+        if name in seen:
+            self.fail(
+                name_line,
+                f"name: duplicate animation name {name!r} (first on line {seen[name]});"
+                " names must be unique",
+                "name",
+            )
+        seen[name] = name_line
+        result.append(
+            Entry(
+                name,
+                {**defaults, **options},
+                self.path,
+                {**default_lines, **lines},
+                _line(entry),
+            )
+        )
 
 
 def _read_text(path: Path) -> str:
@@ -569,21 +604,25 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def load_entries(path: str | os.PathLike[str]) -> list[Entry]:
+def load_entries(path: str | os.PathLike[str],
+                 problems: list[ConfigError] | None = None) -> list[Entry]:
     """Read a single-animation or ``defaults:`` + ``animations:`` config file.
 
     Returns one Entry per animation, in file order; raises ConfigError (with
-    file and line) for anything unreadable, unsafe, unknown or mistyped.
+    file and line) for anything unreadable, unsafe, unknown or mistyped. With a
+    ``problems`` list, an error inside one of several animations is appended to it
+    instead and the other animations are still returned (``convanim batch``).
 
     Example:
         >>> [e.options["input_size"] for e in load_entries("configs/seeds/checkerboard.yaml")]
         [3, 3]
     """
     file = Path(path)
-    return parse_entries(_read_text(file), file)
+    return parse_entries(_read_text(file), file, problems)
 
 
-def parse_entries(text: str, path: str | os.PathLike[str]) -> list[Entry]:
+def parse_entries(text: str, path: str | os.PathLike[str],
+                  problems: list[ConfigError] | None = None) -> list[Entry]:
     """Read config text as if it were the file ``path`` (for YAML kept inside documents).
 
     Errors name ``path`` and the line in ``text``; put blank lines in front to number the
@@ -619,7 +658,7 @@ def parse_entries(text: str, path: str | os.PathLike[str]) -> list[Entry]:
                 path=file,
                 line=line,
             ) from None
-        reader = _Reader(file, loader)
+        reader = _Reader(file, loader, problems)
         if root is not None:
             reader.measure(root)
         return reader.entries(root)

@@ -209,11 +209,11 @@ def _field_option(field: Field) -> Callable[[Any], Any]:
 
 
 SPEC_OPTIONS = [
-    click.option("-i", "--input-size", type=SIZE, help="Input size: 5 or 5,4 (height,width)."),
-    click.option("-k", "--kernel-size", type=SIZE, help="Kernel size: 3 or 3,2."),
+    click.option("-i", "--input-size", type=SIZE, help="Input size: 5 or 5,4 (height,width) [5]."),
+    click.option("-k", "--kernel-size", type=SIZE, help="Kernel size: 3 or 3,2 [3]."),
     click.option("-s", "--stride", type=SIZE, help="Stride [1; pooling: the kernel size]."),
     click.option("-p", "--padding", type=SIZE,
-                 help="Padding: 1, 1,2, [[top,bottom],[left,right]], valid, same, full, half."),
+                 help="Padding: 1, 1,2, [[top,bottom],[left,right]], valid, same, full, half [0]."),
     click.option("-d", "--dilation", type=SIZE, help="Dilation [1]."),
     click.option("--output-padding", type=SIZE,
                  help="Transposed only: extra cells on the bottom/right [0]."),
@@ -248,6 +248,11 @@ def apply(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
 
 DEFAULT_SPEC = {"input_size": 3, "kernel_size": 3, "stride": 2, "padding": 1,
                 "mode": "transposed"}
+# The keys that describe the operation's shape: giving any of them means "not the showcase".
+SHAPE_KEYS = ("input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
+              "mode")
+# What a flagged render assumes for a size it was not given (documented in --help).
+FLAG_DEFAULTS = {"input_size": 5, "kernel_size": 3}
 
 
 def _defaults_for(default: dict[str, Any], mode: Any) -> dict[str, Any]:
@@ -268,14 +273,20 @@ def build_spec(params: dict[str, Any], ctx: click.Context | None = None,
                default: dict[str, Any] | None = None) -> Spec:
     """The validated spec for a command's parameters; an error names the flag or file:line.
 
-    Without an input size, the parameters not given come from ``default`` (the showcase).
+    ``default`` (the showcase) is used only when no shape parameter is given at all; with some
+    flags given, a missing input or kernel size is :data:`FLAG_DEFAULTS`'s and the rest keep
+    the spec's own defaults (conv, stride 1 or the kernel for pooling, padding 0).
 
     >>> build_spec({"input_size": "5", "kernel_size": "3", "stride": "2"}).output_shape
     (2, 2)
+    >>> build_spec({"kernel_size": "2", "stride": "2"}, default=DEFAULT_SPEC).label
+    'conv  i=5 k=2 s=2 p=0'
     """
     given = {key: params[key] for key in SPEC_KEYS if params.get(key) is not None}
-    if default is not None and "input_size" not in given:
-        given = {**_defaults_for(default, given.get("mode")), **given}
+    if default is not None:
+        # Only a bare command is the showcase; with shape flags the sizes not given default.
+        base = default if not any(key in given for key in SHAPE_KEYS) else FLAG_DEFAULTS
+        given = {**_defaults_for(base, given.get("mode")), **given}
     try:
         return Spec.from_dict(given)
     except SpecError as err:
@@ -415,3 +426,20 @@ def check_output(path: Path, ctx: click.Context | None = None, name: str = "outp
     if path.is_dir() and kind != "frames":
         raise click.UsageError(f"{where(ctx, name)}: {path} is a directory; give a file name "
                                "such as out.gif", ctx)
+
+
+def check_suffix(text: str, ctx: click.Context | None = None, name: str = "output") -> None:
+    """Refuse an output path without a file type, unless it ends in ``/`` (a frame folder).
+
+    A bare ``-o fig`` would otherwise silently become a folder of PNGs.
+
+    >>> check_suffix("outputs/frames/"), check_suffix("a.gif")
+    (None, None)
+    """
+    if (text.endswith(("/", "\\")) or Path(text).name in ("", "..") or Path(text).is_dir()
+            or Path(text).suffix):  # "." and ".." name folders too
+        return
+    raise click.UsageError(
+        f"{where(ctx, name)}: {text!r} has no file type; end it in .gif, .mp4, .webp, .png "
+        f"or .apng (or .pdf/.svg for one frame), or write {text}/ for a folder of PNG frames",
+        ctx)

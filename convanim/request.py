@@ -50,8 +50,9 @@ if TYPE_CHECKING:
 
 OUTPUT_OPTIONS = [
     click.option("-o", "--output", type=str,
-                 help="File to write: .gif .mp4 .webp .png/.apng, .html (a player), or a "
-                      "folder/ of PNG frames [outputs/<mode>_i.._k.._s.._p...gif]."),
+                 help="File to write: .gif .mp4 .webp .png/.apng, .html (a player), a "
+                      "folder/ of PNG frames, or one frame as .pdf/.svg (or .png with --frame) "
+                      "[outputs/<mode>_i.._k.._s.._p...gif]."),
     click.option("--fps", type=Checked(click.FloatRange(0.1, 100)),
                  help="Slide frames per second (or --frame-ms)."),
     click.option("--frame-ms", type=Checked(click.IntRange(10, 60_000)),
@@ -65,18 +66,38 @@ OUTPUT_OPTIONS = [
     click.option("--dpi", type=Checked(click.IntRange(50, 600)), help="Text resolution [100]."),
     click.option("--theme", type=Checked(click.Choice(["light", "dark", "print", "classic"])),
                  help="Colours: light (colour-blind safe), dark, print (b/w), classic."),
-    click.option("--layout", type=Checked(click.Choice(["auto", "side", "stacked"])),
-                 help="Output beside (side) or below (stacked) the input [auto: 1-D stacked]."),
+    click.option("--layout", type=Checked(click.Choice(["auto", "side", "stacked", "minimal"])),
+                 help="Output beside (side) or below (stacked) the input [auto: 1-D stacked]; "
+                      "minimal: grids and window only."),
+    click.option("--size", type=str,
+                 help="Exact image size WxH, e.g. 1920x1080: the figure fits inside, centred."),
+    click.option("--height", type=Checked(click.IntRange(64, 8000)),
+                 help="Image height in pixels (with --width: an exact box)."),
+    click.option("--aspect", type=str,
+                 help="Image shape W:H, e.g. 16:9, padded with the background."),
+    click.option("--frames", type=str,
+                 help="Only these frames: 1,4-6, phase names, last, or key (phases + first "
+                      "and last slide)."),
+    click.option("--max-slides", type=Checked(click.IntRange(1)),
+                 help="Keep this many evenly spaced window positions (said in the title)."),
+    click.option("--columns", type=Checked(click.IntRange(1, 100)),
+                 help="Storyboard tiles per row [about 4:3]."),
+    click.option("--transparent/--opaque", default=None,
+                 help="PNG/APNG: the theme's background is see-through [opaque]."),
+    click.option("--frame", type=str,
+                 help="Write one still frame (N or last) to -o .png, .pdf or .svg."),
     click.option("--title", type=str, help="Title text [the parameters]."),
     click.option("--storyboard", type=str,
-                 help="Also write every frame tiled on one page: .png, .pdf or .svg."),
+                 help="Write the frames tiled on one page: .png, .pdf or .svg (with -o: as "
+                      "well as the animation)."),
     click.option("--max-frames", type=Checked(click.IntRange(1)), default=None,
                  help="Refuse animations with more frames than this [5000]."),
     click.option("-q", "--quiet", is_flag=True, default=None,
                  help="No progress line (shown on a terminal for renders over ~2 s)."),
 ]
 RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
-               "layout", "title")
+               "layout", "title", "size", "height", "aspect", "frames", "max_slides", "columns",
+               "transparent")
 MAX_FRAMES = 5000
 
 

@@ -46,7 +46,8 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
     (["-i", "16", "-k", "3", "--storyboard", "sb.pdf"], "PDF storyboard would draw",
      "--storyboard"),
     (["-i", "30", "-k", "3", "-o", "a.mp4"], "the MP4 would encode", "--output"),
-    (["-i", "8", "-k", "3", "--cell-px", "200", "--dpi", "600"], "a frame would be", "--cell-px"),
+    # --dpi is resolution only (text), so the cells decide: 24 of 200 px is over the limit.
+    (["-i", "24", "-k", "3", "--cell-px", "200"], "a frame would be", "--cell-px"),
 ])
 def test_a_render_over_budget_is_refused_at_once_naming_figure_limit_and_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], figure: str, flag: str
@@ -102,8 +103,9 @@ def test_the_frame_estimate_is_near_the_real_layout(spec: Spec, sizing: dict, dp
 
 
 def test_the_renderer_checks_the_real_size_exactly() -> None:
-    with pytest.raises(SpecError, match="a frame would be 6351x8257"):
-        animate({"i": 8, "k": 3}, cell_px=200, dpi=600)
+    # 13 cells of 200 px: the estimate lets it through (under 2.5x), the real layout does not.
+    with pytest.raises(SpecError, match="a frame would be 5174x3401"):
+        animate({"i": 13, "k": 3}, cell_px=200)
     check_frame(4000, 4000, 1)  # exactly the limit is accepted
     with pytest.raises(SpecError):
         check_frame(4000, 4001, 1)

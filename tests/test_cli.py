@@ -76,7 +76,7 @@ def test_bad_flags_give_one_line_and_exit_2(run, args: list[str], words: str) ->
 
 
 @pytest.mark.parametrize(("text", "words"), [
-    ("i: 5\nkernal_size: 3\n", "a.yaml:2: unknown key 'kernal_size'; did you mean 'kernel_size'?"),
+    ("i: 5\nkernal_size: 3\n", "a.yaml:2: unknown key 'kernal_size'; did you mean 'kernel_size'"),
     ("i: 5\nk: 3\ns: -2\n", "a.yaml:3: stride: stride=-2 must be at least 1"),
     ("i: 5\nk: 3\ntheme: neon\n", "a.yaml:3: theme"),
     ("i: 5\nk: 3\nk: 4\n", "a.yaml"),

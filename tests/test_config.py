@@ -42,7 +42,7 @@ def error(path: Path) -> ConfigError:
 
 
 def test_option_names_and_aliases() -> None:
-    assert len(OPTION_NAMES) == len(set(OPTION_NAMES)) == 28
+    assert len(OPTION_NAMES) == len(set(OPTION_NAMES)) == 35
     assert {"i", "k", "s", "p", "d"} <= ALIASES.keys()
     assert set(ALIASES.values()) <= set(OPTION_NAMES)
     assert ALIASES["output-padding"] == "output_padding"
@@ -55,7 +55,8 @@ def test_canonical_key_did_you_mean_names_where() -> None:
     with pytest.raises(ConfigError) as info:
         canonical_key("kernal_size", where="configs/a.yaml:4")
     err = info.value
-    assert str(err) == "configs/a.yaml:4: unknown key 'kernal_size'; did you mean 'kernel_size'?"
+    assert str(err) == ("configs/a.yaml:4: unknown key 'kernal_size'; "
+                        "did you mean 'kernel_size' (or 'k')?")
     assert (err.path, err.line, err.key) == (Path("configs/a.yaml"), 4, "kernal_size")
     with pytest.raises(ConfigError, match=r"^option: unknown key 'Kernel-Size'.*'kernel_size'"):
         canonical_key("Kernel-Size", where="option")
@@ -166,7 +167,7 @@ def test_empty_mapping_is_one_entry_with_no_options(tmp_path: Path) -> None:
 def test_typo_gets_did_you_mean_with_file_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, "i: 5\nfps: 3\n\nkernal_size: 3\n")
     err = error(path)
-    assert str(err) == f"{path}:4: unknown key 'kernal_size'; did you mean 'kernel_size'?"
+    assert str(err) == f"{path}:4: unknown key 'kernal_size'; did you mean 'kernel_size' (or 'k')?"
     assert (err.path, err.line, err.key) == (path, 4, "kernal_size")
 
 

@@ -377,7 +377,7 @@ def build(args: list[str]) -> Spec:
     (["solve", "--from", "0", "--to", "3"], "--from"),
     (["solve", "--to", "3"], "--from"),
     (["solve", "--from", "4", "--to", "8", "--max-kernel", "99"], "--max-kernel"),
-    (["overlap", "-m", "conv"], "--mode"),
+    (["overlap", "-m", "conv"], "-m"),  # overlap is always transposed: no -m
     (["overlap", "--compare", "q=1"], "--compare"),
     (["overlap", "--compare", "k=0"], "--compare"),
     (["overlap", "-i", "9", "-k", "3", "-s", "3", "--layers", "4"], "--layers"),

@@ -66,7 +66,7 @@ def test_batch_frames_folder_holding_another_jobs_file_is_refused(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.yaml").write_text(textwrap.dedent("""\
         animations:
-          - {name: fr, input_size: 3, kernel_size: 2, output: sub}
+          - {name: fr, input_size: 3, kernel_size: 2, output: sub/}
           - {name: g, input_size: 3, kernel_size: 2, output: sub/g.gif}
     """))
     result = CliRunner().invoke(cli, ["batch", "a.yaml", "-o", "out", "-j", "1"])
@@ -238,7 +238,7 @@ def test_a_fault_in_the_storyboard_step_keeps_the_older_animation(
     def broken(*args, **kwargs):
         raise fault("during the storyboard")
 
-    monkeypatch.setattr(storyboard, "_png", broken)
+    monkeypatch.setattr(storyboard.Board, "png", broken)
     with pytest.raises(fault):
         draw.render({"i": 4, "k": 3}, gif, storyboard=board)
     assert (gif.read_bytes(), board.read_bytes()) == before

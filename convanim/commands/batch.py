@@ -22,7 +22,7 @@ from convanim.options import Checked
 FORMATS = ("gif", "mp4", "webp", "png", "html", "frames")
 # The render options a whole batch may override from the command line (flags win over YAML).
 OVERRIDE_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
-                 "layout", "max_frames")
+                 "layout", "max_frames", "size", "height", "aspect")
 ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".png", ".apng")
 EXIT_INTERRUPTED = 130
 
@@ -171,9 +171,38 @@ def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: in
     if bad:
         if not checking:
             raise Failed(f"{len(bad)} of {len(everything)} failed; see the messages above")
-        again = "convanim batch" if link_base is None else "convanim gallery"
-        raise Failed(f"{len(bad)} of {len(everything)} are stale, missing or failed; rerun "
-                     f"without --check ({again} ...) to bring them up to date")
+        again = _rerun(ctx, paths, out_dir, fmt, allow_outside, overrides, link_base)
+        raise Failed(f"{len(bad)} of {len(everything)} are stale, missing or failed; run "
+                     f"`{again}` to bring them up to date")
+
+
+def _rerun(ctx: click.Context, paths: Sequence[str], out_dir: Path, fmt: str | None,
+           allow_outside: bool, overrides: dict[str, Any], link_base: str | None) -> str:
+    """The exact command that writes what ``--check`` found stale (the same, minus --check).
+
+    >>> _rerun(click.Context(click.Command("batch")), ["a b.yaml"], Path("out"), None, False,
+    ...        {"theme": "dark", "loop": False}, None)
+    "convanim batch 'a b.yaml' -o out --theme dark --no-loop"
+    """
+    import shlex
+
+    words = ["convanim", "batch" if link_base is None else "gallery", *paths,
+             "-o", out_dir.as_posix()]
+    if link_base is not None and link_base != out_dir.as_posix().rstrip("/") + "/":
+        words += ["--link-base", link_base]
+    if fmt:
+        words += ["--format", fmt]
+    if allow_outside:
+        words.append("--allow-outside")
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        flag = "--" + key.replace("_", "-")
+        if isinstance(value, bool):
+            words.append(flag if value else "--no-" + key.replace("_", "-"))
+        else:
+            words += [flag, str(value)]
+    return " ".join(shlex.quote(word) for word in words)
 
 
 def register(group: click.Group) -> None:

@@ -19,6 +19,7 @@ from convanim.geometry.ops import get_op, ops
 from convanim.options import (
     DEFAULT_SPEC,
     MAX_CELLS,
+    SHAPE_KEYS,
     SPEC_KEYS,
     SPEC_OPTIONS,
     Checked,
@@ -31,13 +32,15 @@ from convanim.options import (
 SOLVABLE = [op.mode for op in ops() if op.solvable]
 
 
-def _spec_options() -> list[Callable[[Any], Any]]:
-    """SPEC_OPTIONS without the numbers options (values, seed), which these commands ignore."""
+def _spec_options(without: tuple[str, ...] = ()) -> list[Callable[[Any], Any]]:
+    """SPEC_OPTIONS without the numbers options (values, seed), which these commands ignore,
+    and without ``without`` (overlap has no -m or --view: it is always a transposed map)."""
     kept = []
     for option in SPEC_OPTIONS:
         def probe() -> None: ...
         option(probe)
-        if probe.__click_params__[0].name in SPEC_KEYS:  # type: ignore[attr-defined]
+        name = probe.__click_params__[0].name  # type: ignore[attr-defined]
+        if name in SPEC_KEYS and name not in without:
             kept.append(option)
     return kept
 
@@ -262,7 +265,7 @@ def _layer_specs(spec: Spec, layers: int, flag: str, ctx: click.Context) -> None
 
 @click.command()
 @apply(CONFIG_OPTIONS)
-@apply(_spec_options())
+@apply(_spec_options(without=("mode", "view")))
 @click.option("--layers", default=1, show_default=True, type=Checked(click.IntRange(1, 6)),
               help="Stack this many identical layers and show each map.")
 @click.option("--compare", help="Also draw a spec with these changes, e.g. 'k=4' or 'k=4 p=1'.")
@@ -288,8 +291,11 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
     from convanim.explain.draw import save_overlap
 
     _require_entry(ctx, config)
-    if params.get("mode") is None:  # neither a flag nor the config set it
-        params["mode"] = "transposed"
+    given = (ctx.default_map or {}).get("mode")  # only a config file can name a mode here
+    bare = config is None and not any(params.get(key) is not None for key in SHAPE_KEYS)
+    # The mode is implied: a bare `overlap` is the (transposed) showcase; otherwise the
+    # given sizes with the flag defaults for the rest.
+    params["mode"] = None if bare else (given if given is not None else "transposed")
     spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
     if not spec.is_transposed:
         raise click.UsageError(f"{where(ctx, 'mode')}: overlap maps are for mode 'transposed', "

@@ -18,7 +18,7 @@ from convanim.draw.themes import THEMES, Look, Theme
 
 __all__ = [
     "THEMES", "Animation", "Layout", "Look", "RenderOptions", "Renderer", "Scene", "Theme",
-    "animate", "render", "render_frames", "write_storyboard",
+    "animate", "render", "render_frames", "write_still", "write_storyboard",
 ]
 
 
@@ -29,4 +29,8 @@ def __getattr__(name: str) -> object:
         from convanim.draw.storyboard import write_storyboard
 
         return write_storyboard
+    if name == "write_still":
+        from convanim.draw.storyboard import write_still
+
+        return write_still
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

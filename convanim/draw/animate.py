@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,11 +19,13 @@ from typing import Any
 import numpy as np
 
 from convanim.budget import check_frame, check_render
+from convanim.draw.choose import select_frames
 from convanim.draw.layout import Layout
 from convanim.draw.options import RenderOptions
 from convanim.draw.raster import RasterPainter
 from convanim.draw.scene import Scene
 from convanim.draw.themes import THEMES
+from convanim.draw.themes import rgb as rgb_of
 from convanim.geometry import Plan, Spec, SpecError, frame_count, plan
 
 HOLD_PHASES = ("input", "insert_zeros", "pad", "crop", "output")
@@ -47,6 +50,8 @@ class Renderer:
         self.scene = Scene(plan, self.options.values)
         self.layout = Layout.build(self.scene, self.options)
         self.reuse_buffer = False
+        # The frames shown (all unless options.frames / max_slides pick some), 0-based.
+        self.selected = select_frames(plan, self.options.frames, self.options.max_slides)
         # The real size, before a single frame is painted; the estimate was checked earlier.
         check_frame(*self.layout.size, len(plan.frames))
 
@@ -68,17 +73,19 @@ class Renderer:
                              height, panel_cells(self.plan.spec))
 
     def durations(self) -> list[int]:
-        """Milliseconds per frame: ``hold_ms`` for phase frames and the last, else ``frame_ms``.
+        """Milliseconds per shown frame: ``hold_ms`` for phase frames and the last, else
+        ``frame_ms``.
 
         >>> Renderer(plan(Spec(i=3, k=2)), RenderOptions(frame_ms=200, hold_ms=900)).durations()
         [900, 200, 200, 200, 200, 900]
         """
         last = len(self.plan.frames) - 1
-        return [self.options.hold_ms if f.phase in HOLD_PHASES or i == last
-                else self.options.frame_ms for i, f in enumerate(self.plan.frames)]
+        every = [self.options.hold_ms if f.phase in HOLD_PHASES or i == last
+                 else self.options.frame_ms for i, f in enumerate(self.plan.frames)]
+        return [every[i] for i in self.selected]
 
     def frames(self) -> Iterator[tuple[np.ndarray, int]]:
-        """Yield (RGB uint8 H x W x 3, duration ms) for every frame, in order.
+        """Yield (RGB uint8 H x W x 3, duration ms) for every shown frame, in order.
 
         With ``reuse_buffer`` set, every frame is painted into one buffer (each is valid until
         the next is asked for), for consumers that copy what they keep, such as the writers.
@@ -86,15 +93,42 @@ class Renderer:
         >>> [ms for _, ms in Renderer(plan(Spec(i=3, k=2))).frames()][:2]
         [1500, 500]
         """
+        wanted = dict(zip(self.selected, self.durations()))
         if self.plan.spec.view == "matrix":
             from convanim.draw.matrix import render_matrix_frames
 
-            yield from render_matrix_frames(self.plan, self.options)
+            for index, (rgb, _) in enumerate(render_matrix_frames(self.plan, self.options)):
+                if index in wanted:
+                    yield _letterbox(rgb, self.options, self.theme), wanted[index]
             return
         painter = RasterPainter(self.scene, self.layout)
         out = np.empty_like(painter.base) if self.reuse_buffer else None
-        for index, ms in enumerate(self.durations()):
-            yield painter.paint(index, out), ms
+        # The scene only moves forward, so frames left out are still painted, not yielded.
+        for index in range(self.selected[-1] + 1):
+            rgb = painter.paint(index, out)
+            if index in wanted:
+                yield rgb, wanted[index]
+
+
+def _letterbox(rgb: np.ndarray, options: RenderOptions, theme: Any) -> np.ndarray:
+    """Centre a frame drawn by its own layout (the matrix view) in the requested box."""
+    box = options.box
+    if box is None:
+        return rgb
+    height, width, _ = rgb.shape
+    box_w, box_h = box
+    if box_w is None and box_h is None:
+        aw, ah = options.aspect_ratio
+        box_w, box_h = (max(width, -(-height * aw // ah)), max(height, -(-width * ah // aw)))
+    box_w, box_h = box_w or width, box_h or height
+    if width > box_w or height > box_h:
+        raise SpecError(f"the matrix view needs {width}x{height} px, more than the size "
+                        f"{box_w}x{box_h}; give a larger size or a smaller cell_px", "size")
+    out = np.empty((box_h, box_w, 3), np.uint8)
+    out[:] = rgb_of(theme.background)
+    y, x = (box_h - height) // 2, (box_w - width) // 2
+    out[y:y + height, x:x + width] = rgb
+    return out
 
 
 def check_frames(count: int, options: RenderOptions) -> None:
@@ -172,6 +206,18 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
         outs = [stack.enter_context(open_writer(
             target, loop=options.loop, palette=THEMES[options.theme].palette(),
             metadata=metadata)) for target in targets]
+        for out in outs:
+            if options.transparent:
+                set_transparent = getattr(out, "set_transparent", None)
+                if set_transparent is None:  # leaving the block discards the unfinished file
+                    raise SpecError(f"transparent=true is for .png/.apng (animated or one "
+                                    f"frame), not {Path(out.path).suffix or 'a folder'}; write "
+                                    "a .png or leave transparent out", "transparent")
+                set_transparent()
+            set_tick = getattr(out, "set_tick", None)
+            if set_tick is not None:
+                # Every duration is a slide or a hold time, so their gcd is an exact video tick.
+                set_tick(math.gcd(options.frame_ms or 1, options.hold_ms))
         for done, (rgb, ms) in enumerate(frames, 1):
             for out in outs:
                 out.append(rgb, ms)
@@ -291,7 +337,7 @@ class Animation:
             yield rgb
 
     def __len__(self) -> int:
-        return len(self.plan.frames)
+        return len(self.durations)
 
     def save(self, path: PathLike) -> Path:
         """Write the animation to ``path``; the suffix picks the format.

@@ -135,4 +135,4 @@ class Labels:
         >>> scene.kernel_title().startswith("Kernel 3")
         True
         """
-        return f"Kernel {self._shape(self.w2.shape)}"
+        return f"Kernel {self._shape(self.w2.shape)}{getattr(self, 'kernel_note', '')}"

@@ -15,9 +15,11 @@ wide; with ``cell_px`` (or the default) it is ``content + 2 * margin`` wide, at 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from convanim.draw.arrange import LegendItem, arrange, flow_legend, place, span
+from convanim.draw.choose import select_frames, slides_note
 from convanim.draw.options import MAX_CELL, RenderOptions
 from convanim.draw.scene import Scene
 from convanim.draw.text import Font, get_font
@@ -27,7 +29,7 @@ from convanim.geometry import SpecError
 DEFAULT_WIDTH = 480  # the width a default animation aims for
 MIN_WIDTH = 360  # room for the title, caption and legend
 MAX_DEFAULT_CELL = 32
-MIN_VALUE_PX = 6.5  # numbers smaller than this are unreadable, so cells show none
+MIN_VALUE_PX = 8.0  # numbers smaller than this are unreadable, so cells show none (noted)
 
 
 @dataclass(frozen=True)
@@ -139,77 +141,150 @@ class Layout:
         return self.panels[panel].tile(row, col)
 
     @classmethod
-    def build(cls, scene: Scene, options: RenderOptions) -> Layout:
+    def build(cls, scene: Scene, options: RenderOptions, legend: bool = True) -> Layout:
         """Lay out ``scene``'s panels for ``options``; SpecError if ``width`` is too small.
+
+        With a box (``size``, ``height`` or ``aspect``) the figure is the largest that fits
+        inside it, centred on the theme's background, and the image is exactly the box.
 
         >>> from convanim.geometry import Spec, plan
         >>> Layout.build(Scene(plan(Spec(i=5, k=3))), RenderOptions(width=500)).size[0]
         500
-        """
-        theme, dpi = THEMES[options.theme], options.dpi
-        stacked = options.layout == "stacked" or (
-            options.layout == "auto" and scene.plan.spec.dims == 1)
-        shapes = {name: panel.shape for name, panel in scene.panels.items()}
-        all_titles = scene.titles()
+        >>> Layout.build(Scene(plan(Spec(i=5, k=3))), RenderOptions(size="640x360")).size
+        (640, 360)
 
-        def content(px: int) -> tuple[int, int, int, int]:
-            """Content width, kernel cell size, gap between groups and margin for ``px``."""
-            label = _chrome_fonts(theme, dpi, px)["label"]
-            titles = {k: max((label.measure(t) for t in v), default=0)
-                      for k, v in all_titles.items()}
-            kp = max(2, round(px * 0.75))
-            groups, gap = arrange(shapes, titles, px, kp, label.line_height + 2, stacked)
-            return span(groups, gap, stacked), kp, gap, _margin(dpi, px)
+        ``legend=False`` leaves the legend out (a storyboard shows one for all its tiles).
+        """
+        if options.box is not None:
+            return cls._fit(scene, options, options.box, legend)
+        k = options.dpi / 100  # --dpi is resolution: the default figure grows with it
+
+        def width_for(px: int) -> int:
+            return cls._assemble(scene, options, px, None, None, True, legend).size[0]
 
         if options.cell_px is not None:
             px = options.cell_px
         else:
-            limit = options.width if options.width is not None else DEFAULT_WIDTH
-            low = 2 if options.width is not None else (18 if options.values else 4)
-            top = MAX_CELL if options.width is not None else MAX_DEFAULT_CELL
+            limit = options.width if options.width is not None else round(DEFAULT_WIDTH * k)
+            # Without a size to keep to, cells grow until their numbers are legible.
+            legible = math.ceil(MIN_VALUE_PX * 72 * 32 / (THEMES[options.theme].value_pt * 100))
+            low = 2 if options.width is not None else round((legible if options.values else 4)
+                                                            * k)
+            top = MAX_CELL if options.width is not None else round(MAX_DEFAULT_CELL * k)
             # The width grows with the cell size, so bisect for the largest size that fits.
             px = low
             lo, hi = low, top
             while lo <= hi:
                 mid = (lo + hi) // 2
-                if _sum_w(content(mid)) <= limit:
+                if width_for(mid) <= limit:
                     px, lo = mid, mid + 1
                 else:
                     hi = mid - 1
-            if options.width is not None and _sum_w(content(px)) > options.width:
-                need = _sum_w(content(low))
+            if options.width is not None and width_for(px) > options.width:
+                need = width_for(low)
                 raise SpecError(f"width={options.width} is too narrow for this animation: it "
                                 f"needs at least {need} px; give width={need} or more", "width")
-        inner, kp, gap, m = content(px)
+        return cls._assemble(scene, options, px, options.width, None, False, legend)
+
+    @classmethod
+    def _fit(cls, scene: Scene, options: RenderOptions, box: tuple[int | None, int | None],
+             legend: bool = True) -> Layout:
+        """The largest figure inside ``box`` (width, height; None = free), letterboxed."""
+        box_w, box_h = box
+        if box_w is None and box_h is None:  # an aspect ratio alone: pad the natural figure
+            natural = cls.build(scene, replace(options, aspect=None), legend)
+            w, h = natural.size
+            aw, ah = options.aspect_ratio
+            if w * ah < h * aw:
+                box_w, box_h = -(-h * aw // ah), h
+            else:
+                box_w, box_h = w, -(-w * ah // aw)
+            return cls._assemble(scene, options, natural.cell_px, box_w, box_h, False, legend)
+
+        def fits(px: int) -> bool:
+            w, h = cls._assemble(scene, options, px, None, None, True, legend).size
+            return (box_w is None or w <= box_w) and (box_h is None or h <= box_h)
+
+        if not fits(2):
+            w, h = cls._assemble(scene, options, 2, None, None, True, legend).size
+            raise SpecError(f"size {box_w or w}x{box_h or h} is too small for this animation: "
+                            f"it needs at least {w}x{h} px; give a larger size", "size")
+        px, lo, hi = 2, 2, MAX_CELL
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            if fits(mid):
+                px, lo = mid, mid + 1
+            else:
+                hi = mid - 1
+        if box_w is None:
+            box_w = cls._assemble(scene, options, px, None, None, True, legend).size[0]
+        return cls._assemble(scene, options, px, box_w, box_h, False, legend)
+
+    @classmethod
+    def _assemble(cls, scene: Scene, options: RenderOptions, px: int, width: int | None,
+                  height: int | None, measure_only: bool = False, with_legend: bool = True
+                  ) -> Layout:
+        """The layout for cells of ``px`` pixels in an image ``width`` x ``height`` (None: as
+        wide or tall as the content needs); extra height is shared above and below."""
+        theme, dpi = THEMES[options.theme], options.dpi
+        k = dpi / 100
+        minimal = options.layout == "minimal"
+        stacked = options.layout == "stacked" or (
+            options.layout in ("auto", "minimal") and scene.plan.spec.dims == 1)
+        shapes = {name: panel.shape for name, panel in scene.panels.items()}
+        all_titles = scene.titles()
         fonts: dict[str, Font | None] = dict(_chrome_fonts(theme, dpi, px))
-        label = _chrome_fonts(theme, dpi, px)["label"]
+        label = fonts["label"]
+        assert label is not None
         lab_h = label.line_height + 2
-        titles = {k: max((label.measure(t) for t in v), default=0)
-                  for k, v in all_titles.items()}
-        width = options.width if options.width is not None else max(inner + 2 * m, MIN_WIDTH)
-        text_w = width - 2 * m
-        value_pt = theme.value_pt * px / 32
+        titles = {key: max((label.measure(t) for t in v), default=0)
+                  for key, v in all_titles.items()}
+        # Cell numbers are sized by the cell in pixels, whatever the resolution.
+        value_pt = theme.value_pt * px / (32 * k)
         show_values = options.values and value_pt * dpi / 72 >= MIN_VALUE_PX
+        kp = max(2, round(px * 0.75))
+        if show_values and theme.value_pt * kp / (32 * k) * dpi / 72 < MIN_VALUE_PX:
+            kp = px  # a smaller kernel would hide its numbers; they must stay readable
+        groups, gap = arrange(shapes, titles, px, kp, lab_h, stacked)
+        inner, m = span(groups, gap, stacked), _margin(dpi, px)
+        # Measuring asks what the content needs; a drawn figure leaves room for its text.
+        natural_w = inner + 2 * m
+        if not measure_only and not minimal:
+            natural_w = max(natural_w, round(MIN_WIDTH * k))
+        width = width if width is not None else natural_w
+        text_w = width - 2 * m
         fonts["value"] = get_font(value_pt, dpi, family=theme.font) if show_values else None
-        fonts["small"] = (get_font(theme.small_pt * px / 32, dpi, family=theme.font)
+        fonts["small"] = (get_font(theme.small_pt * px / (32 * k), dpi, family=theme.font)
                           if show_values else None)
-        kvalue_pt = theme.value_pt * kp / 32
+        kvalue_pt = theme.value_pt * kp / (32 * k)
         fonts["kvalue"] = (get_font(kvalue_pt, dpi, family=theme.font)
                            if show_values and kvalue_pt * dpi / 72 >= MIN_VALUE_PX else None)
 
         # Vertical flow: title, caption, panels with their titles, formula, legend.
         y, slots = m, {}
         title = options.title if options.title is not None else scene.plan.spec.label
+        note = slides_note(scene.plan, select_frames(scene.plan, options.frames,
+                                                     options.max_slides))
+        if note:
+            title = f"{title}  ({note})" if title else note
+        if options.values and not show_values:
+            # Never silently unreadable: say why the numbers are gone and how to get them.
+            note = "numbers hidden: cells too small; give a larger size"
+            title = f"{title}  ({note})" if title else note
+        if minimal:
+            title = ""
+        title_font, caption_font = fonts["title"], fonts["caption"]
+        assert title_font is not None and caption_font is not None
         if title:
-            lines = len(fonts["title"].wrap(title, text_w))
-            slots["title"] = _slot(m, width - m, y, lines, fonts["title"], "ink")
-            y += lines * fonts["title"].line_height + 2
-        captions = {f.caption + (f"  ({scene.slides}/{scene.slides})" if f.phase == "slide"
-                                 else "") for f in scene.plan.frames}
-        lines = max(len(fonts["caption"].wrap(c, text_w)) for c in captions)
-        slots["caption"] = _slot(m, width - m, y, lines, fonts["caption"], "ink")
-        y += lines * fonts["caption"].line_height + 6
-        groups, gap = arrange(shapes, titles, px, kp, lab_h, stacked)
+            lines = len(title_font.wrap(title, text_w))
+            slots["title"] = _slot(m, width - m, y, lines, title_font, "ink")
+            y += lines * title_font.line_height + 2
+        if not minimal:
+            captions = {f.caption + (f"  ({scene.slides}/{scene.slides})"
+                                     if f.phase == "slide" else "") for f in scene.plan.frames}
+            lines = max(len(caption_font.wrap(c, text_w)) for c in captions)
+            slots["caption"] = _slot(m, width - m, y, lines, caption_font, "ink")
+            y += lines * caption_font.line_height + 6
         boxes, bottom = place(groups, gap, stacked, (width - inner) // 2, y, width)
         panels = {}
         for name, (cx, top, below) in boxes.items():
@@ -220,11 +295,38 @@ class Layout:
             title_top = y0 + rows * size + 2 if below else top
             slots[f"{name}_title"] = _slot(cx - 400, cx + 400, title_top, 1, label, "ink")
         y = bottom + 8
-        if options.values:
-            slots["formula"] = _slot(m, width - m, y, 1, fonts["formula"], "ink")
-            y += fonts["formula"].line_height + 6
-        legend, y = flow_legend(scene.legend(), fonts["legend"], m, width, y)
-        return cls((width, y + m), px, panels, slots, legend, fonts, stacked, theme, title, dpi)
+        legend: list[LegendItem] = []
+        if not minimal:
+            formula_font, legend_font = fonts["formula"], fonts["legend"]
+            assert formula_font is not None and legend_font is not None
+            if options.values:
+                slots["formula"] = _slot(m, width - m, y, 1, formula_font, "ink")
+                y += formula_font.line_height + 6
+            if with_legend:
+                legend, y = flow_legend(scene.legend(), legend_font, m, width, y)
+        natural_h = y + m
+        size = (width, natural_h if height is None else max(height, natural_h))
+        layout = cls(size, px, panels, slots, legend, fonts, stacked, theme, title, dpi)
+        if height is not None and height > natural_h and not measure_only:
+            layout = layout.shifted((height - natural_h) // 2, height)
+        return layout
+
+    def shifted(self, dy: int, height: int) -> Layout:
+        """The same layout moved ``dy`` pixels down in an image ``height`` pixels tall.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> lay = Layout.build(Scene(plan(Spec(i=5, k=3))), RenderOptions(cell_px=20))
+        >>> lay.shifted(7, lay.size[1] + 14).panels["grid"].y - lay.panels["grid"].y
+        7
+        """
+        panels = {name: replace(box, y=box.y + dy) for name, box in self.panels.items()}
+        slots = {name: replace(slot, baseline=slot.baseline + dy)
+                 for name, slot in self.slots.items()}
+        legend = [replace(item, swatch=(item.swatch[0], item.swatch[1] + dy, item.swatch[2],
+                                        item.swatch[3] + dy), baseline=item.baseline + dy)
+                  for item in self.legend]
+        return replace(self, size=(self.size[0], height), panels=panels, slots=slots,
+                       legend=legend)
 
 
 def _sum_w(content: tuple[int, int, int, int]) -> int:
@@ -234,17 +336,18 @@ def _sum_w(content: tuple[int, int, int, int]) -> int:
 
 def _margin(dpi: int, px: int) -> int:
     """Outer margin in pixels, growing with the text."""
-    return round(10 * dpi / 100 * _chrome_scale(px))
+    return round(10 * dpi / 100 * _chrome_scale(px, dpi))
 
 
-def _chrome_scale(px: int) -> float:
-    """Titles, captions and legends grow with cells larger than 32 px (big slides)."""
-    return max(1.0, px / MAX_DEFAULT_CELL)
+def _chrome_scale(px: int, dpi: int = 100) -> float:
+    """Titles, captions and legends grow with cells larger than 32 px at 100 dpi (big slides),
+    so a figure fitted to a large box scales every element together."""
+    return max(1.0, px / (MAX_DEFAULT_CELL * dpi / 100))
 
 
 def _chrome_fonts(theme: Theme, dpi: int, px: int) -> dict[str, Font]:
     """The fonts of everything outside the cells, for cells of ``px`` pixels."""
-    k = _chrome_scale(px)
+    k = _chrome_scale(px, dpi)
     return {
         "title": get_font(theme.title_pt * k, dpi, bold=True, family=theme.font),
         "caption": get_font(theme.caption_pt * k, dpi, family=theme.font),

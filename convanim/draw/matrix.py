@@ -106,13 +106,27 @@ class MatrixPainter:
         out_y = in_y + self.in_shape[0] * g + label_h + max(label_h, g)
         side_w = max(self.in_shape[1], self.out_shape[1]) * g
         width = max(side_x + side_w + m, MIN_WIDTH)
+        # A tall x column leaves the area under a short C empty: the grids go there instead
+        # of in a column of their own on the right.
+        below = top + self.n_out * px + 2 * label_h
+        room = top + tall - below - label_h
+        high = max(self.in_shape[0], self.out_shape[0])
+        g2 = int(min(px, room // max(high, 1))) if room > 0 else 0
+        wide = (self.in_shape[1] + self.out_shape[1]) * g2 + 2 * px
+        out_x = side_x
+        if g2 >= 8 and wide <= self.n_in * px:
+            # Side by side under C: input, then output.
+            g, side_x, in_y = g2, m_x, below + label_h
+            out_x, out_y = m_x + self.in_shape[1] * g + 2 * px, in_y
+            x_label = int(self.f_small.measure(str(self.n_in - 1))) + 4
+            width = max(x_x + px + x_label + m, MIN_WIDTH)
         width += width % 2
         lines = max(len(self._wrap(c, width - 2 * m)) for c in self.captions)
         caption_y = top + max(tall, out_y + self.out_shape[0] * g - top) + m
         height = caption_y + lines * self.f_caption.line_height + m
         height += height % 2
         self.m, self.title = m, title
-        self.geo = Geometry(px, g, y_x, m_x, x_x, top, side_x, in_y, side_x, out_y,
+        self.geo = Geometry(px, g, y_x, m_x, x_x, top, side_x, in_y, out_x, out_y,
                             caption_y, width, height)
 
     def _title(self) -> str:
@@ -222,10 +236,10 @@ class MatrixPainter:
         for j in range(self.n_in):
             self._cell(img, geo.x_x, geo.top + j * px, px, "input", fmt(self.x[j]))
         small = self.f_small
-        for label, y0, shape in (("input", geo.in_y, self.in_shape),
-                                 ("output", geo.out_y, self.out_shape)):
+        for label, x0, y0, shape in (("input", geo.in_x, geo.in_y, self.in_shape),
+                                     ("output", geo.out_x, geo.out_y, self.out_shape)):
             self._text(img, f"{label} {shape[0]}x{shape[1]}" if self.plan.spec.dims == 2
-                       else f"{label} ({shape[1]})", geo.in_x, y0 - 4, t.muted, small)
+                       else f"{label} ({shape[1]})", x0, y0 - 4, t.muted, small)
         return img
 
     def paint(self, index: int) -> np.ndarray:

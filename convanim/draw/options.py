@@ -20,12 +20,13 @@ from typing import Any
 from convanim.draw.themes import THEMES
 from convanim.geometry import SpecError
 
-LAYOUTS = ("auto", "side", "stacked")
+LAYOUTS = ("auto", "side", "stacked", "minimal")
 DEFAULT_FRAME_MS = 500
 # Browsers stretch GIF delays under 20 ms to 100 ms, so shorter frames would play slower.
 MIN_MS, MAX_MS = 20, 60_000
 MIN_WIDTH, MAX_WIDTH = 160, 8000
 MIN_CELL, MAX_CELL = 2, 200
+MIN_BOX = 64
 
 
 def _whole(name: str, value: Any, low: int, high: int, fix: str) -> int:
@@ -84,11 +85,19 @@ class RenderOptions:
     title: str | None = None
     max_frames: int = 10_000
     fps: float | None = None
+    size: str | None = None
+    height: int | None = None
+    aspect: str | None = None
+    frames: str | None = None
+    max_slides: int | None = None
+    columns: int | None = None
+    transparent: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "values", _flag("values", self.values))
         set_(self, "loop", _flag("loop", self.loop))
+        set_(self, "transparent", _flag("transparent", self.transparent))
         timing = f"use {MIN_MS}..{MAX_MS} ms, e.g. 500"
         if self.fps is not None:
             fps = self.fps
@@ -131,12 +140,89 @@ class RenderOptions:
         if self.title is not None and "\n" in self.title:
             raise SpecError("title has a line break but must be one line; remove the break",
                             "title")
+        self._check_box()
+        if self.frames is not None:
+            from convanim.draw.choose import check_frames_text
+
+            set_(self, "frames", check_frames_text(self.frames))
+        if self.max_slides is not None:
+            set_(self, "max_slides", _whole("max_slides", self.max_slides, 1, 100_000,
+                                            "keep e.g. max_slides=8 window positions"))
+        if self.columns is not None:
+            set_(self, "columns", _whole("columns", self.columns, 1, 100,
+                                         "give the storyboard's tiles per row, e.g. 4"))
         if self.title is not None:
             from convanim.draw.text import drawable
 
             set_(self, "title", drawable(self.title, THEMES[self.theme].font))
         set_(self, "max_frames", _whole("max_frames", self.max_frames, 1, 10_000_000,
                                         "raise it or use a smaller input"))
+
+    def _check_box(self) -> None:
+        set_ = object.__setattr__
+        if self.size is not None:
+            text = str(self.size).strip().lower().replace(" ", "")
+            parts = text.split("x")
+            if len(parts) != 2 or not all(p.isdigit() for p in parts):
+                raise SpecError(f"size={self.size!r} is not WIDTHxHEIGHT; write e.g. "
+                                "size=1920x1080", "size")
+            for name, value in zip(("width", "height"), parts):
+                _whole("size", int(value), MIN_BOX, MAX_WIDTH,
+                       f"give the {name} in pixels, e.g. size=1920x1080")
+            clash = [n for n in ("width", "height", "cell_px", "aspect")
+                     if getattr(self, n) is not None]
+            if clash:
+                raise SpecError(f"size={self.size!r} and {clash[0]}= are both given but size "
+                                "fixes the whole image; give only one of them", "size")
+            set_(self, "size", "x".join(parts))
+        if self.height is not None:
+            set_(self, "height", _whole("height", self.height, MIN_BOX, MAX_WIDTH,
+                                        "give the image height in pixels, e.g. 1080"))
+            if self.cell_px is not None:
+                raise SpecError(f"height={self.height!r} and cell_px={self.cell_px!r} are both "
+                                "given but each fixes the size; give only one of them", "height")
+        if self.aspect is not None:
+            text = str(self.aspect).strip().replace("/", ":")
+            parts = text.split(":")
+            if len(parts) != 2 or not all(p.isdigit() and 0 < int(p) <= 100 for p in parts):
+                raise SpecError(f"aspect={self.aspect!r} is not W:H; write e.g. aspect=16:9",
+                                "aspect")
+            if self.width is not None and self.height is not None:
+                raise SpecError("aspect, width and height are all given; give two of them",
+                                "aspect")
+            set_(self, "aspect", ":".join(parts))
+
+    @property
+    def aspect_ratio(self) -> tuple[int, int]:
+        """The ``aspect`` as (width, height) parts.
+
+        >>> RenderOptions(aspect="16:9").aspect_ratio
+        (16, 9)
+        """
+        w, h = (self.aspect or "1:1").split(":")
+        return int(w), int(h)
+
+    @property
+    def box(self) -> tuple[int | None, int | None] | None:
+        """The box the figure must fit, (width, height) with None for a free side; None when
+        the image is simply as large as its content.
+
+        >>> RenderOptions(size="640x360").box, RenderOptions(width=800, aspect="16:9").box
+        ((640, 360), (800, 450))
+        """
+        if self.size is not None:
+            w, h = self.size.split("x")
+            return int(w), int(h)
+        if self.aspect is not None:
+            aw, ah = self.aspect_ratio
+            if self.width is not None:
+                return self.width, round(self.width * ah / aw)
+            if self.height is not None:
+                return round(self.height * aw / ah), self.height
+            return None, None
+        if self.height is not None:
+            return self.width, self.height
+        return None
 
     @classmethod
     def from_mapping(cls, mapping: dict[str, Any]) -> RenderOptions:

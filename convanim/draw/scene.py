@@ -84,6 +84,7 @@ class Scene(Labels):
         self.w2 = plan.w.reshape(plan.w.shape if plan.w.ndim == 2 else (1, -1))
         if values and self.weighted:
             self.panels["kernel"] = Panel(self.w2.shape)
+        self.kernel_shown, self.kernel_note = _kernel_as_read(plan, self.w2)
         self.slides = sum(f.phase == "slide" for f in plan.frames)
         self.texts: dict[str, object] = dict.fromkeys(
             ("grid_title", "target_title", "kernel_title", "caption", "formula"), "")
@@ -180,7 +181,10 @@ class Scene(Labels):
         self.panels["target"].set(rows, cols, looks)
         if "kernel" in self.panels:
             kr, kc = np.indices(self.w2.shape)
-            main = np.array([fmt(v) for v in self.w2.ravel()], object).reshape(self.w2.shape)
+            # The kernel as the window reads it (rotated for a transposed gather), so the tap
+            # tags on the window match the drawn kernel cell for cell.
+            shown = self.kernel_shown
+            main = np.array([fmt(v) for v in shown.ravel()], object).reshape(shown.shape)
             self.panels["kernel"].set(kr, kc, self.code("kernel"), main)
             self._text("kernel_title", self.kernel_title())
         self._text("target_title", self.target_title(final=False))
@@ -287,7 +291,11 @@ class Scene(Labels):
         terms = [f"{v}{TIMES}{fmt(self.w2[a, b])}" for v, (a, b) in zip(seen, frame.taps)]
         # Padding and inserted zeros add nothing; a long formula may leave them out.
         zeros = (grid.kinds[cells] != INPUT) & (grid.values[cells] == 0)
-        return Formula(head, terms, sep, f"{tail} = {value}", zeros.tolist())
+        # Terms in the window's reading order (left to right, top to bottom), as one reads
+        # the grid, whatever order the kernel's taps come in.
+        order = np.lexsort((frame.window[:, 1], frame.window[:, 0]))
+        return Formula(head, [terms[i] for i in order], sep, f"{tail} = {value}",
+                       zeros[order].tolist())
 
     def _phase(self, frame: Frame) -> None:
         self._text("formula", "")
@@ -306,3 +314,32 @@ class Scene(Labels):
                 main = panel.main[crop].copy()
                 panel.set(rows[crop], cols[crop], self.code("cropped"), main)
         self._text("target_title", self.target_title(final=True))
+
+
+def _kernel_as_read(plan: Plan, w2: np.ndarray) -> tuple[np.ndarray, str]:
+    """The kernel laid out as the sliding window meets its taps, and a title note.
+
+    A gather over inserted zeros meets the kernel rotated 180 degrees; a convolution meets it
+    as stored (note ``""``).
+
+    >>> from convanim.geometry import Spec, plan
+    >>> p = plan(Spec(i=3, k=2, s=2, mode="transposed"))
+    >>> shown, note = _kernel_as_read(p, p.w.reshape(p.w.shape))
+    >>> note, bool((shown == p.w[::-1, ::-1]).all())
+    (', rotated 180°', True)
+    """
+    first = next((f for f in plan.frames if f.phase == "slide" and len(f.taps) == w2.size
+                  and len(f.window) == len(f.taps)), None)
+    if first is None or w2.ndim != 2:
+        return w2, ""
+    shown = np.empty_like(w2)
+    rows = np.unique(first.window[:, 0])
+    cols = np.unique(first.window[:, 1])
+    if len(rows) != w2.shape[0] or len(cols) != w2.shape[1]:
+        return w2, ""
+    for (r, c), (a, b) in zip(first.window, first.taps):
+        shown[np.searchsorted(rows, r), np.searchsorted(cols, c)] = w2[a, b]
+    if np.array_equal(shown, w2):
+        return w2, ""
+    rotated = np.array_equal(shown, w2[::-1, ::-1])
+    return shown, ", rotated 180°" if rotated else ", as the window reads it"

@@ -43,6 +43,17 @@ def luminance(color: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def _mix(under: str, over: str, alpha: float) -> RGB:
+    """``over`` at ``alpha`` on ``under``, rounded as the painter rounds it.
+
+    >>> _mix("#ffffff", "#000000", 0.5)
+    (128, 128, 128)
+    """
+    r, g, b = (round(u * (1 - alpha) + o * alpha + 1e-9)
+               for u, o in zip(rgb(under), rgb(over)))
+    return r, g, b
+
+
 @dataclass(frozen=True)
 class Look:
     """How one kind of cell is drawn.
@@ -152,7 +163,18 @@ class Theme:
                 if value.hatch:
                     colors.append(value.hatch_color)
         colors += [*self.overlap, "#ffffff", "#1a1a1a"]
-        return list(dict.fromkeys(rgb(c) for c in colors))
+        exact = [rgb(c) for c in colors]
+        # Blends the drawing makes everywhere: the link wedge and its antialiased lines over
+        # the background, and digit edges over each fill. Listed up front, a GIF whose palette
+        # later fills with other edge colours still maps these to their own hue (not to the
+        # nearest grey), so a role keeps one colour in every writer.
+        blends = [_mix(self.background, self.link, self.link_alpha)]
+        blends += [_mix(self.background, self.link, k / 8) for k in range(1, 8)]
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Look):
+                blends += [_mix(value.fill, value.text, k / 4) for k in (1, 2, 3)]
+        return list(dict.fromkeys([*exact, *blends]))
 
 
 # Okabe-Ito: orange E69F00, sky blue 56B4E9, bluish green 009E73, yellow F0E442, blue 0072B2,
@@ -167,7 +189,8 @@ LIGHT = Theme(
     zero=Look("#f3f3f3", "#8c8c8c", "#8c8c8c", line="dotted", hatch=".", hatch_color="#b3b3b3"),
     unreached=Look("#e0e0e0", "#9e9e9e", "#8c8c8c", line="solid", cross=True),
     window=Look("#e69f00", "#1a1a1a", "#1a1a1a"),
-    chosen=Look("#d55e00", "#1a1a1a", "#ffffff"),
+    # The window's maximum: reddish purple, unlike the vermillion of the cell being written.
+    chosen=Look("#cc79a7", "#1a1a1a", "#1a1a1a"),
     pending=Look("#ffffff", "#b8b8b8", "#b8b8b8"),
     current=Look("#d55e00", "#1a1a1a", "#ffffff"),
     done=Look("#7fcdb5", "#00785a", "#0b2e24"),
@@ -189,7 +212,7 @@ DARK = Theme(
     zero=Look("#2a2f35", "#7a7a7a", "#8a8a8a", line="dotted", hatch=".", hatch_color="#555b62"),
     unreached=Look("#3a3f45", "#6a6a6a", "#8a8a8a", cross=True),
     window=Look("#e69f00", "#f5f5f5", "#1a1a1a"),
-    chosen=Look("#d55e00", "#f5f5f5", "#ffffff"),
+    chosen=Look("#cc79a7", "#f5f5f5", "#1a1a1a"),
     pending=Look("#1e2227", "#4a5058", "#5a5a5a"),
     current=Look("#d55e00", "#f5f5f5", "#ffffff"),
     done=Look("#2fbf95", "#8ff0cf", "#0b2e24"),
@@ -213,7 +236,7 @@ PRINT = Theme(
     zero=Look("#ffffff", "#555555", "#555555", line="dotted", hatch=".", hatch_color="#888888"),
     unreached=Look("#e6e6e6", "#777777", "#555555", cross=True),
     window=Look("#bdbdbd", "#000000", "#000000"),
-    chosen=Look("#5a5a5a", "#000000", "#ffffff"),
+    chosen=Look("#8f8f8f", "#000000", "#000000", hatch="x", hatch_color="#5a5a5a"),
     pending=Look("#f2f2f2", "#aaaaaa", "#aaaaaa"),
     current=Look("#5a5a5a", "#000000", "#ffffff"),
     done=Look("#ffffff", "#000000", "#000000", hatch="\\", hatch_color="#d6d6d6"),
@@ -237,7 +260,7 @@ CLASSIC = Theme(
     zero=Look("#ffffff", "#0e3d5e", "#0e3d5e", line="dotted", hatch=".", hatch_color="#9cafb3"),
     unreached=Look("#c8d3d6", "#0e3d5e", "#0e3d5e", line="dashed", cross=True),
     window=Look("#9cafb3", "#032e39", "#032e39"),
-    chosen=Look("#4e6e75", "#032e39", "#ffffff"),
+    chosen=Look("#cb4b16", "#032e39", "#ffffff"),
     pending=Look("#ffffff", "#0e3d5e", "#0e3d5e"),
     current=Look("#176e6e", "#032e39", "#ffffff"),
     done=Look("#2aa198", "#0e4f4b", "#ffffff"),

@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from matplotlib import rc_context
@@ -26,6 +27,7 @@ from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
 
+from convanim.draw.arrange import LegendItem
 from convanim.draw.cells import outline_bands
 from convanim.draw.layout import Layout
 from convanim.draw.raster import cell_text, link_geometry, outline_px, slot_lines
@@ -129,10 +131,16 @@ class VectorCanvas:
             self.bands += [Rectangle((x + ox, y + oy), w, h)
                            for x, y, w, h in outline_bands(box, cells, outline_px(theme, box))]
         for item in layout.legend:
-            x0, y0, x1, y1 = item.swatch
-            self._cell(item.look, x1 - x0, (x0 + ox, y0 + oy, x1 + ox, y1 + oy))
-            self.text(item.label, item.text_x + ox, item.baseline + oy, layout.fonts["legend"],
-                      theme.muted)
+            self.swatch(item, origin)
+
+    def swatch(self, item: LegendItem, origin: tuple[int, int] = (0, 0)) -> None:
+        """A legend entry (swatch and label) at ``origin``."""
+        ox, oy = origin
+        x0, y0, x1, y1 = item.swatch
+        self._cell(item.look, x1 - x0, (x0 + ox, y0 + oy, x1 + ox, y1 + oy))
+        font = self.layout.fonts["legend"]
+        assert font is not None
+        self.text(item.label, item.text_x + ox, item.baseline + oy, font, self.theme.muted)
 
     def _cell(self, look_name: str, px: int, tile: tuple[int, int, int, int]) -> None:
         x0, y0, x1, y1 = tile
@@ -190,3 +198,69 @@ def _patches(ax: Axes, rects: list[Rectangle], look: Look, px: int, pt: float,
         ax.add_collection(PatchCollection(
             rects, facecolor=_hex(look.fill), edgecolor=edge, linewidths=pt,
             linestyle=_dashes(look, px, pt), hatch=(look.hatch * 3) or None, zorder=zorder))
+
+
+_NUM = r"(-?[0-9.]+(?:e-?[0-9]+)?)"
+_CORNER = rf"{_NUM} {_NUM} \n"
+_RECT = re.compile(rf'<path d="M {_CORNER}L {_CORNER}L {_CORNER}L {_CORNER}z\n"')
+_TEXT_GROUP = re.compile(r'<g id="text_\d+">\s*(<text [^>]*>[^<]*</text>)\s*</g>')
+_STYLE = re.compile(r' style="([^"]*)"')
+_PATTERN_PATH = re.compile(r'(<pattern [^>]*>\s*<rect [^>]*/>\s*)<path d="([^"]*)"([^>]*)/>')
+
+
+def _dots(match: re.Match[str]) -> str:
+    """A hatch tile of round dots (each four-to-eight Bezier arcs) as ``<circle>`` elements."""
+    circles = []
+    for part in match.group(2).split("M")[1:]:
+        numbers = [float(v) for v in re.findall(_NUM, part)]
+        xs, ys = numbers[0::2], numbers[1::2]
+        w, h = max(xs) - min(xs), max(ys) - min(ys)
+        if not part.rstrip().endswith("z") or "L" in part or abs(w - h) > 1e-3 * max(w, 1):
+            return match.group(0)  # not a dot: keep the path as drawn
+        circles.append(f'<circle cx="{round((max(xs) + min(xs)) / 2, 4):g}" '
+                       f'cy="{round((max(ys) + min(ys)) / 2, 4):g}" r="{round(w / 2, 4):g}"/>')
+    return f'{match.group(1)}<g{match.group(3)}>{"".join(circles)}</g>'
+
+
+def _rect(match: re.Match[str]) -> str:
+    x0, y0, x1, y1, x2, y2, x3, y3 = match.groups()
+    a, b, c, d = float(x0), float(y0), float(x2), float(y2)
+    # Only a rectangle drawn clockwise from its top-left corner: the same outline (and dash
+    # phase) as an SVG <rect>.
+    if not (y1 == y0 and x1 == x2 and x3 == x0 and y3 == y2 and a < c and b < d):
+        return match.group(0)
+    return (f'<rect x="{x0}" y="{y0}" width="{round(c - a, 4):g}" '
+            f'height="{round(d - b, 4):g}"')
+
+
+def compact_svg(text: str) -> str:
+    """Shrink matplotlib's SVG without changing what it draws: rectangles as ``<rect>``,
+    repeated styles as CSS classes, hatch dots as ``<circle>``, no per-element clip (the axes
+    fills the page), no identity rotations and no one-text groups. Real ``<text>`` stays text.
+
+    >>> svg = ('<svg><defs><style type="text/css">*{}</style></defs><g id="text_1">\\n'
+    ...        '<text style="fill: #000" x="1" y="2" transform="rotate(-0 1 2)">hi</text>\\n'
+    ...        '</g><path d="M 0 0 \\nL 4 0 \\nL 4 3 \\nL 0 3 \\nz\\n" style="fill: #000"/></svg>')
+    >>> print(compact_svg(svg))  # doctest: +NORMALIZE_WHITESPACE
+    <svg><defs><style type="text/css">*{}
+    .s0{fill: #000}
+    </style></defs><text class="s0" x="1" y="2">hi</text><rect x="0" y="0" width="4"
+    height="3" class="s0"/></svg>
+    """
+    text = re.sub(r' transform="rotate\(-0 [^"]*\)"', "", text)
+    text = re.sub(r' clip-path="url\(#[^"]*\)"', "", text)
+    text = _TEXT_GROUP.sub(r"\1", text)
+    text = _RECT.sub(_rect, text)
+    text = _PATTERN_PATH.sub(_dots, text)
+    classes: dict[str, str] = {}
+
+    def to_class(match: re.Match[str]) -> str:
+        name = classes.setdefault(match.group(1), f"s{len(classes)}")
+        return f' class="{name}"'
+
+    head, sep, body = text.partition("</style>")
+    if not sep:
+        return text
+    body = _STYLE.sub(to_class, body)
+    css = "".join(f"\n.{name}{{{style}}}" for style, name in classes.items())
+    return head + css + "\n" + sep + body

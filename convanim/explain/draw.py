@@ -73,8 +73,10 @@ def _panel(fig: Figure, ax: matplotlib.axes.Axes, counts: np.ndarray, title: str
             ax.text(c + 0.5, r + 0.5, str(int(value)), ha="center", va="center",
                     fontsize=size, color=_text_color(cmap(norm(value))))
     else:
-        fig.colorbar(mesh, ax=ax, shrink=0.8, ticks=np.arange(low, high + 1,
-                                                             max(1, (high - low) // 6)))
+        # Each panel has its own scale, so its bar sits under it (not at the row's end,
+        # where it would read as the scale of every panel in the row).
+        fig.colorbar(mesh, ax=ax, shrink=0.8, location="bottom", pad=0.02,
+                     ticks=np.arange(low, high + 1, max(1, (high - low) // 6)))
     ax.set_title(title, fontsize=9)
     spread = describe_counts(grid) if high - low < 6 else f"{low} to {high}"
     ax.set_xlabel(f"taps per cell: {spread}{note}", fontsize=8)

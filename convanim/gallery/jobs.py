@@ -173,6 +173,11 @@ def _output(name: str, entry: Entry, params: Mapping[str, Any], out_dir: Path,
     where = f"{locate(entry, 'output')}: output" if given else f"{locate(entry, 'name')}: name"
     if given:
         rel = Path(given)
+        # "." and ".." name folders as "x/" does (frames; checked against clashes below).
+        if (fmt is None and not str(given).endswith("/") and not rel.suffix
+                and rel.name not in ("", "..")):
+            raise click.UsageError(f"{where}: {given!r} has no file type; end it in .gif, "
+                                   f".mp4, .webp or .png, or write {given}/ for PNG frames")
         if fmt is not None:
             rel = rel.with_suffix(FORMAT_SUFFIXES[fmt])
     else:
@@ -293,11 +298,14 @@ def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, 
     """
     batch = Batch()
     for source in sources:
+        bad: list[ConfigError] = []
         try:
-            entries = load_entries(source.path)
+            # One bad animation in a file is reported; the file's other animations still run.
+            entries = load_entries(source.path, problems=bad)
         except ConfigError as err:
             batch.problems.append(Problem(source.path.stem, str(err)))
             continue
+        batch.problems += [Problem(source.path.stem, str(err)) for err in bad]
         for entry in entries:
             name = entry.name or entry.path.stem
             try:

@@ -167,6 +167,8 @@ def summary(results: Sequence[Result], seconds: float, workers: int) -> list[str
                      f"{'time':>7}  file")
         for r in rows:
             tail = r.message if r.message else (r.output or "")
+            if not r.message and r.also is not None:
+                tail = f"{tail}  (storyboard {r.also})"
             time_text = f"{r.seconds:.2f} s" if r.seconds else ""
             frames = str(r.frames) if r.frames else ""
             lines.append(f"{r.name:<{width}}  {r.status:<10} {frames:>6} {_kb(r.size):>9} "

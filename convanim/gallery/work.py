@@ -40,6 +40,7 @@ class Result:
     frames: int = 0
     size: int = 0
     seconds: float = 0.0
+    also: Path | None = None  # a storyboard written with the animation
 
     @property
     def ok(self) -> bool:
@@ -101,7 +102,8 @@ def write(job: Job) -> Result:
         return Result(job.name, FAILED, job.output, _message(job, err),
                       seconds=time.perf_counter() - start)
     return Result(job.name, WRITTEN, job.output, frames=job.frames,
-                  size=file_size(job.output), seconds=time.perf_counter() - start)
+                  size=file_size(job.output), seconds=time.perf_counter() - start,
+                  also=job.storyboard)
 
 
 def check(job: Job) -> Result:
