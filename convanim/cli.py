@@ -207,6 +207,9 @@ def render_options(params: dict[str, Any], ctx: click.Context | None = None) -> 
               help="Which animation of a multi-animation config.")
 @apply(SPEC_OPTIONS)
 @apply(OUTPUT_OPTIONS)
+@click.option("--cell", type=str, help="--view trace: the output cell to trace, r,c [centre].")
+@click.option("--per-layer/--slides", "per_layer", default=True,
+              help="Chains: one summary frame per layer [on], or every layer's slide frames.")
 @click.pass_context
 def render(ctx: click.Context, config: str | None, name: str | None, **params: Any) -> None:
     """Render one animation from flags and/or a YAML CONFIG file (flags win).
@@ -220,6 +223,15 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
       convanim render configs/conv_arithmetic/padding_strides.yaml --theme dark
     """
     require_entry(ctx, config)
+    entry = ctx.meta.get(ENTRY_KEY)
+    if params.get("view") == "trace" or (entry is not None and entry.layers):
+        from convanim.commands.chain import render_chain_command  # a chain of layers
+
+        render_chain_command(ctx, entry, params, render_options(params, ctx))
+        return
+    for key in ("cell",):
+        if params.get(key) is not None:
+            raise click.UsageError(f"--{key} applies to --view trace only; drop it", ctx)
     spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
     max_frames = params.get("max_frames") or MAX_FRAMES
     check_size(spec, max_frames, ctx)

@@ -236,7 +236,7 @@ class Layer:
 LAYER_KEYS: tuple[str, ...] = tuple(
     name for name in (*_SPEC_NAMES, *FIELD_NAMES) if name != "input_size")
 """What a chain's layer may set: the spec keys but ``input_size`` (the previous output)."""
-CHAIN_KEYS: tuple[str, ...] = ("input_size", "dims", "in_channels", *_NUMBER_NAMES,
+CHAIN_KEYS: tuple[str, ...] = ("input_size", "dims", "in_channels", "view", *_NUMBER_NAMES,
                                *_OUTPUT_NAMES, "name")
 """What a chain sets next to ``layers:``; per-layer spec keys go in the layers."""
 

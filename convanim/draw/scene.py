@@ -154,7 +154,7 @@ class Scene(Labels):
         else:
             self._phase(frame)
         caption = frame.caption
-        if frame.phase == "slide":
+        if frame.phase == "slide" and frame.step:  # step 0: the caption counts itself
             caption += f"  ({frame.step}/{self.slides})"
         self._text("caption", caption)
         return self
