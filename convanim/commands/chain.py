@@ -89,7 +89,7 @@ def field(ctx: click.Context, config: str, name: str | None, as_json: bool) -> N
 
     \b
     Examples:
-      convanim field configs/chains/vgg16.yaml
+      convanim field docs/fields/vgg16.yaml
       convanim field configs/chains/two_3x3.yaml --json
     """
     chain, fields = chain_fields(_entry(ctx, config))

@@ -70,6 +70,10 @@ class Job:
     frames: int
     section: str
     reproduce: Mapping[str, Any]
+    chain: Any = None
+    """A :class:`~convanim.geometry.chain.Chain` for a ``layers:`` config (``spec`` is then
+    its last layer), else None."""
+    chain_view: str = "forward"
 
 
 @dataclass(frozen=True)
@@ -219,9 +223,14 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
         with ctx:
             render_cmd.parse_args(ctx, override_args(overrides))
             params = ctx.params
-            spec = build_spec(params, ctx)
             max_frames = params.get("max_frames") or MAX_FRAMES
-            frames = check_size(spec, max_frames, ctx)
+            if entry.layers:
+                chain, frames = _chain_job(entry, params, ctx, max_frames)
+                spec = chain.layers[-1]
+            else:
+                chain = None
+                spec = build_spec(params, ctx)
+                frames = check_size(spec, max_frames, ctx)
             nums = numbers(params)
             options = {**render_options(params, ctx), "values": nums.show,
                        "max_frames": max_frames}
@@ -239,8 +248,33 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
     reproduce = {key: value for key, value in entry.options.items()
                  if key not in ("output", "storyboard")}
     reproduce.update({key: overrides[key] for key in sorted(given)})
+    if chain is not None:
+        reproduce["layers"] = [dict(layer.options) for layer in entry.layers]
     return Job(name, entry, spec, nums.x, nums.w, nums.seed, options, output, storyboard,
-               frames, section, reproduce)
+               frames, section, reproduce, chain,
+               "trace" if params.get("view") == "trace" else "forward")
+
+
+def _chain_job(entry: Entry, params: Mapping[str, Any], ctx: click.Context,
+               max_frames: int) -> tuple[Any, int]:
+    """A chain config's chain and frame count, refusing what ``render`` refuses."""
+    from convanim.commands.chain import chain_of
+    from convanim.options import MAX_CELLS, where
+
+    try:
+        chain = chain_of(entry)
+    except ConfigError as err:
+        raise click.UsageError(str(err), ctx) from None
+    largest = max(max(*spec.i, *spec.output_shape) for spec in chain.layers)
+    if largest > MAX_CELLS:
+        raise click.UsageError(
+            f"{where(ctx, 'input_size')}: a grid of {largest} cells per side is too big to "
+            f"draw legibly (limit {MAX_CELLS}); use a smaller input_size", ctx)
+    frames = len(chain.layers) * (1 if params.get("view") == "trace" else 2)
+    if frames > max_frames:
+        raise click.UsageError(f"{where(ctx, 'max_frames')}: the chain has {frames} frames, "
+                               f"more than the limit {max_frames}", ctx)
+    return chain, frames
 
 
 def _collisions(jobs: list[Job]) -> list[str]:

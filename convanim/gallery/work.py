@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from convanim.config import locate
 from convanim.gallery.jobs import Job
@@ -93,14 +94,26 @@ def write(job: Job) -> Result:
         job.output.parent.mkdir(parents=True, exist_ok=True)
         if job.storyboard is not None:
             job.storyboard.parent.mkdir(parents=True, exist_ok=True)
-        render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
-               storyboard=None if job.storyboard is None else os.fspath(job.storyboard),
-               **job.options)
+        if job.chain is not None:
+            _render_chain(job, _target(job.output))
+        else:
+            render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
+                   storyboard=None if job.storyboard is None else os.fspath(job.storyboard),
+                   **job.options)
     except Exception as err:
         return Result(job.name, FAILED, job.output, _message(job, err),
                       seconds=time.perf_counter() - start)
     return Result(job.name, WRITTEN, job.output, frames=job.frames,
                   size=file_size(job.output), seconds=time.perf_counter() - start)
+
+
+def _render_chain(job: Job, target: Any) -> None:
+    """A chain's animation (``layers:``), with the chain's view and the job's options."""
+    from convanim.draw.chain import render_chain
+    from convanim.draw.options import RenderOptions
+
+    options = RenderOptions.from_mapping(dict(job.options))
+    render_chain(job.chain, target, options, view=job.chain_view, seed=job.seed, x=job.x)
 
 
 def check(job: Job) -> Result:
@@ -129,7 +142,11 @@ def check(job: Job) -> Result:
 
         with tempfile.TemporaryDirectory(prefix="convanim-check-") as scratch:
             fresh = Path(scratch) / ("fresh" + job.output.suffix)
-            render(job.spec, _target(fresh), x=job.x, w=job.w, seed=job.seed, **job.options)
+            if job.chain is not None:
+                _render_chain(job, _target(fresh))
+            else:
+                render(job.spec, _target(fresh), x=job.x, w=job.w, seed=job.seed,
+                       **job.options)
             try:
                 found = difference(job.output, fresh)
             except (OSError, ValueError, SyntaxError, RuntimeError) as err:
