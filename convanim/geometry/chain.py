@@ -79,6 +79,39 @@ class Chain:
         """The last layer's output size."""
         return self.layers[-1].output_shape
 
+    @property
+    def label(self) -> str:
+        """Every layer's label without its input size, in order.
+
+        >>> Chain.build(7, [{"kernel_size": 3}] * 2).label
+        'chain i=7: conv k=3 s=1 p=0 | conv k=3 s=1 p=0'
+        """
+        def short(spec: Spec) -> str:
+            title, _, rest = spec.label.partition("  ")
+            return " ".join([title, *(p for p in rest.split(" ") if not p.startswith("i="))])
+
+        return f"chain i={_fmt(self.i)}: " + " | ".join(short(spec) for spec in self.layers)
+
+    @property
+    def sizes(self) -> str:
+        """The size after every layer: ``7x7 -> 5x5 -> 3x3``."""
+        return " -> ".join(_size_text(shape) for shape in
+                           (self.i, *(spec.output_shape for spec in self.layers)))
+
+    def alt_text(self, view: str = "forward") -> str:
+        """One sentence for the figure.
+
+        >>> Chain.build(7, [{"kernel_size": 3}] * 2).alt_text("trace")
+        'A chain of 2 layers (7x7 -> 5x5 -> 3x3); the centre output cell traced back to the \
+input, with the number of paths reaching each input cell.'
+        """
+        count = len(self.layers)
+        text = f"A chain of {count} layer{'s' if count > 1 else ''} ({self.sizes})"
+        if view == "trace":
+            return (text + "; the centre output cell traced back to the input, with the number "
+                    "of paths reaching each input cell.")
+        return text + ", one frame per layer with a kernel window and the layer's output."
+
     @classmethod
     def build(cls, i: Any, layers: Sequence[Mapping[str, Any]], *, dims: Any = None,
               in_channels: int | None = None) -> Chain:
