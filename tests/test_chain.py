@@ -164,3 +164,20 @@ def test_trace_of_one_layer_from_flags(run, tmp_path: Path) -> None:
                  "-o", tmp_path / "one.gif")
     assert result.exit_code == 0, result.output
     assert "--cell applies to --view trace only" in _error(run("render", "--cell", "1,1"))
+
+
+def test_batch_renders_chain_animations(run, tmp_path: Path) -> None:
+    many = tmp_path / "many.yaml"
+    many.write_text("animations:\n"
+                    "  - name: fwd\n    i: 6\n    layers:\n      - {kernel_size: 3}\n"
+                    "      - {mode: maxpool, kernel_size: 2}\n"
+                    "  - name: back\n    i: 6\n    view: trace\n    layers:\n"
+                    "      - {kernel_size: 3, stride: 2}\n"
+                    "  - name: bad\n    i: 4\n    storyboard: s.png\n    layers:\n"
+                    "      - {kernel_size: 3}\n")
+    result = run("batch", many, "-o", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert "many.yaml:14: storyboard: chains have no storyboard yet" in result.output
+    assert len(read_animation(tmp_path / "out" / "fwd.gif")[0]) == 4
+    assert len(read_animation(tmp_path / "out" / "back.gif")[0]) == 1
+    assert not (tmp_path / "out" / "bad.gif").exists()

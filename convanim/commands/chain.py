@@ -155,6 +155,10 @@ def render_chain_command(ctx: click.Context, entry: Entry | None, params: dict[s
         chain = _flag_chain(ctx, params)
         stem = chain.layers[0].label.replace("  ", "_").replace(" ", "_").replace("=", "")
     trace = params.get("view") == "trace"
+    if params.get("storyboard"):
+        raise click.UsageError(f"{where(ctx, 'storyboard')}: chains and the trace view have no "
+                               "storyboard yet; drop it, or write the frames with -o folder/",
+                               ctx)
     largest = max(max(*spec.i, *spec.output_shape) for spec in chain.layers)
     if largest > MAX_CELLS:
         raise click.UsageError(

@@ -261,6 +261,9 @@ def _chain_job(entry: Entry, params: Mapping[str, Any], ctx: click.Context,
     from convanim.commands.chain import chain_of
     from convanim.options import MAX_CELLS, where
 
+    if params.get("storyboard"):
+        raise click.UsageError(f"{where(ctx, 'storyboard')}: chains have no storyboard yet; "
+                               "drop it", ctx)
     try:
         chain = chain_of(entry)
     except ConfigError as err:
