@@ -181,3 +181,18 @@ def test_batch_renders_chain_animations(run, tmp_path: Path) -> None:
     assert len(read_animation(tmp_path / "out" / "fwd.gif")[0]) == 4
     assert len(read_animation(tmp_path / "out" / "back.gif")[0]) == 1
     assert not (tmp_path / "out" / "bad.gif").exists()
+
+
+def test_forward_values_flow_through_the_layers_as_in_pytorch() -> None:
+    """Each layer's plan reads the previous layer's output; the values match PyTorch's."""
+    from convanim.draw.chain import forward_plans
+    from tests.oracle import reference
+
+    chain = _chain("vgg16_blocks")
+    plans = forward_plans(chain, seed=3)
+    x = plans[0].x
+    for spec, layer_plan in zip(chain.layers, plans):
+        np.testing.assert_array_equal(layer_plan.x, x)
+        x = reference(spec, x, layer_plan.w)
+        np.testing.assert_allclose(layer_plan.y, x)
+    assert plans[-1].y.shape == (3, 3)

@@ -107,7 +107,7 @@ def trace_plans(chain: Chain, cell: Sequence[int] | None = None) -> list[Plan]:
         window = np.argwhere(below > 0)
         cells = np.argwhere(above > 0)
         reach = f"{len(window)} of its {below.size} input cells reach output cell ({where})"
-        caption = f"layers[{n}] {spec.label}: {reach}"
+        caption = f"layers[{n}]: {reach}"
         if n == 0:
             caption = _field_caption(chain, fields, cell, counts[0], where)
         caption += f"  (step {len(chain.layers) - n} of {len(chain.layers)})"
@@ -117,7 +117,8 @@ def trace_plans(chain: Chain, cell: Sequence[int] | None = None) -> list[Plan]:
                       value=float(below.sum()), sums=above[tuple(cells.T)].astype(float))
         x2 = below.astype(float)
         grids = {"input": _input_grid(x2)}
-        plans.append(Plan(spec, x2, np.ones(spec.k), above.astype(float), grids, "input",
+        plans.append(Plan(spec, counts[n].astype(float), np.ones(spec.k),
+                          counts[n + 1].astype(float), grids, "input",
                           _output_grid(above.astype(float)), (0, 0), (frame,),
                           (), TRACE_PICTURE))
     return plans
@@ -127,7 +128,9 @@ def _field_caption(chain: Chain, fields: Any, cell: tuple[int, ...], reached: np
                    where: str) -> str:
     hit = np.argwhere(reached > 0)
     spans = " x ".join(f"{lo}..{hi}" for lo, hi in zip(hit.min(axis=0), hit.max(axis=0)))
-    text = f"output cell ({where}) sees input cells {spans}, {int(reached.max())} paths at most"
+    most = int(reached.max())
+    text = (f"output cell ({where}) sees input cells {spans}, {most} path"
+            f"{'s' if most > 1 else ''} at most")
     if fields is None:
         return text + " (no receptive-field box: a layer has a fractional jump)"
     last = fields[-1]

@@ -219,8 +219,10 @@ def receptive_fields(chain: Chain) -> tuple[LayerField, ...]:
             except SpecError as err:
                 raise ChainError(n, str(err), err.param) from None
             r_new = r[axis] + (span - 1) * j[axis]
-            texts["receptive_field"].append(
-                f"r = {r[axis]} + ({span}-1)*{j[axis]} = {r_new}")
+            k, d = spec.k[axis], spec.d[axis]
+            # A dilated window spans d*(k-1) + 1 cells: show the dilation, not only the span.
+            grow = f"{d}*({k}-1)" if d > 1 and span == d * (k - 1) + 1 else f"({span}-1)"
+            texts["receptive_field"].append(f"r = {r[axis]} + {grow}*{j[axis]} = {r_new}")
             texts["jump"].append(f"j = {j[axis]}*{s} = {j[axis] * s}")
             start_new = start[axis] - pad * j[axis]
             texts["start"].append(f"start = {start[axis]} - {pad}*{j[axis]} = {start_new}"
