@@ -192,6 +192,9 @@ def require_entry(ctx: click.Context, config: str | None) -> None:
               help="Which animation of a multi-animation config.")
 @apply(SPEC_OPTIONS)
 @apply(OUTPUT_OPTIONS)
+@click.option("--cell", type=str, help="--view trace: the output cell to trace, r,c [centre].")
+@click.option("--per-layer/--slides", "per_layer", default=True,
+              help="Chains: one summary frame per layer [on], or every layer's slide frames.")
 @click.pass_context
 def render(ctx: click.Context, config: str | None, name: str | None, **params: Any) -> None:
     """Render one animation from flags and/or a YAML CONFIG file (flags win).
@@ -208,6 +211,15 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     if name is not None and config is None:
         raise click.UsageError("--name: it picks one animation of a config file; give the file "
                                "too, e.g. convanim render configs/a.yaml --name NAME", ctx)
+    entry = ctx.meta.get(ENTRY_KEY)
+    if params.get("view") == "trace" or (entry is not None and entry.layers):
+        from convanim.commands.chain import render_chain_command  # a chain of layers
+        from convanim.request import render_options
+
+        render_chain_command(ctx, entry, params, render_options(params, ctx))
+        return
+    if params.get("cell") is not None:
+        raise click.UsageError("--cell applies to --view trace only; drop it", ctx)
     raw_output = params.get("output")
     if raw_output is not None and not raw_output.strip():
         raise click.UsageError(f"{where(ctx, 'output')}: {raw_output!r} is not a usable file "
@@ -299,9 +311,9 @@ def _register_commands() -> None:
     if _registered:
         return
     _registered.append(True)
-    from convanim.commands import batch, explain
+    from convanim.commands import batch, chain, explain
 
-    for module in (batch, explain):
+    for module in (batch, explain, chain):
         module.register(cli)
 
 

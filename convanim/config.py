@@ -43,6 +43,7 @@ __all__ = [
     "OPTION_NAMES",
     "ConfigError",
     "Entry",
+    "Layer",
     "canonical_key",
     "load_entries",
     "locate",
@@ -237,6 +238,30 @@ class Entry:
     path: Path
     lines: Mapping[str, int]
     line: int
+    layers: tuple[Layer, ...] = ()
+    """A chain's layers (``layers:``), in order; empty for one operation."""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One entry of a chain's ``layers:`` list: spec options, the line of each key, its line.
+
+    Example:
+        >>> Layer({"kernel_size": 3}, {"kernel_size": 5}, 5).options["kernel_size"]
+        3
+    """
+
+    options: Mapping[str, Any]
+    lines: Mapping[str, int]
+    line: int
+
+
+LAYER_KEYS: tuple[str, ...] = tuple(
+    name for name in (*_SPEC_NAMES, *FIELD_NAMES) if name != "input_size")
+"""What a chain's layer may set: the spec keys but ``input_size`` (the previous output)."""
+CHAIN_KEYS: tuple[str, ...] = ("input_size", "dims", "in_channels", "view", *_NUMBER_NAMES,
+                               *_OUTPUT_NAMES, "name")
+"""What a chain sets next to ``layers:``; per-layer spec keys go in the layers."""
 
 
 def locate(entry: Entry, key: str) -> str:
@@ -490,11 +515,58 @@ class _Reader:
             )
         keys = {item.key for item in self.pairs(root)}
         if not keys & set(_STRUCTURE_KEYS):
-            options, lines = self.options(root, _STRUCTURE_KEYS)
+            root, layers = self.split_layers(root)
+            options, lines = self.options(root, (*_STRUCTURE_KEYS, "layers"))
+            self.check_chain(options, lines, layers)
             name = options.pop("name", None)
             lines.pop("name", None)
-            return [Entry(name, options, self.path, lines, _line(root))]
+            return [Entry(name, options, self.path, lines, _line(root), layers)]
         return self.batch(root)
+
+    def split_layers(self, node: MappingNode) -> tuple[MappingNode, tuple[Layer, ...]]:
+        """The mapping without its ``layers:`` key, and the layers it lists."""
+        rest, found = [], None
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == "layers":
+                found = value_node
+            else:
+                rest.append((key_node, value_node))
+        if found is None:
+            return node, ()
+        if not isinstance(found, SequenceNode) or not found.value:
+            self.fail(found, "layers: expected a list of layer mappings like "
+                      f"[{{kernel_size: 3}}], got {self.describe(found)}", "layers")
+        layers = []
+        for number, item in enumerate(found.value):
+            if not isinstance(item, MappingNode):
+                self.fail(item, f"layers[{number}]: expected a mapping of spec options, got "
+                          f"{self.describe(item)}", "layers")
+            options, lines = self.options(item)
+            for key in options:
+                if key not in LAYER_KEYS:
+                    why = ("is the previous layer's output (or the chain's for layers[0])"
+                           if key == "input_size" else "belongs to the whole chain")
+                    self.fail(lines[key], f"layers[{number}]: {key} {why}; give it next to "
+                              "layers:" if key != "input_size" else
+                              f"layers[{number}]: {key} {why}; drop it", key)
+            layers.append(Layer(options, lines, _line(item)))
+        return MappingNode(node.tag, rest, node.start_mark, node.end_mark,
+                           node.flow_style), tuple(layers)
+
+    def check_chain(self, options: dict[str, Any], lines: dict[str, int],
+                    layers: tuple[Layer, ...]) -> None:
+        """Next to ``layers:`` only the chain's own keys (its input, numbers, output)."""
+        if not layers:
+            return
+        for key in options:
+            if key not in CHAIN_KEYS:
+                self.fail(lines[key], f"{key}: next to 'layers:' give it in each layer "
+                          "(a chain sets only input_size, dims, values, seed and output "
+                          "options)", key)
+        if "input_size" not in options:
+            self.fail(min(layer.line for layer in layers),
+                      "layers: the chain needs its input size; add e.g. 'i: 8' next to "
+                      "layers:", "input_size")
 
     def batch(self, root: MappingNode) -> list[Entry]:
         parts: dict[str, _Item] = {}
@@ -546,7 +618,8 @@ class _Reader:
             self.fail(
                 entry, f"animations[{number}]: expected a mapping, got {self.describe(entry)}"
             )
-        options, lines = self.options(entry)
+        entry_node, layers = self.split_layers(entry)
+        options, lines = self.options(entry_node)
         name = options.pop("name", None)
         name_line = lines.pop("name", _line(entry))
         if name is None:
@@ -570,8 +643,11 @@ class _Reader:
                 self.path,
                 {**default_lines, **lines},
                 _line(entry),
+                layers,
             )
         )
+        if layers:
+            self.check_chain({**defaults, **options}, {**default_lines, **lines}, layers)
 
 
 def _read_text(path: Path) -> str:

@@ -219,9 +219,10 @@ SPEC_OPTIONS = [
                  help="Transposed only: extra cells on the bottom/right [0]."),
     click.option("-m", "--mode", type=_choice(*mode_names()),
                  help="Operation [conv; `render` alone: transposed]."),
-    click.option("--view", type=_choice("gather", "scatter", "matrix"),
+    click.option("--view", type=_choice("gather", "scatter", "matrix", "trace"),
                  help="gather (transposed: zeros inserted, stride 1), scatter (transposed: "
-                      "kernel x input, overlaps summed) or matrix (the sparse matrix C)."),
+                      "kernel x input, overlaps summed), matrix (the sparse matrix C) or "
+                      "trace (render: one output cell traced back to the input)."),
     click.option("--padding-mode", type=_choice("zeros", "reflect", "replicate", "circular"),
                  help="How padding cells are filled [zeros]."),
     click.option("--dims", type=_int(1, 2), help="1 for sequences (Conv1d), 2 for images [2]."),

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from convanim.config import Entry
     from convanim.draw.animate import Animation
     from convanim.draw.options import RenderOptions
+    from convanim.geometry.chain import Chain
 
 OUTPUT_OPTIONS = [
     click.option("-o", "--output", type=str,
@@ -227,6 +228,90 @@ def from_entry(entry: Entry, args: Sequence[str] = ()) -> Request:
     with ctx:
         COMMAND.parse_args(ctx, list(args))
         return from_params(ctx.params, ctx)
+
+
+def chain_of(entry: Entry) -> Chain:
+    """The chain a config entry describes; errors name ``file:line: layers[n]: ...``.
+
+    >>> from convanim.config import load_entries
+    >>> chain_of(load_entries("configs/chains/two_3x3.yaml")[0]).output_shape
+    (3, 3)
+    """
+    from convanim.config import ConfigError
+    from convanim.geometry.chain import Chain, ChainError
+
+    options = dict(entry.options)
+    try:
+        return Chain.build(options["input_size"], [dict(layer.options) for layer in entry.layers],
+                           dims=options.get("dims"), in_channels=options.get("in_channels"))
+    except ChainError as err:
+        layer = entry.layers[err.layer]
+        line = layer.lines.get(err.param or "", layer.line)
+        raise ConfigError(str(err), path=entry.path, line=line, key=err.param) from None
+    except SpecError as err:
+        line = entry.lines.get(err.param or "input_size", entry.line)
+        raise ConfigError(f"{err.param or 'input_size'}: {err}", path=entry.path, line=line,
+                          key=err.param) from None
+
+
+def chain_fields(entry: Entry) -> tuple[Chain, Any]:
+    """The chain and its receptive fields; a layer without a field names its line."""
+    from convanim.config import ConfigError
+    from convanim.geometry.chain import ChainError, receptive_fields
+
+    chain = chain_of(entry)
+    try:
+        return chain, receptive_fields(chain)
+    except ChainError as err:
+        layer = entry.layers[err.layer]
+        line = layer.lines.get(err.param or "", layer.line)
+        raise ConfigError(str(err), path=entry.path, line=line, key=err.param) from None
+
+
+def from_chain_entry(entry: Entry, args: Sequence[str] = ()) -> tuple[Request, Chain]:
+    """The request for a chain config entry (``layers:``) and its chain; ``spec`` is the last
+    layer. Refuses what ``render`` refuses for a chain.
+
+    >>> from convanim.config import load_entries
+    >>> request, chain = from_chain_entry(load_entries("configs/chains/two_3x3.yaml")[0])
+    >>> len(chain.layers), request.frames
+    (2, 2)
+    """
+    from convanim.config import ConfigError
+    from convanim.draw.options import RenderOptions
+    from convanim.options import MAX_CELLS
+
+    ctx = click.Context(COMMAND, info_name="render", default_map=dict(entry.options))
+    ctx.meta[ENTRY_KEY] = entry
+    with ctx:
+        COMMAND.parse_args(ctx, list(args))
+        params = dict(ctx.params)
+        max_frames = params.get("max_frames") or MAX_FRAMES
+        if params.get("storyboard"):
+            raise click.UsageError(f"{where(ctx, 'storyboard')}: chains have no storyboard "
+                                   "yet; drop it", ctx)
+        try:
+            chain = chain_of(entry)
+        except ConfigError as err:
+            raise click.UsageError(str(err), ctx) from None
+        largest = max(max(*spec.i, *spec.output_shape) for spec in chain.layers)
+        if largest > MAX_CELLS:
+            raise click.UsageError(
+                f"{where(ctx, 'input_size')}: a grid of {largest} cells per side is too big to "
+                f"draw legibly (limit {MAX_CELLS}); use a smaller input_size", ctx)
+        frames = len(chain.layers) * (1 if params.get("view") == "trace" else 2)
+        if frames > max_frames:
+            raise click.UsageError(f"{where(ctx, 'max_frames')}: the chain has {frames} "
+                                   f"frames, more than the limit {max_frames}", ctx)
+        nums = numbers(params)
+        options = {**render_options(params, ctx), "values": nums.show, "max_frames": max_frames}
+        spec = chain.layers[-1]
+        try:
+            RenderOptions.from_mapping(options)
+        except SpecError as err:
+            key = err.param if err.param in params else "input_size"
+            raise click.UsageError(f"{where(ctx, key)}: {err}", ctx) from None
+        return Request(spec, nums.x, nums.w, nums.seed, options, frames, params), chain
 
 
 def from_text(text: str, source: str | os.PathLike[str], first_line: int = 1) -> Request:

@@ -165,7 +165,7 @@ class Scene(Labels):
         >>> Scene(the_plan).caption_of(the_plan.frames[2]).endswith("stride 1  (2/4)")
         True
         """
-        if frame.phase == "slide":
+        if frame.phase == "slide" and frame.step:  # step 0: the caption counts itself
             return frame.caption + f"  ({frame.step}/{self.slides})"
         return frame.caption
 

@@ -72,6 +72,10 @@ class Job:
     section: str
     reproduce: Mapping[str, Any]
     player: Path | None = None  # the gallery's interactive copy (.html) beside the output
+    chain: Any = None
+    """A :class:`~convanim.geometry.chain.Chain` for a ``layers:`` config (``spec`` is then
+    its last layer), else None."""
+    chain_view: str = "forward"
 
 
 @dataclass(frozen=True)
@@ -212,12 +216,15 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
     >>> make_job(e, "demo", Path("out"), {}).output.as_posix()
     'out/demo.gif'
     """
-    from convanim.request import from_entry
+    from convanim.request import from_chain_entry, from_entry
 
     name = entry.name or entry.path.stem
     given = {key for key, value in overrides.items() if value is not None}
     try:
-        request = from_entry(entry, override_args(overrides))
+        if entry.layers:
+            request, chain = from_chain_entry(entry, override_args(overrides))
+        else:
+            request, chain = from_entry(entry, override_args(overrides)), None
     except click.UsageError as err:
         raise click.UsageError(_relabel(err.format_message(), entry, given)) from None
     params = request.params
@@ -230,9 +237,11 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
     if players and output.suffix.lower() != ".html":
         player = output.with_name(output.name + ".html" if not output.suffix
                                   else output.stem + ".html")
+    if chain is not None:
+        reproduce["layers"] = [dict(layer.options) for layer in entry.layers]
     return Job(name, entry, request.spec, request.x, request.w, request.seed,
                dict(request.options), output, storyboard, request.frames, section, reproduce,
-               player)
+               player, chain, "trace" if params.get("view") == "trace" else "forward")
 
 
 def _collisions(jobs: list[Job]) -> list[str]:

@@ -149,15 +149,15 @@ def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery"
     for section, group in _sections(jobs).items():
         out += [f'<h2 id="{esc(section)}">{esc(section)}</h2>', '<div class="grid">']
         for job in group:
-            alt, src = alt_text(job.spec), link(job.output, base)
+            alt, src = _alt(job), link(job.output, base)
             out += [
                 # The file name is unique where entry names need not be (output: may differ).
                 f'<figure id="{esc(src)}">',
                 _media(job, src, alt, base),
                 "<figcaption>",
                 f"<h3>{esc(job.name)}</h3>",
-                f"<div><code>{esc(job.spec.label)}</code></div>",
-                f'<div class="formula"><code>{esc(formula(job.spec))}</code></div>',
+                f"<div><code>{esc(_label(job))}</code></div>",
+                f'<div class="formula"><code>{esc(_formula(job))}</code></div>',
                 f'<p class="alt">{esc(alt)}</p>',
                 f"<details><summary>YAML</summary><pre>{esc(reproduce_yaml(job))}</pre>"
                 "</details>",
@@ -165,6 +165,18 @@ def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery"
         out.append("</div>")
     out += [f"<script>\n{_SCRIPT}</script>", "</body>", "</html>", ""]
     return "\n".join(out)
+
+
+def _alt(job: Job) -> str:
+    return job.chain.alt_text(job.chain_view) if job.chain is not None else alt_text(job.spec)
+
+
+def _label(job: Job) -> str:
+    return job.chain.label if job.chain is not None else job.spec.label
+
+
+def _formula(job: Job) -> str:
+    return job.chain.sizes if job.chain is not None else formula(job.spec)
 
 
 def _md_escape(text: str) -> str:
@@ -189,9 +201,9 @@ def render_markdown(jobs: Sequence[Job], base: Path, link_base: str) -> str:
             cells = []
             for job in group[start:start + MD_COLUMNS]:
                 src = link_base + link(job.output, base)
-                cells.append(f"![{_md_escape(alt_text(job.spec))}]({src})<br>"
+                cells.append(f"![{_md_escape(_alt(job))}]({src})<br>"
                              f"**{_md_escape(job.name)}**<br>"
-                             f"`{job.spec.label.replace('|', '/')}`")
+                             f"`{_label(job).replace('|', '/')}`")
             cells += [" "] * (MD_COLUMNS - len(cells))
             out.append("| " + " | ".join(cells) + " |")
         out.append("")

@@ -95,15 +95,28 @@ def write(job: Job) -> Result:
         job.output.parent.mkdir(parents=True, exist_ok=True)
         if job.storyboard is not None:
             job.storyboard.parent.mkdir(parents=True, exist_ok=True)
-        render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
-               storyboard=None if job.storyboard is None else os.fspath(job.storyboard),
-               player=job.player, **job.options)
+        if job.chain is not None:
+            _render_chain(job, _target(job.output), job.player)
+        else:
+            render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
+                   storyboard=None if job.storyboard is None else os.fspath(job.storyboard),
+                   player=job.player, **job.options)
     except Exception as err:
         return Result(job.name, FAILED, job.output, _message(job, err),
                       seconds=time.perf_counter() - start)
     return Result(job.name, WRITTEN, job.output, frames=job.frames,
                   size=file_size(job.output), seconds=time.perf_counter() - start,
                   also=job.storyboard)
+
+
+def _render_chain(job: Job, target: Any, player: Any = None) -> None:
+    """A chain's animation (``layers:``), with the chain's view and the job's options."""
+    from convanim.draw.chain import render_chain
+    from convanim.draw.options import RenderOptions
+
+    options = RenderOptions.from_mapping(dict(job.options))
+    render_chain(job.chain, target, options, player, view=job.chain_view, seed=job.seed,
+                 x=job.x)
 
 
 def check(job: Job) -> Result:
@@ -133,8 +146,11 @@ def check(job: Job) -> Result:
         with tempfile.TemporaryDirectory(prefix="convanim-check-") as scratch:
             fresh = Path(scratch) / ("fresh" + job.output.suffix)
             player = None if job.player is None else Path(scratch) / "player.html"
-            render(job.spec, _target(fresh), x=job.x, w=job.w, seed=job.seed, player=player,
-                   **job.options)
+            if job.chain is not None:
+                _render_chain(job, _target(fresh), player)
+            else:
+                render(job.spec, _target(fresh), x=job.x, w=job.w, seed=job.seed,
+                       player=player, **job.options)
             try:
                 found = difference(job.output, fresh)
                 if found is None and job.player is not None and player is not None:

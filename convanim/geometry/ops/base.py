@@ -179,6 +179,24 @@ class Op:
         """The most cells along one side of any grid the animation draws."""
         raise NotImplementedError
 
+    # -- receptive field ------------------------------------------------------------------
+
+    field_refusal: str = ("has no receptive-field step: its output cells do not each see one "
+                          "box of its input")
+    """Why :meth:`field_step` refuses, after the mode's name (ops without a box say why)."""
+
+    def field_step(self, spec: Spec, axis: int) -> tuple[int, int, int]:
+        """One axis's receptive-field step: ``(span, stride, pad_before)``.
+
+        Output cell ``n`` of a layer with a step reads input cells ``n*stride - pad_before``
+        to ``n*stride - pad_before + span - 1`` (Araujo et al., Distill 2019); the chain
+        arithmetic in :mod:`convanim.geometry.chain` composes the steps. An op without one
+        box per output cell raises :class:`~convanim.geometry.spec.SpecError` saying why.
+        """
+        from convanim.geometry.spec import SpecError
+
+        raise SpecError(f"mode {self.mode!r} {self.field_refusal}", "mode")
+
     # -- words and code -------------------------------------------------------------------
 
     def alt_text(self, spec: Spec) -> str | None:

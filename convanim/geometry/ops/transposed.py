@@ -68,6 +68,29 @@ class Transposed(Windowed):
     pad_verb = "crop"
     same_sets_output_padding = True
 
+    # -- receptive field ------------------------------------------------------------------
+
+    def field_step(self, spec: Spec, axis: int) -> tuple[int, int, int]:
+        """Stride 1: the equivalent direct convolution's box, ``(d*(k-1) + 1, 1,
+        d*(k-1) - p_before)``; a larger stride gives output cells a jump of 1/s over the input
+        (neighbours see different counts of inputs, the checkerboard), which no box states.
+
+        >>> from convanim.geometry import Spec
+        >>> spec = Spec(i=4, k=3, p=1, mode="transposed")
+        >>> spec.op.field_step(spec, 0)
+        (3, 1, 1)
+        """
+        s = spec.s[axis]
+        if s != 1:
+            raise SpecError(
+                f"stride={_fmt(spec.s)} of a transposed convolution moves 1/{s} of an input cell "
+                "per output cell, so neighbouring output cells see different numbers of input "
+                "cells and no receptive-field box with a whole jump exists; use stride 1, or "
+                "trace one cell with `convanim render CONFIG --view trace`", "stride")
+        span = spec.effective_kernel[axis]
+        super().field_step(spec, axis)  # the padding-mode rule
+        return span, 1, span - 1 - spec.p[axis][0]
+
     # -- spec ---------------------------------------------------------------------------
 
     def same_padding(self, i: int, s: int, span: int) -> tuple[int, int]:

@@ -62,6 +62,10 @@ class Upsample(Op):
               aliases=("scale_factor",), parse=_scale),
     )
     picture = Picture(weighted=False, window="input cell", formula=("copy ", ", ", ""))
+    field_refusal = ("copies each input cell into a scale block: an output cell sees one input "
+                     "cell and moves 1/scale of a cell per step, so no receptive-field box with "
+                     "a whole jump exists; trace one cell with `convanim render CONFIG --view "
+                     "trace`")
 
     def default_kernel(self, dims: int, fields: dict[str, Any]) -> tuple[int, ...]:
         """No kernel: a 1-cell placeholder keeps the generic sizes defined."""

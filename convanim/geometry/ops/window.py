@@ -213,6 +213,24 @@ class Windowed(Op):
             out["padding_mode"] = spec.padding_mode
         return out
 
+    # -- receptive field ------------------------------------------------------------------
+
+    def field_step(self, spec: Spec, axis: int) -> tuple[int, int, int]:
+        """``(d*(k-1) + 1, s, p_before)``: the dilated window, its stride and the padding
+        before; other padding modes than zeros feed padding from inside the input, so their
+        border cells see no box and are refused.
+
+        >>> from convanim.geometry import Spec
+        >>> Spec(i=9, k=3, d=2, s=2, p=1).op.field_step(Spec(i=9, k=3, d=2, s=2, p=1), 0)
+        (5, 2, 1)
+        """
+        if spec.padding_mode != "zeros":
+            raise SpecError(
+                f"padding_mode={spec.padding_mode!r} fills padding with input cells, so border "
+                "cells see no single box; use padding_mode='zeros' for the receptive field",
+                "padding_mode")
+        return spec.effective_kernel[axis], spec.s[axis], spec.p[axis][0]
+
     # -- numbers and frames ---------------------------------------------------------------
 
     def combine(self, taps: list[np.ndarray], w2: np.ndarray | None) -> np.ndarray:

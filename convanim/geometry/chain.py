@@ -1,0 +1,299 @@
+"""Chains of layers: each layer's input is the previous layer's output.
+
+A :class:`Chain` is a frozen tuple of specs built from one input size and a list of layer
+mappings (any mode, no ``input_size``). :func:`receptive_fields` composes the layers'
+receptive-field steps (Araujo, Norris and Sim, "Computing Receptive Fields of Convolutional
+Neural Networks", Distill 2019): per axis, with ``r`` the field size, ``j`` the jump (how far
+the field moves per output cell) and ``start`` the input index where output cell 0's field
+begins (negative when padding reaches out of the input), from ``r = 1, j = 1, start = 0``::
+
+    r_l     = r_(l-1) + (k_l - 1) * j_(l-1)      k_l: the dilated window, d*(k-1) + 1
+    j_l     = j_(l-1) * s_l
+    start_l = start_(l-1) - p_l * j_(l-1)        p_l: the padding before
+
+Output cell ``n`` of layer ``l`` then sees input cells ``start_l + n*j_l`` to
+``start_l + n*j_l + r_l - 1`` (cells outside the input are padding). :func:`path_counts`
+traces one output cell back through the layers' exact connectivity instead, for every mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from convanim.geometry.spec import Spec, SpecError, _fmt
+
+
+def _size_text(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape))
+
+
+class ChainError(SpecError):
+    """A layer of a chain breaks a rule; the message starts with ``layers[n]:``.
+
+    ``layer`` is the layer's index and ``param`` the parameter that broke the rule.
+
+    >>> try:
+    ...     Chain.build(4, [{"kernel_size": 3}, {"kernel_size": 3}])
+    ... except ChainError as err:
+    ...     print(err.layer, err)
+    1 layers[1]: kernel_size: kernel 3 is larger than the padded input 2: use padding >= 1 or \
+kernel_size <= 2 (its input is 2x2, the output of layers[0])
+    """
+
+    def __init__(self, layer: int, message: str, param: str | None = None) -> None:
+        super().__init__(f"layers[{layer}]: {message}", param)
+        self.layer = layer
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Layers applied one after another; ``layers[n].i`` is ``layers[n-1].output_shape``.
+
+    ``in_channels`` is the chain's input channels when given (it is handed to the first
+    layer whose mode takes ``in_channels``, and each layer's ``out_channels`` to the next).
+
+    >>> chain = Chain.build(8, [{"kernel_size": 3}, {"mode": "maxpool", "kernel_size": 2}])
+    >>> [layer.output_shape for layer in chain.layers]
+    [(6, 6), (3, 3)]
+    """
+
+    layers: tuple[Spec, ...]
+    in_channels: int | None = None
+
+    @property
+    def i(self) -> tuple[int, ...]:
+        """The chain's input size."""
+        return self.layers[0].i
+
+    @property
+    def dims(self) -> int:
+        """1 or 2, as every layer."""
+        return self.layers[0].dims
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """The last layer's output size."""
+        return self.layers[-1].output_shape
+
+    @property
+    def label(self) -> str:
+        """Every layer's label without its input size, in order.
+
+        >>> Chain.build(7, [{"kernel_size": 3}] * 2).label
+        'chain i=7: conv k=3 s=1 p=0 | conv k=3 s=1 p=0'
+        """
+        def short(spec: Spec) -> str:
+            title, _, rest = spec.label.partition("  ")
+            return " ".join([title, *(p for p in rest.split(" ") if not p.startswith("i="))])
+
+        return f"chain i={_fmt(self.i)}: " + " | ".join(short(spec) for spec in self.layers)
+
+    @property
+    def sizes(self) -> str:
+        """The size after every layer: ``7x7 -> 5x5 -> 3x3``."""
+        return " -> ".join(_size_text(shape) for shape in
+                           (self.i, *(spec.output_shape for spec in self.layers)))
+
+    def alt_text(self, view: str = "forward") -> str:
+        """One sentence for the figure.
+
+        >>> Chain.build(7, [{"kernel_size": 3}] * 2).alt_text("trace")
+        'A chain of 2 layers (7x7 -> 5x5 -> 3x3); the centre output cell traced back to the \
+input, with the number of paths reaching each input cell.'
+        """
+        count = len(self.layers)
+        text = f"A chain of {count} layer{'s' if count > 1 else ''} ({self.sizes})"
+        if view == "trace":
+            return (text + "; the centre output cell traced back to the input, with the number "
+                    "of paths reaching each input cell.")
+        return text + ", one frame per layer with a kernel window and the layer's output."
+
+    @classmethod
+    def build(cls, i: Any, layers: Sequence[Mapping[str, Any]], *, dims: Any = None,
+              in_channels: int | None = None) -> Chain:
+        """Build every layer from the previous output; errors name the layer and its input.
+
+        >>> Chain.build(5, [{"kernel_size": 3, "dims": 1}]).output_shape
+        (3,)
+        """
+        if not layers:
+            raise SpecError("layers is empty; give at least one layer, e.g. "
+                            "layers: [{kernel_size: 3}]", "layers")
+        specs: list[Spec] = []
+        size: Any = i
+        channels = in_channels
+        for n, given in enumerate(layers):
+            entry = dict(given)
+            for key in ("i", "input_size", "input-size"):
+                if key in entry:
+                    raise ChainError(n, f"{key} is set by the chain (the previous layer's "
+                                     "output, or the chain's i for layers[0]); drop it", key)
+            if dims is not None:
+                entry.setdefault("dims", dims)
+            elif specs:
+                entry.setdefault("dims", specs[-1].dims)
+            if channels is not None and _takes(entry, "in_channels"):
+                entry.setdefault("in_channels", channels)
+            try:
+                spec = Spec.from_dict({"input_size": size, **entry})
+            except SpecError as err:
+                where = (f"its input is {_size_text(specs[-1].output_shape)}, the output of "
+                         f"layers[{n - 1}]" if specs else "its input is the chain's i")
+                raise ChainError(n, f"{err.param or 'layer'}: {err} ({where})",
+                                 err.param) from None
+            if specs and spec.dims != specs[-1].dims:
+                raise ChainError(n, f"dims={spec.dims} but layers[{n - 1}] has dims="
+                                 f"{specs[-1].dims}; every layer of a chain has the same dims",
+                                 "dims")
+            specs.append(spec)
+            size = spec.output_shape
+            channels = getattr(spec, "out_channels", channels)
+        return cls(tuple(specs), in_channels)
+
+
+def _takes(entry: Mapping[str, Any], field: str) -> bool:
+    from convanim.geometry.ops import get_op
+
+    try:
+        op = get_op(str(entry.get("mode", "conv")))
+    except KeyError:
+        return False
+    return any(f.name == field for f in op.fields)
+
+
+@dataclass(frozen=True)
+class LayerField:
+    """One layer's output size and receptive field per axis, with the formulas as text.
+
+    ``formulas`` maps ``receptive_field``, ``jump`` and ``start`` to one text per axis with
+    the numbers filled in, e.g. ``r = 3 + (3-1)*2 = 7``.
+    """
+
+    index: int
+    label: str
+    output_size: tuple[int, ...]
+    receptive_field: tuple[int, ...]
+    jump: tuple[int, ...]
+    start: tuple[int, ...]
+    formulas: dict[str, tuple[str, ...]]
+
+    def box(self, cell: Sequence[int]) -> tuple[tuple[int, int], ...]:
+        """The input cells (first, last) per axis that output cell ``cell`` sees, padding
+        included.
+
+        >>> receptive_fields(Chain.build(7, [{"kernel_size": 3, "padding": 1}]))[0].box((0, 0))
+        ((-1, 1), (-1, 1))
+        """
+        return tuple((st + n * j, st + n * j + r - 1)
+                     for n, r, j, st in zip(cell, self.receptive_field, self.jump, self.start))
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain values for ``field --json``."""
+        return {"layer": self.index, "label": self.label, "output_size": list(self.output_size),
+                "receptive_field": list(self.receptive_field), "jump": list(self.jump),
+                "start": list(self.start),
+                "formulas": {key: list(value) for key, value in self.formulas.items()}}
+
+
+def receptive_fields(chain: Chain) -> tuple[LayerField, ...]:
+    """Every layer's receptive field on the chain's input (Araujo et al. 2019).
+
+    >>> vgg = [{"kernel_size": 3, "padding": 1}] * 2 + [{"mode": "maxpool", "kernel_size": 2}]
+    >>> last = receptive_fields(Chain.build(32, vgg))[-1]
+    >>> last.receptive_field, last.jump, last.start, last.formulas["receptive_field"][0]
+    ((6, 6), (2, 2), (-2, -2), 'r = 5 + (2-1)*1 = 6')
+    """
+    r = [1] * chain.dims
+    j = [1] * chain.dims
+    start = [0] * chain.dims
+    out: list[LayerField] = []
+    for n, spec in enumerate(chain.layers):
+        texts: dict[str, list[str]] = {"receptive_field": [], "jump": [], "start": []}
+        for axis in range(spec.dims):
+            try:
+                span, s, pad = spec.op.field_step(spec, axis)
+            except SpecError as err:
+                raise ChainError(n, str(err), err.param) from None
+            r_new = r[axis] + (span - 1) * j[axis]
+            k, d = spec.k[axis], spec.d[axis]
+            # A dilated window spans d*(k-1) + 1 cells: show the dilation, not only the span.
+            grow = f"{d}*({k}-1)" if d > 1 and span == d * (k - 1) + 1 else f"({span}-1)"
+            texts["receptive_field"].append(f"r = {r[axis]} + {grow}*{j[axis]} = {r_new}")
+            texts["jump"].append(f"j = {j[axis]}*{s} = {j[axis] * s}")
+            start_new = start[axis] - pad * j[axis]
+            texts["start"].append(f"start = {start[axis]} - {pad}*{j[axis]} = {start_new}"
+                                  if pad >= 0 else
+                                  f"start = {start[axis]} + {-pad}*{j[axis]} = {start_new}")
+            r[axis], j[axis], start[axis] = r_new, j[axis] * s, start_new
+        out.append(LayerField(n, spec.label, spec.output_shape, tuple(r), tuple(j),
+                              tuple(start), {k: tuple(v) for k, v in texts.items()}))
+    return tuple(out)
+
+
+def field_lines(chain: Chain) -> list[str]:
+    """The ``convanim field`` report: per layer its output and field, formulas with numbers.
+
+    >>> print("\\n".join(field_lines(Chain.build(9, [{"kernel_size": 3, "dims": 1}]))))
+    input  9
+    layers[0] conv  i=9 k=3 s=1 p=0 1-D
+      output 7   receptive field 3   jump 1   start 0
+      r = 1 + (3-1)*1 = 3   j = 1*1 = 1   start = 0 - 0*1 = 0
+    """
+    fields = receptive_fields(chain)
+    lines = [f"input  {_size_text(chain.i)}"]
+    for layer in fields:
+        lines.append(f"layers[{layer.index}] {layer.label}")
+        lines.append(f"  output {_size_text(layer.output_size)}   receptive field "
+                     f"{_fmt(layer.receptive_field)}   jump {_fmt(layer.jump)}   start "
+                     f"{_fmt(layer.start)}")
+        for axis in range(chain.dims):
+            name = "" if chain.dims == 1 else ("height: " if axis == 0 else "width:  ")
+            lines.append(f"  {name}" + "   ".join(layer.formulas[key][axis] for key in
+                                                  ("receptive_field", "jump", "start")))
+    return lines
+
+
+# -- tracing one output cell back ---------------------------------------------------------
+
+
+def layer_links(spec: Spec) -> np.ndarray:
+    """Every (output cell, input cell) link of one layer, once per kernel tap that makes it,
+    as flat indices: an array of shape (links, 2).
+
+    >>> layer_links(Spec(i=3, k=2, dims=1)).tolist()
+    [[0, 0], [0, 1], [1, 1], [1, 2]]
+    """
+    from convanim.geometry.plan import plan
+
+    out_shape, in_shape = spec.output_shape, spec.i
+    pairs = [(np.ravel_multi_index(o, out_shape), np.ravel_multi_index(i, in_shape))
+             for frame in plan(spec).frames for o, i, *_ in frame.links]
+    return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def path_counts(chain: Chain, cell: Sequence[int] | None = None) -> list[np.ndarray]:
+    """How many paths reach each cell of every grid from one output cell of the last layer.
+
+    Returns one array per grid, the chain's input first and the last output last (a 1 at
+    ``cell``, the centre by default); its non-zero cells are the exact receptive field and
+    the counts its effective shape.
+
+    >>> chain = Chain.build(5, [{"kernel_size": 3, "dims": 1}] * 2)
+    >>> path_counts(chain)[0].tolist()
+    [1, 2, 3, 2, 1]
+    """
+    last = chain.output_shape
+    cell = tuple(n // 2 for n in last) if cell is None else tuple(cell)
+    counts = np.zeros(last, dtype=np.int64)
+    counts[cell] = 1
+    grids = [counts]
+    for spec in reversed(chain.layers):
+        links = layer_links(spec)
+        below = np.zeros(int(np.prod(spec.i)), dtype=np.int64)
+        np.add.at(below, links[:, 1], grids[0].ravel()[links[:, 0]])
+        grids.insert(0, below.reshape(spec.i))
+    return grids
