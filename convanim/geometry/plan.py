@@ -25,6 +25,7 @@ from convanim.geometry.compute import (
     NP_PAD_MODES,
     Axes2,
     compute,
+    make_bias,
     make_values,
     transposed_canvas_shape,
 )
@@ -125,6 +126,13 @@ class Plan:
     frames: tuple[Frame, ...]
     arithmetic: tuple[AxisArithmetic, ...]
     picture: Picture = Picture()
+    b: np.ndarray | None = None
+    """The bias per output channel, when the spec has one."""
+    kernel: np.ndarray | None = None
+    """The kernel panel as drawn when it is not ``w`` itself (a channel stack's filters side
+    by side, NaN between slices); frames' ``taps`` index it."""
+    stack: tuple[int, ...] | None = None
+    """For a channel stack: (C_in, C_out, groups, input block width, output block width)."""
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -315,8 +323,11 @@ def plan(spec: Spec, x: Any = None, w: Any = None, *, seed: int = 0) -> Plan:
     (['input', 'insert_zeros', 'pad', 'slide'], 29)
     """
     x, w = make_values(spec, x, w, seed)
-    y = compute(spec, x, w)
-    return spec.op.plan(spec, x, w, y)
+    b = make_bias(spec, seed)
+    y = compute(spec, x, w, b)
+    if b is None:
+        return spec.op.plan(spec, x, w, y)
+    return spec.op.plan(spec, x, w, y, b)
 
 
 def frame_count(spec: Spec) -> int:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from convanim.geometry.ops.base import Call
+from convanim.geometry.ops.channels import CONV_FIELDS, Channels
 from convanim.geometry.ops.window import Windowed, value_text
 from convanim.geometry.spec import Spec
 
 
-class Conv(Windowed):
+class Conv(Channels, Windowed):
     """``mode: conv``.
 
     >>> from convanim.geometry import Spec
@@ -28,6 +29,7 @@ class Conv(Windowed):
     solvable = True
     weighted = True
     own_padding_mode = True
+    fields = CONV_FIELDS
 
     def combine(self, taps: list[np.ndarray], w2: np.ndarray | None) -> np.ndarray:
         """The weighted sum over taps."""
