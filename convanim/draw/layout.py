@@ -157,7 +157,8 @@ class Layout:
             label = _chrome_fonts(theme, dpi, px)["label"]
             titles = {k: max((label.measure(t) for t in v), default=0)
                       for k, v in all_titles.items()}
-            kp = max(2, round(px * 0.75))
+            # A channel stack's filters are read cell by cell beside the slices: same size.
+            kp = px if scene.plan.kernel is not None else max(2, round(px * 0.75))
             groups, gap = arrange(shapes, titles, px, kp, label.line_height + 2, stacked)
             return span(groups, gap, stacked), kp, gap, _margin(dpi, px)
 

@@ -19,6 +19,7 @@ import numpy as np
 from convanim.draw.formula import ELLIPSIS, INFINITY, TIMES, Formula, fmt, shape_text
 from convanim.draw.labels import KIND_LOOKS, Labels
 from convanim.geometry import CROP, INPUT, Frame, Grid, Plan
+from convanim.geometry.plan import GAP
 
 __all__ = ["ELLIPSIS", "INFINITY", "TIMES", "Formula", "Panel", "Scene", "fmt", "shape_text"]
 
@@ -81,7 +82,8 @@ class Scene(Labels):
         rows = max(o[0] + plan.grids[n].shape[0] for n, o in self.offsets.items())
         cols = max(o[1] + plan.grids[n].shape[1] for n, o in self.offsets.items())
         self.panels = {"grid": Panel((rows, cols)), "target": Panel(plan.target.shape)}
-        self.w2 = plan.w.reshape(plan.w.shape if plan.w.ndim == 2 else (1, -1))
+        self.w2 = (plan.kernel if plan.kernel is not None
+                   else plan.w.reshape(plan.w.shape if plan.w.ndim == 2 else (1, -1)))
         if values and self.weighted:
             self.panels["kernel"] = Panel(self.w2.shape)
         self.slides = sum(f.phase == "slide" for f in plan.frames)
@@ -168,11 +170,15 @@ class Scene(Labels):
         target = self.plan.target
         rows, cols = np.indices(target.shape)
         looks = np.where(target.kinds == CROP, self.code("crop"), self.code("pending"))
+        looks[target.kinds == GAP] = 0
         self.panels["target"].set(rows, cols, looks)
         if "kernel" in self.panels:
             kr, kc = np.indices(self.w2.shape)
-            main = np.array([fmt(v) for v in self.w2.ravel()], object).reshape(self.w2.shape)
-            self.panels["kernel"].set(kr, kc, self.code("kernel"), main)
+            # NaN marks the gaps between a channel stack's kernel slices: drawn blank.
+            gap = np.isnan(self.w2)
+            main = np.array(["" if np.isnan(v) else fmt(v) for v in self.w2.ravel()],
+                            object).reshape(self.w2.shape)
+            self.panels["kernel"].set(kr, kc, np.where(gap, 0, self.code("kernel")), main)
             self._text("kernel_title", self.kernel_title())
         self._text("target_title", self.target_title(final=False))
 
@@ -194,6 +200,7 @@ class Scene(Labels):
         main = np.full(grid.shape, "", object)
         if self.values:
             main = np.array([fmt(v) for v in grid.values.ravel()], object).reshape(grid.shape)
+            main[codes == 0] = ""
         return rows + r0, cols + c0, codes, main
 
     def _show_grid(self, name: str) -> None:
@@ -208,7 +215,11 @@ class Scene(Labels):
     def _restore_touched(self) -> None:
         """Put back the base look of cells the previous frame highlighted."""
         for panel_name, cells in self._touched:
-            if panel_name == "grid":
+            if panel_name == "kernel":
+                kernel = self.panels["kernel"]
+                kernel.set(cells[:, 0], cells[:, 1], self.code("kernel"),
+                           kernel.main[cells[:, 0], cells[:, 1]].copy())
+            elif panel_name == "grid":
                 _, _, codes, main = self._grid_base(self._grid_name)
                 r0, c0 = self.offsets[self._grid_name]
                 gr, gc = cells[:, 0] - r0, cells[:, 1] - c0
@@ -262,6 +273,14 @@ class Scene(Labels):
                                   np.array(sub, object) if sub else "")
         self._touched = [("grid", window), ("target", cells)]
         self.outlines = [("grid", window), ("target", cells)]
+        if self.plan.kernel is not None and "kernel" in self.panels:
+            # A stack's filters sit in one panel: light up the one this frame applies.
+            taps = np.unique(frame.taps, axis=0)
+            kernel = self.panels["kernel"]
+            kernel.set(taps[:, 0], taps[:, 1], self.code("window"),
+                       kernel.main[taps[:, 0], taps[:, 1]].copy())
+            self._touched.append(("kernel", taps))
+            self.outlines.append(("kernel", taps))
         self.link = (("grid", window), ("target", cells))
         self._text("formula", self._formula(frame, grid) if self.values else "")
 
@@ -290,6 +309,9 @@ class Scene(Labels):
             main = (np.array([fmt(v) for v in target.values.ravel()], object).reshape(
                 target.shape) if self.values else "")
             panel.set(rows, cols, self.code("done"), main)
+            gap = target.kinds == GAP
+            if gap.any():
+                panel.set(rows[gap], cols[gap], 0, "")
         else:
             self._settle_target(np.stack([rows.ravel(), cols.ravel()], axis=1))
             crop = target.kinds == CROP

@@ -31,8 +31,9 @@ from convanim.geometry.compute import (
 )
 from convanim.geometry.spec import Spec, _fmt
 
-INPUT, PAD, ZERO, CROP = 0, 1, 2, 3
-"""Cell kinds: a real input (or output) cell, padding, an inserted zero, a cropped cell."""
+INPUT, PAD, ZERO, CROP, GAP = 0, 1, 2, 3, 4
+"""Cell kinds: a real input (or output) cell, padding, an inserted zero, a cropped cell, and
+the empty column between two slices of a channel stack (drawn blank)."""
 
 Link = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 EMPTY = np.zeros((0, 2), dtype=np.int64)

@@ -22,11 +22,8 @@ from typing import Any
 import numpy as np
 
 from convanim.geometry.ops.base import Field
-from convanim.geometry.plan import INPUT, Frame, Grid, Picture, Plan
+from convanim.geometry.plan import GAP, INPUT, Frame, Grid, Picture, Plan
 from convanim.geometry.spec import Spec, SpecError
-
-GAP = 4
-"""Cell kind of the empty column between two channel slices (drawn blank)."""
 
 
 def _count(name: str) -> Any:
@@ -142,6 +139,22 @@ class Channels:
             raise SpecError(f"view={spec.view!r} shows one map; with in_channels="
                             f"{getattr(spec, 'in_channels', 1)} use view='gather'", "view")
         super().validate(spec)  # type: ignore[misc]
+
+    def named_parameters(self, spec: Spec) -> list[tuple[str, Any]]:
+        """The op's parameters, then the channels (``cin=3 cout=2``), groups and bias."""
+        items = super().named_parameters(spec)  # type: ignore[misc]
+        cin, cout, groups = self._counts(spec)
+        weighted = self.weighted  # type: ignore[attr-defined]
+        if stacked(spec):
+            items.append(("cin", str(cin)))
+            if weighted:
+                items.append(("cout", str(cout)))
+        if weighted and groups > 1:
+            items.append(("depthwise", None) if groups == cin and cout % cin == 0
+                         else ("g", str(groups)))
+        if getattr(spec, "bias", False):
+            items.append(("bias", None))
+        return items
 
     def _counts(self, spec: Spec) -> tuple[int, int, int]:
         cin = spec.in_channels
