@@ -197,3 +197,29 @@ def test_refusals_name_the_rule() -> None:
         Spec(i=5, k=3, in_channels=3, out_channels=2, groups=2)
     with pytest.raises(SpecError, match="only applies to mode"):
         Spec(i=4, k=2, mode="maxpool", out_channels=2)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"i": 5, "k": 3, "p": 1, "s": 2, "in_channels": 3, "out_channels": 2, "bias": True},
+    {"i": 5, "k": 3, "in_channels": 3, "groups": "depthwise"},
+    {"i": 5, "k": 1, "in_channels": 3, "out_channels": 2},
+    {"i": 5, "k": 3, "in_channels": 4, "out_channels": 4, "groups": 2},
+    {"i": 3, "k": 3, "s": 2, "mode": "transposed", "in_channels": 2, "out_channels": 2},
+    {"i": 7, "k": 3, "dims": 1, "in_channels": 4, "out_channels": 2, "groups": 2, "bias": True},
+])
+def test_shape_code_runs_in_pytorch_with_the_same_weights_and_numbers(kwargs: dict) -> None:
+    from convanim.explain import explain_shape
+
+    spec = Spec(**kwargs)
+    report = explain_shape(spec).to_json()
+    layer = eval(report["pytorch"], {"nn": torch.nn})
+    assert list(layer.weight.shape) == report["layer"]["weight"]
+    assert sum(p.numel() for p in layer.parameters()) == report["layer"]["parameters"]
+    p = plan(spec, seed=5)
+    with torch.no_grad():
+        layer.weight.copy_(torch.as_tensor(p.w))
+        if p.b is not None:
+            layer.bias.copy_(torch.as_tensor(p.b))
+        y = layer.double()(torch.as_tensor(p.x)[None])[0].numpy()
+    np.testing.assert_allclose(y, p.y)
+    assert list(y.shape) == report["layer"]["output"]

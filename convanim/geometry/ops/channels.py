@@ -156,6 +156,51 @@ class Channels:
             items.append(("bias", None))
         return items
 
+    def layer_facts(self, spec: Spec) -> dict[str, Any]:
+        """Shapes, parameter count and multiply-adds of the layer, for ``shape``.
+
+        >>> from convanim.geometry.ops import get_op
+        >>> get_op("conv").layer_facts(Spec(i=5, k=3, p=1, s=2, in_channels=3, out_channels=2,
+        ...                                 bias=True))["parameters"]
+        56
+        """
+        cin, cout, groups = self._counts(spec)
+        weighted = self.weighted  # type: ignore[attr-defined]
+        out_shape = (cout, *spec.output_shape) if stacked(spec) else spec.output_shape
+        facts: dict[str, Any] = {"input": list(self.input_shape(spec)), "output": list(out_shape),
+                                 "in_channels": cin, "out_channels": cout}
+        if not weighted:
+            return facts | {"weight": None, "bias": None, "parameters": 0,
+                            "multiply_adds": 0}
+        weight = (self.weight_shape(spec) if stacked(spec)
+                  else ((cin, cout // groups, *spec.k) if self.transposed  # type: ignore[attr-defined]
+                        else (cout, cin // groups, *spec.k)))
+        bias = [cout] if getattr(spec, "bias", False) else None
+        taps = int(np.prod(weight[1:]))
+        if self.transposed:  # type: ignore[attr-defined]
+            macs = cin * int(np.prod(spec.i)) * taps  # every input cell scatters its filters
+        else:
+            macs = cout * int(np.prod(spec.output_shape)) * taps
+        return facts | {"groups": groups, "weight": list(weight), "bias": bias,
+                        "parameters": int(np.prod(weight)) + (cout if bias else 0),
+                        "multiply_adds": macs}
+
+    def torch_channels(self, spec: Spec) -> tuple[list[str], list[str]]:
+        """The channel counts a PyTorch layer starts with and its ``groups``/``bias`` keywords
+        (single-map specs without a bias keep the first release's code)."""
+        cin, cout, groups = self._counts(spec)
+        extra = [f"groups={groups}"] if groups > 1 else []
+        if stacked(spec) and not spec.bias:
+            extra.append("bias=False")  # PyTorch's default is a bias
+        return [str(cin), str(cout)], extra
+
+    def keras_channels(self, spec: Spec) -> list[str]:
+        """Keras' ``groups``/``use_bias`` keywords for a channel stack."""
+        extra = [f"groups={spec.groups}"] if spec.groups > 1 else []
+        if stacked(spec) and not spec.bias:
+            extra.append("use_bias=False")
+        return extra
+
     def _counts(self, spec: Spec) -> tuple[int, int, int]:
         cin = spec.in_channels
         if self.weighted:  # type: ignore[attr-defined]

@@ -239,7 +239,8 @@ class Transposed(Windowed):
     def pytorch(self, spec: Spec) -> tuple[Call, ...]:
         """``nn.ConvTranspose2d``; asymmetric padding becomes a cropping ``nn.ZeroPad2d``."""
         dims = f"{spec.dims}d"
-        args = ["1", "1", f"kernel_size={value_text(spec.k)}"]
+        counts, extra_kw = self.torch_channels(spec)  # type: ignore[attr-defined]
+        args = [*counts, f"kernel_size={value_text(spec.k)}"]
         if any(s != 1 for s in spec.s):
             args.append(f"stride={value_text(spec.s)}")
         pad = tuple(before for before, _ in spec.p)
@@ -252,7 +253,7 @@ class Transposed(Windowed):
             args.append(f"output_padding={value_text(extra)}")
         if any(d != 1 for d in spec.d):
             args.append(f"dilation={value_text(spec.d)}")
-        layer = Call(f"nn.ConvTranspose{dims}", tuple(args))
+        layer = Call(f"nn.ConvTranspose{dims}", tuple(args + extra_kw))
         if exact:
             return (layer,)
         crop = tuple((-before, op - after)
@@ -269,17 +270,20 @@ class Transposed(Windowed):
         return super().keras_spec(spec, name)
 
     def keras_refusal(self, spec: Spec) -> str | None:
-        """Keras convolutions take dilation only with stride 1."""
+        """Keras convolutions take dilation only with stride 1; its transposed ones no groups."""
         if any(d != 1 for d in spec.d) and any(s != 1 for s in spec.s):
             return "Keras allows dilation_rate > 1 only with strides 1"
+        if getattr(spec, "groups", 1) > 1:
+            return "Keras' Conv2DTranspose has no groups"
         return None
 
     def keras_layer(self, spec: Spec, padding: str) -> Call:
-        """``layers.Conv2DTranspose(1, k, strides=...)``."""
-        args = ["1", value_text(spec.k)]
+        """``layers.Conv2DTranspose(C_out, k, strides=...)``."""
+        args = [str(getattr(spec, "out_channels", 1)), value_text(spec.k)]
         if any(s != 1 for s in spec.s):
             args.append(f"strides={value_text(spec.s)}")
-        return Call(f"layers.Conv{spec.dims}DTranspose", tuple(args))
+        extra = self.keras_channels(spec) if hasattr(self, "keras_channels") else []
+        return Call(f"layers.Conv{spec.dims}DTranspose", tuple(args + extra))
 
 
 class ChannelTransposed(Channels, Transposed):
