@@ -149,7 +149,8 @@ def _field_option(field: Field) -> Callable[[Any], Any]:
         return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=None,
                             help=field.help)
     aliases = ["--" + alias.replace("_", "-") for alias in field.aliases]
-    kinds: dict[str, Any] = {"size": SIZE, "int": _int(0)}
+    # ``count``: a whole number or a name the field's parse knows (groups: depthwise).
+    kinds: dict[str, Any] = {"size": SIZE, "int": _int(0), "count": str}
     kind = _choice(*field.choices) if field.kind == "choice" else kinds[field.kind]
     return click.option(flag, *aliases, field.name, type=kind, help=field.help)
 

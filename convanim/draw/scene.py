@@ -273,6 +273,9 @@ class Scene(Labels):
                                   np.array(sub, object) if sub else "")
         self._touched = [("grid", window), ("target", cells)]
         self.outlines = [("grid", window), ("target", cells)]
+        stack = self.plan.stack
+        if stack is not None and stack[2] > 1:
+            self._dim_other_groups(frame, grid, stack[3])
         if self.plan.kernel is not None and "kernel" in self.panels:
             # A stack's filters sit in one panel: light up the one this frame applies.
             taps = np.unique(frame.taps, axis=0)
@@ -283,6 +286,21 @@ class Scene(Labels):
             self.outlines.append(("kernel", taps))
         self.link = (("grid", window), ("target", cells))
         self._text("formula", self._formula(frame, grid) if self.values else "")
+
+    def _dim_other_groups(self, frame: Frame, grid: Grid, block: int) -> None:
+        """Grey out the input channels outside this filter's group: it never sees them."""
+        seen = np.unique(frame.window[:, 1] // block)
+        cols = np.arange(grid.shape[1])
+        other = ~np.isin(cols // block, seen)
+        rows, cs = np.nonzero((grid.kinds != GAP) & other[None, :])
+        if not len(rows):
+            return
+        r0, c0 = self.offsets[frame.grid]
+        cells = np.stack([rows + r0, cs + c0], axis=1)
+        panel = self.panels["grid"]
+        panel.set(cells[:, 0], cells[:, 1], self.code("unreached"),
+                  panel.main[cells[:, 0], cells[:, 1]].copy())
+        self._touched.append(("grid", cells))
 
     def _formula(self, frame: Frame, grid: Grid) -> Formula:
         value = fmt(frame.value if frame.value is not None else 0.0)

@@ -62,7 +62,7 @@ IN_CHANNELS = Field("in_channels", 1, "int", "Input channels (C_in) [1].", parse
     "in_channels"))
 OUT_CHANNELS = Field("out_channels", 1, "int", "Conv: output channels, one filter each [1].",
                      parse=_count("out_channels"))
-GROUPS = Field("groups", 1, "int", "Conv: channel groups; in and out channels must divide by "
+GROUPS = Field("groups", 1, "count", "Conv: channel groups; in and out channels must divide by "
                "it (YAML: groups: depthwise = in_channels) [1].", parse=_groups)
 DEPTH_MULTIPLIER = Field("depth_multiplier", None, "int", "Conv: Keras' depthwise multiplier m: "
                          "groups = in_channels, out_channels = in_channels*m.",
@@ -382,8 +382,11 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
             if weighted:
                 sums = " + ".join(_num(v) for v in partial)
                 chans = ", ".join(f"c={ci}" for ci, _ in pairs)
-                text = (f"filter {co}" + (f" (group {group})" if groups > 1 else "")
-                        + f" over {chans}: {sums}")
+                if groups == cin > 1:  # depthwise: each channel its own kernel
+                    text = f"filter {co}: channel c={pairs[0][0]}'s own kernel: {sums}"
+                else:
+                    text = (f"filter {co}" + (f" (group {group})" if groups > 1 else "")
+                            + f" over {chans}: {sums}")
                 if b is not None:
                     text += f" + bias {_num(bias[co])}"
                 caption = f"{text} = {_num(total)}"
