@@ -66,6 +66,18 @@ def alt_text(spec: Spec) -> str:
         parts.append(f"dilation {_per_axis(spec.d, spec.dims)}")
     if any(spec.given_output_padding):
         parts.append(f"output padding {_per_axis(spec.given_output_padding, spec.dims)}")
+    facts = getattr(spec.op, "layer_facts", None)
+    if facts is not None and spec.op.input_shape(spec) != spec.i:
+        layer = facts(spec)
+        groups = layer.get("groups", 1)
+        channels = (f"{layer['in_channels']} input and {layer['out_channels']} output channels"
+                    if layer["weight"] is not None else f"{layer['in_channels']} channels")
+        if groups > 1:
+            channels += (", depthwise" if groups == layer["in_channels"]
+                         else f", {groups} groups")
+        parts.insert(1, channels)
+    if getattr(spec, "bias", False):
+        parts.append("a bias per output channel")
     return ", ".join(parts) + f", giving a {size(spec.output_shape)} output."
 
 
