@@ -97,6 +97,7 @@ class Scene(Labels):
         self._counts = np.zeros(plan.target.shape, np.int64)
         self._touched: list[tuple[str, np.ndarray]] = []
         self._grid_name = ""
+        self._lit_kernel: np.ndarray | None = None
         self._bases: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self.overlaps = self._final_counts() if self.scatter else []
 
@@ -215,11 +216,7 @@ class Scene(Labels):
     def _restore_touched(self) -> None:
         """Put back the base look of cells the previous frame highlighted."""
         for panel_name, cells in self._touched:
-            if panel_name == "kernel":
-                kernel = self.panels["kernel"]
-                kernel.set(cells[:, 0], cells[:, 1], self.code("kernel"),
-                           kernel.main[cells[:, 0], cells[:, 1]].copy())
-            elif panel_name == "grid":
+            if panel_name == "grid":
                 _, _, codes, main = self._grid_base(self._grid_name)
                 r0, c0 = self.offsets[self._grid_name]
                 gr, gc = cells[:, 0] - r0, cells[:, 1] - c0
@@ -256,7 +253,8 @@ class Scene(Labels):
             looks[frame.chosen] = self.code("chosen")
         main = [fmt(v) for v in grid.values[frame.window[:, 0], frame.window[:, 1]]]
         sub = [""] * len(wr)
-        if self.weighted and not self.scatter:
+        if self.weighted and not self.scatter and self.plan.kernel is None:
+            # (A stack's lit filter sits beside the slices at full size: no x-w notes.)
             sub = [TIMES + fmt(self.w2[a, b]) for a, b in frame.taps]
         if not self.values:
             main, sub = [""] * len(wr), [""] * len(wr)
@@ -278,11 +276,17 @@ class Scene(Labels):
             self._dim_other_groups(frame, grid, stack[3])
         if self.plan.kernel is not None and "kernel" in self.panels:
             # A stack's filters sit in one panel: light up the one this frame applies.
+            # It stays lit while the filter is the same, so consecutive frames repaint nothing.
             taps = np.unique(frame.taps, axis=0)
             kernel = self.panels["kernel"]
-            kernel.set(taps[:, 0], taps[:, 1], self.code("window"),
-                       kernel.main[taps[:, 0], taps[:, 1]].copy())
-            self._touched.append(("kernel", taps))
+            lit = self._lit_kernel
+            if lit is None or not np.array_equal(lit, taps):
+                if lit is not None:
+                    kernel.set(lit[:, 0], lit[:, 1], self.code("kernel"),
+                               kernel.main[lit[:, 0], lit[:, 1]].copy())
+                kernel.set(taps[:, 0], taps[:, 1], self.code("window"),
+                           kernel.main[taps[:, 0], taps[:, 1]].copy())
+                self._lit_kernel = taps
             self.outlines.append(("kernel", taps))
         self.link = (("grid", window), ("target", cells))
         self._text("formula", self._formula(frame, grid) if self.values else "")
@@ -319,6 +323,11 @@ class Scene(Labels):
 
     def _phase(self, frame: Frame) -> None:
         self._text("formula", "")
+        lit, self._lit_kernel = self._lit_kernel, None
+        if lit is not None:
+            kernel = self.panels["kernel"]
+            kernel.set(lit[:, 0], lit[:, 1], self.code("kernel"),
+                       kernel.main[lit[:, 0], lit[:, 1]].copy())
         target, panel = self.plan.target, self.panels["target"]
         if frame.phase not in ("crop", "output"):
             return
