@@ -144,3 +144,14 @@ def test_shape_counts_parameters_and_multiply_adds() -> None:
     params = sum(p.numel() for p in layer.parameters())
     macs = 2 * 3 * 3 * (3 * 3 * 3)  # outputs x taps per output
     assert f"{params} parameters, {macs} multiply-adds" in result.output
+
+
+def test_matrix_view_of_a_stack_lights_the_right_row(tmp_path: Path) -> None:
+    from convanim.draw.matrix import MatrixPainter
+
+    spec = Spec(i=3, k=2, in_channels=2, out_channels=2, view="matrix")
+    p = plan(spec)
+    painter = MatrixPainter(p, RenderOptions())
+    rows = [painter._row(f) for f in p.frames if f.phase == "slide"]
+    assert rows == list(range(p.y.size))  # output map 0's cells, then map 1's
+    assert painter.paint(3).shape[2] == 3

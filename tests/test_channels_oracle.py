@@ -223,3 +223,33 @@ def test_shape_code_runs_in_pytorch_with_the_same_weights_and_numbers(kwargs: di
         y = layer.double()(torch.as_tensor(p.x)[None])[0].numpy()
     np.testing.assert_allclose(y, p.y)
     assert list(y.shape) == report["layer"]["output"]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"i": 3, "k": 2, "in_channels": 2, "out_channels": 2},
+    {"i": 4, "k": 3, "in_channels": 3, "groups": "depthwise", "p": 1},
+    {"i": 3, "k": 2, "s": 2, "mode": "transposed", "in_channels": 2, "out_channels": 4,
+     "groups": 2},
+    {"i": 6, "k": 3, "dims": 1, "in_channels": 2, "out_channels": 3},
+])
+def test_channel_matrix_is_pytorchs_jacobian(kwargs: dict) -> None:
+    from convanim.explain import conv_matrix
+
+    spec = Spec(view="matrix", **kwargs)
+    p = plan(spec, seed=2)
+    matrix = conv_matrix(spec, p.w, seed=2)
+    kw = {"mode": "conv", "dims": 2, "s": 1, "p": 0, "d": 1, "groups": 1,
+          "output_padding": 0, **kwargs}
+    kw["groups"] = spec.groups
+    kw["out_channels"] = spec.out_channels
+    jac = torch.autograd.functional.jacobian(
+        lambda t: torch.as_tensor(_torch_t(kw, t, p.w)), torch.as_tensor(p.x))
+    np.testing.assert_allclose(matrix, jac.reshape(p.y.size, p.x.size).numpy())
+
+
+def _torch_t(kw: dict, xt: torch.Tensor, w: np.ndarray) -> torch.Tensor:
+    fn = {("conv", 1): F.conv1d, ("conv", 2): F.conv2d, ("transposed", 1): F.conv_transpose1d,
+          ("transposed", 2): F.conv_transpose2d}[kw["mode"], kw["dims"]]
+    if kw["mode"] == "transposed":
+        return fn(xt[None], torch.as_tensor(w), None, kw["s"], kw["p"], groups=kw["groups"])[0]
+    return fn(xt[None], torch.as_tensor(w), None, kw["s"], kw["p"], kw["d"], kw["groups"])[0]

@@ -133,11 +133,12 @@ class Channels:
         return resolve(super().resolve_fields(dims, values))  # type: ignore[misc]
 
     def validate(self, spec: Spec) -> None:
-        """Divisibility by groups; the matrix and scatter views show one map."""
+        """Divisibility by groups; the scatter view shows one map."""
         check(spec)
-        if stacked(spec) and spec.view != "gather":
+        if stacked(spec) and spec.view == "scatter":
             raise SpecError(f"view={spec.view!r} shows one map; with in_channels="
-                            f"{getattr(spec, 'in_channels', 1)} use view='gather'", "view")
+                            f"{getattr(spec, 'in_channels', 1)} use view='gather' or 'matrix'",
+                            "view")
         super().validate(spec)  # type: ignore[misc]
 
     def named_parameters(self, spec: Spec) -> list[tuple[str, Any]]:
