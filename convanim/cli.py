@@ -26,6 +26,7 @@ from convanim.options import (
     build_spec,
     check_output,
     check_size,
+    check_stack,
     default_output,
     numbers,
     where,
@@ -233,6 +234,7 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
             raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}",
                                    ctx) from None
     nums = numbers(params)
+    check_stack(spec, nums.show, params.get("width") is not None, ctx)
     options = render_options(params, ctx)
     output = Path(params["output"]) if params.get("output") else default_output(spec)
     check_output(output, ctx)

@@ -248,6 +248,26 @@ def check_size(spec: Spec, max_frames: int, ctx: click.Context | None = None) ->
     return frames
 
 
+MAX_STACK = 4
+"""Most channels a stack shows with numbers at the default size (4 in x 4 out stay legible)."""
+
+
+def check_stack(spec: Spec, show_values: bool, sized: bool,
+                ctx: click.Context | None = None) -> None:
+    """Refuse, before any work, a channel stack too deep to read with numbers on.
+
+    >>> check_stack(Spec(i=5, k=3, in_channels=4, out_channels=4), True, False)
+    """
+    cin, cout = getattr(spec, "in_channels", 1), getattr(spec, "out_channels", 1)
+    if not show_values or sized or max(cin, cout) <= MAX_STACK:
+        return
+    name = "in_channels" if cin >= cout else "out_channels"
+    raise click.UsageError(
+        f"{where(ctx, name)}: {name}={max(cin, cout)} is more than {MAX_STACK} maps side by "
+        f"side, too small to read with numbers at the default size; use --no-values, a "
+        f"larger --width, or at most {MAX_STACK} channels", ctx)
+
+
 @dataclass(frozen=True)
 class Numbers:
     """The values part of a job: given matrices or a seed, and whether to show them."""

@@ -155,3 +155,14 @@ def test_matrix_view_of_a_stack_lights_the_right_row(tmp_path: Path) -> None:
     rows = [painter._row(f) for f in p.frames if f.phase == "slide"]
     assert rows == list(range(p.y.size))  # output map 0's cells, then map 1's
     assert painter.paint(3).shape[2] == 3
+
+
+def test_more_than_four_maps_with_numbers_is_refused_in_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "deep.gif"
+    bad = CliRunner().invoke(cli, ["render", "-i", "5", "-k", "3", "--in-channels", "8",
+                                   "-o", str(out)])
+    assert bad.exit_code == 2 and not out.exists()
+    assert "in_channels=8 is more than 4" in bad.stderr and "--no-values" in bad.stderr
+    ok = CliRunner().invoke(cli, ["render", "-i", "5", "-k", "3", "--in-channels", "8",
+                                  "--no-values", "-o", str(out)])
+    assert ok.exit_code == 0 and out.exists()
