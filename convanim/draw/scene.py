@@ -288,7 +288,11 @@ class Scene(Labels):
                            kernel.main[taps[:, 0], taps[:, 1]].copy())
                 self._lit_kernel = taps
             self.outlines.append(("kernel", taps))
-        self.link = (("grid", window), ("target", cells))
+        near = window
+        if self.plan.stack is not None:  # link from the slice nearest the output maps
+            block = frame.window[:, 1] // self.plan.stack[3]
+            near = window[block == block.max()]
+        self.link = (("grid", near), ("target", cells))
         self._text("formula", self._formula(frame, grid) if self.values else "")
 
     def _dim_other_groups(self, frame: Frame, grid: Grid, block: int) -> None:
