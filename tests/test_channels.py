@@ -166,3 +166,24 @@ def test_more_than_four_maps_with_numbers_is_refused_in_one_line(tmp_path: Path)
     ok = CliRunner().invoke(cli, ["render", "-i", "5", "-k", "3", "--in-channels", "8",
                                   "--no-values", "-o", str(out)])
     assert ok.exit_code == 0 and out.exists()
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"i": 5, "k": 3, "in_channels": 3, "out_channels": 2, "bias": True},
+    {"i": 4, "k": 3, "in_channels": 3, "groups": "depthwise"},
+    {"i": 4, "k": 3, "in_channels": 2, "depth_multiplier": 2},
+    {"i": 4, "k": 2, "mode": "maxpool", "in_channels": 3},
+    {"i": 3, "k": 3, "s": 2, "mode": "transposed", "in_channels": 4, "out_channels": 2,
+     "groups": 2},
+])
+def test_channel_specs_round_trip_through_to_dict(kwargs: dict) -> None:
+    spec = Spec(**kwargs)
+    assert Spec.from_dict(spec.to_dict()) == spec
+    assert spec.replace(s=1) == Spec(**{**kwargs, "s": 1})
+
+
+def test_groups_word_other_than_depthwise_is_refused() -> None:
+    from convanim.geometry import SpecError
+
+    with pytest.raises(SpecError, match=r"^groups='two' is not a whole number >= 1 or "):
+        Spec(i=4, k=3, in_channels=2, groups="two")

@@ -41,7 +41,11 @@ def _count(name: str) -> Any:
 def _groups(value: Any, dims: int) -> int | str:
     if isinstance(value, str) and value.strip().lower() == "depthwise":
         return "depthwise"
-    return _count("groups")(value, dims)
+    try:
+        return _count("groups")(value, dims)
+    except SpecError:
+        raise SpecError(f"groups={value!r} is not a whole number >= 1 or 'depthwise'; write "
+                        "e.g. groups=2 or groups=depthwise", "groups") from None
 
 
 def _multiplier(value: Any, dims: int) -> int | None:
@@ -62,8 +66,8 @@ IN_CHANNELS = Field("in_channels", 1, "int", "Input channels (C_in) [1].", parse
     "in_channels"))
 OUT_CHANNELS = Field("out_channels", 1, "int", "Conv: output channels, one filter each [1].",
                      parse=_count("out_channels"))
-GROUPS = Field("groups", 1, "count", "Conv: channel groups; in and out channels must divide by "
-               "it (YAML: groups: depthwise = in_channels) [1].", parse=_groups)
+GROUPS = Field("groups", 1, "count", "Conv: channel groups, a number or 'depthwise' (= "
+               "in_channels); both channel counts must divide by it [1].", parse=_groups)
 DEPTH_MULTIPLIER = Field("depth_multiplier", None, "int", "Conv: Keras' depthwise multiplier m: "
                          "groups = in_channels, out_channels = in_channels*m.",
                          parse=_multiplier)
