@@ -204,6 +204,7 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
       convanim render                      # the default: transposed, i3 k3 s2 p1
       convanim render -i 5 -k 3 -s 2 -p 1  # outputs/conv_i5_k3_s2_p1.gif
       convanim render -m maxpool -i 5 -k 3 -s 1 --no-values -o pool.mp4
+      convanim render -i 5 -k 3 -s 2 -p 1 --in-channels 3 --out-channels 2 --bias
       convanim render -i 4 -k 3 -s 2 -p same -m transposed --storyboard steps.pdf
       convanim render configs/conv_arithmetic/padding_strides.yaml --theme dark
     """

@@ -109,7 +109,8 @@ _KINDS: dict[str, str] = {
     ),
     "name": "name",
     # An op's own fields: sizes per axis, choices as strings, numbers, flags.
-    **{f.name: {"size": "size", "choice": "str", "int": "int", "bool": "bool"}[f.kind]
+    **{f.name: {"size": "size", "choice": "str", "int": "int", "bool": "bool",
+                "count": "scalar"}[f.kind]
        for f in FIELDS},
 }
 

@@ -203,7 +203,8 @@ def _field_option(field: Field) -> Callable[[Any], Any]:
         return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=None,
                             help=field.help)
     aliases = ["--" + alias.replace("_", "-") for alias in field.aliases]
-    kinds: dict[str, Any] = {"size": SIZE, "int": _int(0)}
+    # ``count``: a whole number or a name the field's parse knows (groups: depthwise).
+    kinds: dict[str, Any] = {"size": SIZE, "int": _int(0), "count": str}
     kind = _choice(*field.choices) if field.kind == "choice" else kinds[field.kind]
     return click.option(flag, *aliases, field.name, type=kind, help=field.help)
 
@@ -339,6 +340,26 @@ def check_budget(spec: Spec, frames: int, params: dict[str, Any],
                      storyboard=params.get("storyboard"))
     except SpecError as err:
         raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}", ctx) from None
+
+
+MAX_STACK = 4
+"""Most channels a stack shows with numbers at the default size (4 in x 4 out stay legible)."""
+
+
+def check_stack(spec: Spec, show_values: bool, sized: bool,
+                ctx: click.Context | None = None) -> None:
+    """Refuse, before any work, a channel stack too deep to read with numbers on.
+
+    >>> check_stack(Spec(i=5, k=3, in_channels=4, out_channels=4), True, False)
+    """
+    cin, cout = getattr(spec, "in_channels", 1), getattr(spec, "out_channels", 1)
+    if not show_values or sized or max(cin, cout) <= MAX_STACK:
+        return
+    name = "in_channels" if cin >= cout else "out_channels"
+    raise click.UsageError(
+        f"{where(ctx, name)}: {name}={max(cin, cout)} is more than {MAX_STACK} maps side by "
+        f"side, too small to read with numbers at the default size; use --no-values, a "
+        f"larger --width, or at most {MAX_STACK} channels", ctx)
 
 
 @dataclass(frozen=True)

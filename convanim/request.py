@@ -39,6 +39,7 @@ from convanim.options import (
     build_spec,
     check_budget,
     check_size,
+    check_stack,
     numbers,
     where,
 )
@@ -201,6 +202,8 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
     # The output's format only sets the budget's encode limits; its path is checked by the edge.
     check_budget(spec, frames, params, ctx, Path(params.get("output") or "a.gif"))
     nums = numbers(params)
+    check_stack(spec, nums.show, any(params.get(key) is not None
+                                     for key in ("width", "size", "height")), ctx)
     options = {**render_options(params, ctx), "values": nums.show, "max_frames": max_frames}
     try:
         # Drawing would fail on these later; failing now keeps every edge honest.

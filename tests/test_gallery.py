@@ -203,10 +203,12 @@ def test_the_repository_configs_all_make_jobs(tmp_path: Path) -> None:
     batch = make_jobs(find_configs([REPO / "configs"]), tmp_path, {})
     assert not batch.problems and not batch.collisions
     sections = {job.section for job in batch.jobs}
-    assert sections == {"chains", "conv_arithmetic", "seeds", "showcase", "upsampling"}
+    assert sections == {"channels", "chains", "conv_arithmetic", "seeds", "showcase",
+                        "upsampling"}
     names = {job.name for job in batch.jobs}
     assert {"four_steps", "checkerboard_k3_s2", "even_k4_s2", "keras_conv_same",
-            "conv1d", "non_square", "reflect_padding", "dilated_transposed"} <= names
+            "conv1d", "non_square", "reflect_padding", "dilated_transposed", "cs231n_conv",
+            "depthwise", "pointwise", "grouped", "transposed_channels"} <= names
 
 
 @pytest.mark.parametrize("name", ["convanim.gallery.jobs", "convanim.gallery.compare",

@@ -102,8 +102,8 @@ def render_chain_command(ctx: click.Context, entry: Entry | None, params: dict[s
     """``convanim render`` for a chain config (or ``--view trace`` of one layer)."""
     from pathlib import Path
 
-    from convanim.request import MAX_FRAMES
     from convanim.options import MAX_CELLS, SPEC_KEYS, check_output, numbers, where
+    from convanim.request import MAX_FRAMES
 
     if entry is not None and entry.layers:
         for key in SPEC_KEYS:

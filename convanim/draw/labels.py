@@ -93,6 +93,9 @@ class Labels:
         >>> scene.target_title(False).startswith("Output before crop")
         True
         """
+        stack = self.plan.stack
+        if stack is not None:
+            return f"Output {shape_text(self.plan.y.shape[1:])} × {stack[1]}: " + _slices(stack[1])
         shape = shape_text(self.plan.y.shape)
         if self.scatter and not final and (self.plan.target.kinds == CROP).any():
             return f"Output before crop {self._shape(self.plan.target.shape)}"
@@ -111,6 +114,10 @@ class Labels:
         title = GRID_NAMES.get(name, name.capitalize())
         if name == "padded" and not (grid.kinds == PAD).any():
             title = "Cropped input"
+        stack = self.plan.stack
+        if stack is not None:  # the slices side by side, each one block wide
+            one = (grid.shape[0], (grid.shape[1] - (stack[0] - 1) * stack[3]))
+            return f"{title} {self._shape(one)} × {stack[0]}: " + _slices(stack[0])
         return f"{title} {self._shape(grid.shape)}"
 
     def titles(self) -> dict[str, list[str]]:
@@ -135,4 +142,13 @@ class Labels:
         >>> scene.kernel_title().startswith("Kernel 3")
         True
         """
+        stack = self.plan.stack
+        if stack is not None:
+            shape = "×".join(map(str, self.plan.w.shape))
+            return f"Filters {shape}: one row each" if self.weighted else f"Kernel {shape}"
         return f"Kernel {self._shape(self.w2.shape)}{getattr(self, 'kernel_note', '')}"
+
+
+def _slices(count: int) -> str:
+    """``c=0 | c=1 | c=2``: the slices of a stack, left to right."""
+    return " | ".join(f"c={c}" for c in range(count))

@@ -242,7 +242,8 @@ class Layout:
         # Cell numbers are sized by the cell in pixels, whatever the resolution.
         value_pt = theme.value_pt * px / (32 * k)
         show_values = options.values and value_pt * dpi / 72 >= MIN_VALUE_PX
-        kp = max(2, round(px * 0.75))
+        # A channel stack's filters are read cell by cell beside the slices: same size.
+        kp = px if scene.plan.kernel is not None else max(2, round(px * 0.75))
         if show_values and theme.value_pt * kp / (32 * k) * dpi / 72 < MIN_VALUE_PX:
             kp = px  # a smaller kernel would hide its numbers; they must stay readable
         groups, gap = arrange(shapes, titles, px, kp, lab_h, stacked)

@@ -64,6 +64,10 @@ class MatrixPainter:
         self.support[rows, cols] = True
         ax = axes2(spec)
         self.in_shape, self.out_shape = ax.i, ax.o
+        stack = planned.stack
+        if stack is not None:  # the channel maps drawn one above the other
+            self.in_shape = (stack[0] * ax.i[0], ax.i[1])
+            self.out_shape = (stack[1] * ax.o[0], ax.o[1])
         self.x = planned.x.ravel()
         self.y = planned.y.ravel()
         self.name = "Cᵀ" if spec.is_transposed else "C"
@@ -172,8 +176,12 @@ class MatrixPainter:
         return (f"Row {row} of {name} lit: output cell y{row} is that row times x.", equation)
 
     def _row(self, frame: object) -> int:
-        r, c = frame.cells[0]  # type: ignore[attr-defined]
-        return int(r) * self.out_shape[1] + int(c)
+        r, c = (int(v) for v in frame.cells[0])  # type: ignore[attr-defined]
+        stack = self.plan.stack
+        if stack is not None:  # side-by-side output maps, each stack[4] columns apart
+            rows = self.out_shape[0] // stack[1]
+            return ((c // stack[4]) * rows + r) * self.out_shape[1] + c % stack[4]
+        return r * self.out_shape[1] + c
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -238,8 +246,12 @@ class MatrixPainter:
         small = self.f_small
         for label, x0, y0, shape in (("input", geo.in_x, geo.in_y, self.in_shape),
                                      ("output", geo.out_x, geo.out_y, self.out_shape)):
-            self._text(img, f"{label} {shape[0]}x{shape[1]}" if self.plan.spec.dims == 2
-                       else f"{label} ({shape[1]})", x0, y0 - 4, t.muted, small)
+            text = (f"{label} {shape[0]}x{shape[1]}" if self.plan.spec.dims == 2
+                    else f"{label} ({shape[1]})")
+            if self.plan.stack is not None:  # channels first, the maps one above the other
+                array = self.plan.x if label == "input" else self.plan.y
+                text = f"{label} {'x'.join(map(str, array.shape))}"
+            self._text(img, text, x0, y0 - 4, t.muted, small)
         return img
 
     def paint(self, index: int) -> np.ndarray:

@@ -19,6 +19,7 @@ import numpy as np
 from convanim.draw.formula import ELLIPSIS, INFINITY, TIMES, Formula, fmt, shape_text
 from convanim.draw.labels import KIND_LOOKS, Labels
 from convanim.geometry import CROP, INPUT, Frame, Grid, Plan
+from convanim.geometry.plan import GAP
 
 __all__ = ["ELLIPSIS", "INFINITY", "TIMES", "Formula", "Panel", "Scene", "fmt", "shape_text"]
 
@@ -81,7 +82,8 @@ class Scene(Labels):
         rows = max(o[0] + plan.grids[n].shape[0] for n, o in self.offsets.items())
         cols = max(o[1] + plan.grids[n].shape[1] for n, o in self.offsets.items())
         self.panels = {"grid": Panel((rows, cols)), "target": Panel(plan.target.shape)}
-        self.w2 = plan.w.reshape(plan.w.shape if plan.w.ndim == 2 else (1, -1))
+        self.w2 = (plan.kernel if plan.kernel is not None
+                   else plan.w.reshape(plan.w.shape if plan.w.ndim == 2 else (1, -1)))
         if values and self.weighted:
             self.panels["kernel"] = Panel(self.w2.shape)
         self.kernel_shown, self.kernel_note = _kernel_as_read(plan, self.w2)
@@ -96,6 +98,7 @@ class Scene(Labels):
         self._counts = np.zeros(plan.target.shape, np.int64)
         self._touched: list[tuple[str, np.ndarray]] = []
         self._grid_name = ""
+        self._lit_kernel: np.ndarray | None = None
         self._bases: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self.overlaps = self._final_counts() if self.scatter else []
 
@@ -178,14 +181,18 @@ class Scene(Labels):
         target = self.plan.target
         rows, cols = np.indices(target.shape)
         looks = np.where(target.kinds == CROP, self.code("crop"), self.code("pending"))
+        looks[target.kinds == GAP] = 0
         self.panels["target"].set(rows, cols, looks)
         if "kernel" in self.panels:
             kr, kc = np.indices(self.w2.shape)
             # The kernel as the window reads it (rotated for a transposed gather), so the tap
-            # tags on the window match the drawn kernel cell for cell.
+            # tags on the window match the drawn kernel cell for cell; NaN marks the gaps
+            # between a channel stack's kernel slices, drawn blank.
             shown = self.kernel_shown
-            main = np.array([fmt(v) for v in shown.ravel()], object).reshape(shown.shape)
-            self.panels["kernel"].set(kr, kc, self.code("kernel"), main)
+            gap = np.isnan(shown)
+            main = np.array(["" if np.isnan(v) else fmt(v) for v in shown.ravel()],
+                            object).reshape(shown.shape)
+            self.panels["kernel"].set(kr, kc, np.where(gap, 0, self.code("kernel")), main)
             self._text("kernel_title", self.kernel_title())
         self._text("target_title", self.target_title(final=False))
 
@@ -207,6 +214,7 @@ class Scene(Labels):
         main = np.full(grid.shape, "", object)
         if self.values:
             main = np.array([fmt(v) for v in grid.values.ravel()], object).reshape(grid.shape)
+            main[codes == 0] = ""
         return rows + r0, cols + c0, codes, main
 
     def _show_grid(self, name: str) -> None:
@@ -258,7 +266,8 @@ class Scene(Labels):
             looks[frame.chosen] = self.code("chosen")
         main = [fmt(v) for v in grid.values[frame.window[:, 0], frame.window[:, 1]]]
         sub = [""] * len(wr)
-        if self.weighted and not self.scatter:
+        if self.weighted and not self.scatter and self.plan.kernel is None:
+            # (A stack's lit filter sits beside the slices at full size: no x-w notes.)
             sub = [TIMES + fmt(self.w2[a, b]) for a, b in frame.taps]
         if not self.values:
             main, sub = [""] * len(wr), [""] * len(wr)
@@ -275,8 +284,44 @@ class Scene(Labels):
                                   np.array(sub, object) if sub else "")
         self._touched = [("grid", window), ("target", cells)]
         self.outlines = [("grid", window), ("target", cells)]
-        self.link = (("grid", window), ("target", cells))
+        stack = self.plan.stack
+        if stack is not None and stack[2] > 1:
+            self._dim_other_groups(frame, grid, stack[3])
+        if self.plan.kernel is not None and "kernel" in self.panels:
+            # A stack's filters sit in one panel: light up the one this frame applies.
+            # It stays lit while the filter is the same, so consecutive frames repaint nothing.
+            taps = np.unique(frame.taps, axis=0)
+            kernel = self.panels["kernel"]
+            lit = self._lit_kernel
+            if lit is None or not np.array_equal(lit, taps):
+                if lit is not None:
+                    kernel.set(lit[:, 0], lit[:, 1], self.code("kernel"),
+                               kernel.main[lit[:, 0], lit[:, 1]].copy())
+                kernel.set(taps[:, 0], taps[:, 1], self.code("window"),
+                           kernel.main[taps[:, 0], taps[:, 1]].copy())
+                self._lit_kernel = taps
+            self.outlines.append(("kernel", taps))
+        near = window
+        if self.plan.stack is not None:  # link from the slice nearest the output maps
+            block = frame.window[:, 1] // self.plan.stack[3]
+            near = window[block == block.max()]
+        self.link = (("grid", near), ("target", cells))
         self._text("formula", self._formula(frame, grid) if self.values else "")
+
+    def _dim_other_groups(self, frame: Frame, grid: Grid, block: int) -> None:
+        """Grey out the input channels outside this filter's group: it never sees them."""
+        seen = np.unique(frame.window[:, 1] // block)
+        cols = np.arange(grid.shape[1])
+        other = ~np.isin(cols // block, seen)
+        rows, cs = np.nonzero((grid.kinds != GAP) & other[None, :])
+        if not len(rows):
+            return
+        r0, c0 = self.offsets[frame.grid]
+        cells = np.stack([rows + r0, cs + c0], axis=1)
+        panel = self.panels["grid"]
+        panel.set(cells[:, 0], cells[:, 1], self.code("unreached"),
+                  panel.main[cells[:, 0], cells[:, 1]].copy())
+        self._touched.append(("grid", cells))
 
     def _formula(self, frame: Frame, grid: Grid) -> Formula:
         value = fmt(frame.value if frame.value is not None else 0.0)
@@ -299,6 +344,11 @@ class Scene(Labels):
 
     def _phase(self, frame: Frame) -> None:
         self._text("formula", "")
+        lit, self._lit_kernel = self._lit_kernel, None
+        if lit is not None:
+            kernel = self.panels["kernel"]
+            kernel.set(lit[:, 0], lit[:, 1], self.code("kernel"),
+                       kernel.main[lit[:, 0], lit[:, 1]].copy())
         target, panel = self.plan.target, self.panels["target"]
         if frame.phase not in ("crop", "output"):
             return
@@ -307,6 +357,9 @@ class Scene(Labels):
             main = (np.array([fmt(v) for v in target.values.ravel()], object).reshape(
                 target.shape) if self.values else "")
             panel.set(rows, cols, self.code("done"), main)
+            gap = target.kinds == GAP
+            if gap.any():
+                panel.set(rows[gap], cols[gap], 0, "")
         else:
             self._settle_target(np.stack([rows.ravel(), cols.ravel()], axis=1))
             crop = target.kinds == CROP
@@ -330,8 +383,8 @@ def _kernel_as_read(plan: Plan, w2: np.ndarray) -> tuple[np.ndarray, str]:
     """
     first = next((f for f in plan.frames if f.phase == "slide" and len(f.taps) == w2.size
                   and len(f.window) == len(f.taps)), None)
-    if first is None or w2.ndim != 2:
-        return w2, ""
+    if first is None or w2.ndim != 2 or plan.stack is not None:
+        return w2, ""  # a channel stack's filters are drawn as stored, slice by slice
     shown = np.empty_like(w2)
     rows = np.unique(first.window[:, 0])
     cols = np.unique(first.window[:, 1])

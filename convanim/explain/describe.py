@@ -66,6 +66,18 @@ def alt_text(spec: Spec) -> str:
         parts.append(f"dilation {_per_axis(spec.d, spec.dims)}")
     if any(spec.given_output_padding):
         parts.append(f"output padding {_per_axis(spec.given_output_padding, spec.dims)}")
+    facts = getattr(spec.op, "layer_facts", None)
+    if facts is not None and spec.op.input_shape(spec) != spec.i:
+        layer = facts(spec)
+        groups = layer.get("groups", 1)
+        channels = (f"{layer['in_channels']} input and {layer['out_channels']} output channels"
+                    if layer["weight"] is not None else f"{layer['in_channels']} channels")
+        if groups > 1:
+            channels += (", depthwise" if groups == layer["in_channels"]
+                         else f", {groups} groups")
+        parts.insert(1, channels)
+    if getattr(spec, "bias", False):
+        parts.append("a bias per output channel")
     return ", ".join(parts) + f", giving a {size(spec.output_shape)} output."
 
 
@@ -101,6 +113,9 @@ class ShapeReport:
         """
         spec = self.spec
         out = [spec.label, f"input {shape_text(spec.i)} -> output {shape_text(spec.output_shape)}"]
+        facts = _layer_facts(spec)
+        if facts is not None and (facts["input"] != list(spec.i) or facts.get("bias")):
+            out += _layer_lines(facts)
         if spec.padding_name:
             out.append(f"padding {spec.padding_name!r} = " + _sides(spec))
         out += ["", "Output size:", *_formula_lines(spec, self.axes)]
@@ -145,8 +160,38 @@ class ShapeReport:
                              if spec.is_transposed else None,
                              "message": self.checkerboard},
             "pytorch": self.pytorch, "keras": self.keras, "keras_reason": self.keras_reason,
-            "alt": self.alt,
+            "alt": self.alt, "layer": _layer_facts(spec),
         }
+
+
+def _layer_facts(spec: Spec) -> dict[str, Any] | None:
+    """The op's layer facts (channels, weight shape, parameters), when it has channels."""
+    facts = getattr(spec.op, "layer_facts", None)
+    return None if facts is None else facts(spec)
+
+
+def _layer_lines(facts: dict[str, Any]) -> list[str]:
+    """``tensor 3x5x5 -> 2x3x3 (channels first)``, the weight, parameters, multiply-adds."""
+    def x(shape: list[int]) -> str:
+        return "x".join(map(str, shape))
+
+    lines = [f"tensor {x(facts['input'])} -> {x(facts['output'])} (channels first)"]
+    if facts["weight"] is None:
+        return [*lines, "no parameters; each channel is pooled on its own"]
+    weight = facts["weight"]
+    bias = f" + bias {facts['bias'][0]}" if facts["bias"] else ""
+    lines.append(f"weight {x(weight)}{bias}: {facts['parameters']:,} parameters, "
+                 f"{facts['multiply_adds']:,} multiply-adds")
+    groups = facts["groups"]
+    if groups > 1:
+        kind = ("depthwise: each input channel its own filters"
+                if groups == facts["in_channels"] else
+                f"each filter sees {facts['in_channels'] // groups} of {facts['in_channels']} "
+                "input channels")
+        lines.append(f"groups {groups}: {kind}")
+        if groups == facts["in_channels"]:
+            lines.append("(depthwise, then a 1x1 pointwise conv = Keras layers.SeparableConv2D)")
+    return lines
 
 
 def _wrap(text: str, indent: str = "", more: str | None = None) -> list[str]:

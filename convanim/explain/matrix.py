@@ -23,9 +23,11 @@ def matrix_links(planned: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     >>> rows.tolist(), cols.tolist(), taps.tolist()
     ([0, 0, 1, 1], [0, 1, 1, 2], [0, 1, 0, 1])
     """
-    spec = planned.spec
-    triples = [(int(np.ravel_multi_index(out, spec.output_shape)),
-                int(np.ravel_multi_index(src, spec.i)), int(np.ravel_multi_index(tap, spec.k)))
+    # The arrays' own shapes: a channel stack's cells and taps carry their channels first,
+    # so the matrix has one block per (output channel, input channel) pair.
+    out_shape, in_shape, w_shape = planned.y.shape, planned.x.shape, planned.w.shape
+    triples = [(int(np.ravel_multi_index(out, out_shape)),
+                int(np.ravel_multi_index(src, in_shape)), int(np.ravel_multi_index(tap, w_shape)))
                for frame in planned.frames for out, src, tap in frame.links]
     array = np.array(triples, dtype=np.int64).reshape(-1, 3)
     return array[:, 0], array[:, 1], array[:, 2]
@@ -65,7 +67,7 @@ def matrix_from_plan(planned: Plan) -> np.ndarray:
     spec = planned.spec
     _linear(spec)
     rows, cols, taps = matrix_links(planned)
-    matrix = np.zeros((int(np.prod(spec.output_shape)), int(np.prod(spec.i))))
+    matrix = np.zeros((planned.y.size, planned.x.size))
     np.add.at(matrix, (rows, cols), planned.w.ravel()[taps])
     return matrix
 
@@ -77,9 +79,13 @@ def check_matrix_size(spec: Spec) -> tuple[int, int]:
     (4, 16)
     """
     _linear(spec)
-    shape = (int(np.prod(spec.output_shape)), int(np.prod(spec.i)))
+    x_shape = spec.op.input_shape(spec)
+    y_shape = spec.output_shape
+    if len(x_shape) > spec.dims:  # a channel stack: its output has a channel axis too
+        y_shape = (int(spec.op.layer_facts(spec)["out_channels"]), *y_shape)
+    shape = (int(np.prod(y_shape)), int(np.prod(x_shape)))
     if max(shape) > MAX_MATRIX:
-        cells = "x".join(map(str, spec.i if shape[1] > MAX_MATRIX else spec.output_shape))
+        cells = "x".join(map(str, x_shape if shape[1] > MAX_MATRIX else y_shape))
         raise SpecError(
             f"view='matrix' needs one row per output cell and one column per input cell: "
             f"{shape[0]}x{shape[1]} here, more than {MAX_MATRIX} on a side ({cells} cells); "

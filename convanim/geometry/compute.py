@@ -118,6 +118,19 @@ def make_values(spec: Spec, x: Any = None, w: Any = None, seed: int = 0
     return x, w
 
 
+def make_bias(spec: Spec, seed: int = 0) -> np.ndarray | None:
+    """The bias per output channel for a spec with ``bias``: small integers from the seed
+    (a stream of its own, so the input and kernel values stay those without a bias).
+
+    >>> make_bias(Spec(i=3, k=2)) is None
+    True
+    """
+    shape = getattr(spec.op, "bias_shape", lambda _: None)(spec)
+    if shape is None:
+        return None
+    return np.random.default_rng([seed, 1]).integers(0, 3, size=shape).astype(float)
+
+
 def pad_input(spec: Spec, x2: np.ndarray) -> np.ndarray:
     """The 2-D input padded as the spec says (max pooling pads with -inf, as PyTorch does)."""
     ax = axes2(spec)
@@ -130,7 +143,7 @@ def pad_input(spec: Spec, x2: np.ndarray) -> np.ndarray:
 
 def compute(spec: Spec, x: Any, w: Any = None, b: Any = None) -> np.ndarray:
     """The operation's output for input ``x`` and kernel ``w`` (modes without weights ignore
-    ``w``); ``b`` is reserved for a bias and passed to the op.
+    ``w``); ``b`` is the bias per output channel (``bias=True``).
 
     >>> compute(Spec(i=3, k=2), [[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 2], [3, 4]]).tolist()
     [[37.0, 47.0], [67.0, 77.0]]
@@ -145,6 +158,12 @@ def compute(spec: Spec, x: Any, w: Any = None, b: Any = None) -> np.ndarray:
         w = _as_array(w, op.weight_shape(spec), "kernel_values", "kernel_size")
     else:
         w = None
+    if b is not None:
+        shape = getattr(op, "bias_shape", lambda _: None)(spec)
+        if shape is None:
+            raise SpecError(f"a bias is given but mode {spec.mode!r} here has none; "
+                            "set bias=True or drop b", "bias")
+        b = _as_array(b, shape, "bias_values", "out_channels")
     return op.compute(spec, x, w, b)
 
 

@@ -25,14 +25,16 @@ from convanim.geometry.compute import (
     NP_PAD_MODES,
     Axes2,
     compute,
+    make_bias,
     make_values,
     require_spec,
     transposed_canvas_shape,
 )
 from convanim.geometry.spec import Spec, _fmt
 
-INPUT, PAD, ZERO, CROP = 0, 1, 2, 3
-"""Cell kinds: a real input (or output) cell, padding, an inserted zero, a cropped cell."""
+INPUT, PAD, ZERO, CROP, GAP = 0, 1, 2, 3, 4
+"""Cell kinds: a real input (or output) cell, padding, an inserted zero, a cropped cell, and
+the empty column between two slices of a channel stack (drawn blank)."""
 
 Link = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 EMPTY = np.zeros((0, 2), dtype=np.int64)
@@ -126,6 +128,13 @@ class Plan:
     frames: tuple[Frame, ...]
     arithmetic: tuple[AxisArithmetic, ...]
     picture: Picture = Picture()
+    b: np.ndarray | None = None
+    """The bias per output channel, when the spec has one."""
+    kernel: np.ndarray | None = None
+    """The kernel panel as drawn when it is not ``w`` itself (a channel stack's filters side
+    by side, NaN between slices); frames' ``taps`` index it."""
+    stack: tuple[int, ...] | None = None
+    """For a channel stack: (C_in, C_out, groups, input block width, output block width)."""
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -317,8 +326,11 @@ def plan(spec: Spec, x: Any = None, w: Any = None, *, seed: int = 0) -> Plan:
     """
     require_spec(spec, "plan")
     x, w = make_values(spec, x, w, seed)
-    y = compute(spec, x, w)
-    return spec.op.plan(spec, x, w, y)
+    b = make_bias(spec, seed)
+    y = compute(spec, x, w, b)
+    if b is None:
+        return spec.op.plan(spec, x, w, y)
+    return spec.op.plan(spec, x, w, y, b)
 
 
 def frame_count(spec: Spec) -> int:

@@ -29,7 +29,8 @@ class Field:
     """An op-specific spec field: its name (flag ``--name``, YAML key), default and kind.
 
     ``kind`` says how the command line and YAML read it: ``size`` (a number per axis, like
-    ``3`` or ``3,2``), ``choice`` (one of ``choices``), ``int`` or ``bool``. ``parse`` turns a
+    ``3`` or ``3,2``), ``choice`` (one of ``choices``), ``int``, ``count`` (a whole number or
+    a name its ``parse`` knows, like ``groups: depthwise``) or ``bool``. ``parse`` turns a
     given value into the normalized one the spec stores (``parse(value, dims)``; it raises
     :class:`~convanim.geometry.spec.SpecError` naming the field); ``aliases`` are other names
     users may write (``scale_factor`` for ``scale``).

@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from convanim.geometry.ops.base import Call
+from convanim.geometry.ops.channels import CONV_FIELDS, Channels
 from convanim.geometry.ops.window import Windowed, value_text
 from convanim.geometry.spec import Spec
 
 
-class Conv(Windowed):
+class Conv(Channels, Windowed):
     """``mode: conv``.
 
     >>> from convanim.geometry import Spec
@@ -28,6 +29,7 @@ class Conv(Windowed):
     solvable = True
     weighted = True
     own_padding_mode = True
+    fields = CONV_FIELDS
 
     def combine(self, taps: list[np.ndarray], w2: np.ndarray | None) -> np.ndarray:
         """The weighted sum over taps."""
@@ -41,11 +43,12 @@ class Conv(Windowed):
         return products, float(products.sum()), None
 
     def torch_layer(self, spec: Spec) -> tuple[str, list[str]]:
-        """``nn.Conv2d(1, 1, kernel_size=..., stride=...)``."""
-        args = ["1", "1", f"kernel_size={value_text(spec.k)}"]
+        """``nn.Conv2d(C_in, C_out, kernel_size=..., stride=..., groups=...)``."""
+        counts, extra = self.torch_channels(spec)
+        args = [*counts, f"kernel_size={value_text(spec.k)}"]
         if any(s != 1 for s in spec.s):
             args.append(f"stride={value_text(spec.s)}")
-        return f"nn.Conv{spec.dims}d", args
+        return f"nn.Conv{spec.dims}d", args + extra
 
     def keras_paddings(self, spec: Spec) -> list[str]:
         """``valid``, ``same`` and, in 1-D, ``causal``."""
@@ -58,11 +61,20 @@ class Conv(Windowed):
         return None
 
     def keras_layer(self, spec: Spec, padding: str) -> Call:
-        """``layers.Conv2D(1, k, strides=...)``."""
-        args = ["1", value_text(spec.k)]
-        if any(s != 1 for s in spec.s):
-            args.append(f"strides={value_text(spec.s)}")
-        return Call(f"layers.Conv{spec.dims}D", tuple(args))
+        """``layers.Conv2D(C_out, k, strides=..., groups=...)``; a depthwise layer (groups =
+        in_channels, out_channels a multiple) as ``layers.DepthwiseConv2D``."""
+        strides = [f"strides={value_text(spec.s)}"] if any(s != 1 for s in spec.s) else []
+        cin, cout, groups = spec.in_channels, spec.out_channels, spec.groups
+        if cin > 1 and groups == cin:
+            args = [value_text(spec.k), *strides]
+            if cout > cin:
+                args.append(f"depth_multiplier={cout // cin}")
+            if not spec.bias:
+                args.append("use_bias=False")
+            return Call(f"layers.DepthwiseConv{spec.dims}D", tuple(args))
+        extra = self.keras_channels(spec)
+        return Call(f"layers.Conv{spec.dims}D", (str(cout), value_text(spec.k), *strides,
+                                                   *extra))
 
 
 OPS = (Conv(),)

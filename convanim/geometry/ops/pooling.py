@@ -10,16 +10,18 @@ from __future__ import annotations
 import numpy as np
 
 from convanim.geometry.ops.base import Call
+from convanim.geometry.ops.channels import POOL_FIELDS, Channels
 from convanim.geometry.ops.window import Windowed, kernel_text, value_text
 from convanim.geometry.plan import Picture
 from convanim.geometry.spec import Spec, SpecError, _fmt
 
 
-class Pooling(Windowed):
+class Pooling(Channels, Windowed):
     """What max and average pooling share: no weights, stride = window size by default."""
 
     pooling = True
     solvable = True
+    fields = POOL_FIELDS
     window_noun = "window"
     reducer = ""
     """``max`` or ``average``: the caption's word for the window."""

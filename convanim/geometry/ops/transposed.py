@@ -20,6 +20,7 @@ from convanim.geometry.arithmetic import (
 )
 from convanim.geometry.compute import axes2, transposed_canvas_shape
 from convanim.geometry.ops.base import BASE_FIELDS, Call
+from convanim.geometry.ops.channels import CONV_FIELDS, Channels
 from convanim.geometry.ops.window import (
     Windowed,
     flat_pads,
@@ -270,7 +271,8 @@ class Transposed(Windowed):
     def pytorch(self, spec: Spec) -> tuple[Call, ...]:
         """``nn.ConvTranspose2d``; asymmetric padding becomes a cropping ``nn.ZeroPad2d``."""
         dims = f"{spec.dims}d"
-        args = ["1", "1", f"kernel_size={value_text(spec.k)}"]
+        counts, extra_kw = self.torch_channels(spec)  # type: ignore[attr-defined]
+        args = [*counts, f"kernel_size={value_text(spec.k)}"]
         if any(s != 1 for s in spec.s):
             args.append(f"stride={value_text(spec.s)}")
         pad = tuple(before for before, _ in spec.p)
@@ -283,7 +285,7 @@ class Transposed(Windowed):
             args.append(f"output_padding={value_text(extra)}")
         if any(d != 1 for d in spec.d):
             args.append(f"dilation={value_text(spec.d)}")
-        layer = Call(f"nn.ConvTranspose{dims}", tuple(args))
+        layer = Call(f"nn.ConvTranspose{dims}", tuple(args + extra_kw))
         if exact:
             return (layer,)
         crop = tuple((-before, op - after)
@@ -300,17 +302,26 @@ class Transposed(Windowed):
         return super().keras_spec(spec, name)
 
     def keras_refusal(self, spec: Spec) -> str | None:
-        """Keras convolutions take dilation only with stride 1."""
+        """Keras convolutions take dilation only with stride 1; its transposed ones no groups."""
         if any(d != 1 for d in spec.d) and any(s != 1 for s in spec.s):
             return "Keras allows dilation_rate > 1 only with strides 1"
+        if getattr(spec, "groups", 1) > 1:
+            return "Keras' Conv2DTranspose has no groups"
         return None
 
     def keras_layer(self, spec: Spec, padding: str) -> Call:
-        """``layers.Conv2DTranspose(1, k, strides=...)``."""
-        args = ["1", value_text(spec.k)]
+        """``layers.Conv2DTranspose(C_out, k, strides=...)``."""
+        args = [str(getattr(spec, "out_channels", 1)), value_text(spec.k)]
         if any(s != 1 for s in spec.s):
             args.append(f"strides={value_text(spec.s)}")
-        return Call(f"layers.Conv{spec.dims}DTranspose", tuple(args))
+        extra = self.keras_channels(spec) if hasattr(self, "keras_channels") else []
+        return Call(f"layers.Conv{spec.dims}DTranspose", tuple(args + extra))
 
 
-OPS = (Transposed(),)
+class ChannelTransposed(Channels, Transposed):
+    """``mode: transposed`` with channels, filters and groups around the one-map behaviour."""
+
+    fields = CONV_FIELDS
+
+
+OPS = (ChannelTransposed(),)
