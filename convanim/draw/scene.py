@@ -247,6 +247,8 @@ class Scene(Labels):
         sub = [""] * len(wr)
         if self.weighted and not self.scatter:
             sub = [TIMES + fmt(self.w2[a, b]) for a, b in frame.taps]
+        if len(frame.weights):
+            sub = [TIMES + fmt(v) for v in frame.weights]
         if not self.values:
             main, sub = [""] * len(wr), [""] * len(wr)
         self.panels["grid"].set(wr, wc, np.array(looks), np.array(main, object),
@@ -269,7 +271,10 @@ class Scene(Labels):
         value = fmt(frame.value if frame.value is not None else 0.0)
         cells = frame.window[:, 0], frame.window[:, 1]
         seen = [fmt(v) for v in grid.values[cells]]
-        head, sep, tail = self.plan.picture.formula
+        head, sep, tail = frame.formula or self.plan.picture.formula
+        if len(frame.weights):
+            terms = [f"{v}{TIMES}{fmt(u)}" for v, u in zip(seen, frame.weights)]
+            return Formula(head, terms, sep, f"{tail} = {value}")
         if not self.weighted:
             return Formula(head, seen, sep, f"{tail} = {value}")
         if self.scatter:
