@@ -206,3 +206,26 @@ def interpolate_connectivity(spec: Spec) -> set[tuple[tuple[int, ...], tuple[int
     dims = spec.dims
     return {(tuple(idx[:dims]), tuple(idx[dims:]))
             for idx in torch.nonzero(jac.abs() > 1e-9).tolist()}
+
+
+def maxunpool_direct(i, k, s, x: np.ndarray) -> np.ndarray:
+    """``max_pool(return_indices=True)`` then ``max_unpool(output_size=x.shape)``; raises
+    whatever torch raises for bad sizes."""
+    pool, unpool = ((F.max_pool1d, F.max_unpool1d) if len(i) == 1
+                    else (F.max_pool2d, F.max_unpool2d))
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64).reshape(tuple(i)))[None, None]
+    y, idx = pool(xt, k, s, return_indices=True)
+    return unpool(y, idx, k, s, output_size=xt.shape[2:])[0, 0].numpy()
+
+
+def maxunpool_connectivity(spec: Spec, x: np.ndarray) -> set[tuple[tuple[int, ...], ...]]:
+    """(output cell, input cell) pairs with a nonzero Jacobian entry at ``x``."""
+    def run(t: torch.Tensor) -> torch.Tensor:
+        pool, unpool = ((F.max_pool1d, F.max_unpool1d) if spec.dims == 1
+                        else (F.max_pool2d, F.max_unpool2d))
+        y, idx = pool(t[None, None], spec.k, spec.s, return_indices=True)
+        return unpool(y, idx, spec.k, spec.s, output_size=t.shape)[0, 0]
+
+    jac = torch.autograd.functional.jacobian(run, torch.as_tensor(np.asarray(x, np.float64)))
+    dims = spec.dims
+    return {(tuple(idx[:dims]), tuple(idx[dims:])) for idx in torch.nonzero(jac).tolist()}

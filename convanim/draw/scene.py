@@ -265,6 +265,8 @@ class Scene(Labels):
         self._touched = [("grid", window), ("target", cells)]
         self.outlines = [("grid", window), ("target", cells)]
         self.link = (("grid", window), ("target", cells))
+        if not len(cells):  # a frame that only reads (max-unpooling's pooling stage)
+            self._touched, self.outlines, self.link = [("grid", window)], [("grid", window)], None
         self._text("formula", self._formula(frame, grid) if self.values else "")
 
     def _formula(self, frame: Frame, grid: Grid) -> Formula:

@@ -21,6 +21,7 @@ _MODULES = (
     "convanim.geometry.ops.transposed",
     "convanim.geometry.ops.pooling",
     "convanim.geometry.ops.upsample",
+    "convanim.geometry.ops.unpool",
 )
 """One line per operation family; each module lists its ops in ``OPS``."""
 
