@@ -254,9 +254,9 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
 
 def _register_commands() -> None:
     # Imported here so `convanim render` does not pay for modules it never uses.
-    from convanim.commands import batch, explain
+    from convanim.commands import batch, compare, explain
 
-    for module in (batch, explain):
+    for module in (batch, explain, compare):
         module.register(cli)
 
 

@@ -71,7 +71,6 @@ class MaxUnpool(MaxPool):
     """
 
     mode = "maxunpool"
-    aliases = ("max_unpool", "unpool")
     title = "max unpool"
     noun = "Max-unpooling"
     takes = ("kernel_size", "stride")

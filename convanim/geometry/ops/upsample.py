@@ -28,9 +28,9 @@ from convanim.geometry.plan import Frame, Picture, Plan, _captions, _input_grid,
 from convanim.geometry.spec import Spec, SpecError, _choice, _fmt, _per_axis
 
 METHODS = ("nearest", "bilinear", "bed_of_nails")
-METHOD_NAMES = (*METHODS, "linear", "bed-of-nails")
-"""What ``method`` accepts: the methods, ``linear`` (PyTorch's 1-D name for bilinear) and
-``bed-of-nails``."""
+METHOD_NAMES = (*METHODS, "bed-of-nails", "linear")
+"""What ``method`` accepts: the methods, ``bed-of-nails`` and ``linear`` (PyTorch's 1-D name
+for bilinear; YAML and the API only, to keep the flag's help short)."""
 _CANONICAL = {"linear": "bilinear", "bed-of-nails": "bed_of_nails"}
 
 
@@ -81,7 +81,7 @@ class Upsample(Op):
     fields = (
         Field("method", "nearest", "choice", "Upsample: nearest, bilinear (linear in 1-D) "
               "or bed_of_nails [nearest].", aliases=("interpolation",),
-              choices=METHOD_NAMES, parse=_method),
+              choices=METHOD_NAMES[:-1], parse=_method),
         Field("scale", 2, "size", "Upsample: whole factor per axis, 2 or 2,3 [2].",
               aliases=("scale_factor",), parse=_scale),
         Field("align_corners", False, "bool", "Upsample bilinear: corner cells line up, "
