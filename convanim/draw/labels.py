@@ -93,7 +93,10 @@ class Labels:
         >>> scene.target_title(False).startswith("Output before crop")
         True
         """
-        shape = shape_text(self.plan.y.shape)
+        dims = self.plan.spec.dims
+        shape = shape_text(self.plan.y.shape[-dims:])
+        if self.plan.y.ndim > dims:  # a channel axis first (pixel shuffle)
+            shape = f"{self.plan.y.shape[0]} × {shape}"
         if self.scatter and not final and (self.plan.target.kinds == CROP).any():
             return f"Output before crop {self._shape(self.plan.target.shape)}"
         return f"Output {shape}"

@@ -22,6 +22,7 @@ _MODULES = (
     "convanim.geometry.ops.pooling",
     "convanim.geometry.ops.upsample",
     "convanim.geometry.ops.unpool",
+    "convanim.geometry.ops.pixelshuffle",
 )
 """One line per operation family; each module lists its ops in ``OPS``."""
 
