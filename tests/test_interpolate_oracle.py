@@ -139,3 +139,30 @@ def test_refusals_name_the_parameter(kwargs: dict, param: str) -> None:
         Spec(**kwargs)
     assert err.value.param == param
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(("size_from", "size_to", "dims"), [(16, 32, 2), (5, 15, 1), (3, 12, 2)])
+def test_solve_suggests_upsamplers_that_torch_runs_to_the_size(size_from: int, size_to: int,
+                                                               dims: int) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from convanim.cli import cli
+
+    result = CliRunner().invoke(cli, ["solve", "--from", str(size_from), "--to", str(size_to),
+                                      "--dims", str(dims), "--json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)["upsamplers"]
+    assert {u["mode"] for u in found} == ({"upsample", "pixelshuffle"} if dims == 2
+                                          else {"upsample"})
+    for item in found:
+        layer = eval(item["pytorch"], {"nn": torch.nn})
+        r = size_to // size_from
+        channels = r * r if item["mode"] == "pixelshuffle" else 1
+        x = torch.rand(1, channels, *([size_from] * dims), dtype=torch.float64)
+        assert tuple(layer(x).shape[2:]) == (size_to,) * dims
+    text = CliRunner().invoke(cli, ["solve", "--from", "16", "--to", "32"]).output
+    assert 'nn.Upsample(scale_factor=2, mode="nearest")' in text
+    none = CliRunner().invoke(cli, ["solve", "--from", "16", "--to", "30", "--json"]).output
+    assert json.loads(none)["upsamplers"] == []

@@ -170,6 +170,7 @@ def solve(ctx: click.Context, size_from: int, size_to: int, mode: str | None, as
     """
     from convanim.explain import Bounds, default_mode
     from convanim.explain import solve as find
+    from convanim.explain.upsamplers import upsampler_lines, upsamplers
 
     mode = (mode or default_mode(size_from, size_to)).lower()
     bounds = Bounds(**limits)
@@ -189,7 +190,8 @@ def solve(ctx: click.Context, size_from: int, size_to: int, mode: str | None, as
                         "max_kernel", "max_stride", "max_dilation", "kernel", "stride",
                         "padding", "dilation")},
                     "total": len(solutions),
-                    "results": [solution.to_json(dims) for solution in shown]})
+                    "results": [solution.to_json(dims) for solution in shown],
+                    "upsamplers": upsamplers(size_from, size_to, dims)})
         if not solutions:
             ctx.exit(1)
         return
@@ -206,6 +208,9 @@ def solve(ctx: click.Context, size_from: int, size_to: int, mode: str | None, as
     click.echo("k kernel, s stride, p padding, op output_padding, d dilation")
     click.echo("")
     for line in _table(shown, dims, get_op(mode).transposed):
+        click.echo(line)
+    extra = upsampler_lines(size_from, size_to, dims) if get_op(mode).transposed else []
+    for line in ["", *extra] if extra else []:
         click.echo(line)
 
 
