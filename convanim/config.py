@@ -122,7 +122,7 @@ _EXPECT = {
 _Y = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_Y + t for t in ("str", "int", "float", "bool", "null"))
 _STR, _SEQ, _MAP, _MERGE = _Y + "str", _Y + "seq", _Y + "map", _Y + "merge"
-_STRUCTURE_KEYS = ("defaults", "animations")
+_STRUCTURE_KEYS = ("defaults", "animations", "panels")
 
 
 class ConfigError(ValueError):
@@ -214,6 +214,9 @@ class Entry:
     path: Path
     lines: Mapping[str, int]
     line: int
+    figure: str | None = None
+    """For a ``panels:`` config (one comparison figure, ``convanim compare``): the figure's
+    name (the file's stem), shared by all its entries; None for ordinary animations."""
 
 
 def locate(entry: Entry, key: str) -> str:
@@ -481,7 +484,8 @@ class _Reader:
                 )
             else:
                 hint = difflib.get_close_matches(item.key, _STRUCTURE_KEYS, n=1)
-                fix = f"did you mean {hint[0]!r}?" if hint else "only defaults: and animations:"
+                fix = (f"did you mean {hint[0]!r}?" if hint
+                       else "only defaults: and animations: (or panels:)")
                 self.fail(item.line, f"unknown top-level key {item.key!r}; {fix}")
         defaults: dict[str, Any] = {}
         default_lines: dict[str, int] = {}
@@ -496,9 +500,13 @@ class _Reader:
                 self.fail(
                     default_lines["name"], "name: not allowed in defaults; name each animation"
                 )
-        if "animations" not in parts:
+        if "animations" in parts and "panels" in parts:
+            self.fail(parts["panels"].line, "panels: and animations: both given; a comparison "
+                      "figure lists its animations under panels: only")
+        key = "panels" if "panels" in parts else "animations"
+        if key not in parts:
             self.fail(parts["defaults"].line, "defaults: given without animations:; add a list")
-        node = parts["animations"].value
+        node = parts[key].value
         if not isinstance(node, SequenceNode) or not node.value:
             got = self.describe(node)
             self.fail(node, f"animations: expected a list of mappings with name:, got {got}")
@@ -533,6 +541,7 @@ class _Reader:
                     self.path,
                     {**default_lines, **lines},
                     _line(entry),
+                    self.path.stem if key == "panels" else None,
                 )
             )
         return result

@@ -73,13 +73,24 @@ def compare(panels: Sequence[Spec | Mapping[str, Any]], path: PathLike, **option
     if not 1 <= len(panels) <= MAX_PANELS:
         raise SpecError(f"compare got {len(panels)} panels but takes 1 to {MAX_PANELS}; "
                         "split the comparison into several figures", "panels")
-    renderers = []
-    opts = RenderOptions.from_mapping(options)
+    items = []
     for panel in panels:
         extra = dict(panel) if isinstance(panel, Mapping) else {}
         values = {key: extra.pop(key, None) for key in PANEL_KEYS}
         spec, panel_opts = _split(panel if isinstance(panel, Spec) else extra, options)
-        check_frames(frame_count(spec), panel_opts)
-        the_plan = plan(spec, values["x"], values["w"], seed=values["seed"] or 0)
-        renderers.append(Renderer(the_plan, panel_opts))
-    return write_animation(compare_frames(renderers), path, opts)
+        items.append((spec, values["x"], values["w"], values["seed"] or 0, panel_opts))
+    return write_compare(items, path)
+
+
+Panel = tuple[Spec, Any, Any, int, RenderOptions]
+"""One panel as the gallery holds it: spec, input values, kernel values, seed, options."""
+
+
+def write_compare(items: Sequence[Panel], path: PathLike) -> Path:
+    """Write the panels' synchronized figure to ``path`` (atomically, format by suffix); the
+    first panel's options choose the theme and the loop."""
+    renderers = []
+    for spec, x, w, seed, opts in items:
+        check_frames(frame_count(spec), opts)
+        renderers.append(Renderer(plan(spec, x, w, seed=seed), opts))
+    return write_animation(compare_frames(renderers), path, items[0][4])

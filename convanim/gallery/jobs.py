@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,9 @@ class Job:
     frames: int
     section: str
     reproduce: Mapping[str, Any]
+    panels: tuple[Job, ...] = ()
+    """For a comparison figure (a ``panels:`` config): one job per panel, drawn side by
+    side into this job's output; empty for an ordinary animation."""
 
 
 @dataclass(frozen=True)
@@ -278,12 +281,22 @@ def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, 
         except ConfigError as err:
             batch.problems.append(Problem(source.path.stem, str(err)))
             continue
+        made = []
         for entry in entries:
             name = entry.name or entry.path.stem
             try:
-                batch.jobs.append(make_job(entry, source.section, out_dir, overrides, fmt,
-                                           allow_outside))
+                made.append(make_job(entry, source.section, out_dir, overrides, fmt,
+                                     allow_outside))
             except click.UsageError as err:
                 batch.problems.append(Problem(name, err.format_message()))
+        figure = entries[0].figure if entries else None
+        if figure is not None and made and len(made) == len(entries):
+            first = made[0]
+            made = [replace(first, name=figure, panels=tuple(made), storyboard=None,
+                            output=first.output.with_name(figure + first.output.suffix),
+                            frames=max(job.frames for job in made),
+                            reproduce={"panels": [dict(job.reproduce, name=job.name)
+                                                  for job in made]})]
+        batch.jobs.extend(made)
     batch.collisions = _collisions(batch.jobs)
     return batch

@@ -76,6 +76,15 @@ def _target(path: Path) -> str:
     return text + os.sep if not path.suffix else text
 
 
+def _compare(job: Job, target: str) -> None:
+    """Draw a comparison job's panels side by side into ``target``."""
+    from convanim.draw.compare import write_compare
+    from convanim.draw.options import RenderOptions
+
+    write_compare([(p.spec, p.x, p.w, p.seed, RenderOptions.from_mapping(p.options))
+                   for p in job.panels], target)
+
+
 def write(job: Job) -> Result:
     """Render ``job`` to its output file (atomically) and say how it went.
 
@@ -93,9 +102,12 @@ def write(job: Job) -> Result:
         job.output.parent.mkdir(parents=True, exist_ok=True)
         if job.storyboard is not None:
             job.storyboard.parent.mkdir(parents=True, exist_ok=True)
-        render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
-               storyboard=None if job.storyboard is None else os.fspath(job.storyboard),
-               **job.options)
+        if job.panels:
+            _compare(job, _target(job.output))
+        else:
+            render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
+                   storyboard=None if job.storyboard is None else os.fspath(job.storyboard),
+                   **job.options)
     except Exception as err:
         return Result(job.name, FAILED, job.output, _message(job, err),
                       seconds=time.perf_counter() - start)
@@ -129,7 +141,11 @@ def check(job: Job) -> Result:
 
         with tempfile.TemporaryDirectory(prefix="convanim-check-") as scratch:
             fresh = Path(scratch) / ("fresh" + job.output.suffix)
-            render(job.spec, _target(fresh), x=job.x, w=job.w, seed=job.seed, **job.options)
+            if job.panels:
+                _compare(job, _target(fresh))
+            else:
+                render(job.spec, _target(fresh), x=job.x, w=job.w, seed=job.seed,
+                       **job.options)
             try:
                 found = difference(job.output, fresh)
             except (OSError, ValueError, SyntaxError, RuntimeError) as err:
