@@ -25,7 +25,7 @@ def axis_weights(n: int, scale: int, align_corners: bool
 
     >>> i0, i1, w0, w1 = axis_weights(2, 2, False)
     >>> i0.tolist(), i1.tolist(), w0.tolist(), w1.tolist()
-    ([0, 0, 0, 1], [1, 1, 1, 1], [1.0, 0.75, 0.25, 1.0], [0.0, 0.25, 0.75, 0.0])
+    ([0, 0, 0, 1], [1, 1, 1, 1], [1.0, 0.75, 0.25, 0.75], [0.0, 0.25, 0.75, 0.25])
     """
     out = n * scale
     if out == n:
