@@ -74,3 +74,17 @@ def test_the_gallery_makes_one_job_per_comparison(tmp_path: Path) -> None:
     assert set(figures) == {"compare", "checkerboard_compare"}
     assert [p.name for p in figures["compare"].panels] == ["nearest", "bilinear", "transposed"]
     assert {p.spec.output_shape for p in figures["checkerboard_compare"].panels} == {(6, 6)}
+
+
+def test_overlap_resize_draws_the_even_resize_convolution(tmp_path: Path) -> None:
+    out = tmp_path / "o.png"
+    result = CliRunner().invoke(cli, ["overlap", "-i", "4", "-k", "3", "-s", "2", "-p", "1",
+                                      "--resize", "bilinear", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "uneven: checkerboard" in text
+    assert "resize-convolution (bilinear x2, then conv i=8 k=3 s=1 p=same): 9 taps" in text
+    assert out.is_file()
+    refused = CliRunner().invoke(cli, ["overlap", "--resize", "nearest", "--layers", "2",
+                                       "-o", str(tmp_path / "p.png")])
+    assert refused.exit_code == 2 and "--resize" in refused.output
