@@ -67,13 +67,14 @@ def test_random_maxunpool_specs_match_pytorch(kwargs: dict, seed: int, spread: i
 
 def test_pytorch_code_runs_as_two_layers() -> None:
     spec = Spec(i=(5, 4), k=2, s=1, mode="maxunpool")
-    calls = spec.op.pytorch(spec)
-    pool, unpool = (eval(f"{c.name}({', '.join(c.args)})", {"nn": torch.nn}) for c in calls)
+    report = explain_shape(spec).to_json()
+    code, comment = report["pytorch"].split("  # ")
+    pool = eval(code, {"nn": torch.nn})  # our own generated code
+    unpool = eval(comment.split("then ")[1].split("(y,")[0], {"nn": torch.nn})
     x = torch.as_tensor(np.random.default_rng(1).integers(0, 3, (5, 4)).astype(float))[None, None]
     y, idx = pool(x)
-    got = unpool(y, idx, output_size=x.shape)[0, 0].numpy()
+    got = unpool(y, idx, output_size=x.shape[-2:])[0, 0].numpy()
     np.testing.assert_array_equal(got, compute(spec, x[0, 0].numpy()))
-    report = explain_shape(spec).to_json()
     assert report["output_shape"] == [5, 4] and report["keras"] is None
 
 

@@ -177,14 +177,15 @@ class MaxUnpool(MaxPool):
                 "maximum's index, unpooling puts it back there with zeros elsewhere.")
 
     def pytorch(self, spec: Spec) -> tuple[Call, ...]:
-        """``nn.MaxPool2d(..., return_indices=True)`` then ``nn.MaxUnpool2d(...)``."""
+        """``nn.MaxPool2d(..., return_indices=True)``, with the ``nn.MaxUnpool2d`` call that
+        follows it as the comment (an ``nn.Sequential`` cannot pass the indices on)."""
         args = [f"kernel_size={value_text(spec.k)}"]
         if spec.s != spec.k:
             args.append(f"stride={value_text(spec.s)}")
+        unpool = f"nn.MaxUnpool{spec.dims}d({', '.join(args)})"
         return (Call(f"nn.MaxPool{spec.dims}d", (*args, "return_indices=True"),
-                     "y, indices = pool(x)"),
-                Call(f"nn.MaxUnpool{spec.dims}d", tuple(args),
-                     "unpool(y, indices, output_size=x.shape)"))
+                     f"y, indices = pool(x); then {unpool}(y, indices, "
+                     "output_size=x.shape[-2:])"),)
 
     def keras(self, spec: Spec) -> Call | str:
         """Keras has no unpooling layer."""
