@@ -312,9 +312,9 @@ def _register_commands() -> None:
     if _registered:
         return
     _registered.append(True)
-    from convanim.commands import batch, chain, explain
+    from convanim.commands import batch, chain, compare, explain
 
-    for module in (batch, explain, chain):
+    for module in (batch, explain, chain, compare):
         module.register(cli)
 
 

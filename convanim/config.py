@@ -128,7 +128,7 @@ _EXPECT = {
 _Y = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_Y + t for t in ("str", "int", "float", "bool", "null"))
 _STR, _SEQ, _MAP, _MERGE = _Y + "str", _Y + "seq", _Y + "map", _Y + "merge"
-_STRUCTURE_KEYS = ("defaults", "animations")
+_STRUCTURE_KEYS = ("defaults", "animations", "panels")
 
 
 class ConfigError(ValueError):
@@ -241,6 +241,9 @@ class Entry:
     line: int
     layers: tuple[Layer, ...] = ()
     """A chain's layers (``layers:``), in order; empty for one operation."""
+    figure: str | None = None
+    """For a ``panels:`` config (one comparison figure, ``convanim compare``): the figure's
+    name (the file's stem), shared by all its entries; None for ordinary animations."""
 
 
 @dataclass(frozen=True)
@@ -580,7 +583,8 @@ class _Reader:
                 )
             else:
                 hint = difflib.get_close_matches(item.key, _STRUCTURE_KEYS, n=1)
-                fix = f"did you mean {hint[0]!r}?" if hint else "only defaults: and animations:"
+                fix = (f"did you mean {hint[0]!r}?" if hint
+                       else "only defaults: and animations: (or panels:)")
                 self.fail(item.line, f"unknown top-level key {item.key!r}; {fix}")
         defaults: dict[str, Any] = {}
         default_lines: dict[str, int] = {}
@@ -595,9 +599,13 @@ class _Reader:
                 self.fail(
                     default_lines["name"], "name: not allowed in defaults; name each animation"
                 )
-        if "animations" not in parts:
+        if "animations" in parts and "panels" in parts:
+            self.fail(parts["panels"].line, "panels: and animations: both given; a comparison "
+                      "figure lists its animations under panels: only")
+        key = "panels" if "panels" in parts else "animations"
+        if key not in parts:
             self.fail(parts["defaults"].line, "defaults: given without animations:; add a list")
-        node = parts["animations"].value
+        node = parts[key].value
         if not isinstance(node, SequenceNode) or not node.value:
             got = self.describe(node)
             self.fail(node, f"animations: expected a list of mappings with name:, got {got}")
@@ -605,7 +613,8 @@ class _Reader:
         seen: dict[str, int] = {}
         for number, entry in enumerate(node.value, 1):
             try:
-                self.entry(number, entry, defaults, default_lines, seen, result)
+                self.entry(number, entry, defaults, default_lines, seen, result,
+                           self.path.stem if key == "panels" else None)
             except ConfigError as err:
                 if self.problems is None:
                     raise
@@ -613,8 +622,8 @@ class _Reader:
         return result
 
     def entry(self, number: int, entry: Node, defaults: dict[str, Any],
-              default_lines: dict[str, int], seen: dict[str, int], result: list[Entry]
-              ) -> None:
+              default_lines: dict[str, int], seen: dict[str, int], result: list[Entry],
+              figure: str | None = None) -> None:
         if not isinstance(entry, MappingNode):
             self.fail(
                 entry, f"animations[{number}]: expected a mapping, got {self.describe(entry)}"
@@ -645,6 +654,7 @@ class _Reader:
                 {**default_lines, **lines},
                 _line(entry),
                 layers,
+                figure,
             )
         )
         if layers:

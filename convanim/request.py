@@ -372,7 +372,10 @@ def split_mapping(spec: Spec | Mapping[str, Any], options: Mapping[str, Any]
     if not isinstance(spec, Mapping):
         raise SpecError(f"expected a Spec or a mapping of parameters, got {type(spec).__name__};"
                         " pass e.g. {'i': 5, 'k': 3}", "spec")
-    spec_names = set(LONG_NAMES) | set(LONG_NAMES.values())
+    from convanim.geometry.ops import FIELDS
+
+    spec_names = set(LONG_NAMES) | set(LONG_NAMES.values()) | {
+        name for f in FIELDS for name in (f.name, *f.aliases)}  # each op's own fields
     for key in spec:
         name = str(key).replace("-", "_")
         if name not in spec_names and name not in OPTION_NAMES:

@@ -157,4 +157,75 @@ def upsample_connectivity(spec: Spec) -> set[tuple[tuple[int, ...], tuple[int, .
     x = torch.ones(spec.i, dtype=torch.float64)
     jac = torch.autograd.functional.jacobian(run, x)  # (*out, *in)
     dims = spec.dims
+    return {(tuple(idx[:dims]), tuple(idx[dims:]))
+            for idx in torch.nonzero(jac.abs() > 1e-9).tolist()}
+
+
+def interpolate_reference(spec: Spec, x: np.ndarray) -> np.ndarray:
+    """``F.interpolate`` (nearest, linear/bilinear with align_corners) or bed of nails."""
+    return _interpolate(spec.i, spec.scale, spec.method, spec.align_corners,
+                        torch.as_tensor(np.asarray(x, dtype=np.float64))).detach().numpy()
+
+
+def _interpolate(i, scale, method: str, align_corners: bool, x: torch.Tensor) -> torch.Tensor:
+    x = x.reshape(tuple(i))[None, None]
+    factor = tuple(float(v) for v in scale)
+    if method == "bed_of_nails":
+        # A transposed convolution with a one-hot kernel at the corner, stride = kernel;
+        # like F.interpolate's non-interpolating modes it takes no align_corners.
+        if align_corners or min(scale) < 1:
+            raise ValueError("bed of nails: no align_corners, scale >= 1")
+        conv_t = F.conv_transpose1d if len(i) == 1 else F.conv_transpose2d
+        kernel = torch.zeros((1, 1, *scale), dtype=torch.float64)
+        kernel[(0, 0, *([0] * len(i)))] = 1.0
+        return conv_t(x, kernel, stride=tuple(scale))[0, 0]
+    if method == "bilinear":
+        mode = "linear" if len(i) == 1 else "bilinear"
+        return F.interpolate(x, scale_factor=factor, mode=mode,
+                             align_corners=align_corners)[0, 0]
+    return F.interpolate(x, scale_factor=factor, mode=method,
+                         align_corners=align_corners or None)[0, 0]
+
+
+def interpolate_direct(i, scale, method: str, align_corners: bool, x: np.ndarray) -> np.ndarray:
+    """The same with raw sizes; raises whatever torch raises for bad ones."""
+    return _interpolate(i, scale, method, align_corners,
+                        torch.as_tensor(np.asarray(x, dtype=np.float64))).numpy()
+
+
+def interpolate_connectivity(spec: Spec) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """(output cell, input cell) pairs with a nonzero Jacobian entry, at a random input.
+
+    Bilinear weights that are exactly zero in exact arithmetic can come out of PyTorch's
+    float kernel as ~1e-16; entries below 1e-9 are that rounding, not a connection."""
+    def run(t: torch.Tensor) -> torch.Tensor:
+        return _interpolate(spec.i, spec.scale, spec.method, spec.align_corners, t)
+
+    x = torch.rand(spec.i, dtype=torch.float64)
+    jac = torch.autograd.functional.jacobian(run, x)
+    dims = spec.dims
+    return {(tuple(idx[:dims]), tuple(idx[dims:]))
+            for idx in torch.nonzero(jac.abs() > 1e-9).tolist()}
+
+
+def maxunpool_direct(i, k, s, x: np.ndarray) -> np.ndarray:
+    """``max_pool(return_indices=True)`` then ``max_unpool(output_size=x.shape)``; raises
+    whatever torch raises for bad sizes."""
+    pool, unpool = ((F.max_pool1d, F.max_unpool1d) if len(i) == 1
+                    else (F.max_pool2d, F.max_unpool2d))
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64).reshape(tuple(i)))[None, None]
+    y, idx = pool(xt, k, s, return_indices=True)
+    return unpool(y, idx, k, s, output_size=xt.shape[2:])[0, 0].numpy()
+
+
+def maxunpool_connectivity(spec: Spec, x: np.ndarray) -> set[tuple[tuple[int, ...], ...]]:
+    """(output cell, input cell) pairs with a nonzero Jacobian entry at ``x``."""
+    def run(t: torch.Tensor) -> torch.Tensor:
+        pool, unpool = ((F.max_pool1d, F.max_unpool1d) if spec.dims == 1
+                        else (F.max_pool2d, F.max_unpool2d))
+        y, idx = pool(t[None, None], spec.k, spec.s, return_indices=True)
+        return unpool(y, idx, spec.k, spec.s, output_size=t.shape)[0, 0]
+
+    jac = torch.autograd.functional.jacobian(run, torch.as_tensor(np.asarray(x, np.float64)))
+    dims = spec.dims
     return {(tuple(idx[:dims]), tuple(idx[dims:])) for idx in torch.nonzero(jac).tolist()}

@@ -16,6 +16,7 @@ import click
 
 from convanim.geometry import Spec, SpecError
 from convanim.geometry.ops import get_op, ops
+from convanim.geometry.spec import _fmt
 from convanim.options import (
     DEFAULT_SPEC,
     MAX_CELLS,
@@ -173,6 +174,7 @@ def solve(ctx: click.Context, size_from: int, size_to: int, mode: str | None, as
     """
     from convanim.explain import Bounds, default_mode
     from convanim.explain import solve as find
+    from convanim.explain.upsamplers import upsampler_lines, upsamplers
 
     mode = (mode or default_mode(size_from, size_to)).lower()
     bounds = Bounds(**limits)
@@ -192,7 +194,8 @@ def solve(ctx: click.Context, size_from: int, size_to: int, mode: str | None, as
                         "max_kernel", "max_stride", "max_dilation", "kernel", "stride",
                         "padding", "dilation")},
                     "total": len(solutions),
-                    "results": [solution.to_json(dims) for solution in shown]})
+                    "results": [solution.to_json(dims) for solution in shown],
+                    "upsamplers": upsamplers(size_from, size_to, dims)})
         if not solutions:
             ctx.exit(1)
         return
@@ -209,6 +212,9 @@ def solve(ctx: click.Context, size_from: int, size_to: int, mode: str | None, as
     click.echo("k kernel, s stride, p padding, op output_padding, d dilation")
     click.echo("")
     for line in _table(shown, dims, get_op(mode).transposed):
+        click.echo(line)
+    extra = upsampler_lines(size_from, size_to, dims) if get_op(mode).transposed else []
+    for line in ["", *extra] if extra else []:
         click.echo(line)
 
 
@@ -269,13 +275,17 @@ def _layer_specs(spec: Spec, layers: int, flag: str, ctx: click.Context) -> None
 @click.option("--layers", default=1, show_default=True, type=Checked(click.IntRange(1, 6)),
               help="Stack this many identical layers and show each map.")
 @click.option("--compare", help="Also draw a spec with these changes, e.g. 'k=4' or 'k=4 p=1'.")
+@click.option("--resize", type=Checked(click.Choice(["nearest", "bilinear"])),
+              help="Also draw the resize-convolution: upsample by the stride, then a "
+                   "stride-1 conv with the kernel ('same' padding).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
               help="Image to write: .png or .svg [outputs/overlap_<params>.png].")
 @click.option("--dpi", default=150, show_default=True, type=Checked(click.IntRange(50, 600)),
               help="PNG resolution.")
 @click.pass_context
 def overlap(ctx: click.Context, config: str | None, name: str | None, layers: int,
-            compare: str | None, output: str | None, dpi: int, **params: Any) -> None:
+            compare: str | None, resize: str | None, output: str | None, dpi: int,
+            **params: Any) -> None:
     """Draw how many kernel taps reach each output cell of a transposed convolution.
 
     Uneven counts are the overlap behind checkerboard artifacts (Odena, Dumoulin & Olah,
@@ -286,6 +296,7 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
     Examples:
       convanim overlap -o overlap.png              # i=3 k=3 s=2 p=1: uneven
       convanim overlap -i 5 -k 3 -s 2 --layers 3 --compare k=4 -o stack.svg
+      convanim overlap -i 4 -k 3 -s 2 --resize nearest  # resize-conv: even
     """
     from convanim.explain import layered_counts
     from convanim.explain.draw import save_overlap
@@ -308,7 +319,21 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
             raise click.UsageError(f"--compare: {err}", ctx) from None
         if not rows[1].is_transposed:
             raise click.UsageError("--compare: overlap maps are for mode 'transposed'", ctx)
-    for flag, row in zip(("--input-size", "--compare"), rows):
+    flags = ["--input-size", "--compare"][:len(rows)]
+    if resize and layers > 1:
+        raise click.UsageError("--resize: draws one resize-convolution layer; drop --layers",
+                               ctx)
+    if resize:
+        # Odena et al.: upsample by the stride, then a stride-1 convolution; an upsampled map
+        # of ones stays ones (nearest copies, bilinear weights sum to 1), so the counts are
+        # those of the convolution.
+        try:
+            rows.append(Spec(i=tuple(n * s for n, s in zip(spec.i, spec.s)), k=spec.k,
+                             p="same", mode="conv", dims=spec.dims))
+        except SpecError as err:
+            raise click.UsageError(f"--resize: {err}", ctx) from None
+        flags.append("--resize")
+    for flag, row in zip(flags, rows):
         _layer_specs(row, layers, flag if layers == 1 else "--layers", ctx)
     path = Path(output) if output else default_output(spec, ".png").with_name(
         "overlap_" + default_output(spec, ".png").name)
@@ -319,8 +344,10 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
     maps = [(row, layered_counts(row, layers)) for row in rows]
     save_overlap(maps, path, dpi=dpi)
     click.echo(f"wrote {path}")
-    for row, _ in maps:
-        for line in textwrap.wrap(f"{row.label}: {_spread(row)}", 80, subsequent_indent="  "):
+    for number, (row, _) in enumerate(maps):
+        head = (f"resize-convolution ({resize} x{_fmt(spec.s)}, then {row.label})"
+                if resize and number == len(maps) - 1 else row.label)
+        for line in textwrap.wrap(f"{head}: {_spread(row)}", 80, subsequent_indent="  "):
             click.echo(line)
 
 

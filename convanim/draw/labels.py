@@ -96,7 +96,10 @@ class Labels:
         stack = self.plan.stack
         if stack is not None:
             return f"Output {shape_text(self.plan.y.shape[1:])} × {stack[1]}: " + _slices(stack[1])
-        shape = shape_text(self.plan.y.shape)
+        dims = self.plan.spec.dims
+        shape = shape_text(self.plan.y.shape[-dims:])
+        if self.plan.y.ndim > dims:  # a channel axis first (pixel shuffle)
+            shape = f"{self.plan.y.shape[0]} × {shape}"
         if self.scatter and not final and (self.plan.target.kinds == CROP).any():
             return f"Output before crop {self._shape(self.plan.target.shape)}"
         return f"Output {shape}"

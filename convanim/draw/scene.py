@@ -269,6 +269,8 @@ class Scene(Labels):
         if self.weighted and not self.scatter and self.plan.kernel is None:
             # (A stack's lit filter sits beside the slices at full size: no x-w notes.)
             sub = [TIMES + fmt(self.w2[a, b]) for a, b in frame.taps]
+        if len(frame.weights):
+            sub = [TIMES + fmt(v) for v in frame.weights]
         if not self.values:
             main, sub = [""] * len(wr), [""] * len(wr)
         self.panels["grid"].set(wr, wc, np.array(looks), np.array(main, object),
@@ -306,6 +308,8 @@ class Scene(Labels):
             block = frame.window[:, 1] // self.plan.stack[3]
             near = window[block == block.max()]
         self.link = (("grid", near), ("target", cells))
+        if not len(cells):  # a frame that only reads (max-unpooling's pooling stage)
+            self._touched, self.outlines, self.link = [("grid", window)], [("grid", window)], None
         self._text("formula", self._formula(frame, grid) if self.values else "")
 
     def _dim_other_groups(self, frame: Frame, grid: Grid, block: int) -> None:
@@ -327,7 +331,10 @@ class Scene(Labels):
         value = fmt(frame.value if frame.value is not None else 0.0)
         cells = frame.window[:, 0], frame.window[:, 1]
         seen = [fmt(v) for v in grid.values[cells]]
-        head, sep, tail = self.plan.picture.formula
+        head, sep, tail = frame.formula or self.plan.picture.formula
+        if len(frame.weights):
+            terms = [f"{v}{TIMES}{fmt(u)}" for v, u in zip(seen, frame.weights)]
+            return Formula(head, terms, sep, f"{tail} = {value}")
         if not self.weighted:
             return Formula(head, seen, sep, f"{tail} = {value}")
         if self.scatter:

@@ -43,7 +43,8 @@ def _sequential(*parts: tuple[str, str]) -> str:
 def _render(calls: tuple[Call, ...], width: int) -> str:
     """One call as it is; several as an ``nn.Sequential`` (each call 5 columns narrower)."""
     if len(calls) == 1:
-        return _call(calls[0].name, list(calls[0].args), width)
+        code = _call(calls[0].name, list(calls[0].args), width)
+        return code + (f"  # {calls[0].comment}" if calls[0].comment else "")
     return _sequential(*((_call(c.name, list(c.args), width - 5), c.comment) for c in calls))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,9 @@ class Job:
     """A :class:`~convanim.geometry.chain.Chain` for a ``layers:`` config (``spec`` is then
     its last layer), else None."""
     chain_view: str = "forward"
+    panels: tuple[Job, ...] = ()
+    """For a comparison figure (a ``panels:`` config): one job per panel, drawn side by
+    side into this job's output; empty for an ordinary animation."""
 
 
 @dataclass(frozen=True)
@@ -315,12 +318,24 @@ def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, 
             batch.problems.append(Problem(source.path.stem, str(err)))
             continue
         batch.problems += [Problem(source.path.stem, str(err)) for err in bad]
+        made = []
         for entry in entries:
             name = entry.name or entry.path.stem
             try:
-                batch.jobs.append(make_job(entry, source.section, out_dir, overrides, fmt,
-                                           allow_outside, players))
+                made.append(make_job(entry, source.section, out_dir, overrides, fmt,
+                                     allow_outside, players))
             except click.UsageError as err:
                 batch.problems.append(Problem(name, err.format_message()))
+        figure = entries[0].figure if entries else None
+        if figure is not None and made and len(made) == len(entries):
+            first = made[0]
+            output = first.output.with_name(figure + first.output.suffix)
+            made = [replace(first, name=figure, panels=tuple(made), storyboard=None,
+                            output=output, player=None if first.player is None else
+                            output.with_name(figure + ".html"),
+                            frames=max(job.frames for job in made),
+                            reproduce={"panels": [dict(job.reproduce, name=job.name)
+                                                  for job in made]})]
+        batch.jobs.extend(made)
     batch.collisions = _collisions(batch.jobs) + _folder_clashes(batch.jobs, out_dir)
     return batch

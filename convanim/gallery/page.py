@@ -62,8 +62,37 @@ def formula(spec: Spec) -> str:
     return "; ".join(f"{axis}: {text}" for axis, text in zip(("height", "width"), texts))
 
 
+def _panels(job: Job) -> tuple[Job, ...]:
+    return job.panels or (job,)
+
+
+def job_alt(job: Job) -> str:
+    """The alt text; a comparison figure describes its panels left to right."""
+    if job.chain is not None:
+        return job.chain.alt_text(job.chain_view)
+    if not job.panels:
+        return alt_text(job.spec)
+    return ("Side by side, frames advancing together: "
+            + " ".join(f"({n}) {alt_text(p.spec)}" for n, p in enumerate(job.panels, 1)))
+
+
+def job_label(job: Job) -> str:
+    """The label; a comparison figure's panels' labels joined by ``vs``."""
+    if job.chain is not None:
+        return job.chain.label
+    return " vs ".join(p.spec.label for p in _panels(job))
+
+
+def job_formula(job: Job) -> str:
+    """The output-size formula (each panel's, for a comparison figure)."""
+    if job.chain is not None:
+        return job.chain.sizes
+    return "; ".join(formula(p.spec) for p in _panels(job))
+
+
 def reproduce_yaml(job: Job) -> str:
-    """A config file that renders this animation alone (``convanim render FILE``).
+    """A config file that renders this animation alone (``convanim render FILE``; a comparison
+    figure: ``convanim compare FILE``).
 
     >>> from convanim.gallery import find_configs, make_jobs
     >>> job = make_jobs(find_configs(["configs/seeds/checkerboard.yaml"]), Path("out"), {}).jobs[0]
@@ -149,15 +178,15 @@ def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery"
     for section, group in _sections(jobs).items():
         out += [f'<h2 id="{esc(section)}">{esc(section)}</h2>', '<div class="grid">']
         for job in group:
-            alt, src = _alt(job), link(job.output, base)
+            alt, src = job_alt(job), link(job.output, base)
             out += [
                 # The file name is unique where entry names need not be (output: may differ).
                 f'<figure id="{esc(src)}">',
                 _media(job, src, alt, base),
                 "<figcaption>",
                 f"<h3>{esc(job.name)}</h3>",
-                f"<div><code>{esc(_label(job))}</code></div>",
-                f'<div class="formula"><code>{esc(_formula(job))}</code></div>',
+                f"<div><code>{esc(job_label(job))}</code></div>",
+                f'<div class="formula"><code>{esc(job_formula(job))}</code></div>',
                 f'<p class="alt">{esc(alt)}</p>',
                 f"<details><summary>YAML</summary><pre>{esc(reproduce_yaml(job))}</pre>"
                 "</details>",
@@ -165,18 +194,6 @@ def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery"
         out.append("</div>")
     out += [f"<script>\n{_SCRIPT}</script>", "</body>", "</html>", ""]
     return "\n".join(out)
-
-
-def _alt(job: Job) -> str:
-    return job.chain.alt_text(job.chain_view) if job.chain is not None else alt_text(job.spec)
-
-
-def _label(job: Job) -> str:
-    return job.chain.label if job.chain is not None else job.spec.label
-
-
-def _formula(job: Job) -> str:
-    return job.chain.sizes if job.chain is not None else formula(job.spec)
 
 
 def _md_escape(text: str) -> str:
@@ -201,9 +218,9 @@ def render_markdown(jobs: Sequence[Job], base: Path, link_base: str) -> str:
             cells = []
             for job in group[start:start + MD_COLUMNS]:
                 src = link_base + link(job.output, base)
-                cells.append(f"![{_md_escape(_alt(job))}]({src})<br>"
+                cells.append(f"![{_md_escape(job_alt(job))}]({src})<br>"
                              f"**{_md_escape(job.name)}**<br>"
-                             f"`{_label(job).replace('|', '/')}`")
+                             f"`{job_label(job).replace('|', '/')}`")
             cells += [" "] * (MD_COLUMNS - len(cells))
             out.append("| " + " | ".join(cells) + " |")
         out.append("")

@@ -78,6 +78,15 @@ def _target(path: Path) -> str:
     return text + os.sep if not path.suffix else text
 
 
+def _compare(job: Job, target: str, player: Any = None) -> None:
+    """Draw a comparison job's panels side by side into ``target``."""
+    from convanim.draw.compare import write_compare
+    from convanim.draw.options import RenderOptions
+
+    write_compare([(p.spec, p.x, p.w, p.seed, RenderOptions.from_mapping(p.options))
+                   for p in job.panels], target, player)
+
+
 def write(job: Job) -> Result:
     """Render ``job`` to its output file (atomically) and say how it went.
 
@@ -95,7 +104,9 @@ def write(job: Job) -> Result:
         job.output.parent.mkdir(parents=True, exist_ok=True)
         if job.storyboard is not None:
             job.storyboard.parent.mkdir(parents=True, exist_ok=True)
-        if job.chain is not None:
+        if job.panels:
+            _compare(job, _target(job.output), job.player)
+        elif job.chain is not None:
             _render_chain(job, _target(job.output), job.player)
         else:
             render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
@@ -146,7 +157,9 @@ def check(job: Job) -> Result:
         with tempfile.TemporaryDirectory(prefix="convanim-check-") as scratch:
             fresh = Path(scratch) / ("fresh" + job.output.suffix)
             player = None if job.player is None else Path(scratch) / "player.html"
-            if job.chain is not None:
+            if job.panels:
+                _compare(job, _target(fresh), player)
+            elif job.chain is not None:
                 _render_chain(job, _target(fresh), player)
             else:
                 render(job.spec, _target(fresh), x=job.x, w=job.w, seed=job.seed,

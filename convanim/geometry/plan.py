@@ -86,6 +86,12 @@ class Frame:
     counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     chosen: int | None = None
     links: tuple[Link, ...] = ()
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Per-window-cell weights of an interpolation (bilinear): drawn as ``x*w`` under the
+    cells and in the formula, in place of kernel taps; empty for every other frame."""
+    formula: tuple[str, str, str] | None = None
+    """This frame's formula head, separator and tail, overriding the picture's (a second
+    stage of a two-stage animation, such as max-unpooling's placing of the maxima)."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ _MODULES = (
     "convanim.geometry.ops.transposed",
     "convanim.geometry.ops.pooling",
     "convanim.geometry.ops.upsample",
+    "convanim.geometry.ops.unpool",
+    "convanim.geometry.ops.pixelshuffle",
 )
 """One line per operation family; each module lists its ops in ``OPS``."""
 
@@ -103,7 +105,7 @@ def modes_with_field(name: str) -> tuple[str, ...]:
     """The modes that declare the op-specific field ``name``.
 
     >>> modes_with_field("scale")
-    ('upsample',)
+    ('upsample', 'pixelshuffle')
     """
     return tuple(op.mode for op in _ORDER if any(f.name == name for f in op.fields))
 

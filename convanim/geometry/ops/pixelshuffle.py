@@ -1,0 +1,170 @@
+"""Pixel shuffle (sub-pixel convolution's rearrangement): ``nn.PixelShuffle(r)``.
+
+An input of ``in_channels = C*r*r`` maps of ``H x W`` becomes ``C`` maps of ``rH x rW``:
+output ``(c, r*h + a, r*w + b)`` is input ``(c*r*r + a*r + b, h, w)``. ``x`` is
+``(in_channels, H, W)`` and the result ``(C, rH, rW)``, the channel axis kept even when
+``C = 1``. The drawing tiles each output channel's ``r*r`` input channels as an ``r x r``
+mosaic (tile ``(a, b)`` is channel ``a*r + b``), so the shuffle reads as cells moving from
+their tile into the interleaved map, one frame per input cell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from convanim.geometry.arithmetic import AxisArithmetic, arithmetic
+from convanim.geometry.ops.base import Call, Field, Op
+from convanim.geometry.ops.upsample import Upsample
+from convanim.geometry.plan import Frame, Picture, Plan, _input_grid, _output_grid
+from convanim.geometry.spec import Spec, SpecError
+
+
+def _channels(value: Any, dims: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SpecError(f"in_channels={value!r} must be a whole number >= 1; e.g. "
+                        "in_channels: 4", "in_channels")
+    return value
+
+
+IN_CHANNELS = Field("in_channels", None, "int", "Input channels (pixelshuffle: C*scale^2) "
+                    "[pixelshuffle: scale^2].", parse=_channels)
+"""Declared here until the channels fields land; the name matches theirs."""
+
+SCALE = next(f for f in Upsample.fields if f.name == "scale")
+
+
+class PixelShuffle(Op):
+    """``mode: pixelshuffle``: ``scale`` r and ``in_channels`` C*r*r (default r*r).
+
+    >>> spec = Spec(i=(2, 3), mode="pixelshuffle", scale=2, in_channels=8)
+    >>> spec.output_shape, spec.op.input_shape(spec), spec.op.output_channels(spec)
+    ((4, 6), (8, 2, 3), 2)
+    """
+
+    mode = "pixelshuffle"
+    title = "pixel shuffle"
+    noun = "Pixel shuffle"
+    fields = (SCALE, IN_CHANNELS)
+    picture = Picture(weighted=False, window="input cell", formula=("move ", ", ", ""))
+
+    def resolve_fields(self, dims: int, values: dict[str, Any]) -> dict[str, Any]:
+        """``in_channels`` defaults to ``scale**2`` (one output channel)."""
+        if values.get("in_channels") is None:
+            values = {**values, "in_channels": values["scale"][0] ** 2}
+        return values
+
+    def default_kernel(self, dims: int, fields: dict[str, Any]) -> tuple[int, ...]:
+        """No kernel: a 1-cell placeholder keeps the generic sizes defined."""
+        return (1,) * dims
+
+    def validate(self, spec: Spec) -> None:
+        """2-D, one factor for both axes, ``in_channels`` a multiple of ``scale**2``."""
+        if spec.dims != 2:
+            raise SpecError("pixelshuffle is 2-D only (PyTorch's PixelShuffle has no 1-D "
+                            "form); use dims: 2", "dims")
+        r = spec.scale[0]
+        if len(set(spec.scale)) > 1:
+            raise SpecError(f"scale={spec.scale} must be one factor for both axes for "
+                            f"pixelshuffle (PyTorch's upscale_factor); use scale: {r}", "scale")
+        if spec.in_channels % (r * r):
+            raise SpecError(f"in_channels={spec.in_channels} must be a multiple of scale^2 = "
+                            f"{r * r} for pixelshuffle; use in_channels: {r * r}", "in_channels")
+
+    def output_channels(self, spec: Spec) -> int:
+        """``in_channels / scale**2``."""
+        return spec.in_channels // spec.scale[0] ** 2
+
+    def output_length(self, spec: Spec, axis: int) -> int:
+        """``i * scale``."""
+        return spec.i[axis] * spec.scale[0]
+
+    def axis_arithmetic(self, spec: Spec, axis: int) -> AxisArithmetic:
+        """``o = i*r`` (channels: ``C*r^2 -> C``)."""
+        i, r = spec.i[axis], spec.scale[0]
+        return AxisArithmetic(axis, "o = i*r", f"{i}*{r}", i * r, 0, (0, 0), 0, i, i)
+
+    def named_parameters(self, spec: Spec) -> list[tuple[str, Any]]:
+        """``i``, ``r`` and the channels."""
+        return [("i", spec.i), ("r", (spec.scale[0],)),
+                (f"{spec.in_channels}->{self.output_channels(spec)}ch", None)]
+
+    def to_dict(self, spec: Spec) -> dict[str, Any]:
+        """Mode, dims, input size, scale and in_channels."""
+        return {"mode": spec.mode, "dims": spec.dims, "input_size": list(spec.i),
+                "scale": spec.scale[0], "in_channels": spec.in_channels}
+
+    def input_shape(self, spec: Spec) -> tuple[int, ...]:
+        """``(in_channels, H, W)``."""
+        return (spec.in_channels, *spec.i)
+
+    def compute(self, spec: Spec, x: np.ndarray, w: np.ndarray | None,
+                b: Any = None) -> np.ndarray:
+        """``(C*r*r, H, W) -> (C, rH, rW)``, PyTorch's channel order."""
+        r, (h, w_) = spec.scale[0], spec.i
+        c = self.output_channels(spec)
+        return x.reshape(c, r, r, h, w_).transpose(0, 3, 1, 4, 2).reshape(c, h * r, w_ * r)
+
+    def _tiles(self, spec: Spec, x: np.ndarray) -> np.ndarray:
+        """The input as an ``r x r`` mosaic of channels per output channel, stacked down."""
+        r, (h, w) = spec.scale[0], spec.i
+        c = self.output_channels(spec)
+        return x.reshape(c, r, r, h, w).transpose(0, 1, 3, 2, 4).reshape(c * r * h, r * w)
+
+    def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Plan:
+        """``input`` (the tiled channels), one ``slide`` per input cell, ``output``."""
+        r, (h, wid) = spec.scale[0], spec.i
+        c = self.output_channels(spec)
+        arith = arithmetic(spec)
+        tiles = self._tiles(spec, x)
+        out2 = y.reshape(c * h * r, wid * r)
+        frames = [Frame("input", "channels", f"{spec.in_channels} input channels of "
+                        f"{h}×{wid}, tiled {r}×{r} per output channel")]
+        for step, (ch, hh, ww) in enumerate(np.ndindex(spec.in_channels, h, wid), start=1):
+            oc, a, b = ch // (r * r), (ch // r) % r, ch % r
+            tile = (oc * r * h + a * h + hh, b * wid + ww)
+            cell = (oc * h * r + hh * r + a, ww * r + b)
+            value = float(x[ch, hh, ww])
+            caption = (f"channel {ch} (tile {a},{b}) goes to offset ({a}, {b}) of every "
+                       f"{r}×{r} block of output channel {oc}")
+            frames.append(Frame("slide", "channels", caption, step, np.array([tile]),
+                                np.zeros((1, 2), dtype=np.int64), np.array([cell]),
+                                np.array([value]), value, np.array([value]),
+                                np.ones(1, dtype=np.int64), None,
+                                (((oc, hh * r + a, ww * r + b), (ch, hh, ww), ()),)))
+        frames.append(Frame("output", "channels", f"the {c} output channel"
+                            f"{'s' if c > 1 else ''} of {h * r}×{wid * r}: "
+                            + "; ".join(a.text for a in arith[:1])))
+        return Plan(spec, x, w, y, {"channels": _input_grid(tiles)}, "channels",
+                    _output_grid(out2), (0, 0), tuple(frames), arith, self.picture)
+
+    def frame_count(self, spec: Spec) -> int:
+        """Input, one per input cell (every channel), output."""
+        return 2 + spec.in_channels * int(np.prod(spec.i))
+
+    def largest_grid(self, spec: Spec) -> int:
+        """The tiled input (as large as the output, times the output channels down)."""
+        r = spec.scale[0]
+        return max(self.output_channels(spec) * spec.i[0] * r, spec.i[1] * r)
+
+    def alt_text(self, spec: Spec) -> str:
+        """``Pixel shuffle of 4 channels of 3x3 by 2, giving 1 channel of 6x6.``"""
+        r, (h, w) = spec.scale[0], spec.i
+        c = self.output_channels(spec)
+        return (f"{self.noun} of {spec.in_channels} channels of {h}x{w} by {r}, giving {c} "
+                f"channel{'s' if c > 1 else ''} of {h * r}x{w * r}.")
+
+    def pytorch(self, spec: Spec) -> tuple[Call, ...]:
+        """``nn.PixelShuffle(2)``."""
+        return (Call("nn.PixelShuffle", (str(spec.scale[0]),)),)
+
+    def keras(self, spec: Spec) -> Call | str:
+        """No Keras layer: ``tf.nn.depth_to_space`` is channels-last, another order."""
+        return "Keras has no pixel-shuffle layer (tf.nn.depth_to_space orders channels " \
+               "differently)"
+
+
+OPS = (PixelShuffle(),)
