@@ -69,21 +69,7 @@ def _sides(spec: Spec) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int
     def two(values: tuple[int, ...]) -> tuple[int, int]:
         return (1, values[0]) if len(values) == 1 else (values[0], values[1])
 
-    out = spec.output_shape
-    if spec.mode == "transposed":
-        spans = [d * (k - 1) + 1 for k, d in zip(spec.k, spec.d)]
-        gather = [o + sp - 1 for o, sp in zip(out, spans)]
-        inserted = [(i - 1) * s + 1 for i, s in zip(spec.i, spec.s)]
-        canvas = [(i - 1) * s + sp for i, s, sp in zip(spec.i, spec.s, spans)]
-        if spec.view == "scatter":
-            grid = [max(i, ins) for i, ins in zip(spec.i, inserted)]
-            target = [max(o, c) for o, c in zip(out, canvas)]
-        else:
-            grid = [max(g, ins) for g, ins in zip(gather, inserted)]
-            target = list(out)
-    else:
-        grid = [i + b + a for i, (b, a) in zip(spec.i, spec.p)]
-        target = list(out)
+    grid, target = spec.op.panel_sides(spec)
     return two(tuple(grid)), two(tuple(target)), two(spec.k)
 
 
@@ -117,7 +103,7 @@ def frame_size(spec: Spec, *, cell_px: int | None = None, width: int | None = No
     (360, 305)
     """
     stacked = layout == "stacked" or (layout == "auto" and spec.dims == 1)
-    kernel = values and spec.mode not in ("maxpool", "avgpool")
+    kernel = values and spec.op.weighted
 
     def total(px: int) -> int:
         margin = round(10 * dpi / 100 * max(1.0, px / MAX_DEFAULT_CELL))

@@ -180,6 +180,13 @@ class Op:
         """The most cells along one side of any grid the animation draws."""
         raise NotImplementedError
 
+    def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Per axis, the cells of the grid the window moves over and of the grid written,
+        without planning (the resource budget's frame estimate): by default the input
+        with its padding and the output."""
+        pads = getattr(spec, "p", None) or ((0, 0),) * spec.dims
+        return (tuple(i + b + a for i, (b, a) in zip(spec.i, pads)), tuple(spec.output_shape))
+
     # -- receptive field ------------------------------------------------------------------
 
     field_refusal: str = ("has no receptive-field step: its output cells do not each see one "

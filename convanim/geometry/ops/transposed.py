@@ -257,6 +257,19 @@ class Transposed(Windowed):
         return count + int(any(span - 1 - b != 0 or span - 1 - a + op != 0
                                for span, (b, a), op in zip(ax.span, ax.p, ax.op)))
 
+    def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Gather: the zero-inserted, padded input and the output; scatter: the input and
+        the uncropped canvas."""
+        out = spec.output_shape
+        spans = [d * (k - 1) + 1 for k, d in zip(spec.k, spec.d)]
+        gather = [o + sp - 1 for o, sp in zip(out, spans)]
+        inserted = [(i - 1) * s + 1 for i, s in zip(spec.i, spec.s)]
+        canvas = [(i - 1) * s + sp for i, s, sp in zip(spec.i, spec.s, spans)]
+        if spec.view == "scatter":
+            return (tuple(max(i, ins) for i, ins in zip(spec.i, inserted)),
+                    tuple(max(o, c) for o, c in zip(out, canvas)))
+        return tuple(max(g, ins) for g, ins in zip(gather, inserted)), tuple(out)
+
     def largest_grid(self, spec: Spec) -> int:
         """The gather grid, the zero-inserted input and the scatter canvas too."""
         ax = axes2(spec)
