@@ -183,6 +183,25 @@ def test_batch_renders_chain_animations(run, tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "bad.gif").exists()
 
 
+def test_depthwise_separable_chains_its_channels_as_pytorch_does() -> None:
+    """3 channels, each through its own 3x3 kernel, then 1x1 filters mixing them into 2."""
+    import torch
+    import torch.nn.functional as F
+
+    from convanim.draw.chain import forward_plans
+
+    chain = _chain("depthwise_separable")
+    assert [(s.in_channels, s.out_channels, s.groups) for s in chain.layers] == [(3, 3, 3),
+                                                                                 (3, 2, 1)]
+    first, second = forward_plans(chain, seed=5)
+    x = torch.tensor(first.x)[None]
+    depthwise = F.conv2d(x, torch.tensor(first.w), padding=1, groups=3)
+    np.testing.assert_array_equal(second.x, depthwise[0].numpy())
+    pointwise = F.conv2d(depthwise, torch.tensor(second.w))
+    np.testing.assert_allclose(second.y, pointwise[0].numpy())
+    assert second.y.shape == (2, 8, 8)
+
+
 def test_forward_values_flow_through_the_layers_as_in_pytorch() -> None:
     """Each layer's plan reads the previous layer's output; the values match PyTorch's."""
     from convanim.draw.chain import forward_plans
