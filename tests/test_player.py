@@ -278,7 +278,8 @@ def test_gallery_page_shows_every_figure_in_a_working_player(page: Page) -> None
     # Each frame grew to its player's height (the player reports it to the page).
     # The height arrives by postMessage, after the player is ready: wait for every one.
     p.wait_for_function("() => [...document.querySelectorAll('iframe.player')]"
-                        ".every(e => e.style.height.endsWith('px'))", timeout=20_000)
+                        ".every(e => e.style.height.endsWith('px'))", polling=200,
+                        timeout=20_000)
     heights = p.eval_on_selector_all("iframe.player", "els => els.map(e => e.style.height)")
     assert all(h.endswith("px") for h in heights), heights
     assert page.errors == []
