@@ -170,7 +170,10 @@ def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery"
     esc = html.escape
     out = ["<!doctype html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{esc(title)}</title>", f"<style>\n{_CSS}</style>", "</head>", "<body>",
+           f"<title>{esc(title)}</title>", f"<style>\n{_CSS}</style>",
+           # The listener comes before any player's frame: a player that loads at once and
+           # reports its height straight away must find it listening.
+           f"<script>\n{_SCRIPT}</script>", "</head>", "<body>",
            f"<h1>{esc(title)}</h1>",
            f"<p>{len(jobs)} animations drawn by convanim from their YAML configs. Each one "
            "renders again with <code>convanim render FILE.yaml</code> from the config under "
@@ -192,7 +195,7 @@ def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery"
                 "</details>",
                 "</figcaption>", "</figure>"]
         out.append("</div>")
-    out += [f"<script>\n{_SCRIPT}</script>", "</body>", "</html>", ""]
+    out += ["</body>", "</html>", ""]
     return "\n".join(out)
 
 
