@@ -393,8 +393,9 @@ def _kernel_as_read(plan: Plan, w2: np.ndarray) -> tuple[np.ndarray, str]:
     if first is None or w2.ndim != 2 or plan.stack is not None:
         return w2, ""  # a channel stack's filters are drawn as stored, slice by slice
     shown = np.empty_like(w2)
-    rows = np.unique(first.window[:, 0])
-    cols = np.unique(first.window[:, 1])
+    # Sorted sets, not np.unique: that would import numpy.ma for every render's start-up.
+    rows = np.array(sorted(set(first.window[:, 0].tolist())))
+    cols = np.array(sorted(set(first.window[:, 1].tolist())))
     if len(rows) != w2.shape[0] or len(cols) != w2.shape[1]:
         return w2, ""
     for (r, c), (a, b) in zip(first.window, first.taps):

@@ -172,7 +172,7 @@ class ColorMap:
         index = self.table[packed]
         missing = index == 0
         if missing.any():
-            new, counts = np.unique(packed[missing], return_counts=True)
+            new, counts = _counted(packed[missing])
             # Most frequent first, equal counts by value: free slots go to the colours that
             # cover most pixels, and never by chance.
             new = new[np.lexsort((new, -counts))]
@@ -257,3 +257,18 @@ class GifWriter(AnimationWriter):
 
     def _discard(self) -> None:
         self._tmp.discard()
+
+
+def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and how often each occurs: ``np.unique(return_counts=True)``
+    without its import of ``numpy.ma`` (~17 ms of every render's start-up).
+
+    >>> [a.tolist() for a in _counted(np.array([5, 3, 5, 5], np.uint32))]
+    [[3, 5], [1, 3]]
+    """
+    ordered = np.sort(values, kind="stable")
+    first = np.empty(len(ordered), bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
