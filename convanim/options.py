@@ -352,7 +352,7 @@ def check_stack(spec: Spec, show_values: bool, sized: bool,
 
     >>> check_stack(Spec(i=5, k=3, in_channels=4, out_channels=4), True, False)
     """
-    if not getattr(spec.op, "draws_stack", False):
+    if not spec.op.draws_stack:
         return  # e.g. pixel shuffle draws its channels as one mosaic
     cin, cout = getattr(spec, "in_channels", 1), getattr(spec, "out_channels", 1)
     if not show_values or sized or max(cin, cout) <= MAX_STACK:

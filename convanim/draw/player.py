@@ -38,7 +38,7 @@ def plan_links(plan: Plan) -> list[int]:
     [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1]
     """
     seen: dict[tuple[int, ...], None] = {}
-    if getattr(plan, "stack", None) is not None:
+    if plan.stack is not None:
         # Channel stacks link (channel, row, col) cells across slices the page does not map
         # yet: no hover rather than a wrong one.
         return []

@@ -100,6 +100,8 @@ class Op:
     """Whether it is a transposed convolution (equivalent direct conv, checkerboards)."""
     weighted: bool = False
     """Whether ``compute`` needs kernel values ``w``."""
+    draws_stack: bool = False
+    """Channels drawn as maps side by side (the legibility limit on their count applies)."""
 
     # -- spec ---------------------------------------------------------------------------
 

@@ -132,7 +132,7 @@ def single(spec: Spec) -> Spec:
 class Channels:
     """Mixin for a windowed op: the channel stack around the op's single-map behaviour."""
 
-    draws_stack = True  # channels drawn as maps side by side (the legibility limit applies)
+    draws_stack = True
 
     def resolve_fields(self, dims: int, values: dict[str, Any]) -> dict[str, Any]:
         """``groups: depthwise`` and ``depth_multiplier`` resolved."""
