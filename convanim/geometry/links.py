@@ -27,10 +27,20 @@ def axis_links(spec: Spec, axis: int) -> np.ndarray:
 
 
 def _axis_rows(spec: Spec, axis: int, with_taps: bool) -> np.ndarray:
-    """One axis's links, sorted, so two sets compare as arrays (no Python tuples)."""
+    """One axis's links, sorted and distinct, so two sets compare as arrays (no Python tuples).
+
+    Without taps a row may repeat: two taps of one window can read the same input cell
+    (replicate or reflect padding), and the set holds it once.
+
+    >>> _axis_rows(Spec(i=1, k=2, p=((0, 1),), padding_mode="replicate", dims=1), 0, False)
+    array([[0, 0]])
+    """
     rows = axis_links(spec, axis)
     rows = rows if with_taps else rows[:, :2]
-    return rows[np.lexsort(rows.T[::-1])]
+    rows = rows[np.lexsort(rows.T[::-1])]
+    keep = np.ones(len(rows), bool)
+    keep[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    return rows[keep]
 
 
 def same_links(a: Spec, b: Spec, with_taps: bool = True) -> bool:
