@@ -173,8 +173,33 @@ class Checked(_Value):
         try:
             return self.inner.convert(value, param, ctx)
         except click.BadParameter as err:
-            self.fail_at(err.message, param, ctx, value)
+            self.fail_at(self._explain(err, value, param), param, ctx, value)
         return None
+
+    def _explain(self, err: click.BadParameter, value: Any, param: click.Parameter | None
+                 ) -> str:
+        """click's sentence for a bad number, restated as value, rule and a fix."""
+        inner = self.inner
+        if not isinstance(inner, (click.types.IntParamType, click.types.FloatParamType)):
+            return err.message
+        whole = isinstance(inner, click.types.IntParamType)
+        name = self.name
+        if param is not None and param.opts:  # the flag's name: -j/--jobs stores "workers"
+            name = max(param.opts, key=len).lstrip("-").replace("-", "_")
+        try:
+            number = (int if whole else float)(value)
+        except (TypeError, ValueError):
+            kind = "a whole number" if whole else "a number"
+            example = getattr(inner, "min", None) or 1
+            return f"{name}={value!r:.40} is not {kind}; write it like {example}"
+        if not isinstance(inner, (click.IntRange, click.FloatRange)):
+            return err.message
+        lo, hi = inner.min, inner.max
+        rule = (f"between {lo} and {hi}" if lo is not None and hi is not None
+                else f"at least {lo}" if lo is not None else f"at most {hi}")
+        near = max(number, lo) if lo is not None else number
+        near = min(near, hi) if hi is not None else near
+        return f"{name}={value} must be {rule}; use e.g. {name}={near:g}"
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str | None:
         return self.inner.get_metavar(param, ctx)  # type: ignore[call-arg]
@@ -204,7 +229,8 @@ def _field_option(field: Field) -> Callable[[Any], Any]:
                             help=field.help)
     aliases = ["--" + alias.replace("_", "-") for alias in field.aliases]
     # ``count``: a whole number or a name the field's parse knows (groups: depthwise).
-    kinds: dict[str, Any] = {"size": SIZE, "int": _int(0), "count": str}
+    # ``int``: any whole number here; the field's parse states its own rule (>= 1, ...).
+    kinds: dict[str, Any] = {"size": SIZE, "int": Checked(click.INT), "count": str}
     kind = _choice(*field.choices) if field.kind == "choice" else kinds[field.kind]
     return click.option(flag, *aliases, field.name, type=kind, help=field.help)
 
@@ -303,9 +329,10 @@ def check_size(spec: Spec, max_frames: int, ctx: click.Context | None = None) ->
     """
     largest = largest_grid(spec)
     if largest > MAX_CELLS:
+        name, fix = spec.op.oversize(spec, MAX_CELLS)
         raise click.UsageError(
-            f"{where(ctx, 'input_size')}: a grid of {largest} cells per side is too big to "
-            f"draw legibly (limit {MAX_CELLS}); use a smaller input_size", ctx)
+            f"{where(ctx, name)}: a grid of {largest} cells per side is too big to "
+            f"draw legibly (limit {MAX_CELLS}); {fix}", ctx)
     frames = frame_count(spec)
     if frames > max_frames:
         raise click.UsageError(

@@ -69,6 +69,16 @@ def test_flags_override_yaml(run, tmp_path: Path) -> None:
     (["-i", "120", "-k", "3"], "a grid of 120 cells per side is too big to draw legibly"),
     (["-i", "60", "-k", "3", "--max-frames", "100"], "raise --max-frames"),
     (["-i", "5", "-k", "3", "--theme", "neon"], "--theme"),
+    # Numbers out of a flag's range: value, rule and the nearest allowed value, in our words.
+    (["--cell-px", "3"], "--cell-px: cell_px=3 must be between 8 and 200; use e.g. cell_px=8"),
+    (["--fps", "x"], "--fps: fps='x' is not a number"),
+    (["--in-channels", "-1"], "--in-channels: in_channels=-1 is not a whole number >= 1"),
+    (["--in-channels", "1e9"], "--in-channels: in_channels='1e9' is not a whole number"),
+    # A row of maps too wide blames the channel count, not the (small) input size.
+    (["--in-channels", "200", "--no-values"], "--in-channels: a grid of 1599 cells per side"),
+    (["--in-channels", "2", "--out-channels", "40", "--no-values"],
+     "--out-channels: a grid of 319 cells per side is too big to draw legibly (limit 96); "
+     "use at most 12 channels"),
 ])
 def test_bad_flags_give_one_line_and_exit_2(run, args: list[str], words: str) -> None:
     line = _one_error_line(run("render", *args))

@@ -182,6 +182,15 @@ class Op:
         """The most cells along one side of any grid the animation draws."""
         raise NotImplementedError
 
+    def oversize(self, spec: Spec, limit: int) -> tuple[str, str]:
+        """For a largest grid over ``limit`` cells: the parameter to blame and the fix.
+
+        >>> from convanim.geometry import Spec
+        >>> Spec(i=99, k=3).op.oversize(Spec(i=99, k=3), 96)
+        ('input_size', 'use a smaller input_size')
+        """
+        return "input_size", "use a smaller input_size"
+
     def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Per axis, the cells of the grid the window moves over and of the grid written,
         without planning (the resource budget's frame estimate): by default the input

@@ -281,6 +281,21 @@ class Channels:
         cin, cout, _ = self._counts(spec)
         return max(cin, cout) * (side + 1) - 1
 
+    def oversize(self, spec: Spec, limit: int) -> tuple[str, str]:
+        """Blame the channel count when one map fits and the row of maps does not.
+
+        >>> from convanim.geometry import Spec
+        >>> spec = Spec(i=5, k=3, in_channels=40, out_channels=2)
+        >>> spec.op.oversize(spec, 96)
+        ('in_channels', 'use at most 16 channels')
+        """
+        side = super().largest_grid(single(spec))  # type: ignore[misc]
+        if side > limit:
+            return super().oversize(spec, limit)  # type: ignore[misc]
+        cin, cout, _ = self._counts(spec)
+        name = "in_channels" if cin >= cout or not self.weighted else "out_channels"  # type: ignore[attr-defined]
+        return name, f"use at most {(limit + 1) // (side + 1)} channels"
+
     def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray,
              b: np.ndarray | None = None) -> Plan:
         """One map's plan per input channel, laid side by side; frames per output map."""

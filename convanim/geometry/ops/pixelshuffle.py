@@ -150,6 +150,20 @@ class PixelShuffle(Op):
         r = spec.scale[0]
         return max(self.output_channels(spec) * spec.i[0] * r, spec.i[1] * r)
 
+    def oversize(self, spec: Spec, limit: int) -> tuple[str, str]:
+        """Blame ``in_channels`` when the output maps stacked down are what is too tall.
+
+        >>> from convanim.geometry import Spec
+        >>> spec = Spec(i=3, mode="pixelshuffle", scale=2, in_channels=80)
+        >>> spec.op.oversize(spec, 96)
+        ('in_channels', 'use at most 64 input channels')
+        """
+        r = spec.scale[0]
+        if max(spec.i) * r > limit:
+            return super().oversize(spec, limit)
+        most = max(1, limit // (spec.i[0] * r)) * r * r
+        return "in_channels", f"use at most {most} input channels"
+
     def alt_text(self, spec: Spec) -> str:
         """``Pixel shuffle of 4 channels of 3x3 by 2, giving 1 channel of 6x6.``"""
         r, (h, w) = spec.scale[0], spec.i
