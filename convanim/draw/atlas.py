@@ -158,6 +158,7 @@ class Atlas:
                  glyphs: dict[str, Glyph], source: _Source | None = None) -> None:
         self.key, self.font, self.ascent, self.descent = key, font, ascent, descent
         self.glyphs, self._source = glyphs, source
+        self._stored: dict[str, tuple] = {}  # read from the file, not made into glyphs yet
         self._args: tuple[float, int, bool, str] | None = None
 
     @property
@@ -207,21 +208,33 @@ class Atlas:
             path, mtime, size = header["font"]
             if _stat(path) != [mtime, size]:
                 return None  # the font file changed
-            glyphs, offset = {}, 0
+            # Glyphs are made on first use: a render opens ~15 sizes while fitting its cells
+            # and uses a few characters of each (making all ~140 costs 0.3 ms an atlas).
+            stored, offset = {}, 0
             for char, left, top, advance, h, w in header["glyphs"]:
                 if h < 0 or w < 0 or offset + h * w > len(blob):
                     return None
-                mask = np.frombuffer(blob, np.uint8, h * w, offset).reshape(h, w)
-                glyphs[char] = Glyph(mask, int(left), int(top), float(advance))
+                stored[char] = (blob, offset, int(h), int(w), int(left), int(top),
+                                float(advance))
                 offset += h * w
-            return cls(key, header["font"], float(header["ascent"]), float(header["descent"]),
-                       glyphs)
+            found = cls(key, header["font"], float(header["ascent"]),
+                        float(header["descent"]), {})
+            found._stored = stored
+            return found
         except (KeyError, TypeError, ValueError):
             return None
+
+    def _all(self) -> dict[str, Glyph]:
+        """Every glyph, the stored ones made now, in the order they were added."""
+        return {char: self.glyph(char) for char in self._stored} | self.glyphs
 
     def glyph(self, char: str) -> Glyph:
         """The bitmap of ``char``; one the atlas lacks is drawn and the atlas saved again."""
         found = self.glyphs.get(char)
+        if found is None and char in self._stored:
+            blob, offset, h, w, left, top, advance = self._stored[char]
+            mask = np.frombuffer(blob, np.uint8, h * w, offset).reshape(h, w)
+            found = self.glyphs[char] = Glyph(mask, left, top, advance)
         if found is None:
             if self._source is None:
                 assert self._args is not None
@@ -235,10 +248,11 @@ class Atlas:
         file = self._file(self.key)
         if file is None:
             return
-        rows = [[c, g.left, g.top, g.advance, *g.mask.shape] for c, g in self.glyphs.items()]
+        glyphs = self._all()
+        rows = [[c, g.left, g.top, g.advance, *g.mask.shape] for c, g in glyphs.items()]
         header = {"key": self.key, "font": self.font, "ascent": self.ascent,
                   "descent": self.descent, "glyphs": rows}
-        blob = b"".join(np.ascontiguousarray(g.mask).tobytes() for g in self.glyphs.values())
+        blob = b"".join(np.ascontiguousarray(g.mask).tobytes() for g in glyphs.values())
         data = FORMAT.encode() + b"\n" + json.dumps(header).encode() + b"\n" + blob
         tmp = None
         try:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from convanim.geometry import seeded
 from convanim.geometry.spec import Spec, SpecError
 
 NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -108,11 +109,11 @@ def make_values(spec: Spec, x: Any = None, w: Any = None, seed: int = 0
     ((3, 3), [[1.0, 2.0], [3.0, 4.0]])
     """
     require_spec(spec, "make_values")
-    rng = np.random.default_rng(_check_seed(seed))
     x_shape, w_shape = spec.op.input_shape(spec), spec.op.weight_shape(spec)
-    drawn_x = rng.integers(0, 5, size=x_shape).astype(float)
-    # Kernel weights 1..3: a zero weight would turn its products into noise about nothing.
-    drawn_w = rng.integers(1, 4, size=w_shape).astype(float)
+    # np.random.default_rng(seed): inputs 0..4, then kernel weights 1..3 (a zero weight
+    # would turn its products into noise about nothing).
+    drawn_x, drawn_w = (a.astype(float) for a in seeded.integers(
+        _check_seed(seed), [(0, 5, x_shape), (1, 4, w_shape)]))
     x = drawn_x if x is None else _as_array(x, x_shape, "input_values", "input_size")
     w = drawn_w if w is None else _as_array(w, w_shape, "kernel_values", "kernel_size")
     return x, w
@@ -128,7 +129,7 @@ def make_bias(spec: Spec, seed: int = 0) -> np.ndarray | None:
     shape = getattr(spec.op, "bias_shape", lambda _: None)(spec)
     if shape is None:
         return None
-    return np.random.default_rng([seed, 1]).integers(0, 3, size=shape).astype(float)
+    return seeded.integers([seed, 1], [(0, 3, shape)])[0].astype(float)
 
 
 def pad_input(spec: Spec, x2: np.ndarray) -> np.ndarray:
