@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from convanim.draw.scene import Scene
 
 VALUE_SCALE = 0.34  # number height (font px) per cell px: fits inside the parallelogram
+TEXT_WIDTH = 300  # narrowest figure (px at 100 dpi) with a title or caption
 PLANES = ("grid", "target")  # drawn bottom first; the kernel is the shaded window itself
 
 
@@ -210,6 +211,8 @@ class PerspectiveLayout:
             title = ""
         content_w, content_h = int(x1 - x0) + 2 * m, int(y1 - y0) + 2 * m
         width = max(content_w, box[0] or 0) if box else content_w
+        if title or (options.values and not minimal):
+            width = max(width, round(TEXT_WIDTH * dpi / 100))  # room for title and caption
         title_font, caption_font = fonts["title"], fonts["caption"]
         assert title_font is not None and caption_font is not None
         slots, top_h = {}, 0
