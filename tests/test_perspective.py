@@ -173,3 +173,11 @@ def test_yaml_key_and_cli_flag(tmp_path) -> None:
                                    "--frame", "2"])
     assert out.exit_code == 0, out.output
     assert (tmp_path / "a.png").exists()
+
+
+def test_compare_and_chains_draw_in_perspective(tmp_path) -> None:
+    for args in (["compare", "configs/upsampling/compare.yaml"],
+                 ["render", "configs/chains/two_3x3.yaml"]):
+        out = CliRunner().invoke(cli, [*args, "--style", "perspective", "-o",
+                                       str(tmp_path / "a.png")])
+        assert out.exit_code == 0, out.output

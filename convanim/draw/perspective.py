@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from convanim.draw.layout import DEFAULT_WIDTH, MAX_DEFAULT_CELL, MIN_VALUE_PX, Slot
+from convanim.draw.layout import MAX_DEFAULT_CELL, MIN_VALUE_PX, Slot
 from convanim.draw.options import MAX_CELL, RenderOptions
 from convanim.draw.text import Font, get_font
 from convanim.draw.themes import THEMES, Theme
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from convanim.draw.scene import Scene
 
 VALUE_SCALE = 0.34  # number height (font px) per cell px: fits inside the parallelogram
+DEFAULT_WIDTH = 400  # the reference conv_arithmetic GIFs are about 400 px wide
 TEXT_WIDTH = 300  # narrowest figure (px at 100 dpi) with a title or caption
 PLANES = ("grid", "target")  # drawn bottom first; the kernel is the shaded window itself
 
@@ -167,7 +168,7 @@ class PerspectiveLayout:
 
     @classmethod
     def _default_px(cls, scene: Scene, options: RenderOptions, k: float) -> int:
-        """Cells grow until the figure is about the flat style's default width."""
+        """Cells grow until the figure is about as wide as a conv_arithmetic GIF."""
         limit = round(DEFAULT_WIDTH * k)
         low = round((MIN_VALUE_PX / VALUE_SCALE if options.values else 8) * k)
         px = _largest(lambda p: cls._assemble(scene, options, p).size[0] <= limit, low,
@@ -277,5 +278,6 @@ view='matrix'; use style=flat (the default) or drop view
 
         stack = stacked(spec)
     if stack:
-        raise SpecError("style='perspective' does not draw channels yet; use style=flat (the "
-                        "default) or one input and output channel", "style")
+        raise SpecError("style='perspective' does not draw channel stacks yet (in_channels or "
+                        "out_channels above 1, pixelshuffle); use style=flat (the default) "
+                        "for them", "style")
