@@ -15,7 +15,7 @@ from convanim.draw.perspective import PerspectiveLayout, steps
 from convanim.draw.perspective_paint import cell_mask
 from convanim.draw.scene import Scene
 from convanim.draw.themes import rgb
-from convanim.geometry import Spec, SpecError, plan
+from convanim.geometry import INPUT, Spec, SpecError, plan
 from tests.test_render import SPECS, _expected_grid, _expected_target, fill
 
 STYLE = {"style": "perspective"}
@@ -135,16 +135,37 @@ def test_every_theme_colours_the_window(theme: str) -> None:
 
 
 def test_refusals_name_style_and_a_fix() -> None:
-    for spec in (Spec(i=4, k=3, view="matrix"), Spec(i=4, k=3, in_channels=2)):
-        with pytest.raises(SpecError, match=r"style='perspective'.*style=flat") as err:
-            Renderer(plan(spec), RenderOptions(**STYLE))
-        assert err.value.param == "style"
+    with pytest.raises(SpecError, match=r"style='perspective'.*style=flat") as err:
+        Renderer(plan(Spec(i=4, k=3, view="matrix")), RenderOptions(**STYLE))
+    assert err.value.param == "style"
     with pytest.raises(SpecError, match="style"):
         RenderOptions(style="3d")
-    out = CliRunner().invoke(cli, ["render", "-i", "4", "-k", "3", "--in-channels", "2",
+    out = CliRunner().invoke(cli, ["render", "-i", "4", "-k", "3", "--view", "matrix",
                                    "--style", "perspective", "-o", "x.gif"])
     assert out.exit_code == 2 and "style=flat" in out.output
     assert "Traceback" not in out.output and len(out.output.strip().splitlines()) == 1
+
+
+def test_channels_light_the_window_in_every_slice_and_the_filter() -> None:
+    spec = Spec(i=4, k=3, p=1, in_channels=3, out_channels=2)
+    r = Renderer(plan(spec), RenderOptions(cell_px=20, **STYLE))
+    assert set(r.layout.planes) == {"grid", "kernel", "target"}
+    frames = [f for f, _ in r.frames()]
+    index = next(i for i, f in enumerate(r.plan.frames) if f.phase == "slide")
+    frame = r.plan.frames[index]
+    r0, c0 = r.scene.offsets[frame.grid]
+    slices = {int(c) // r.plan.stack[3] for c in frame.window[:, 1]}
+    assert slices == {0, 1, 2}  # the window goes through every input channel
+    # Values are on: sample a corner of each cell's parallelogram interior, off the number.
+    for rr, cc in frame.window:
+        x, y = r.layout.planes["grid"].corner(rr + r0 + 0.2, cc + c0 + 0.5)
+        kind = r.plan.grids[frame.grid].kinds[rr, cc]
+        look = "window" if kind == INPUT else "window+padding"
+        assert tuple(int(v) for v in frames[index][int(y), int(x)]) in (
+            fill("light", look), fill("light", "window"), fill("light", "window+padding"))
+    for tr, tc in np.unique(frame.taps, axis=0):
+        x, y = r.layout.planes["kernel"].corner(tr + 0.2, tc + 0.5)
+        assert tuple(int(v) for v in frames[index][int(y), int(x)]) == fill("light", "window")
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4", ".webp", ".png", ".apng", ".html", "/"])

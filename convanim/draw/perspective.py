@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 VALUE_SCALE = 0.34  # number height (font px) per cell px: fits inside the parallelogram
 DEFAULT_WIDTH = 400  # the reference conv_arithmetic GIFs are about 400 px wide
 TEXT_WIDTH = 300  # narrowest figure (px at 100 dpi) with a title or caption
-PLANES = ("grid", "target")  # drawn bottom first; the kernel is the shaded window itself
+# Drawn in this order; the kernel (weights, or a stack's filters) lies beside the grid.
+PLANES = ("grid", "kernel", "target")
 
 
 def steps(px: int) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -189,7 +190,14 @@ class PerspectiveLayout:
         top = top.shifted(int(bx - tx), 0)
         low = max(y for _, y in top.outline())
         top = top.shifted(0, -int(low) - max(4, u[1] + v[1]))
-        corners = bottom.outline() + top.outline()
+        planes = {"grid": bottom, "target": top}
+        if "kernel" in scene.panels:
+            # Beside the grid, one column apart on the same lattice: cells never overlap.
+            kr, _ = scene.panels["kernel"].shape
+            planes["kernel"] = Plane(tuple(int(n) for n in bottom.corner(  # type: ignore[arg-type]
+                max(0, (grid_shape[0] - kr) // 2), grid_shape[1] + 1)), u, v,
+                *scene.panels["kernel"].shape)
+        corners = [xy for plane in planes.values() for xy in plane.outline()]
         x0, y0 = min(x for x, _ in corners), min(y for _, y in corners)
         x1, y1 = max(x for x, _ in corners), max(y for _, y in corners)
         m = max(4, round(10 * dpi / 100))
@@ -236,7 +244,7 @@ class PerspectiveLayout:
         dy = top_h + m + extra // 2 - int(y0)
         if cap_h:
             slots["caption"] = _slot(m, width - m, height - m - cap_h, cap_lines, caption_font)
-        planes = {"grid": bottom.shifted(dx, dy), "target": top.shifted(dx, dy)}
+        planes = {name: plane.shifted(dx, dy) for name, plane in planes.items()}
         return cls((width, height), px, planes, slots, fonts, theme, title, dpi)
 
 
@@ -259,7 +267,8 @@ def _slot(x0: int, x1: int, top: int, lines: int, font: Font) -> Slot:
 def check_style(spec: Spec, style: str, stack: bool | None = None) -> None:
     """Refuse what the perspective style does not draw, in one line naming a fix.
 
-    ``stack`` says whether the spec has channels (read from the spec when None).
+    Channel stacks are drawn as their slices side by side on the planes, the window lit in
+    every input channel and one output slice per filter; ``stack`` is kept for callers.
 
     >>> check_style(Spec(i=4, k=3), "perspective")
     >>> check_style(Spec(i=4, k=3, view="matrix"), "perspective")
@@ -273,11 +282,3 @@ view='matrix'; use style=flat (the default) or drop view
     if spec.view == "matrix":
         raise SpecError("style='perspective' draws the slide view, not view='matrix'; use "
                         "style=flat (the default) or drop view", "style")
-    if stack is None:
-        from convanim.geometry.ops.channels import stacked
-
-        stack = stacked(spec)
-    if stack:
-        raise SpecError("style='perspective' does not draw channel stacks yet (in_channels or "
-                        "out_channels above 1, pixelshuffle); use style=flat (the default) "
-                        "for them", "style")

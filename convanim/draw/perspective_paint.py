@@ -151,6 +151,8 @@ class PerspectivePainter:
             if "title" in self.layout.slots:
                 self._paint_text("title", self.layout.title)
         for name in PLANES:
+            if name not in self.layout.planes:
+                continue
             panel, plane = scene.panels[name], self.layout.planes[name]
             for r, c in zip(*np.nonzero(panel.dirty)):
                 self._paint_cell(name, plane, int(r), int(c))
@@ -351,7 +353,10 @@ class PerspectiveCanvas:
             value = layout.title if name == "title" else scene.texts.get(name, "")
             for text, x, base in slot_lines(slot, value):
                 self.text(text, x + ox, base + oy, slot.font, theme.ink)
-        for level, name in enumerate(PLANES):
+        for name in PLANES:
+            if name not in layout.planes:
+                continue
+            level = int(name == "target")  # the target plane hides the lines behind it
             panel, plane = scene.panels[name], layout.planes[name].shifted(ox, oy)
             for r, c in np.ndindex(panel.shape):
                 look = scene.looks[int(panel.look[r, c])]
