@@ -288,7 +288,7 @@ def link_lines(planes: dict[str, Plane], link: Any) -> list[tuple[tuple[float, f
     >>> planes = {"grid": Plane((0, 50), (4, 2), (-2, 2), 3, 3),
     ...           "target": Plane((0, 0), (4, 2), (-2, 2), 1, 1)}
     >>> link_lines(planes, (("grid", np.array([[0, 0]])), ("target", np.array([[0, 0]]))))[0]
-    ((0.0, 50.0), (0.0, 0.0))
+    ((0, 50), (0, 0))
     """
     (sp, sc), (dp, dc) = link
     if sp not in planes or dp not in planes or not len(sc) or not len(dc):
