@@ -123,7 +123,7 @@ class PerspectiveLayout:
 
     def canvas(self, ax: Any) -> Any:
         """The vector canvas (polygons and real text) for this layout."""
-        from convanim.draw.perspective_paint import PerspectiveCanvas
+        from convanim.draw.perspective_vector import PerspectiveCanvas
 
         return PerspectiveCanvas(ax, self)
 
