@@ -43,6 +43,7 @@ PROCESS_CASES: dict[str, list[str]] = {
     "default_webp": ["render", "-o", "{out}/default.webp"],
     "config": ["render", "configs/seeds/four_steps.yaml", "-o", "{out}/four_steps.gif"],
     "gallery_j2": ["gallery", "configs", "-o", "{out}/gallery", "-j", "2"],
+    "gallery_perspective_j2": ["gallery", "configs/perspective", "-o", "{out}/persp", "-j", "2"],
     "conv_i40": ["render", "-i", "40", "-k", "3", "-p", "1", "-o", "{out}/i40.gif"],
 }
 # Cases too slow to repeat many times: at most this many runs.
@@ -55,6 +56,10 @@ WARM_CASES: dict[str, tuple[dict, dict, int]] = {
     "frame_scatter": ({"i": 3, "k": 3, "s": 2, "p": 1, "mode": "transposed",
                        "view": "scatter"}, {}, 5),
     "frame_maxpool": ({"i": 8, "k": 2, "mode": "maxpool"}, {"theme": "print"}, 5),
+    # The same figure in both styles in one box: the perspective style's bar is 2x flat.
+    "frame_flat_480x400": ({"i": 5, "k": 3, "s": 2, "p": 1}, {"size": "480x400"}, 10),
+    "frame_perspective": ({"i": 5, "k": 3, "s": 2, "p": 1},
+                          {"size": "480x400", "style": "perspective"}, 10),
 }
 WARM_CHILD = """
 import json, statistics, sys, time
@@ -81,6 +86,7 @@ BARS = {
     "conv_i40": (20.0, "s"),
     "conv_i40.rss": (200.0, "MB"),
     "gallery_j2": (2.0, "s"),
+    "gallery_perspective_j2": (5.0, "s"),
 }
 
 

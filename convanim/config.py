@@ -70,7 +70,7 @@ _NUMBER_NAMES = ("values", "input_values", "kernel_values", "seed")
 _OUTPUT_NAMES = (
     "output", "fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi",
     "theme", "layout", "title", "storyboard", "max_frames",
-    "size", "height", "aspect", "frames", "max_slides", "columns", "transparent",
+    "size", "height", "aspect", "frames", "max_slides", "columns", "transparent", "style",
 )  # fmt: skip
 
 OPTION_NAMES: tuple[str, ...] = (*_SPEC_NAMES, *_NUMBER_NAMES, *_OUTPUT_NAMES, "name")
@@ -104,7 +104,8 @@ _KINDS: dict[str, str] = {
     **dict.fromkeys(("input_values", "kernel_values"), "matrix"),
     "seed": "int",
     **dict.fromkeys(
-        ("mode", "view", "padding_mode", "theme", "layout", "output", "title", "storyboard"),
+        ("mode", "view", "padding_mode", "theme", "layout", "output", "title", "storyboard",
+         "style"),
         "str",
     ),
     "name": "name",

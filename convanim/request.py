@@ -71,6 +71,9 @@ OUTPUT_OPTIONS = [
     click.option("--layout", type=Checked(click.Choice(["auto", "side", "stacked", "minimal"])),
                  help="Output beside (side) or below (stacked) the input [auto: 1-D stacked]; "
                       "minimal: grids and window only."),
+    click.option("--style", type=Checked(click.Choice(["flat", "perspective"])),
+                 help="flat: grids side by side [default]; perspective: the output plane "
+                      "above the input, projection lines between (conv_arithmetic look)."),
     click.option("--size", type=str,
                  help="Exact image size WxH, e.g. 1920x1080: the figure fits inside, centred."),
     click.option("--height", type=Checked(click.IntRange(64, 8000)),
@@ -99,7 +102,7 @@ OUTPUT_OPTIONS = [
 ]
 RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
                "layout", "title", "size", "height", "aspect", "frames", "max_slides", "columns",
-               "transparent")
+               "transparent", "style")
 MAX_FRAMES = 5000
 
 
@@ -211,7 +214,10 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
             from convanim.explain import check_matrix_size
 
             check_matrix_size(spec)
-        RenderOptions.from_mapping(options)
+        style = RenderOptions.from_mapping(options).style
+        from convanim.draw.perspective import check_style
+
+        check_style(spec, style)
         make_values(spec, nums.x, nums.w, nums.seed)
     except SpecError as err:
         key = err.param if err.param in params else "input_size"

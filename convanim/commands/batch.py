@@ -22,7 +22,7 @@ from convanim.options import Checked
 FORMATS = ("gif", "mp4", "webp", "png", "html", "frames")
 # The render options a whole batch may override from the command line (flags win over YAML).
 OVERRIDE_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
-                 "layout", "max_frames", "size", "height", "aspect")
+                 "layout", "max_frames", "size", "height", "aspect", "style")
 ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".png", ".apng")
 EXIT_INTERRUPTED = 130
 

@@ -22,7 +22,6 @@ from convanim.budget import check_frame, check_render
 from convanim.draw.choose import select_frames
 from convanim.draw.layout import Layout
 from convanim.draw.options import RenderOptions
-from convanim.draw.raster import RasterPainter
 from convanim.draw.scene import Scene
 from convanim.draw.themes import THEMES
 from convanim.draw.themes import rgb as rgb_of
@@ -101,7 +100,7 @@ class Renderer:
                 if index in wanted:
                     yield _letterbox(rgb, self.options, self.theme), wanted[index]
             return
-        painter = RasterPainter(self.scene, self.layout)
+        painter = self.layout.painter(self.scene)
         out = np.empty_like(painter.base) if self.reuse_buffer else None
         # The scene only moves forward, so frames left out are still painted, not yielded.
         for index in range(self.selected[-1] + 1):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 from convanim.draw.arrange import LegendItem, arrange, flow_legend, place, span
 from convanim.draw.choose import select_frames, slides_note
@@ -140,6 +141,24 @@ class Layout:
         """
         return self.panels[panel].tile(row, col)
 
+    def painter(self, scene: Scene) -> Any:
+        """The raster painter for this layout.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> s = Scene(plan(Spec(i=3, k=2)))
+        >>> type(Layout.build(s, RenderOptions()).painter(s)).__name__
+        'RasterPainter'
+        """
+        from convanim.draw.raster import RasterPainter
+
+        return RasterPainter(scene, self)
+
+    def canvas(self, ax: Any) -> Any:
+        """The vector canvas for this layout (storyboards and vector stills)."""
+        from convanim.draw.vector import VectorCanvas
+
+        return VectorCanvas(ax, self)
+
     @classmethod
     def build(cls, scene: Scene, options: RenderOptions, legend: bool = True) -> Layout:
         """Lay out ``scene``'s panels for ``options``; SpecError if ``width`` is too small.
@@ -154,7 +173,12 @@ class Layout:
         (640, 360)
 
         ``legend=False`` leaves the legend out (a storyboard shows one for all its tiles).
+        ``style="perspective"`` gives a :class:`~convanim.draw.perspective.PerspectiveLayout`.
         """
+        if options.style == "perspective":
+            from convanim.draw.perspective import PerspectiveLayout
+
+            return PerspectiveLayout.build(scene, options, legend)  # type: ignore[return-value]
         if options.box is not None:
             return cls._fit(scene, options, options.box, legend)
         k = options.dpi / 100  # --dpi is resolution: the default figure grows with it

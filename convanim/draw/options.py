@@ -21,6 +21,7 @@ from convanim.draw.themes import THEMES
 from convanim.geometry import SpecError
 
 LAYOUTS = ("auto", "side", "stacked", "minimal")
+STYLES = ("flat", "perspective")
 DEFAULT_FRAME_MS = 500
 # Browsers stretch GIF delays under 20 ms to 100 ms, so shorter frames would play slower.
 MIN_MS, MAX_MS = 20, 60_000
@@ -68,6 +69,8 @@ class RenderOptions:
     so that a typical animation is about 450 px wide. ``layout`` puts the output beside
     (``side``) or below (``stacked``) the input; ``auto`` stacks 1-D specs only. ``title``
     defaults to the spec's label (``""`` for none). ``max_frames`` refuses larger animations.
+    ``style`` is ``flat`` (grids side by side) or ``perspective`` (the output plane above the
+    input plane, projection lines between them: the conv_arithmetic look).
 
     >>> RenderOptions(cell_px=24, theme="print").cell_px
     24
@@ -92,6 +95,7 @@ class RenderOptions:
     max_slides: int | None = None
     columns: int | None = None
     transparent: bool = False
+    style: str = "flat"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -134,6 +138,7 @@ class RenderOptions:
         set_(self, "dpi", _whole("dpi", self.dpi, 50, 600, "use e.g. dpi=100"))
         set_(self, "theme", _choice("theme", self.theme, sorted(THEMES)))
         set_(self, "layout", _choice("layout", self.layout, LAYOUTS))
+        set_(self, "style", _choice("style", self.style, STYLES))
         if self.title is not None and not isinstance(self.title, str):
             raise SpecError(f"title={self.title!r} is not text; write title=\"My title\" or "
                             "leave it out for the spec's label", "title")

@@ -86,8 +86,8 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         "alt": alt_text(the_plan.spec),
         "captions": [scene.caption_of(frame) for frame in the_plan.frames],
     }
-    if the_plan.spec.view == "matrix":
-        return meta
+    if the_plan.spec.view == "matrix" or not layout.panels:
+        return meta  # no flat cell boxes (matrix view, perspective style): no hover map
     grids = list(the_plan.grids)
     meta.update({
         "grids": [frame.grid for frame in the_plan.frames],

@@ -39,7 +39,7 @@ from convanim.draw.options import RenderOptions
 from convanim.draw.scene import Scene
 from convanim.draw.text import blit
 from convanim.draw.themes import THEMES, Theme, rgb
-from convanim.draw.vector import VectorCanvas, compact_svg
+from convanim.draw.vector import compact_svg
 from convanim.geometry import Plan, SpecError
 
 FORMATS = (".png", ".pdf", ".svg")
@@ -203,7 +203,7 @@ class Board:
         dpi = self.options.dpi
         width, height = self.tile_w, self.tile_h
         with vector_page(self.page_w, self.page_h, dpi, theme) as (fig, ax):
-            canvas = VectorCanvas(ax, layout)
+            canvas = layout.canvas(ax)
             for text, x, base in self.title_baselines():
                 canvas.text(text, x, base, self.title_font, theme.ink)
             scene = Scene(self.plan, self.options.values)
@@ -270,7 +270,7 @@ def write_still(plan: Plan, options: RenderOptions | None, path: str | os.PathLi
         else:
             layout, theme = renderer.layout, renderer.theme
             with vector_page(*layout.size, options.dpi, theme) as (fig, ax):
-                canvas = VectorCanvas(ax, layout)
+                canvas = layout.canvas(ax)
                 scene = Scene(plan, options.values)
                 for i in range(index + 1):
                     scene.advance(i)
