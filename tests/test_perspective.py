@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from convanim.cli import cli
 from convanim.draw import THEMES, Renderer, RenderOptions, animate, render
 from convanim.draw.perspective import PerspectiveLayout, steps
-from convanim.draw.perspective_paint import cell_mask
+from convanim.draw.perspective_paint import cell_mask, stack_link
 from convanim.draw.scene import Scene
 from convanim.draw.themes import rgb
 from convanim.geometry import INPUT, Spec, SpecError, plan
+from convanim.geometry.plan import GAP
 from tests.test_render import SPECS, _expected_grid, _expected_target, fill
 
 STYLE = {"style": "perspective"}
@@ -166,6 +167,36 @@ def test_channels_light_the_window_in_every_slice_and_the_filter() -> None:
     for tr, tc in np.unique(frame.taps, axis=0):
         x, y = r.layout.planes["kernel"].corner(tr + 0.2, tc + 0.5)
         assert tuple(int(v) for v in frames[index][int(y), int(x)]) == fill("light", "window")
+
+
+@pytest.mark.parametrize("out_channels", [2, 3])
+def test_channel_links_run_to_the_written_map_unhidden(out_channels: int) -> None:
+    # The lines leave the input slice as far along the input stack as the written map is
+    # along the output stack (so they do not cross the other maps), and only drawn output
+    # cells hide lines: the empty columns between maps once swallowed the lines to map 0.
+    spec = Spec(i=5, k=3, s=2, p=1, in_channels=3, out_channels=out_channels)
+    r = Renderer(plan(spec), RenderOptions(values=False, cell_px=20, **STYLE))
+    block, width = r.plan.stack[3], r.plan.stack[4]
+    sources = set()
+    for index, frame in enumerate(r.plan.frames):
+        r.scene.advance(index)
+        if frame.phase != "slide":
+            continue
+        (_, src), (_, dst) = stack_link(r.scene)
+        # The flat layout keeps linking from the last slice, nearest its output maps.
+        assert set((r.scene.link[0][1][:, 1] - r.scene.offsets[frame.grid][1]) // block) == {2}
+        co = int(frame.cells[0, 1]) // width
+        c0 = r.scene.offsets[frame.grid][1]
+        assert set((src[:, 1] - c0) // block) == {round(co * 2 / (out_channels - 1))}
+        assert (dst == frame.cells).all()
+        sources.add((co, int((src[0, 1] - c0) // block)))
+    assert {co for co, _ in sources} == set(range(out_channels))
+    painter = r.layout.painter(Scene(plan(spec)))
+    x0, y0, _, _, cover = painter._cover
+    plane, kinds = r.layout.planes["target"], r.plan.target.kinds
+    for (rr, cc), kind in np.ndenumerate(kinds):
+        x, y = plane.center(rr, cc)
+        assert bool(cover[int(y) - y0, int(x) - x0, 0]) == (kind != GAP), (rr, cc)
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4", ".webp", ".png", ".apng", ".html", "/"])

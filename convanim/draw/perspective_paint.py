@@ -29,6 +29,7 @@ from convanim.draw.raster import slot_lines
 from convanim.draw.scene import Scene
 from convanim.draw.text import Font, blit, get_font
 from convanim.draw.themes import Look, rgb
+from convanim.geometry.plan import GAP
 
 
 def cell_mask(u: tuple[int, int], v: tuple[int, int]
@@ -116,20 +117,24 @@ class PerspectivePainter:
         self.edge = max(1, round(self.theme.edge_px * layout.cell_px / 64))
         self._sprites: dict[int, np.ndarray] = {}
         self._static_done = False
-        self._cover = self._plane_cover(layout.planes["target"])
+        self._cover = self._plane_cover(layout.planes["target"], scene.plan.target.kinds != GAP)
 
-    def _plane_cover(self, plane: Plane) -> tuple[int, int, int, int, np.ndarray]:
-        """The target plane's bounding box and pixel coverage (lines are hidden behind it)."""
+    def _plane_cover(self, plane: Plane, drawn: np.ndarray
+                     ) -> tuple[int, int, int, int, np.ndarray]:
+        """The target plane's bounding box and the pixels of its ``drawn`` cells.
+
+        Lines behind those cells are hidden; the empty columns between a stack's output
+        maps hide nothing, or a line to the first map would vanish under the gap.
+        """
         xs, ys = zip(*plane.outline())
         x0, y0 = max(int(min(xs)), 0), max(int(min(ys)), 0)
         x1, y1 = int(max(xs)) + 1, int(max(ys)) + 1
         cover = np.zeros((y1 - y0, x1 - x0), bool)
         mh, mw = self.mask.shape
-        for r in range(plane.rows):
-            for c in range(plane.cols):
-                cx, cy = plane.corner(r, c)
-                x, y = int(cx) + self.left - x0, int(cy) + self.top - y0
-                cover[y: y + mh, x: x + mw] |= self.mask[: cover.shape[0] - y, : cover.shape[1] - x]
+        for r, c in zip(*np.nonzero(drawn)):
+            cx, cy = plane.corner(int(r), int(c))
+            x, y = int(cx) + self.left - x0, int(cy) + self.top - y0
+            cover[y: y + mh, x: x + mw] |= self.mask[: cover.shape[0] - y, : cover.shape[1] - x]
         return x0, y0, x1, y1, cover[..., None]
 
     def _sprite(self, code: int) -> np.ndarray:
@@ -188,7 +193,7 @@ class PerspectivePainter:
         """Projection lines, then the window and written-cell outlines, onto ``frame``."""
         scene, planes = self.scene, self.layout.planes
         if scene.link is not None:
-            draw_lines(frame, link_lines(planes, scene.link), _c(self.theme.link), 0.9)
+            draw_lines(frame, link_lines(planes, stack_link(scene)), _c(self.theme.link), 0.9)
             x0, y0, x1, y1, cover = self._cover
             np.copyto(frame[y0:y1, x0:x1], self.base[y0:y1, x0:x1], where=cover)
         thick = max(1, round(self.theme.outline_px * self.layout.cell_px / 48))
@@ -277,6 +282,28 @@ def _bounds(cells: np.ndarray) -> tuple[int, int, int, int]:
     r0, c0 = cells.min(axis=0)
     r1, c1 = cells.max(axis=0)
     return int(r0), int(c0), int(r1) + 1, int(c1) + 1
+
+
+def stack_link(scene: Scene) -> Any:
+    """The scene's link; for a stack, from the input slice that matches the written map.
+
+    The slice is as far along the input stack as the written map is along the output
+    stack, so the lines rise to that map without passing under the others.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> s = Scene(plan(Spec(i=3, k=3, in_channels=3, out_channels=2)))
+    >>> block = s.plan.stack[3]
+    >>> _ = s.advance(0)  # the input frame: no link
+    >>> [int(stack_link(s.advance(i))[0][1][0, 1]) // block for i in (1, 2)]  # filters 0, 1
+    [0, 2]
+    """
+    link, stack = scene.link, scene.plan.stack
+    if link is None or stack is None or not scene.link_sources:
+        return link
+    sources, (target, cells) = scene.link_sources, link[1]
+    at = int(cells[0, 1]) // stack[4]
+    return (link[0][0], sources[round(at * (len(sources) - 1) / max(stack[1] - 1, 1))]), (
+        target, cells)
 
 
 def link_lines(planes: dict[str, Plane], link: Any) -> list[tuple[tuple[float, float], ...]]:

@@ -14,7 +14,14 @@ from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.patches import Polygon
 
 from convanim.draw.perspective import PLANES, PerspectiveLayout
-from convanim.draw.perspective_paint import fit_font, link_lines, look_of, outline_segments, text_at
+from convanim.draw.perspective_paint import (
+    fit_font,
+    link_lines,
+    look_of,
+    outline_segments,
+    stack_link,
+    text_at,
+)
 from convanim.draw.raster import slot_lines
 from convanim.draw.scene import Scene
 from convanim.draw.text import Font
@@ -64,6 +71,8 @@ class PerspectiveCanvas:
             level = int(name == "target")  # the target plane hides the lines behind it
             panel, plane = scene.panels[name], layout.planes[name].shifted(ox, oy)
             for r, c in np.ndindex(panel.shape):
+                if not panel.look[r, c]:  # blank: the empty columns between a stack's maps
+                    continue
                 look = scene.looks[int(panel.look[r, c])]
                 self.polys[(2 * level, look)].append(Polygon(plane.cell_poly(r, c)))
                 text, font = panel.main[r, c], layout.fonts["value"]
@@ -73,7 +82,7 @@ class PerspectiveCanvas:
                               look_of(theme, look).text)
         planes = {n: p.shifted(ox, oy) for n, p in layout.planes.items()}
         if scene.link is not None:
-            self.lines += [list(seg) for seg in link_lines(planes, scene.link)]
+            self.lines += [list(seg) for seg in link_lines(planes, stack_link(scene))]
         for panel_name, cells in scene.outlines:
             if panel_name in planes:
                 self.outlines += [list(s) for s in outline_segments(planes[panel_name], cells)]

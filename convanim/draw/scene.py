@@ -93,6 +93,8 @@ class Scene(Labels):
         self.dirty_texts: set[str] = set(self.texts)
         self.outlines: list[tuple[str, np.ndarray]] = []
         self.link: tuple[tuple[str, np.ndarray], tuple[str, np.ndarray]] | None = None
+        # A stack's window cells, one array per input slice it reads, in stack order.
+        self.link_sources: list[np.ndarray] = []
         self.index = -1
         self._sums = np.zeros(plan.target.shape)
         self._counts = np.zeros(plan.target.shape, np.int64)
@@ -153,6 +155,7 @@ class Scene(Labels):
         if frame.grid != self._grid_name:
             self._show_grid(frame.grid)
         self.outlines, self.link = [], None
+        self.link_sources = []
         if frame.phase == "slide":
             self._slide(frame)
         else:
@@ -304,9 +307,12 @@ class Scene(Labels):
                 self._lit_kernel = taps
             self.outlines.append(("kernel", taps))
         near = window
-        if self.plan.stack is not None:  # link from the slice nearest the output maps
+        if self.plan.stack is not None:
+            # The flat layout links from the slice nearest the output maps (the last); the
+            # perspective style picks its own from the slices the window reads, in order.
             block = frame.window[:, 1] // self.plan.stack[3]
-            near = window[block == block.max()]
+            self.link_sources = [window[block == b] for b in np.unique(block)]
+            near = self.link_sources[-1]
         self.link = (("grid", near), ("target", cells))
         if not len(cells):  # a frame that only reads (max-unpooling's pooling stage)
             self._touched, self.outlines, self.link = [("grid", window)], [("grid", window)], None
