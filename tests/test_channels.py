@@ -187,3 +187,65 @@ def test_groups_word_other_than_depthwise_is_refused() -> None:
 
     with pytest.raises(SpecError, match=r"^groups='two' is not a whole number >= 1 or "):
         Spec(i=4, k=3, in_channels=2, groups="two")
+
+
+def _tile_colour(frame: np.ndarray, box, r: int, c: int) -> tuple:
+    """The most common colour inside cell (r, c) of ``box``: its fill (hatch and digits
+    are thin)."""
+    x, y = box.x + c * box.px, box.y + r * box.px
+    tile = frame[y + 3: y + box.px - 3, x + 3: x + box.px - 3].reshape(-1, 3)
+    colors, counts = np.unique(tile, axis=0, return_counts=True)
+    return tuple(int(v) for v in colors[counts.argmax()])
+
+
+@pytest.mark.parametrize("theme", ["light", "dark", "print", "classic"])
+def test_groups_have_their_own_colour_on_inputs_and_filters(theme: str) -> None:
+    # 4 -> 4 in 2 groups: channels 0-1 and filters 0-1 are group 0 (the plain input and
+    # kernel looks); channels 2-3 and filters 2-3 are group 1 (tinted and hatched).
+    from convanim.draw.themes import THEMES, rgb
+
+    spec, seed = _gallery("grouped")
+    p = plan(spec, seed=seed)
+    renderer = Renderer(p, RenderOptions(theme=theme, cell_px=24))
+    frame, _ = next(iter(renderer.frames()))  # the input, nothing lit yet
+    t = THEMES[theme]
+    g0, g1 = rgb(t.input.fill), rgb(t.look("input@g1").fill)
+    k0, k1 = rgb(t.kernel.fill), rgb(t.look("kernel@g1").fill)
+    assert g0 != g1 and k0 != k1 and t.look("input@g1").hatch
+    grid, box = p.grids[p.frames[0].grid], renderer.layout.panels["grid"]
+    r0, c0 = renderer.scene.offsets[p.frames[0].grid]
+    block = p.stack[3]
+    for (r, c), kind in np.ndenumerate(grid.kinds):
+        if kind != 0:  # INPUT cells only
+            continue
+        want = g0 if c // block < 2 else g1
+        assert _tile_colour(frame, box, r + r0, c + c0) == want, (r, c)
+    kbox, kernel = renderer.layout.panels["kernel"], p.kernel
+    rows_per_filter = (kernel.shape[0] + 1) // 4
+    for (r, c), v in np.ndenumerate(kernel):
+        if not np.isnan(v):
+            want = k0 if r // rows_per_filter < 2 else k1
+            assert _tile_colour(frame, kbox, r, c) == want, (r, c)
+    legend = dict(renderer.scene.legend())
+    assert legend["input@g0"] == "group 0: c=0-1" and legend["input@g1"] == "group 1: c=2-3"
+
+
+def test_group_colours_are_exact_in_the_gif(tmp_path: Path) -> None:
+    from convanim.draw import render
+    from convanim.draw.themes import THEMES, rgb
+
+    out = render({"input_size": 4, "kernel_size": 3, "in_channels": 6, "groups": "depthwise"},
+                 tmp_path / "d.gif")
+    first = read_animation(out)[0][0]
+    colours = {tuple(int(v) for v in px) for px in first.reshape(-1, 3)}
+    for tint in (1, 2, 3):
+        assert rgb(THEMES["light"].look(f"input@g{tint}").fill) in colours
+        assert rgb(THEMES["light"].look(f"kernel@g{tint}").fill) in colours
+
+
+def test_ungrouped_stacks_and_pooling_keep_the_plain_input_look() -> None:
+    for spec in (Spec(i=4, k=3, in_channels=3, out_channels=2),
+                 Spec(i=4, k=2, mode="maxpool", in_channels=3)):
+        scene = Renderer(plan(spec), RenderOptions()).scene
+        assert not any("@g" in name for name in scene.looks)
+        assert ("input", "input") in scene.legend()

@@ -227,6 +227,100 @@ def test_hover_highlights_the_receptive_field(tmp_path: Path, page: Page, name: 
     assert page.errors == []
 
 
+def stack_reach(spec: dict[str, Any]) -> dict[str, dict[str, set[str]]]:
+    """Output "map,row,col" -> input "channel,row,col" cells and weight "a,b,row,col"
+    indices, from PyTorch's autograd (ones everywhere: every connection has gradient > 0)."""
+    import torch
+    import torch.nn.functional as F
+
+    s = convanim.Spec.from_dict(spec)
+    x = torch.ones((1, s.in_channels, *s.i), dtype=torch.float64, requires_grad=True)
+    w = torch.ones(s.op.weight_shape(s), dtype=torch.float64, requires_grad=True)
+    pad = tuple(before for before, _ in s.p)
+    out: dict[str, dict[str, set[str]]] = {}
+    fn = F.conv_transpose2d if s.mode == "transposed" else F.conv2d
+    y = fn(x, w, None, s.s, pad, groups=s.groups)[0]
+    for index in np.ndindex(*y.shape):
+        gx, gw = torch.autograd.grad(y[index], (x, w), retain_graph=True)
+        out[",".join(map(str, index))] = {
+            "inputs": {",".join(map(str, n)) for n in zip(*np.nonzero(gx[0].numpy()))},
+            "taps": {",".join(map(str, n)) for n in zip(*np.nonzero(gw.numpy()))}}
+    return out
+
+
+@pytest.mark.parametrize("spec", [
+    {"i": 4, "k": 3, "s": 2, "p": 1, "in_channels": 4, "out_channels": 2, "groups": 2},
+    {"i": 2, "k": 3, "s": 2, "mode": "transposed", "in_channels": 2, "out_channels": 2},
+])
+def test_hover_in_a_channel_stack_lights_its_group_and_filter(tmp_path: Path, page: Page,
+                                                                spec: dict) -> None:
+    html_path = convanim.render(spec, tmp_path / "stack.html")
+    expected = stack_reach(spec)
+    root = open_player(page, html_path)
+    p = page.page
+    p.keyboard.press("End")  # the grid the kernel slid over
+    assert frame(root) == int(root.get_attribute("data-frames")) - 1
+    outputs = p.eval_on_selector_all("[data-panel=output]", "els => els.map(e => e.dataset.cell)")
+    assert set(outputs) == set(expected)
+    for cell in outputs:
+        p.hover(f'[data-panel=output][data-cell="{cell}"]')
+        got = lit(p)
+        assert got.get("input", set()) == expected[cell]["inputs"], cell
+        assert got.get("kernel", set()) == expected[cell]["taps"], cell
+    for cell in sorted({c for v in expected.values() for c in v["inputs"]})[:6]:
+        p.hover(f'[data-panel=input][data-cell="{cell}"]:not([hidden])')
+        outs = {o for o, v in expected.items() if cell in v["inputs"]}
+        assert lit(p).get("output", set()) == outs, cell
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("spec", [
+    {"i": 4, "k": 3, "s": 2, "p": 1, "in_channels": 4, "out_channels": 2, "groups": 2},
+    {"i": 2, "k": 3, "s": 2, "mode": "transposed", "in_channels": 2, "out_channels": 4,
+     "groups": 2},
+    {"i": 5, "k": 3, "dims": 1, "in_channels": 2, "out_channels": 3},
+])
+def test_stack_hover_cells_sit_on_the_values_they_name(spec: dict) -> None:
+    # Distinct values everywhere: a hover cell whose key names x[c, r, col], w[a, b, r, col]
+    # or y[map, r, col] must sit on the panel cell drawing that very number (y from PyTorch).
+    import torch
+    import torch.nn.functional as F
+
+    from convanim.draw.animate import Renderer
+    from convanim.draw.player import player_metadata
+    from convanim.geometry import plan as make_plan
+
+    s = convanim.Spec.from_dict(spec)
+    rng = np.random.default_rng(3)
+    x = rng.permutation(np.prod((s.in_channels, *s.i))).reshape(s.in_channels, *s.i) + 1.0
+    w_shape = s.op.weight_shape(s)
+    w = (rng.permutation(np.prod(w_shape)).reshape(w_shape) + 1.0) / 8
+    the_plan = make_plan(s, x, w)
+    renderer = Renderer(the_plan)
+    meta = player_metadata(renderer)
+    assert meta["key_dims"] == [3, 3, 4]
+    xt, wt = torch.as_tensor(x)[None], torch.as_tensor(w)
+    if s.dims == 1:
+        y = F.conv1d(xt, wt, None, s.s, s.p[0][0], groups=s.groups)[0].numpy()[:, None]
+        x, w = x[:, None], w[:, :, None]
+    elif s.mode == "transposed":
+        y = F.conv_transpose2d(xt, wt, None, s.s, 0, groups=s.groups)[0].numpy()
+    else:
+        y = F.conv2d(xt, wt, None, s.s, s.p[0][0], groups=s.groups)[0].numpy()
+    outs = np.reshape(meta["outputs"], (-1, 5))
+    assert len(outs) == y.size
+    for o, r, c, pr, pc in outs:
+        assert the_plan.target.values[pr, pc] == pytest.approx(y[o, r, c])
+    taps = np.reshape(meta["taps"], (-1, 6))
+    assert len(taps) == np.count_nonzero(w == w)
+    for a, b, r, c, pr, pc in taps:
+        assert the_plan.kernel[pr, pc] == w[a, b, r, c]
+    for name, flat in meta["inputs"].items():
+        grid, (r0, c0) = the_plan.grids[name], renderer.scene.offsets[name]
+        for ch, r, c, pr, pc in np.reshape(flat, (-1, 5)):
+            assert grid.values[pr - r0, pc - c0] == x[ch, r, c]
+
+
 def test_player_works_in_an_iframe_and_pasted_twice(tmp_path: Path, page: Page) -> None:
     from convanim.writers.html import extract_fragment
 

@@ -179,12 +179,13 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
                     options: RenderOptions, renderer: Renderer | None = None,
                     also: Sequence[PathLike] = (),
                     progress: Callable[[int, int], None] | None = None,
-                    total: int = 0) -> Path:
+                    total: int = 0, looks: Sequence[str] = ()) -> Path:
     """Write (frame, ms) pairs to ``path`` through the atomic writers; format from the suffix.
 
     ``renderer`` (the frames' own) gives the HTML player its captions, cells and links.
     ``also`` lists more files written from the same frames (drawn once): a gallery's player.
-    ``progress(done, total)`` is called after every frame.
+    ``progress(done, total)`` is called after every frame. ``looks`` names derived looks
+    (a group's ``input@g1``) the frames use besides the renderer's, for the GIF palette.
 
     >>> import tempfile, os
     >>> frames = Renderer(plan(Spec(i=3, k=2))).frames()
@@ -199,11 +200,13 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
         from convanim.draw.player import player_metadata
 
         metadata = player_metadata(renderer)
+    derived = [*looks, *(renderer.scene.looks if renderer is not None else ())]
+    derived = list(dict.fromkeys(name for name in derived if "@" in name))
     with ExitStack() as stack:
         # Each writer publishes its own file atomically when the stack closes cleanly; an
         # error aborts every one still open.
         outs = [stack.enter_context(open_writer(
-            target, loop=options.loop, palette=THEMES[options.theme].palette(),
+            target, loop=options.loop, palette=THEMES[options.theme].palette(derived),
             metadata=metadata)) for target in targets]
         for out in outs:
             if options.transparent:

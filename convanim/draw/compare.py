@@ -96,4 +96,5 @@ def write_compare(items: Sequence[Panel], path: PathLike, player: PathLike | Non
         check_frames(frame_count(spec), opts)
         renderers.append(Renderer(plan(spec, x, w, seed=seed), opts))
     return write_animation(compare_frames(renderers), path, items[0][4],
-                           also=() if player is None else (player,))
+                           also=() if player is None else (player,),
+                           looks=[n for r in renderers for n in r.scene.looks])

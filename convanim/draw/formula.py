@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -15,8 +16,12 @@ import numpy as np
 TIMES, ELLIPSIS, INFINITY = "\u00d7", "\u2026", "\u221e"
 
 
+@lru_cache(maxsize=4096)
 def fmt(value: float) -> str:
     """A cell value as short text: ``3``, ``1.5``, ``0.33``, minus infinity, ``0``.
+
+    Cached: a frame formats dozens of values and a figure reuses a few hundred; a numpy
+    float hashes and compares like the Python float it holds, and -0.0 and 0.0 share "0".
 
     >>> fmt(3.0), fmt(1 / 3), fmt(-0.0), fmt(-np.inf) == "-" + INFINITY
     ('3', '0.33', '0', True)

@@ -63,8 +63,13 @@ class Labels:
         for grid in plan.grids.values():
             kinds |= set(grid.kinds.ravel().tolist())  # np.unique would import numpy.ma
         items += [(KIND_LOOKS[k], LABELS[KIND_LOOKS[k]]) for k in (INPUT, PAD, ZERO) if k in kinds]
+        groups = getattr(self, "groups", 1)
+        if groups > 1 and plan.stack is not None and items[0][0] == "input":
+            items[:1] = self._group_items(plan.stack[0], groups)
         if not plan.grids[plan.slide_grid].reached.all():
             items.append(("unreached", LABELS["unreached"]))
+        elif groups > 1:  # the channels of the other groups are greyed out while sliding
+            items.append(("unreached", "other groups: not seen"))
         items.append(("window", plan.picture.window))
         if any(frame.chosen is not None for frame in plan.frames):
             items.append(("chosen", LABELS["chosen"]))
@@ -77,6 +82,34 @@ class Labels:
                 items += [("crop", LABELS["crop"]), ("cropped", LABELS["cropped"])]
         else:
             items.append(("done", LABELS["done"]))
+        return items
+
+    @staticmethod
+    def _group_items(channels: int, groups: int) -> list[tuple[str, str]]:
+        """Legend entries for a grouped convolution's tints (four at most; they repeat).
+
+        >>> Labels._group_items(4, 2)
+        [('input@g0', 'group 0: c=0-1'), ('input@g1', 'group 1: c=2-3')]
+        >>> Labels._group_items(6, 6)[1]
+        ('input@g1', 'c=1, 4: each its own filter')
+        """
+        from convanim.draw.scene import group_tint
+
+        per, tints = channels // groups, group_tint(np.arange(groups)).tolist()
+        items = []
+        for tint in sorted(set(tints)):
+            members = [g for g, t in enumerate(tints) if t == tint]
+            names = ", ".join(str(g) for g in members[:3]) + (", ..." if len(members) > 3
+                                                               else "")
+            if groups == channels:  # depthwise: a group is one channel
+                label = f"c={names}: " + ("its own filter" if len(members) == 1
+                                          else "each its own filter")
+            elif len(members) == 1:
+                g = members[0]
+                label = f"group {g}: c={g * per}-{g * per + per - 1}"
+            else:
+                label = f"groups {names}"
+            items.append((f"input@g{tint}", label))
         return items
 
     # -- frames -------------------------------------------------------------------------

@@ -38,14 +38,58 @@ def plan_links(plan: Plan) -> list[int]:
     [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1]
     """
     seen: dict[tuple[int, ...], None] = {}
-    if plan.stack is not None:
-        # Channel stacks link (channel, row, col) cells across slices the page does not map
-        # yet: no hover rather than a wrong one.
-        return []
     for frame in plan.frames:
         for out, src, tap in frame.links:
-            seen.setdefault(_pair(out) + _pair(src) + _pair(tap), None)
+            seen.setdefault(link_key(plan, out, src, tap), None)
     return [value for link in sorted(seen) for value in link]
+
+
+def link_key(plan: Plan, out: tuple, src: tuple, tap: tuple) -> tuple[int, ...]:
+    """A link as the page keys it: (row, col) pairs, or for a channel stack (channel, row,
+    col) cells and the weight's 4-number index in PyTorch's layout (pooling: 0, 0, tap).
+
+    >>> from convanim.geometry import Spec, plan
+    >>> p = plan(Spec(i=3, k=3, in_channels=2, out_channels=2))
+    >>> link_key(p, (1, 0, 0), (0, 2, 1), (1, 0, 2, 1))
+    (1, 0, 0, 0, 2, 1, 1, 0, 2, 1)
+    """
+    if plan.stack is None:
+        return _pair(out) + _pair(src) + _pair(tap)
+    weight = ((int(tap[0]), int(tap[1]), *_pair(tap[2:])) if plan.picture.weighted
+              else (0, 0, *_pair(tap)))
+    return (int(out[0]), *_pair(out[1:]), int(src[0]), *_pair(src[1:]), *weight)
+
+
+def stack_cells(plan: Plan) -> dict[str, Any]:
+    """A channel stack's hover map: key sizes, output cells and filter weights by panel cell.
+
+    Output (map, row, col) sits in map ``map``'s block of the target panel; weight
+    (a, b, row, col) of output map ``o`` read from input channel ``c`` sits in filter ``o``'s
+    row of slices, in the slice of ``c`` within its group, as the plan draws the filters.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> p = plan(Spec(i=3, k=3, in_channels=2, out_channels=2))
+    >>> cells = stack_cells(p)
+    >>> cells["key_dims"], cells["outputs"][-5:], cells["taps"][-6:]
+    ([3, 3, 4], [1, 0, 0, 0, 2], [1, 1, 2, 2, 6, 6])
+    """
+    cin, cout, groups, _, out_block = plan.stack  # type: ignore[misc]
+    r0, c0 = plan.target_offset
+    maps = np.reshape(plan.y, (cout, -1, np.shape(plan.y)[-1]))
+    outputs = [v for o, r, c in np.ndindex(*maps.shape)
+               for v in (o, r, c, r + r0, o * out_block + c + c0)]
+    cells: dict[str, Any] = {"key_dims": [3, 3, 4], "outputs": outputs}
+    if plan.picture.weighted and plan.kernel is not None:
+        kh = (plan.kernel.shape[0] + 1) // cout - 1
+        kw = plan.spec.k[-1]
+        per_in, taps = cin // groups, {}
+        for frame in plan.frames:
+            for out, src, tap in frame.links:
+                a, b = _pair(tap[2:])
+                taps[(int(tap[0]), int(tap[1]), a, b)] = (
+                    int(out[0]) * (kh + 1) + a, int(src[0]) % per_in * (kw + 1) + b)
+        cells["taps"] = [v for key in sorted(taps) for v in (*key, *taps[key])]
+    return cells
 
 
 def input_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, list[int]]:
@@ -63,7 +107,10 @@ def input_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, li
         src = grid.source[rows, cols]
         keep = (src >= 0).all(axis=1)
         r0, c0 = offsets[name]
-        flat = np.stack([src[keep, 0], src[keep, 1], rows[keep] + r0, cols[keep] + c0], axis=1)
+        parts = [src[keep, 0], src[keep, 1], rows[keep] + r0, cols[keep] + c0]
+        if plan.stack is not None:  # slices side by side: the channel leads the key
+            parts.insert(0, cols[keep] // plan.stack[3])
+        flat = np.stack(parts, axis=1)
         cells[name] = [int(v) for v in flat.ravel()]
     return cells
 
@@ -99,6 +146,10 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         "inputs": input_cells(the_plan, {g: scene.offsets[g] for g in grids}),
         "links": plan_links(the_plan),
     })
-    if "kernel" in layout.panels:
+    if the_plan.stack is not None:
+        meta.update(stack_cells(the_plan))
+        if "kernel" not in layout.panels:
+            meta.pop("taps", None)
+    elif "kernel" in layout.panels:
         meta["kernel_shape"] = [int(n) for n in scene.w2.shape]
     return meta

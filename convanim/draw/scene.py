@@ -13,6 +13,7 @@ running scatter sums) and which cells changed, so painters redraw only those.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -61,6 +62,17 @@ class Panel:
         self.sub[rows, cols], self.corner[rows, cols] = sub, corner
 
 
+def group_tint(group: Any) -> Any:
+    """The tint a group's cells are drawn in: 0 for group 0, then 1, 2, 3, 1, 2, 3, ...
+
+    Themes have three group hues; past four groups they repeat, so neighbours still differ.
+
+    >>> group_tint(np.arange(6)).tolist()
+    [0, 1, 2, 3, 1, 2]
+    """
+    return np.where(np.asarray(group) > 0, (np.asarray(group) - 1) % 3 + 1, 0)
+
+
 class Scene(Labels):
     """Cell states frame by frame; ``advance(i)`` must be called with 0, 1, 2, ... in order.
 
@@ -103,6 +115,14 @@ class Scene(Labels):
         self._lit_kernel: np.ndarray | None = None
         self._bases: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self.overlaps = self._final_counts() if self.scatter else []
+        stack = plan.stack
+        # A grouped convolution colours each group's input channels and filters alike.
+        self.groups = stack[2] if stack is not None and self.weighted else 1
+        for tint in (sorted(set(group_tint(np.arange(self.groups)).tolist()))
+                     if self.groups > 1 else ()):
+            self.code(f"input@g{tint}")  # registered up front: the GIF palette lists them
+            if "kernel" in self.panels:
+                self.code(f"kernel@g{tint}")
 
     def code(self, name: str) -> int:
         """The look code for a theme look name, registering it on first use.
@@ -195,7 +215,15 @@ class Scene(Labels):
             gap = np.isnan(shown)
             main = np.array(["" if np.isnan(v) else fmt(v) for v in shown.ravel()],
                             object).reshape(shown.shape)
-            self.panels["kernel"].set(kr, kc, np.where(gap, 0, self.code("kernel")), main)
+            self._kernel_codes = np.where(gap, 0, self.code("kernel"))
+            if self.groups > 1:
+                stack = self.plan.stack
+                assert stack is not None
+                filters = kr // ((shown.shape[0] + 1) // stack[1])  # one row of slices each
+                tints = group_tint(filters * self.groups // stack[1])
+                for tint in np.unique(tints):
+                    self._kernel_codes[~gap & (tints == tint)] = self.code(f"kernel@g{tint}")
+            self.panels["kernel"].set(kr, kc, self._kernel_codes, main)
             self._text("kernel_title", self.kernel_title())
         self._text("target_title", self.target_title(final=False))
 
@@ -213,6 +241,12 @@ class Scene(Labels):
         codes = np.zeros(grid.shape, np.int16)
         for kind, look in KIND_LOOKS.items():
             codes[grid.kinds == kind] = self.code(look)
+        if self.groups > 1:
+            stack = self.plan.stack
+            assert stack is not None
+            tints = group_tint(cols // stack[3] // (stack[0] // self.groups))
+            for tint in np.unique(tints):
+                codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
         codes[~grid.reached] = self.code("unreached")
         main = np.full(grid.shape, "", object)
         if self.values:
@@ -300,7 +334,7 @@ class Scene(Labels):
             lit = self._lit_kernel
             if lit is None or not np.array_equal(lit, taps):
                 if lit is not None:
-                    kernel.set(lit[:, 0], lit[:, 1], self.code("kernel"),
+                    kernel.set(lit[:, 0], lit[:, 1], self._kernel_codes[lit[:, 0], lit[:, 1]],
                                kernel.main[lit[:, 0], lit[:, 1]].copy())
                 kernel.set(taps[:, 0], taps[:, 1], self.code("window"),
                            kernel.main[taps[:, 0], taps[:, 1]].copy())
@@ -360,7 +394,7 @@ class Scene(Labels):
         lit, self._lit_kernel = self._lit_kernel, None
         if lit is not None:
             kernel = self.panels["kernel"]
-            kernel.set(lit[:, 0], lit[:, 1], self.code("kernel"),
+            kernel.set(lit[:, 0], lit[:, 1], self._kernel_codes[lit[:, 0], lit[:, 1]],
                        kernel.main[lit[:, 0], lit[:, 1]].copy())
         target, panel = self.plan.target, self.panels["target"]
         if frame.phase not in ("crop", "output"):

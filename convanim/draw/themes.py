@@ -54,6 +54,15 @@ def _mix(under: str, over: str, alpha: float) -> RGB:
     return r, g, b
 
 
+def _hex(color: RGB) -> str:
+    """``(230, 159, 0)`` -> ``"#e69f00"``.
+
+    >>> _hex((230, 159, 0))
+    '#e69f00'
+    """
+    return "#" + "".join(f"{v:02x}" for v in color)
+
+
 @dataclass(frozen=True)
 class Look:
     """How one kind of cell is drawn.
@@ -117,6 +126,10 @@ class Theme:
     outline: str
     link: str
     link_alpha: float = 0.16
+    # Groups of a grouped convolution: group g > 0 mixes hue g (cycling) into the input and
+    # filter fills and adds hatch g, so groups differ in colour and in mark (grey print).
+    group_hues: tuple[str, str, str] = ("#cc79a7", "#009e73", "#8c8c8c")
+    group_alpha: float = 0.45
     font: str = "DejaVu Sans"
     title_pt: float = 10.0
     caption_pt: float = 8.5
@@ -135,6 +148,9 @@ class Theme:
         >>> THEMES["light"].look("window+zero").line
         'dotted'
         """
+        name, _, group = name.partition("@g")
+        if group:
+            return self.group_look(self.look(name), int(group))
         base, _, kind = name.partition("+")
         if base.startswith("overlap"):
             level = min(int(base[len("overlap"):]), len(self.overlap))
@@ -149,11 +165,30 @@ class Theme:
                            hatch_color=other.hatch_color)
         return look
 
-    def palette(self) -> list[RGB]:
+    def group_look(self, look: Look, group: int) -> Look:
+        """``look`` for channels of ``group``: group 0 as it is, others tinted and hatched.
+
+        >>> light = THEMES["light"]
+        >>> light.look("input@g0") == light.input, light.look("input@g1").hatch
+        (True, '/')
+        """
+        if group <= 0:
+            return look
+        n = (group - 1) % len(self.group_hues)
+        fill = _hex(_mix(look.fill, self.group_hues[n], self.group_alpha))
+        mark = _hex(_mix(fill, look.edge, 0.3))
+        return replace(look, fill=fill, hatch=("/", "\\", "x")[n], hatch_color=mark)
+
+    def palette(self, looks: tuple[str, ...] | list[str] = ()) -> list[RGB]:
         """Every exact colour the theme draws, background first (for the GIF palette).
+
+        ``looks`` adds derived looks a figure uses (a group's ``input@g1``) after the rest,
+        so figures without them keep exactly the palette they always had.
 
         >>> THEMES["light"].palette()[0]
         (255, 255, 255)
+        >>> len(THEMES["light"].palette(["input@g1"])) > len(THEMES["light"].palette())
+        True
         """
         colors = [self.background, self.ink, self.muted, self.outline, self.link]
         for f in fields(self):
@@ -174,6 +209,10 @@ class Theme:
             value = getattr(self, f.name)
             if isinstance(value, Look):
                 blends += [_mix(value.fill, value.text, k / 4) for k in (1, 2, 3)]
+        for name in looks:
+            look = self.look(name)
+            blends += [rgb(c) for c in (look.fill, look.edge, look.text, look.hatch_color)]
+            blends += [_mix(look.fill, look.text, k / 4) for k in (1, 2, 3)]
         return list(dict.fromkeys([*exact, *blends]))
 
 
@@ -247,6 +286,8 @@ PRINT = Theme(
     outline="#000000",
     link="#000000",
     link_alpha=0.10,
+    group_hues=("#000000", "#000000", "#000000"),
+    group_alpha=0.12,
 )
 
 # The look of "A guide to convolution arithmetic": blue input, cyan output, dashed padding.

@@ -6,6 +6,8 @@
   var SNAP = 16;
 
   function cellKey(a, b) { return a + "," + b; }
+  // A key of n numbers from a flat list (a channel stack's cells carry their channel too).
+  function keyAt(flat, at, n) { return flat.slice(at, at + n).join(","); }
 
   function setup(root) {
     if (root.hasAttribute("data-cvp-ready")) { return; }
@@ -118,10 +120,11 @@
     // -- hover: the plan's links between output cells, input cells and kernel taps ----------
     var outCells = {}, inCells = {}, tapCells = {};
     var outLinks = {}, inLinks = {};
-    var links = meta.links || [];
-    for (var i = 0; i + 5 < links.length; i += 6) {
-      var o = cellKey(links[i], links[i + 1]), inp = cellKey(links[i + 2], links[i + 3]);
-      var t = cellKey(links[i + 4], links[i + 5]);
+    var links = meta.links || [], dims = meta.key_dims || [2, 2, 2];
+    var stride = dims[0] + dims[1] + dims[2];
+    for (var i = 0; i + stride - 1 < links.length; i += stride) {
+      var o = keyAt(links, i, dims[0]), inp = keyAt(links, i + dims[0], dims[1]);
+      var t = keyAt(links, i + dims[0] + dims[1], dims[2]);
       (outLinks[o] = outLinks[o] || {inputs: {}, taps: {}}).inputs[inp] = true;
       outLinks[o].taps[t] = true;
       (inLinks[inp] = inLinks[inp] || {})[o] = true;
@@ -153,7 +156,18 @@
     }
 
     var panels = meta.panels || {};
-    if (panels.target && meta.output_shape) {
+    // Listed cells: key numbers, then the cell's row and column in its panel.
+    function addListed(flat, n, panel, box, what, store, focusable) {
+      for (var j = 0; j + n + 1 < flat.length; j += n + 2) {
+        var key = keyAt(flat, j, n);
+        store[key] = addCell(panel, key, what + " " + key, box, flat[j + n], flat[j + n + 1],
+                             focusable);
+      }
+    }
+    if (panels.target && meta.outputs) {
+      addListed(meta.outputs, dims[0], "output", panels.target, "output cell (map, row, col)",
+                outCells, true);
+    } else if (panels.target && meta.output_shape) {
       var off = meta.target_offset || [0, 0];
       for (var r = 0; r < meta.output_shape[0]; r++) {
         for (var c = 0; c < meta.output_shape[1]; c++) {
@@ -163,7 +177,9 @@
         }
       }
     }
-    if (panels.kernel && meta.kernel_shape) {
+    if (panels.kernel && meta.taps) {
+      addListed(meta.taps, dims[2], "kernel", panels.kernel, "weight", tapCells, false);
+    } else if (panels.kernel && meta.kernel_shape) {
       for (var a = 0; a < meta.kernel_shape[0]; a++) {
         for (var b = 0; b < meta.kernel_shape[1]; b++) {
           tapCells[cellKey(a, b)] = addCell("kernel", cellKey(a, b), "kernel tap " +
@@ -175,10 +191,12 @@
     Object.keys(inputs).forEach(function (grid) {
       var flat = inputs[grid];
       inCells[grid] = {};
-      for (var j = 0; j + 3 < flat.length; j += 4) {
-        var key = cellKey(flat[j], flat[j + 1]);
-        var el = addCell("input", key, "input cell " + key, panels.grid, flat[j + 2],
-                         flat[j + 3], true);
+      var n = dims[1];
+      for (var j = 0; j + n + 1 < flat.length; j += n + 2) {
+        var key = keyAt(flat, j, n);
+        var el = addCell("input", key, (n > 2 ? "input cell (channel, row, col) "
+                                               : "input cell ") + key, panels.grid,
+                         flat[j + n], flat[j + n + 1], true);
         el.setAttribute("data-grid", grid);
         (inCells[grid][key] = inCells[grid][key] || []).push(el);
       }
