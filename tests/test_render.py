@@ -468,3 +468,9 @@ def test_any_spec_renders(spec: Spec, theme: str, values: bool) -> None:
     if renderer.layout.cell_px >= 8 and frame.chosen is None:
         got = tile_color(frames[index][0], renderer.layout, "grid", r + r0, c + c0)
         assert got == fill(theme, "window")
+
+
+def test_blits_division_free_rounding_is_exact_for_every_sum() -> None:
+    # text.blit divides by 255 with shifts; the identity must hold for every value it meets.
+    t = np.arange(0, 255 * 255 + 128, dtype=np.uint32)
+    assert ((t + 1 + (t >> 8)) >> 8 == t // 255).all()

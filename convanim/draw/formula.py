@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -87,12 +87,16 @@ class Formula:
         >>> f.fit(len, 5)  # nothing fits: the shortest form
         '3*4 + 1*1 + (3 zero cells) = 13'
         """
-        tries = [self.text()]
-        if any(self.zeros):
-            tries.append(self.text(drop_zeros=True))
         drop = any(self.zeros)
-        tries += [self.text(keep=k, drop_zeros=drop) for k in range(len(self.terms) - 1, 1, -1)]
-        for text in tries:
+
+        def tries() -> Iterator[str]:  # longest first, made one at a time: most fit at once
+            yield self.text()
+            if drop:
+                yield self.text(drop_zeros=True)
+            for k in range(len(self.terms) - 1, 1, -1):
+                yield self.text(keep=k, drop_zeros=drop)
+
+        for text in tries():
             if measure(text) <= width:
                 return text
-        return min(tries, key=measure)
+        return min(tries(), key=measure)

@@ -73,6 +73,33 @@ def group_tint(group: Any) -> Any:
     return np.where(np.asarray(group) > 0, (np.asarray(group) - 1) % 3 + 1, 0)
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of a 1-D array: ``np.unique`` without its import of
+    ``numpy.ma`` (milliseconds of start-up for a render that needs nothing else of it).
+
+    >>> distinct(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    ordered = np.sort(np.ravel(values))
+    keep = np.ones(len(ordered), bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def unique_cells(cells: np.ndarray) -> np.ndarray:
+    """The distinct (row, col) rows of non-negative ``cells``, sorted by row then column
+    (``np.unique(cells, axis=0)``, from one 1-D pass over row * width + col).
+
+    >>> unique_cells(np.array([[1, 2], [0, 5], [1, 2]])).tolist()
+    [[0, 5], [1, 2]]
+    """
+    if not len(cells):
+        return cells.reshape(0, 2)
+    width = int(cells[:, 1].max()) + 1
+    flat = distinct(cells[:, 0].astype(np.int64) * width + cells[:, 1])
+    return np.stack([flat // width, flat % width], axis=1).astype(cells.dtype)
+
+
 class Scene(Labels):
     """Cell states frame by frame; ``advance(i)`` must be called with 0, 1, 2, ... in order.
 
@@ -221,7 +248,7 @@ class Scene(Labels):
                 assert stack is not None
                 filters = kr // ((shown.shape[0] + 1) // stack[1])  # one row of slices each
                 tints = group_tint(filters * self.groups // stack[1])
-                for tint in np.unique(tints):
+                for tint in distinct(tints):
                     self._kernel_codes[~gap & (tints == tint)] = self.code(f"kernel@g{tint}")
             self.panels["kernel"].set(kr, kc, self._kernel_codes, main)
             self._text("kernel_title", self.kernel_title())
@@ -245,7 +272,7 @@ class Scene(Labels):
             stack = self.plan.stack
             assert stack is not None
             tints = group_tint(cols // stack[3] // (stack[0] // self.groups))
-            for tint in np.unique(tints):
+            for tint in distinct(tints):
                 codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
         codes[~grid.reached] = self.code("unreached")
         main = np.full(grid.shape, "", object)
@@ -301,11 +328,11 @@ class Scene(Labels):
         looks = [self.code("window" if k == INPUT else "window+" + KIND_LOOKS[k]) for k in kinds]
         if frame.chosen is not None:
             looks[frame.chosen] = self.code("chosen")
-        main = [fmt(v) for v in grid.values[frame.window[:, 0], frame.window[:, 1]]]
+        main = [fmt(v) for v in grid.values[frame.window[:, 0], frame.window[:, 1]].tolist()]
         sub = [""] * len(wr)
         if self.weighted and not self.scatter and self.plan.kernel is None:
             # (A stack's lit filter sits beside the slices at full size: no x-w notes.)
-            sub = [TIMES + fmt(self.w2[a, b]) for a, b in frame.taps]
+            sub = [TIMES + fmt(v) for v in self.w2[frame.taps[:, 0], frame.taps[:, 1]].tolist()]
         if len(frame.weights):
             sub = [TIMES + fmt(v) for v in frame.weights]
         if not self.values:
@@ -329,7 +356,7 @@ class Scene(Labels):
         if self.plan.kernel is not None and "kernel" in self.panels:
             # A stack's filters sit in one panel: light up the one this frame applies.
             # It stays lit while the filter is the same, so consecutive frames repaint nothing.
-            taps = np.unique(frame.taps, axis=0)
+            taps = unique_cells(frame.taps)
             kernel = self.panels["kernel"]
             lit = self._lit_kernel
             if lit is None or not np.array_equal(lit, taps):
@@ -345,7 +372,7 @@ class Scene(Labels):
             # The flat layout links from the slice nearest the output maps (the last); the
             # perspective style picks its own from the slices the window reads, in order.
             block = frame.window[:, 1] // self.plan.stack[3]
-            self.link_sources = [window[block == b] for b in np.unique(block)]
+            self.link_sources = [window[block == b] for b in distinct(block)]
             near = self.link_sources[-1]
         self.link = (("grid", near), ("target", cells))
         if not len(cells):  # a frame that only reads (max-unpooling's pooling stage)
@@ -354,7 +381,7 @@ class Scene(Labels):
 
     def _dim_other_groups(self, frame: Frame, grid: Grid, block: int) -> None:
         """Grey out the input channels outside this filter's group: it never sees them."""
-        seen = np.unique(frame.window[:, 1] // block)
+        seen = distinct(frame.window[:, 1] // block)
         cols = np.arange(grid.shape[1])
         other = ~np.isin(cols // block, seen)
         rows, cs = np.nonzero((grid.kinds != GAP) & other[None, :])
@@ -370,7 +397,7 @@ class Scene(Labels):
     def _formula(self, frame: Frame, grid: Grid) -> Formula:
         value = fmt(frame.value if frame.value is not None else 0.0)
         cells = frame.window[:, 0], frame.window[:, 1]
-        seen = [fmt(v) for v in grid.values[cells]]
+        seen = [fmt(v) for v in grid.values[cells].tolist()]
         head, sep, tail = frame.formula or self.plan.picture.formula
         if len(frame.weights):
             terms = [f"{v}{TIMES}{fmt(u)}" for v, u in zip(seen, frame.weights)]
@@ -380,7 +407,8 @@ class Scene(Labels):
         if self.scatter:
             return Formula(f"{value} {TIMES} kernel adds ", [fmt(p) for p in frame.products], ", ",
                            f" to {len(frame.products)} cells")
-        terms = [f"{v}{TIMES}{fmt(self.w2[a, b])}" for v, (a, b) in zip(seen, frame.taps)]
+        weights = self.w2[frame.taps[:, 0], frame.taps[:, 1]].tolist()
+        terms = [f"{v}{TIMES}{fmt(u)}" for v, u in zip(seen, weights)]
         # Padding and inserted zeros add nothing; a long formula may leave them out.
         zeros = (grid.kinds[cells] != INPUT) & (grid.values[cells] == 0)
         # Terms in the window's reading order (left to right, top to bottom), as one reads
