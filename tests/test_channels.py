@@ -157,6 +157,34 @@ def test_matrix_view_of_a_stack_lights_the_right_row(tmp_path: Path) -> None:
     assert painter.paint(3).shape[2] == 3
 
 
+def test_matrix_view_splits_c_into_channel_blocks_in_group_tints() -> None:
+    # 4 -> 4 in 2 groups at i=3, k=2: C is 16x36, blocks of 4 rows x 9 columns; rows of
+    # output maps 2-3 (group 1) carry weights only in the columns of input channels 2-3,
+    # drawn in group 1's tint; lines in the muted colour separate the blocks.
+    from convanim.draw.matrix import MatrixPainter
+    from convanim.draw.themes import THEMES, rgb
+
+    spec = Spec(i=3, k=2, in_channels=4, out_channels=4, groups=2, view="matrix")
+    painter = MatrixPainter(plan(spec), RenderOptions())
+    image, geo = painter.paint(0), painter.geo
+    theme = THEMES["light"]
+    tint = {0: rgb(theme.kernel.fill), 1: rgb(theme.look("kernel@g1").fill)}
+    rows, cols = np.nonzero(painter.support)
+    assert set(zip(rows // 8, cols // 18)) == {(0, 0), (1, 1)}  # group blocks, 2x2 channels
+    for r, j in zip(rows, cols):  # the most common colour inside the cell: its fill
+        x, y = geo.m_x + j * geo.px, geo.top + r * geo.px
+        tile = image[y + 2: y + geo.px - 2, x + 2: x + geo.px - 2].reshape(-1, 3)
+        colors, counts = np.unique(tile, axis=0, return_counts=True)
+        assert tuple(int(v) for v in colors[counts.argmax()]) == tint[int(r // 8)], (r, j)
+    muted = rgb(theme.muted)
+    for j in (9, 18, 27):  # between input channels
+        x = geo.m_x + j * geo.px - max(1, geo.px // 12) // 2 - 1
+        assert tuple(int(v) for v in image[geo.top + 1, x]) == muted
+    for r in (4, 8, 12):  # between output maps
+        y = geo.top + r * geo.px - max(1, geo.px // 12) // 2 - 1
+        assert tuple(int(v) for v in image[y, geo.m_x + 1]) == muted
+
+
 def test_more_than_four_maps_with_numbers_is_refused_in_one_line(tmp_path: Path) -> None:
     out = tmp_path / "deep.gif"
     bad = CliRunner().invoke(cli, ["render", "-i", "5", "-k", "3", "--in-channels", "8",

@@ -18,7 +18,7 @@ import numpy as np
 
 from convanim.draw.options import RenderOptions
 from convanim.draw.raster import cell_sprite
-from convanim.draw.scene import fmt
+from convanim.draw.scene import fmt, group_tint
 from convanim.draw.text import Font, blit, get_font
 from convanim.draw.themes import THEMES, Look, Theme, rgb
 from convanim.explain.matrix import check_matrix_size, matrix_from_plan, matrix_links
@@ -236,13 +236,21 @@ class MatrixPainter:
             self._text(img, str(r), geo.y_x - 3 - self.f_small.measure(str(r)),
                        geo.top + r * px + (px + self.f_small.cap_height) / 2, t.muted,
                        self.f_small)
+        stack = self.plan.stack
         for r in range(self.n_out):
+            weight = "kernel"
+            if stack is not None and stack[2] > 1 and self.plan.picture.weighted:
+                # A group's weights in its tint, as the flat view draws its filters.
+                out_channel = r // (self.n_out // stack[1])
+                weight = f"kernel@g{int(group_tint(out_channel * stack[2] // stack[1]))}"
             for j in range(self.n_in):
                 on = self.support[r, j]
                 self._cell(img, geo.m_x + j * px, geo.top + r * px, px,
-                           "kernel" if on else "pending", fmt(self.matrix[r, j]) if on else None)
+                           weight if on else "pending", fmt(self.matrix[r, j]) if on else None)
         for j in range(self.n_in):
             self._cell(img, geo.x_x, geo.top + j * px, px, "input", fmt(self.x[j]))
+        if self.plan.stack is not None:
+            self._channel_blocks(img)
         small = self.f_small
         for label, x0, y0, shape in (("input", geo.in_x, geo.in_y, self.in_shape),
                                      ("output", geo.out_x, geo.out_y, self.out_shape)):
@@ -253,6 +261,24 @@ class MatrixPainter:
                 text = f"{label} {'x'.join(map(str, array.shape))}"
             self._text(img, text, x0, y0 - 4, t.muted, small)
         return img
+
+    def _channel_blocks(self, img: np.ndarray) -> None:
+        """Lines between a stack's channels: C splits into one block per (output, input)
+        channel pair, and the blocks a group never connects stay blank."""
+        geo, stack = self.geo, self.plan.stack
+        assert stack is not None
+        per_in, per_out = self.n_in // stack[0], self.n_out // stack[1]
+        ink, thick = rgb(self.theme.muted), max(1, geo.px // 12)
+        bottom, right = geo.top + self.n_out * geo.px, geo.m_x + self.n_in * geo.px
+        for j in range(per_in, self.n_in, per_in):
+            x = geo.m_x + j * geo.px - thick // 2 - 1
+            img[geo.top: bottom, x: x + thick] = ink
+            y = geo.top + j * geo.px - thick // 2 - 1  # the x vector, between its channels
+            img[y: y + thick, geo.x_x: geo.x_x + geo.px] = ink
+        for r in range(per_out, self.n_out, per_out):
+            y = geo.top + r * geo.px - thick // 2 - 1
+            img[y: y + thick, geo.m_x: right] = ink
+            img[y: y + thick, geo.y_x: geo.y_x + geo.px] = ink
 
     def paint(self, index: int) -> np.ndarray:
         """Frame ``index`` as an RGB uint8 image (every frame has the same size)."""
