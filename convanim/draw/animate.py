@@ -208,7 +208,10 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
         outs = [stack.enter_context(open_writer(
             target, loop=options.loop, palette=THEMES[options.theme].palette(derived),
             metadata=metadata)) for target in targets]
+        gif = next((out for out in outs if out.format == "gif"), None)
         for out in outs:
+            if gif is not None and out.format == "html":
+                out.follow(gif)  # the player's deltas are the GIF's: map the frames once
             if options.transparent:
                 set_transparent = getattr(out, "set_transparent", None)
                 if set_transparent is None:  # leaving the block discards the unfinished file

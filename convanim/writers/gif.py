@@ -252,6 +252,9 @@ class GifWriter(AnimationWriter):
                 np.copyto(self._prev, rgb)  # a plain copy beats scattering the changed pixels
             transparent = True
         out.write(image_block(index, x0, y0, self._ticks.next(ms), transparent))
+        # The rectangle just written, for an HTML player drawn from the same frames (its
+        # deltas are these very indices); valid until the next append.
+        self.last_delta = (self.frame_count, x0, y0, index)
 
     def _finish(self) -> None:
         out = self._tmp.file
