@@ -86,7 +86,8 @@ def _axis(n_in: int, k: int, s: int, p: int, d: int, n_out: int, transposed: boo
 
 def reach(spec: dict[str, Any]) -> dict[str, dict[str, set[str]]]:
     """Output cell "r,c" -> {"inputs": {"r,c"}, "taps": {"a,b"}}, from the arithmetic alone."""
-    s = convanim.Spec.from_dict({k: v for k, v in spec.items() if k not in ("theme", "values")})
+    s = convanim.Spec.from_dict({k: v for k, v in spec.items()
+                                 if k not in ("theme", "values", "style")})
     axes = [_axis(s.i[j], s.k[j], s.s[j], s.p[j][0], s.d[j], s.output_shape[j],
                   s.mode == "transposed") for j in range(s.dims)]
     if s.dims == 1:
@@ -224,6 +225,36 @@ def test_hover_highlights_the_receptive_field(tmp_path: Path, page: Page, name: 
     p.keyboard.press("Tab")
     assert lit(p).get("input", set()) == expected["0,1" if "0,1" in expected else "1,0"][
         "inputs"]
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("spec", [
+    {"i": 5, "k": 3, "s": 2, "p": 1, "style": "perspective"},
+    {"i": 3, "k": 2, "s": 2, "p": 1, "mode": "transposed", "style": "perspective"},
+])
+def test_hover_on_perspective_planes(tmp_path: Path, page: Page, spec: dict) -> None:
+    # Cells are parallelograms: each hover cell is clipped to its own, so the point under
+    # the mouse picks exactly one cell, and the receptive field lights as in the flat style.
+    html_path = convanim.render(spec, tmp_path / "p.html")
+    expected = reach(spec)
+    root = open_player(page, html_path)
+    p = page.page
+    p.keyboard.press("End")
+    assert frame(root) == int(root.get_attribute("data-frames")) - 1
+    outputs = p.eval_on_selector_all("[data-panel=output]", "els => els.map(e => e.dataset.cell)")
+    assert set(outputs) == set(expected)
+    assert "polygon" in p.eval_on_selector("[data-panel=output]", "e => e.style.clipPath")
+    for cell in outputs:
+        p.hover(f'[data-panel=output][data-cell="{cell}"]')
+        got = lit(p)
+        assert got.get("input", set()) == expected[cell]["inputs"], cell
+        assert got.get("kernel", set()) == expected[cell]["taps"], cell
+        # The cell under the mouse is the one hovered, not a neighbour's bounding box.
+        box = p.eval_on_selector(f'[data-panel=output][data-cell="{cell}"]',
+                                 "e => { const b = e.getBoundingClientRect();"
+                                 " return [b.x + b.width / 2, b.y + b.height / 2]; }")
+        under = p.evaluate("([x, y]) => document.elementFromPoint(x, y).dataset.cell", box)
+        assert under == cell
     assert page.errors == []
 
 

@@ -133,13 +133,18 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         "alt": alt_text(the_plan.spec),
         "captions": [scene.caption_of(frame) for frame in the_plan.frames],
     }
-    if the_plan.spec.view == "matrix" or not layout.panels:
-        return meta  # no flat cell boxes (matrix view, perspective style): no hover map
+    boxes: dict[str, list[int]] = {
+        name: [box.x, box.y, box.rows, box.cols, box.px, box.gap]
+        for name, box in layout.panels.items()}
+    if not boxes:  # the perspective style: each panel a tilted plane of parallelograms
+        boxes = {name: [*plane.origin, *plane.u, *plane.v, plane.rows, plane.cols]
+                 for name, plane in getattr(layout, "planes", {}).items()}
+    if the_plan.spec.view == "matrix" or not boxes:
+        return meta  # the matrix view draws no cell grid: no hover map
     grids = list(the_plan.grids)
     meta.update({
         "grids": [frame.grid for frame in the_plan.frames],
-        "panels": {name: [box.x, box.y, box.rows, box.cols, box.px, box.gap]
-                   for name, box in layout.panels.items()},
+        "panels": boxes,
         "output_shape": [int(n) for n in np.reshape(the_plan.y, (-1, the_plan.y.shape[-1])
                                                     ).shape],
         "target_offset": [int(n) for n in the_plan.target_offset],
@@ -148,8 +153,8 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
     })
     if the_plan.stack is not None:
         meta.update(stack_cells(the_plan))
-        if "kernel" not in layout.panels:
+        if "kernel" not in boxes:
             meta.pop("taps", None)
-    elif "kernel" in layout.panels:
+    elif "kernel" in boxes:
         meta["kernel_shape"] = [int(n) for n in scene.w2.shape]
     return meta

@@ -20,6 +20,7 @@ import functools
 import html
 import json
 import os
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -63,9 +64,26 @@ def _assets() -> tuple[str, str]:
     css = asset.joinpath("player.css").read_text(encoding="utf-8").replace("\n", "")
     lines = asset.joinpath("player.js").read_text(encoding="utf-8").splitlines()
     # The script has no multi-line strings and no comment after code, so this is safe.
-    script = "\n".join(line.strip() for line in lines
+    script = "\n".join(_tighten(line.strip()) for line in lines
                        if line.strip() and not line.strip().startswith("//"))
     return css, script
+
+
+def _tighten(line: str) -> str:
+    """One line of the player's script without the spaces around punctuation, outside its
+    strings (double-quoted, never with an escaped quote, and no regex literals in it).
+    ``+`` and ``-`` keep theirs: ``a - -b`` must not become ``a--b``.
+
+    >>> _tighten('var a = f(x, "a = b") + 1;')
+    'var a=f(x,"a = b")+ 1;'
+    """
+    parts = line.split('"')
+    for k in range(0, len(parts), 2):  # even parts lie outside string literals
+        parts[k] = _PUNCTUATION.sub(r"\1", parts[k])
+    return '"'.join(parts)
+
+
+_PUNCTUATION = re.compile(r"\s*([=,;{}()\[\]:?<>&|*/!%])\s*")
 
 
 def player_fragment(frames: Sequence[Mapping[str, Any]], size: tuple[int, int], loop: bool,

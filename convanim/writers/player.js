@@ -131,6 +131,25 @@
     }
 
     function place(el, box, r, c) {
+      if (box.length === 8) {
+        // A tilted plane (perspective style): [ox, oy, ux, uy, vx, vy, rows, cols]; the
+        // cell is the parallelogram origin + col*u + row*v, clipped out of its bounding box.
+        var xs = [], ys = [];
+        [[r, c], [r, c + 1], [r + 1, c + 1], [r + 1, c]].forEach(function (p) {
+          xs.push(box[0] + p[1] * box[2] + p[0] * box[4]);
+          ys.push(box[1] + p[1] * box[3] + p[0] * box[5]);
+        });
+        var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
+        var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+        el.style.left = (100 * x0 / data.width) + "%";
+        el.style.top = (100 * y0 / data.height) + "%";
+        el.style.width = (100 * (x1 - x0) / data.width) + "%";
+        el.style.height = (100 * (y1 - y0) / data.height) + "%";
+        el.style.clipPath = "polygon(" + xs.map(function (x, k) {
+          return (100 * (x - x0) / (x1 - x0)) + "% " + (100 * (ys[k] - y0) / (y1 - y0)) + "%";
+        }).join(",") + ")";
+        return;
+      }
       // box: [x, y, rows, cols, px, gap] in image pixels; positions in % so the player scales.
       var lo = Math.floor(box[5] / 2), size = box[4] - box[5];
       el.style.left = (100 * (box[0] + c * box[4] + lo) / data.width) + "%";
