@@ -411,3 +411,49 @@ def test_gallery_page_shows_every_figure_in_a_working_player(page: Page) -> None
     heights = p.eval_on_selector_all("iframe.player", "els => els.map(e => e.style.height)")
     assert all(h.endswith("px") for h in heights), heights
     assert page.errors == []
+
+
+def test_stack_hover_map_on_random_specs_names_the_drawn_values() -> None:
+    # Random channel stacks (conv, transposed, pooling; 1-D and 2-D; groups, padding,
+    # dilation) with distinct values: every listed output, input and weight cell sits on
+    # the panel cell that draws the number its key names (outputs from PyTorch).
+    from convanim.draw.animate import Renderer
+    from convanim.draw.player import player_metadata
+    from convanim.geometry import plan as make_plan
+    from convanim.geometry.ops.channels import stacked
+    from tests.test_channels_oracle import _case, _torch
+
+    rng = np.random.default_rng(7)
+    checked = 0
+    while checked < 40:
+        kw, x, w, _, _, spec = _case(rng)
+        if spec is None or not stacked(spec) or x.size > 80:
+            continue
+        checked += 1
+        x = rng.permutation(x.size).reshape(x.shape) + 1.0
+        if w is not None:
+            w = (rng.permutation(w.size).reshape(w.shape) + 1.0) / 8
+        the_plan = make_plan(spec, x, w)
+        renderer = Renderer(the_plan)
+        meta = player_metadata(renderer)
+        y = _torch(kw, x, w, the_plan.b)
+        y2 = y.reshape(y.shape[0], -1, y.shape[-1])
+        outs = np.reshape(meta["outputs"], (-1, 5))
+        assert len(outs) == y.size, kw
+        for o, r, c, pr, pc in outs:
+            assert the_plan.target.values[pr, pc] == pytest.approx(y2[o, r, c]), kw
+        x2 = x.reshape(x.shape[0], -1, x.shape[-1])
+        for name, flat in meta["inputs"].items():
+            grid, (r0, c0) = the_plan.grids[name], renderer.scene.offsets[name]
+            for ch, r, c, pr, pc in np.reshape(flat, (-1, 5)):
+                assert grid.values[pr - r0, pc - c0] == x2[ch, r, c], kw
+        if w is not None:
+            w4 = w.reshape(*w.shape[:2], -1, w.shape[-1])
+            taps = np.reshape(meta["taps"], (-1, 6))
+            # A weight that only ever meets padding links nothing and gets no hover cell.
+            used = {tuple(tap) for f in the_plan.frames for _, _, tap in f.links}
+            assert len(taps) == len(used), kw
+            for a, b, r, c, pr, pc in taps:
+                assert the_plan.kernel[pr, pc] == w4[a, b, r, c], kw
+        else:
+            assert "taps" not in meta, kw
