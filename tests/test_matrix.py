@@ -143,3 +143,36 @@ def test_options_shape_the_frames() -> None:
     assert tuple(dark[0, 0]) == rgb(THEMES["dark"].background)
     untitled = next(render_matrix_frames(plan(spec), RenderOptions(title="")))[0]
     assert untitled.shape[0] < next(render_matrix_frames(plan(spec)))[0].shape[0]
+
+
+def test_matrix_storyboard_tiles_the_matrix_frames_and_refuses_vectors(tmp_path) -> None:
+    # A PNG storyboard of the matrix view tiles the matrix frames themselves (it once
+    # failed on tiles sized for the gather view); PDF and SVG would draw the gather view,
+    # so they are refused in one line before anything is written.
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from convanim.cli import cli
+    from convanim.writers import read_animation
+
+    runner = CliRunner()
+    args = ["render", "-i", "4", "-k", "3", "--view", "matrix", "-o", str(tmp_path / "m.gif")]
+    result = runner.invoke(cli, [*args, "--storyboard", str(tmp_path / "m.png")])
+    assert result.exit_code == 0, result.output
+    frames = [f for f, _ in render_matrix_frames(plan(Spec(i=4, k=3, view="matrix")))]
+    page = np.asarray(Image.open(tmp_path / "m.png").convert("RGB"))
+    h, w = frames[0].shape[:2]
+    assert page.shape[0] > 2 * h and page.shape[1] > 3 * w  # 6 tiles, 3 by 2
+    gif = read_animation(tmp_path / "m.gif")[0]
+    assert gif[0].shape[:2] == (h, w)
+    for suffix in (".svg", ".pdf"):
+        (tmp_path / "n.gif").unlink(missing_ok=True)
+        result = runner.invoke(cli, ["render", "-i", "4", "-k", "3", "--view", "matrix", "-o",
+                                     str(tmp_path / "n.gif"), "--storyboard",
+                                     str(tmp_path / f"n{suffix}")])
+        assert result.exit_code == 2 and "write the storyboard as .png" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+        assert not (tmp_path / "n.gif").exists() and not (tmp_path / f"n{suffix}").exists()
+    result = runner.invoke(cli, ["render", "-i", "4", "-k", "3", "--view", "matrix", "--frame",
+                                 "2", "-o", str(tmp_path / "still.svg")])
+    assert result.exit_code == 2 and "write the output as .png" in result.output

@@ -68,6 +68,9 @@ class Renderer:
             check_frame(width, height, len(self.plan.frames), format_for(path),
                         sum(self.durations()))
         if storyboard is not None:
+            from convanim.draw.storyboard import check_vector
+
+            check_vector(self.plan, Path(storyboard).suffix.lower(), "storyboard")
             check_storyboard(Path(storyboard).suffix.lower(), len(self.plan.frames), width,
                              height, panel_cells(self.plan.spec))
 

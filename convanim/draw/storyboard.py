@@ -69,6 +69,22 @@ def _grid(count: int, width: int, height: int, columns: int | None = None) -> tu
     return cols, math.ceil(count / cols)
 
 
+def check_vector(plan: Plan, suffix: str, name: str) -> None:
+    """Refuse a PDF or SVG of the matrix view: it is drawn as pixels only, and a vector
+    page would show the gather view instead of the one asked for.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> check_vector(plan(Spec(i=3, k=2, view="matrix")), ".svg", "storyboard")
+    Traceback (most recent call last):
+    ...
+    convanim.geometry.spec.SpecError: view='matrix' is drawn as pixels, not as vectors; write \
+the storyboard as .png
+    """
+    if plan.spec.view == "matrix" and suffix in (".pdf", ".svg"):
+        raise SpecError(f"view='matrix' is drawn as pixels, not as vectors; write the {name} "
+                        "as .png", name)
+
+
 def write_storyboard(plan: Plan, options: RenderOptions | None, path: str | os.PathLike[str]
                      ) -> Path:
     """Write the frames of ``plan`` on one page to ``path`` (``.png``, ``.pdf`` or ``.svg``).
@@ -90,6 +106,7 @@ def write_storyboard(plan: Plan, options: RenderOptions | None, path: str | os.P
     if suffix not in FORMATS:
         raise SpecError(f"storyboard={os.fspath(path)!r} has no storyboard type; end it in "
                         + ", ".join(FORMATS), "storyboard")
+    check_vector(plan, suffix, "storyboard")
     board = Board(plan, options)
     if len(board.picked) > MAX_TILES:
         raise SpecError(f"the storyboard would tile {len(board.picked)} frames but one page "
@@ -126,6 +143,9 @@ class Board:
         self.picked = select_frames(plan, options.frames, options.max_slides)
         self.renderer.selected = self.picked
         self.tile_w, self.tile_h = self.layout.size
+        if plan.spec.view == "matrix":  # its frames come from their own layout
+            first, _ = next(self.renderer.frames())
+            self.tile_h, self.tile_w = first.shape[:2]
         self.label_font = self.layout.fonts["legend"]
         self.title_font = self.layout.fonts["title"]
         assert self.label_font is not None and self.title_font is not None
@@ -145,7 +165,8 @@ class Board:
         bottom = top + rows * (self.tile_h + self.label_h + PAD)
         legend_font = self.layout.fonts["legend"]
         assert legend_font is not None
-        if options.layout == "minimal":
+        if options.layout == "minimal" or plan.spec.view == "matrix":
+            # (The matrix view's frames say what they show: y = C x, the lit row.)
             self.legend: list[LegendItem] = []
             end = bottom
         else:
@@ -248,6 +269,7 @@ def write_still(plan: Plan, options: RenderOptions | None, path: str | os.PathLi
     if suffix not in FORMATS:
         raise SpecError(f"output={os.fspath(path)!r}: one frame is written as "
                         + ", ".join(FORMATS), "output")
+    check_vector(plan, suffix, "output")
     count = len(plan.frames)
     index = count - 1 if frame == "last" else int(frame) - 1
     if not 0 <= index < count:
