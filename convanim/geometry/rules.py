@@ -95,7 +95,7 @@ def validate(spec: Spec) -> None:
     if spec.view not in spec.op.views:
         able = modes_with(spec.view)
         if spec.view == "matrix":
-            raise SpecError(f"view='matrix' shows a linear map, which {spec.mode!r} is not; "
+            raise SpecError(f"view='matrix' draws a convolution as y = C x, not {spec.mode!r}; "
                             f"use {_modes(able)}", "view")
         raise SpecError(f"view={spec.view!r} is for {_modes(able)}, not {spec.mode!r}; "
                         f"use view='gather' or mode={able[0]!r}", "view")
