@@ -13,7 +13,6 @@ running scatter sums) and which cells changed, so painters redraw only those.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -62,7 +61,7 @@ class Panel:
         self.sub[rows, cols], self.corner[rows, cols] = sub, corner
 
 
-def group_tint(group: Any) -> Any:
+def group_tint(group: np.ndarray | int) -> np.ndarray:
     """The tint a group's cells are drawn in: 0 for group 0, then 1, 2, 3, 1, 2, 3, ...
 
     Themes have three group hues; past four groups they repeat, so neighbours still differ.
