@@ -89,10 +89,15 @@ def test_cells_tile_without_gaps_or_overlap() -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(i=st.integers(2, 9), k=st.integers(1, 4), s=st.integers(1, 3), p=st.integers(0, 2),
        mode=st.sampled_from(["conv", "transposed", "maxpool", "avgpool"]),
-       values=st.booleans(), cell=st.sampled_from([None, 12, 30]))
-def test_camera_keeps_every_corner_on_the_canvas(i, k, s, p, mode, values, cell) -> None:
+       values=st.booleans(), cell=st.sampled_from([None, 12, 30]),
+       cin=st.integers(1, 3), cout=st.integers(1, 3))
+def test_camera_keeps_every_corner_on_the_canvas(i, k, s, p, mode, values, cell, cin,
+                                                 cout) -> None:
+    channels = {"in_channels": cin}
+    if mode in ("conv", "transposed"):
+        channels["out_channels"] = cout
     try:
-        spec = Spec(i=i, k=k, s=s, p=p, mode=mode)
+        spec = Spec(i=i, k=k, s=s, p=p, mode=mode, **channels)
     except SpecError:
         return
     scene = Scene(plan(spec), values)
