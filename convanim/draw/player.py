@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from convanim.geometry import INPUT, Plan
+from convanim.geometry.ops.channels import filter_cell
 
 if TYPE_CHECKING:
     from convanim.draw.animate import Renderer
@@ -73,21 +74,20 @@ def stack_cells(plan: Plan) -> dict[str, Any]:
     >>> cells["key_dims"], cells["outputs"][-5:], cells["taps"][-6:]
     ([3, 3, 4], [1, 0, 0, 0, 2], [1, 1, 2, 2, 6, 6])
     """
-    cin, cout, groups, _, out_block = plan.stack  # type: ignore[misc]
+    cout, out_block = plan.stack[1], plan.stack[4]  # type: ignore[index]
     r0, c0 = plan.target_offset
     maps = np.reshape(plan.y, (cout, -1, np.shape(plan.y)[-1]))
     outputs = [v for o, r, c in np.ndindex(*maps.shape)
                for v in (o, r, c, r + r0, o * out_block + c + c0)]
     cells: dict[str, Any] = {"key_dims": [3, 3, 4], "outputs": outputs}
     if plan.picture.weighted and plan.kernel is not None:
-        kh = (plan.kernel.shape[0] + 1) // cout - 1
-        kw = plan.spec.k[-1]
-        per_in, taps = cin // groups, {}
+        kernel = ((plan.kernel.shape[0] + 1) // cout - 1, plan.spec.k[-1])
+        taps = {}
         for frame in plan.frames:
             for out, src, tap in frame.links:
-                a, b = _pair(tap[2:])
-                taps[(int(tap[0]), int(tap[1]), a, b)] = (
-                    int(out[0]) * (kh + 1) + a, int(src[0]) % per_in * (kw + 1) + b)
+                at = _pair(tap[2:])
+                taps[(int(tap[0]), int(tap[1]), *at)] = filter_cell(
+                    plan.stack, kernel, int(out[0]), int(src[0]), at)
         cells["taps"] = [v for key in sorted(taps) for v in (*key, *taps[key])]
     return cells
 

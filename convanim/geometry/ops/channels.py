@@ -324,6 +324,20 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:.3g}"
 
 
+def filter_cell(stack: tuple[int, ...], kernel: tuple[int, int], out_channel: int,
+                in_channel: int, tap: tuple[int, int]) -> tuple[int, int]:
+    """Where a stack's filter panel draws weight ``tap`` of the slice that output map
+    ``out_channel`` applies to ``in_channel``: filter rows one per output map, slices in
+    the order of their input channels within the group, one empty row/column between.
+
+    >>> filter_cell((4, 2, 2, 6, 5), (3, 3), 1, 3, (2, 0))  # 4 -> 2 in 2 groups
+    (6, 4)
+    """
+    cin, _, groups = stack[:3]
+    (kh, kw), per_in = kernel, cin // groups
+    return out_channel * (kh + 1) + tap[0], in_channel % per_in * (kw + 1) + tap[1]
+
+
 def _side_by_side(grids: list[Grid], block: int) -> Grid:
     """Grids of one shape placed ``block`` columns apart; the columns between are GAP."""
     rows, cols = grids[0].shape
@@ -361,9 +375,9 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
     panel = np.full((cout * (kh + 1) - 1, per_in * (kw + 1) - 1), np.nan)
     if weighted:
         for co in range(cout):
-            for j, (_, slot) in enumerate(op._pairs(spec, co)):
-                panel[co * (kh + 1): co * (kh + 1) + kh,
-                      j * (kw + 1): j * (kw + 1) + kw] = w[slot].reshape(kh, kw)
+            for ci, slot in op._pairs(spec, co):
+                r, c = filter_cell((cin, cout, groups), (kh, kw), co, ci, (0, 0))
+                panel[r: r + kh, c: c + kw] = w[slot].reshape(kh, kw)
     bias = np.zeros(cout) if b is None else np.asarray(b, float).reshape(-1)
     slides = [f for f in first.frames if f.phase == "slide"]
     frames: list[Frame] = []
@@ -382,7 +396,7 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
             window, taps, products, links = [], [], [], []
             partial = []
             chosen = None
-            for j, (ci, slot) in enumerate(pairs):
+            for ci, slot in pairs:
                 grid = grids[f.grid]
                 cells = f.window + np.array([0, ci * block])
                 seen = grid.values[cells[:, 0], cells[:, 1]]
@@ -393,7 +407,8 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                 if pick is not None:
                     chosen = pick
                 window.append(cells)
-                taps.append(f.taps + np.array([co * (kh + 1), j * (kw + 1)]))
+                taps.append(f.taps + np.array(filter_cell((cin, cout, groups), (kh, kw), co,
+                                                          ci, (0, 0))))
                 products.append(prods)
                 for out, src, tap in f.links:
                     links.append(((co, *out), (ci, *src),
@@ -430,4 +445,4 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
 
 
 __all__ = ["BIAS", "CONV_FIELDS", "DEPTH_MULTIPLIER", "GAP", "GROUPS", "INPUT", "IN_CHANNELS",
-           "OUT_CHANNELS", "POOL_FIELDS", "Channels", "single", "stacked"]
+           "OUT_CHANNELS", "POOL_FIELDS", "Channels", "filter_cell", "single", "stacked"]
