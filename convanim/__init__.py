@@ -14,13 +14,18 @@ from convanim.geometry import Spec, SpecError, compute, plan
 
 __version__ = "0.1.0"
 
-__all__ = ["Spec", "SpecError", "__version__", "animate", "compute", "plan", "render"]
+__all__ = ["Animation", "RequestError", "Spec", "SpecError", "__version__", "animate",
+           "compute", "plan", "render"]
 
 
 def __getattr__(name: str) -> Any:
     # Drawing pulls in matplotlib; `import convanim` for the geometry alone should not.
-    if name in ("render", "animate"):
-        from convanim import draw
+    if name in ("render", "animate", "Animation"):
+        from convanim import api
 
-        return getattr(draw, name)
+        return getattr(api, name)
+    if name == "RequestError":
+        from convanim.request.errors import RequestError
+
+        return RequestError
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

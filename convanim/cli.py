@@ -13,7 +13,7 @@ import threading
 import traceback
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -29,10 +29,8 @@ from convanim.options import (
     default_output,
     where,
 )
-from convanim.request import OUTPUT_OPTIONS, from_params
-
-if TYPE_CHECKING:  # convanim.config (and PyYAML) loads only when a config file is given
-    from convanim.config import Entry
+from convanim.request.door import OUTPUT_OPTIONS, from_params
+from convanim.request.entries import given_twice, load_config, pick_name, require_entry
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -52,6 +50,17 @@ class ConvanimGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         _register_commands()
         return super().list_commands(ctx)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            twice = given_twice(command, rest)
+            if twice is not None:
+                raise click.UsageError(f"{twice}: given twice, and only one value is used; "
+                                       "give it once (run the command again for another "
+                                       "file)", ctx)
+        return name, command, rest
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
@@ -125,68 +134,6 @@ def cli(debug: bool) -> None:
     """
 
 
-def _choose_entry(ctx: click.Context) -> None:
-    """Once the file (and any --name) is known, let its entry fill ``ctx.default_map``."""
-    entries: list[Entry] | None = ctx.meta.get("convanim.entries")
-    if not entries or ENTRY_KEY in ctx.meta:
-        return
-    name = ctx.meta.get("convanim.name")
-    if name is not None:
-        picked = [entry for entry in entries if entry.name == name]
-        if not picked:
-            names = ", ".join(str(entry.name) for entry in entries)
-            raise click.UsageError(f"--name: no animation named {name!r}; the file has {names}",
-                                   ctx)
-        entries = picked
-    elif len(entries) > 1:
-        return  # the command body reports it, after a later --name had its chance
-    ctx.meta[ENTRY_KEY] = entries[0]
-    ctx.default_map = {**(ctx.default_map or {}), **dict(entries[0].options)}
-
-
-def load_config(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Eager callback: a config file fills ``ctx.default_map``, so flags still override it.
-
-    >>> load_config(click.Context(render), None, None) is None  # no file: nothing to load
-    True
-    """
-    if value is None:
-        return None
-    if not Path(value).is_file():
-        raise click.UsageError(f"config file {value!r} does not exist; check the path", ctx)
-    from convanim.config import load_entries
-
-    ctx.meta["convanim.entries"] = load_entries(value)
-    _choose_entry(ctx)
-    return value
-
-
-def pick_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Eager callback for --name, which may come before or after the config file.
-
-    >>> ctx = click.Context(render)
-    >>> pick_name(ctx, None, "b"), ctx.meta["convanim.name"]
-    ('b', 'b')
-    """
-    if value is not None:
-        ctx.meta["convanim.name"] = value
-        _choose_entry(ctx)
-    return value
-
-
-def require_entry(ctx: click.Context, config: str | None) -> None:
-    """A multi-animation file without --name: say how to pick one.
-
-    >>> require_entry(click.Context(render), None)  # no config file: nothing to require
-    """
-    entries = ctx.meta.get("convanim.entries") or []
-    if config and ENTRY_KEY not in ctx.meta:
-        names = ", ".join(str(entry.name) for entry in entries)
-        raise click.UsageError(
-            f"{config} holds {len(entries)} animations ({names}); pick one with --name or "
-            "render them all with `convanim batch`", ctx)
-
-
 @cli.command()
 @click.argument("config", required=False, is_eager=True, expose_value=True,
                 callback=load_config, type=str)
@@ -251,34 +198,33 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
             check_distinct(output, board)
         except SpecError as err:
             raise click.UsageError(f"{where(ctx, 'storyboard')}: {err}", ctx) from None
-    from convanim.draw import render as render_file
+    from convanim.draw import Renderer, RenderOptions, write_plan
+    from convanim.geometry import plan
     from convanim.progress import Progress
 
     progress = Progress(f"rendering {output or board}",
                         enabled=False if params.get("quiet") else None)
     try:
+        the_plan = plan(spec, request.x, request.w, seed=request.seed)
+        opts = RenderOptions.from_mapping(dict(request.options))
         if still is not None:
             from convanim.draw import write_still, write_storyboard
-            from convanim.draw.animate import _plan
             from convanim.writers import commit_together
 
             assert output is not None
-            the_plan, opts = _plan(spec, request.x, request.w, request.seed,
-                                   dict(request.options))
             with commit_together():  # the still and its storyboard appear together or not
                 written = write_still(the_plan, opts, output, still)
                 if board:
                     write_storyboard(the_plan, opts, board)
         elif output is None:
-            from convanim.draw import animate
+            from convanim.draw import write_storyboard
 
-            animate(spec, x=request.x, w=request.w, seed=request.seed, storyboard=board,
-                    **request.options)
+            Renderer(the_plan, opts).check_output(storyboard=board)
+            write_storyboard(the_plan, opts, board)
             written = Path(board)
             board = None
         else:
-            written = render_file(spec, output, x=request.x, w=request.w, seed=request.seed,
-                                  storyboard=board, progress=progress, **request.options)
+            written = write_plan(the_plan, opts, output, storyboard=board, progress=progress)
     except SpecError as err:
         raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}", ctx) from None
     finally:

@@ -32,21 +32,21 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from convanim.config_keys import (
-    _ALIASES,
-    _EXPECT,
-    _KINDS,
     ALIASES,
     CHAIN_KEYS,
+    EXPECT,
     FIELD_ALIASES,
     FIELD_NAMES,
+    KINDS,
     LAYER_KEYS,
     OPTION_NAMES,
+    SPELLINGS,
     ConfigError,
     Entry,
     Layer,
-    _unknown_key,
     canonical_key,
     locate,
+    unknown_key,
 )
 
 __all__ = [
@@ -255,9 +255,9 @@ class _Reader:
         written: dict[str, str] = {}
         for item in self.pairs(node):
             where = f"{self.path}:{item.line}"
-            canon = _ALIASES.get(item.key, item.key)
-            if canon not in _KINDS:
-                raise _unknown_key(item.key, where, extra)
+            canon = SPELLINGS.get(item.key, item.key)
+            if canon not in KINDS:
+                raise unknown_key(item.key, where, extra)
             if canon in chosen:
                 # Explicit items come first, so a merged repeat simply loses.
                 if not item.merged:
@@ -274,7 +274,7 @@ class _Reader:
         return values, {canon: item.line for canon, item in chosen.items()}
 
     def convert(self, key: str, node: Node) -> Any:
-        kind = _KINDS[key]
+        kind = KINDS[key]
         if kind == "matrix" and isinstance(node, SequenceNode) and node.value:
             return self.matrix(key, node)
         if kind in ("size", "padding") and isinstance(node, SequenceNode) and node.value:
@@ -294,7 +294,7 @@ class _Reader:
         fix = "; quote it" if kind in ("str", "name") and isinstance(node, ScalarNode) else ""
         if got == "an empty value":
             fix = "; give a value or delete the line"
-        self.fail(node, f"{key}: expected {_EXPECT[kind]}, got {got}{fix}", key)
+        self.fail(node, f"{key}: expected {EXPECT[kind]}, got {got}{fix}", key)
 
     def number(self, key: str, node: Node, nested: bool = False) -> Any:
         if nested and isinstance(node, SequenceNode):
@@ -380,7 +380,7 @@ class _Reader:
         for item in self.pairs(root):
             if item.key in _STRUCTURE_KEYS:
                 parts[item.key] = item
-            elif _ALIASES.get(item.key, item.key) in _KINDS:
+            elif SPELLINGS.get(item.key, item.key) in KINDS:
                 self.fail(
                     item.line, f"{item.key}: next to 'animations:' options go under 'defaults:'"
                 )

@@ -20,64 +20,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from convanim.geometry.ops import FIELDS
+from convanim.request.table import TABLE, Option
 
-_SPEC_NAMES = (
-    "input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
-    "mode", "view", "padding_mode", "dims",
-)  # fmt: skip
-FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+_SPEC_NAMES = tuple(o.name for o in TABLE if o.group == "spec" and o.field is None)
+FIELD_NAMES: tuple[str, ...] = tuple(o.name for o in TABLE if o.field is not None)
 """Spec keys that one operation declares (``scale`` for upsample), from the op registry."""
-_NUMBER_NAMES = ("values", "input_values", "kernel_values", "seed")
-_OUTPUT_NAMES = (
-    "output", "fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi",
-    "theme", "layout", "title", "storyboard", "max_frames",
-    "size", "height", "aspect", "frames", "max_slides", "columns", "transparent", "style",
-)  # fmt: skip
+_NUMBER_NAMES = tuple(o.name for o in TABLE if o.group == "numbers")
+_OUTPUT_NAMES = tuple(o.name for o in TABLE if o.group == "output")
 
 OPTION_NAMES: tuple[str, ...] = (*_SPEC_NAMES, *_NUMBER_NAMES, *_OUTPUT_NAMES, "name")
 
-ALIASES: dict[str, str] = {
-    "i": "input_size",
-    "k": "kernel_size",
-    "s": "stride",
-    "p": "padding",
-    "d": "dilation",
-    **{name.replace("_", "-"): name for name in OPTION_NAMES if "_" in name},
-}
-
-FIELD_ALIASES: dict[str, str] = {
-    **{name.replace("_", "-"): name for name in FIELD_NAMES if "_" in name},
-    **{alias: f.name for f in FIELDS for alias in f.aliases},
-    **{alias.replace("_", "-"): f.name for f in FIELDS for alias in f.aliases if "_" in alias},
-}
+ALIASES: dict[str, str] = {key: o.name for o in TABLE if o.field is None
+                           for key in o.keys if key != o.name}
+FIELD_ALIASES: dict[str, str] = {key: o.name for o in TABLE if o.field is not None
+                                 for key in o.keys if key != o.name}
 """Other spellings of the op-declared keys (``scale_factor`` for ``scale``)."""
-_ALIASES = {**ALIASES, **FIELD_ALIASES}
+SPELLINGS = {**ALIASES, **FIELD_ALIASES}
 
-# What YAML shape each option may take; everything numeric is re-checked by Spec.
-_KINDS: dict[str, str] = {
-    **dict.fromkeys(("input_size", "kernel_size", "stride", "dilation", "output_padding"), "size"),
-    "padding": "padding",
-    **dict.fromkeys(("dims", "fps", "frame_ms", "hold_ms", "width", "cell_px", "dpi"), "scalar"),
-    "max_frames": "scalar",
-    **dict.fromkeys(("height", "max_slides", "columns"), "scalar"),
-    **dict.fromkeys(("size", "aspect", "frames"), "str"),
-    **dict.fromkeys(("values", "loop", "transparent"), "bool"),
-    **dict.fromkeys(("input_values", "kernel_values"), "matrix"),
-    "seed": "int",
-    **dict.fromkeys(
-        ("mode", "view", "padding_mode", "theme", "layout", "output", "title", "storyboard",
-         "style"),
-        "str",
-    ),
-    "name": "name",
-    # An op's own fields: sizes per axis, choices as strings, numbers, flags.
-    **{f.name: {"size": "size", "choice": "str", "int": "int", "bool": "bool",
-                "count": "scalar"}[f.kind]
-       for f in FIELDS},
-}
 
-_EXPECT = {
+def _yaml_kind(option: Option) -> str:
+    """What YAML shape an option may take; everything numeric is re-checked by its type."""
+    if option.kind == "int":
+        return "int" if option.field is not None or option.name == "seed" else "scalar"
+    return {"size": "size", "padding": "padding", "choice": "str", "float": "scalar",
+            "bool": "bool", "text": "str", "path": "str", "matrix": "matrix",
+            "count": "scalar"}[option.kind]
+
+
+KINDS: dict[str, str] = {**{o.name: _yaml_kind(o) for o in TABLE}, "name": "name"}
+
+EXPECT = {
     "size": 'a number, a list of numbers, or a string like "3,2"',
     "padding": "a number, a name (valid/same/full/half), a list, or pairs like [[1, 0], [2, 1]]",
     "scalar": "a number",
@@ -142,14 +114,14 @@ def _closest(guess: str, names: tuple[str, ...]) -> list[str]:
     return [best[3]] if best[0] >= 0.6 else []
 
 
-def _unknown_key(key: str, where: str, extra: tuple[str, ...] = ()) -> ConfigError:
+def unknown_key(key: str, where: str, extra: tuple[str, ...] = ()) -> ConfigError:
     names = (*OPTION_NAMES, *FIELD_NAMES, *extra)
     guess = key.strip().lower().replace("-", "_")
-    if guess in _ALIASES:
-        guess = _ALIASES[guess]
+    if guess in SPELLINGS:
+        guess = SPELLINGS[guess]
     match = [guess] if guess in names else _closest(guess, names)
     if match:
-        short = next((a for a, n in _ALIASES.items() if n == match[0] and len(a) == 1), None)
+        short = next((a for a, n in SPELLINGS.items() if n == match[0] and len(a) == 1), None)
         fix = f"did you mean {match[0]!r}" + (f" (or {short!r})?" if short else "?")
     else:
         fix = "valid keys: " + ", ".join(names) + " (also i k s p d, kebab-case)"
@@ -169,11 +141,11 @@ def canonical_key(key: str, *, where: str = "") -> str:
         >>> canonical_key("k"), canonical_key("output-padding")
         ('kernel_size', 'output_padding')
     """
-    if key in _KINDS:
+    if key in KINDS:
         return key
-    if key in _ALIASES:
-        return _ALIASES[key]
-    raise _unknown_key(key, where)
+    if key in SPELLINGS:
+        return SPELLINGS[key]
+    raise unknown_key(key, where)
 
 
 @dataclass(frozen=True)
@@ -232,5 +204,5 @@ def locate(entry: Entry, key: str) -> str:
         >>> locate(Entry(None, {}, Path("a.yaml"), {}, 1), "stride")
         'a.yaml:1'
     """
-    line = entry.lines.get(_ALIASES.get(key, key), entry.line)
+    line = entry.lines.get(SPELLINGS.get(key, key), entry.line)
     return f"{entry.path}:{line}"

@@ -7,10 +7,13 @@ and an error names ``file:line`` for a YAML value or ``--flag`` for a flag.
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,13 +23,13 @@ from click.core import ParameterSource
 if TYPE_CHECKING:  # the config module (and PyYAML) loads only when a file is given
     from convanim.config import Entry
 from convanim.geometry import Spec, SpecError, frame_count, largest_grid
-from convanim.geometry.ops import BASE_FIELDS, FIELDS, Field, get_op, mode_names
+from convanim.geometry.ops import BASE_FIELDS, get_op
+from convanim.request.table import MAX_CELLS, SPEC_NAMES, TABLE, Option
 
 ENTRY_KEY = "convanim.entry"
-SPEC_KEYS = ("input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
-             "mode", "view", "padding_mode", "dims", *(f.name for f in FIELDS))
+API_KEY = "convanim.api"  # set in a context that parses the Python API's keywords
+SPEC_KEYS = SPEC_NAMES
 NAME_MAX = 255  # bytes per path component on Linux, macOS and Windows file systems
-MAX_CELLS = 96  # per side: beyond this a grid cannot be drawn legibly at any sane size
 
 
 def where(ctx: click.Context | None, name: str, value: Any = None) -> str:
@@ -41,6 +44,8 @@ def where(ctx: click.Context | None, name: str, value: Any = None) -> str:
     """
     if ctx is None:
         return "--" + name.replace("_", "-")
+    if ctx.meta.get(API_KEY):
+        return name  # a keyword of the Python API: its name is where it was written
     source = ctx.get_parameter_source(name)
     from_file = source == ParameterSource.DEFAULT_MAP or (
         value is not None and ctx.default_map is not None
@@ -159,10 +164,34 @@ class Checked(_Value):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
-        if isinstance(value, bool) and not isinstance(self.inner, click.types.BoolParamType):
+        if isinstance(self.inner, (click.types.IntParamType, click.types.FloatParamType)):
+            self._check_number(value, param, ctx)
+        elif isinstance(value, bool) and not isinstance(self.inner, click.types.BoolParamType):
             self.fail_at(f"{value!r} is not a valid {self.name}", param, ctx, value)
-        numeric = isinstance(self.inner, (click.types.IntParamType, click.types.FloatParamType))
-        if numeric and isinstance(value, str):
+        if isinstance(self.inner, click.Choice) and not isinstance(value, str):
+            self.fail_at(self._explain_choice(value, param), param, ctx, value)
+        try:
+            return self.inner.convert(value, param, ctx)
+        except click.BadParameter as err:
+            if isinstance(self.inner, click.Choice):
+                self.fail_at(self._explain_choice(value, param), param, ctx, value)
+            self.fail_at(self._explain(err, value, param), param, ctx, value)
+        return None
+
+    def _name(self, param: click.Parameter | None) -> str:
+        if param is not None and param.opts:  # the flag's name: -j/--jobs stores "workers"
+            return max(param.opts, key=len).lstrip("-").replace("-", "_")
+        return self.name
+
+    def _check_number(self, value: Any, param: click.Parameter | None,
+                      ctx: click.Context | None) -> None:
+        """Refuse what is not a plain finite number before click's int()/float() sees it:
+        int() reads bytes and other digits, float() reads nan and inf."""
+        name = self._name(param)
+        whole = isinstance(self.inner, click.types.IntParamType)
+        example = max(getattr(self.inner, "min", None) or 1, 1)
+        kind = "a whole number" if whole else "a number"
+        if isinstance(value, str):
             # int() and float() accept Arabic-Indic and fullwidth digits; sizes and YAML do not.
             if not value.isascii():
                 self.fail_at(f"{value!r:.40} is not a number written with the digits 0-9",
@@ -170,11 +199,24 @@ class Checked(_Value):
             if len(value.strip().lstrip("+-")) > MAX_DIGITS:
                 self.fail_at(f"a {len(value.strip())}-character number is far too large",
                              param, ctx, value)
-        try:
-            return self.inner.convert(value, param, ctx)
-        except click.BadParameter as err:
-            self.fail_at(self._explain(err, value, param), param, ctx, value)
-        return None
+            if value.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
+                self.fail_at(f"{name}={value.strip()} is not a finite number; write it like "
+                             f"{_num(example)}", param, ctx, value)
+            return
+        if not isinstance(value, Real) or isinstance(value, bool):
+            self.fail_at(f"{name}={value!r:.40} is {type(value).__name__}, not {kind}; write "
+                         f"it like {_num(example)}", param, ctx, value)
+        if not math.isfinite(value):
+            self.fail_at(f"{name}={value} is not a finite number; write it like "
+                         f"{_num(example)}", param, ctx, value)
+
+    def _explain_choice(self, value: Any, param: click.Parameter | None) -> str:
+        """A choice's refusal with the choices and the closest one (``transpose``)."""
+        choices = [str(c) for c in getattr(self.inner, "choices", ())]
+        text = value.strip().lower() if isinstance(value, str) else str(value)
+        close = difflib.get_close_matches(text, choices, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"{value!r:.40} is not one of {', '.join(choices)}{hint}"
 
     def _explain(self, err: click.BadParameter, value: Any, param: click.Parameter | None
                  ) -> str:
@@ -183,23 +225,21 @@ class Checked(_Value):
         if not isinstance(inner, (click.types.IntParamType, click.types.FloatParamType)):
             return err.message
         whole = isinstance(inner, click.types.IntParamType)
-        name = self.name
-        if param is not None and param.opts:  # the flag's name: -j/--jobs stores "workers"
-            name = max(param.opts, key=len).lstrip("-").replace("-", "_")
+        name = self._name(param)
         try:
             number = (int if whole else float)(value)
         except (TypeError, ValueError):
             kind = "a whole number" if whole else "a number"
             example = getattr(inner, "min", None) or 1
-            return f"{name}={value!r:.40} is not {kind}; write it like {example}"
+            return f"{name}={value!r:.40} is not {kind}; write it like {_num(example)}"
         if not isinstance(inner, (click.IntRange, click.FloatRange)):
             return err.message
         lo, hi = inner.min, inner.max
-        rule = (f"between {lo} and {hi}" if lo is not None and hi is not None
-                else f"at least {lo}" if lo is not None else f"at most {hi}")
+        rule = (f"between {_num(lo)} and {_num(hi)}" if lo is not None and hi is not None
+                else f"at least {_num(lo)}" if lo is not None else f"at most {_num(hi)}")
         near = max(number, lo) if lo is not None else number
         near = min(near, hi) if hi is not None else near
-        return f"{name}={value} must be {rule}; use e.g. {name}={near:g}"
+        return f"{name}={value} must be {rule}; use e.g. {name}={_num(near)}"
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str | None:
         return self.inner.get_metavar(param, ctx)  # type: ignore[call-arg]
@@ -209,56 +249,50 @@ class Checked(_Value):
         return self.inner.shell_complete(ctx, param, incomplete)
 
 
+def _num(value: float) -> str:
+    """A bound as written: ``60000``, ``0.0166667``."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 SIZE = SizeType()
 MATRIX = MatrixType()
 
 
-def _int(lo: int, hi: int | None = None) -> Checked:
-    return Checked(click.IntRange(lo, hi))
+def flag(option: Option) -> Callable[[Any], Any]:
+    """The click option for a table entry: flags, type, range and help all from the table.
+
+    >>> flag(OPTIONS["dims"])(lambda **kw: None).__click_params__[0].opts
+    ['--dims']
+    """
+    if option.kind == "bool":
+        off = option.off or f"--no-{option.flag[2:]}"
+        short = (f"-{option.short}",) if option.short else ()
+        return click.option(*short, f"{option.flag}/{off}", option.name, default=None,
+                            help=option.help)
+    kinds: dict[str, Any] = {
+        "size": SIZE, "padding": SIZE, "matrix": MATRIX, "text": str, "path": str,
+        # ``count``: a whole number or a name the field's parse knows (groups: depthwise).
+        "count": str,
+        "choice": Checked(click.Choice(option.choices, case_sensitive=False)),
+        "float": Checked(click.FloatRange(option.low, option.high)),
+        # An op's ``int`` field states its own rule (>= 1, ...) when the spec reads it.
+        "int": Checked(click.IntRange(option.low, option.high)),
+    }
+    return click.option(*option.flags, option.name, type=kinds[option.kind], help=option.help)
 
 
-def _choice(*names: str) -> Checked:
-    return Checked(click.Choice(names, case_sensitive=False))
+def flags(group: str, command: str = "render") -> list[Callable[[Any], Any]]:
+    """The click options of one group of the table (``spec``, ``numbers``, ``output``) that
+    ``command`` takes, in table order.
+
+    >>> len(flags("numbers"))
+    4
+    """
+    return [flag(option) for option in TABLE
+            if option.group == group and command in option.commands]
 
 
-def _field_option(field: Field) -> Callable[[Any], Any]:
-    """The flag for an op-specific spec field (``--scale``, ``--bias/--no-bias``...)."""
-    flag = "--" + field.name.replace("_", "-")
-    if field.kind == "bool":
-        return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=None,
-                            help=field.help)
-    aliases = ["--" + alias.replace("_", "-") for alias in field.aliases]
-    # ``count``: a whole number or a name the field's parse knows (groups: depthwise).
-    # ``int``: any whole number here; the field's parse states its own rule (>= 1, ...).
-    kinds: dict[str, Any] = {"size": SIZE, "int": Checked(click.INT), "count": str}
-    kind = _choice(*field.choices) if field.kind == "choice" else kinds[field.kind]
-    return click.option(flag, *aliases, field.name, type=kind, help=field.help)
-
-
-SPEC_OPTIONS = [
-    click.option("-i", "--input-size", type=SIZE, help="Input size: 5 or 5,4 (height,width) [5]."),
-    click.option("-k", "--kernel-size", type=SIZE, help="Kernel size: 3 or 3,2 [3]."),
-    click.option("-s", "--stride", type=SIZE, help="Stride [1; pooling: the kernel size]."),
-    click.option("-p", "--padding", type=SIZE,
-                 help="Padding: 1, 1,2, [[top,bottom],[left,right]], valid, same, full, half [0]."),
-    click.option("-d", "--dilation", type=SIZE, help="Dilation [1]."),
-    click.option("--output-padding", type=SIZE,
-                 help="Transposed only: extra cells on the bottom/right [0]."),
-    click.option("-m", "--mode", type=_choice(*mode_names()),
-                 help="Operation [conv; `render` alone: transposed]."),
-    click.option("--view", type=_choice("gather", "scatter", "matrix", "trace"),
-                 help="gather (transposed: zeros inserted, stride 1), scatter (transposed: "
-                      "kernel x input, overlaps summed), matrix (the sparse matrix C) or "
-                      "trace (render: one output cell traced back to the input)."),
-    click.option("--padding-mode", type=_choice("zeros", "reflect", "replicate", "circular"),
-                 help="How padding cells are filled [zeros]."),
-    click.option("--dims", type=_int(1, 2), help="1 for sequences (Conv1d), 2 for images [2]."),
-    *(_field_option(f) for f in FIELDS),
-    click.option("--values/--no-values", default=None, help="Show numbers in the cells [on]."),
-    click.option("--input-values", type=MATRIX, help="Input numbers as JSON nested lists."),
-    click.option("--kernel-values", type=MATRIX, help="Kernel numbers as JSON nested lists."),
-    click.option("--seed", type=_int(0), help="Seed for the random small-integer values [0]."),
-]
+SPEC_OPTIONS = [*flags("spec"), *flags("numbers")]
 
 
 def apply(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:

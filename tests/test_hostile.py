@@ -37,7 +37,7 @@ CASES = [
     (["--seed", "١٢"], "--seed", "digits 0-9"),
     (["--fps", "２"], "--fps", "digits 0-9"),
     (["--width", "100", "-o", "w.gif"], "--width",
-     "width=100 must be between 160 and 4000; use e.g. width=160"),
+     "width=100 must be between 160 and 8000; use e.g. width=160"),
     (["-i", "3", "-k", "2", "--input-values", "[[true,1,1],[1,1,1],[1,1,1]]"],
      "--input-values", "true/false"),
     (["-i", "2", "-k", "1", "--input-values", "[[1e308,1],[1,1]]"], "--input-values",

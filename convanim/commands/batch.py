@@ -211,9 +211,9 @@ def register(group: click.Group) -> None:
     >>> import click; g = click.Group(); register(g); sorted(g.commands)
     ['batch', 'gallery']
     """
-    from convanim import cli as cli_module
+    from convanim.request.door import OUTPUT_OPTIONS
 
-    shared = _shared_options(pick_options(cli_module.OUTPUT_OPTIONS, OVERRIDE_KEYS))
+    shared = _shared_options(pick_options(OUTPUT_OPTIONS, OVERRIDE_KEYS))
 
     @click.command()
     @click.argument("paths", nargs=-1, required=True, type=str)

@@ -14,12 +14,13 @@ import click
 from convanim.config import Entry
 from convanim.geometry.chain import Chain, field_lines
 from convanim.geometry.spec import SpecError
-from convanim.request import chain_fields, chain_of
+from convanim.request.door import chain_fields, chain_of
+from convanim.request.entries import load_config, pick_name
 
 
 def _entry(ctx: click.Context, config: str) -> Entry:
-    from convanim.cli import require_entry
     from convanim.options import ENTRY_KEY
+    from convanim.request.entries import require_entry
 
     require_entry(ctx, config)
     entry: Entry = ctx.meta[ENTRY_KEY]
@@ -30,22 +31,10 @@ def _entry(ctx: click.Context, config: str) -> Entry:
     return entry
 
 
-def _load_config(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from convanim.cli import load_config
-
-    return load_config(ctx, param, value)
-
-
-def _pick_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from convanim.cli import pick_name
-
-    return pick_name(ctx, param, value)
-
-
 @click.command()
-@click.argument("config", is_eager=True, callback=_load_config,
+@click.argument("config", is_eager=True, callback=load_config,
                 type=click.Path(dir_okay=False, path_type=str))
-@click.option("--name", is_eager=True, callback=_pick_name,
+@click.option("--name", is_eager=True, callback=pick_name,
               help="Which animation of a multi-animation config.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context

@@ -20,10 +20,13 @@ SKIPPED_KEYS = ("output", "storyboard", "max_frames", "title")
 
 def _panels(paths: tuple[str, ...]) -> list[dict[str, Any]]:
     from convanim.config import load_entries
+    from convanim.request.door import refuse_chain
 
     panels = []
     for path in paths:
         for entry in load_entries(path):
+            refuse_chain(entry, "compare", f"`convanim render {path}` to draw the chain, or "
+                         "list one layer per panel under panels:")
             panel = {VALUE_KEYS.get(k, k): v for k, v in entry.options.items()
                      if k not in SKIPPED_KEYS}
             panels.append(panel)

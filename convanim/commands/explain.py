@@ -16,9 +16,9 @@ import click
 
 from convanim.geometry import Spec, SpecError
 from convanim.geometry.ops import get_op, ops
-from convanim.geometry.spec import _fmt
 from convanim.options import (
     DEFAULT_SPEC,
+    ENTRY_KEY,
     MAX_CELLS,
     SHAPE_KEYS,
     SPEC_KEYS,
@@ -29,6 +29,7 @@ from convanim.options import (
     default_output,
     where,
 )
+from convanim.request.entries import load_config, pick_name, require_entry
 
 SOLVABLE = [op.mode for op in ops() if op.solvable]
 
@@ -46,31 +47,36 @@ def _spec_options(without: tuple[str, ...] = ()) -> list[Callable[[Any], Any]]:
     return kept
 
 
-def _load_config(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    # Imported on use: convanim.cli imports this module while it is being set up.
-    from convanim.cli import load_config
-
-    return load_config(ctx, param, value)
-
-
-def _pick_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from convanim.cli import pick_name
-
-    return pick_name(ctx, param, value)
-
-
-def _require_entry(ctx: click.Context, config: str | None) -> None:
-    from convanim.cli import require_entry
+def _require_entry(ctx: click.Context, config: str | None, command: str) -> None:
+    """One layer's entry: a multi-animation file needs --name, and a chain is refused."""
+    from convanim.request.door import refuse_chain
 
     require_entry(ctx, config)
+    instead = (f"`convanim field {config}` for its receptive fields or `convanim render "
+               f"{config}` to draw it")
+    try:
+        refuse_chain(ctx.meta.get(ENTRY_KEY), command, instead)
+    except SpecError as err:
+        raise click.UsageError(str(err), ctx) from None
 
 
 CONFIG_OPTIONS = [
-    click.argument("config", required=False, is_eager=True, callback=_load_config,
+    click.argument("config", required=False, is_eager=True, callback=load_config,
                    type=click.Path(dir_okay=False, path_type=str)),
-    click.option("--name", is_eager=True, callback=_pick_name,
+    click.option("--name", is_eager=True, callback=pick_name,
                  help="Which animation of a multi-animation config."),
 ]
+
+
+def _per_axis(values: tuple[Any, ...]) -> str:
+    """A per-axis value as a user writes it: ``3`` or ``(3, 2)`` (as the spec's labels).
+
+    >>> _per_axis((2, 2)), _per_axis((2, 3))
+    ('2', '(2, 3)')
+    """
+    if len(set(values)) == 1:
+        return str(values[0])
+    return "(" + ", ".join(str(v) for v in values) + ")"
 
 
 def _echo_json(data: Any) -> None:
@@ -101,7 +107,7 @@ def shape(ctx: click.Context, config: str | None, name: str | None, as_json: boo
 
     if as_json and alt:
         raise click.UsageError("--alt: give --json or --alt, not both", ctx)
-    _require_entry(ctx, config)
+    _require_entry(ctx, config, "shape")
     spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
     if alt:
         click.echo(alt_text(spec))
@@ -301,7 +307,7 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
     from convanim.explain import layered_counts
     from convanim.explain.draw import save_overlap
 
-    _require_entry(ctx, config)
+    _require_entry(ctx, config, "overlap")
     given = (ctx.default_map or {}).get("mode")  # only a config file can name a mode here
     bare = config is None and not any(params.get(key) is not None for key in SHAPE_KEYS)
     # The mode is implied: a bare `overlap` is the (transposed) showcase; otherwise the
@@ -345,7 +351,7 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
     save_overlap(maps, path, dpi=dpi)
     click.echo(f"wrote {path}")
     for number, (row, _) in enumerate(maps):
-        head = (f"resize-convolution ({resize} x{_fmt(spec.s)}, then {row.label})"
+        head = (f"resize-convolution ({resize} x{_per_axis(spec.s)}, then {row.label})"
                 if resize and number == len(maps) - 1 else row.label)
         for line in textwrap.wrap(f"{head}: {_spread(row)}", 80, subsequent_indent="  "):
             click.echo(line)

@@ -1,24 +1,24 @@
 """Draw convolution plans as small, exact animations (GIF, MP4, WebP, APNG) and storyboards.
 
 >>> import tempfile, os
->>> from convanim.draw import animate, render
+>>> from convanim.draw import render
 >>> path = render({"i": 5, "k": 3, "s": 2, "p": 1}, os.path.join(tempfile.mkdtemp(), "c.gif"))
 >>> path.name
 'c.gif'
->>> anim = animate({"i": 3, "k": 3, "s": 2, "p": 1, "mode": "transposed"}, values=False)
->>> len(anim.frames)
-29
+
+The public API (:mod:`convanim.api`) checks a request at the front door, then calls
+:func:`write_plan` or :class:`Renderer`; nothing here imports anything above drawing.
 """
 
-from convanim.draw.animate import Animation, Renderer, animate, render, render_frames
+from convanim.draw.animate import Renderer, render, render_frames, write_plan
 from convanim.draw.layout import Layout
 from convanim.draw.options import RenderOptions
 from convanim.draw.scene import Scene
 from convanim.draw.themes import THEMES, Look, Theme
 
 __all__ = [
-    "THEMES", "Animation", "Layout", "Look", "RenderOptions", "Renderer", "Scene", "Theme",
-    "animate", "render", "render_frames", "write_still", "write_storyboard",
+    "THEMES", "Layout", "Look", "RenderOptions", "Renderer", "Scene", "Theme",
+    "render", "render_frames", "write_plan", "write_still", "write_storyboard",
 ]
 
 

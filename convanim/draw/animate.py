@@ -1,4 +1,5 @@
-"""The public entry points: frames from a plan, files from a spec, animations for notebooks.
+"""Frames from a plan and files from frames: what the public API (:mod:`convanim.api`) and the
+command line call once the front door has checked a request.
 
 >>> import tempfile, os
 >>> out = render({"i": 4, "k": 3}, os.path.join(tempfile.mkdtemp(), "conv.gif"))
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -28,8 +28,6 @@ from convanim.draw.themes import rgb as rgb_of
 from convanim.geometry import Plan, Spec, SpecError, frame_count, plan
 
 HOLD_PHASES = ("input", "insert_zeros", "pad", "crop", "output")
-# Animation.frames holds every frame; beyond this it refuses and points at iter_frames().
-MAX_HELD_BYTES = 512 * 2**20
 PathLike = str | os.PathLike[str]
 
 
@@ -162,10 +160,21 @@ def render_frames(plan: Plan, options: RenderOptions | None = None
 
 def _split(spec: Spec | Mapping[str, Any], options: dict[str, Any]
            ) -> tuple[Spec, RenderOptions]:
-    """A Spec (mappings may also carry render options) and validated options."""
-    from convanim.request import split_mapping  # the request layer every edge shares
+    """A Spec (mappings may also carry render options) and validated options.
 
-    return split_mapping(spec, options)
+    The front door (:mod:`convanim.request`) checks a request fully before it gets here;
+    this only keeps direct callers of ``draw`` honest, with the spec's and options' own rules.
+    """
+    from convanim.draw.options import OPTION_NAMES
+
+    if isinstance(spec, Spec):
+        return spec, RenderOptions.from_mapping(dict(options))
+    if not isinstance(spec, Mapping):
+        raise SpecError(f"expected a Spec or a mapping of parameters, got {type(spec).__name__};"
+                        " pass e.g. {'i': 5, 'k': 3}", "spec")
+    given = {k: v for k, v in spec.items() if k in OPTION_NAMES}
+    rest = {k: v for k, v in spec.items() if k not in OPTION_NAMES}
+    return Spec.from_dict(rest), RenderOptions.from_mapping({**given, **options})
 
 
 def _plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
@@ -234,30 +243,20 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
     return Path(path)
 
 
-def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: Any = None,
-           seed: int = 0, storyboard: PathLike | None = None, player: PathLike | None = None,
-           progress: Callable[[int, int], None] | None = None, **options: Any) -> Path:
-    """Render ``spec`` to an animation file (GIF, MP4, WebP, APNG or a folder of PNGs).
-
-    ``spec`` is a :class:`~convanim.Spec` or a mapping of its parameters (short or long
-    names; render options may sit in the same mapping). ``x``/``w`` are input and kernel
-    values (nested lists); missing ones are small integers drawn from ``seed``. Options are
-    :class:`RenderOptions` fields. ``storyboard`` also writes every frame on one page
-    (``.png``, ``.pdf`` or ``.svg``); ``player`` also writes the HTML player (``.html``) from
-    the same frames. Files appear atomically: complete or not at all.
-    ``progress(done, total)``, if given, is called after each frame is written (the command
-    line shows :class:`convanim.progress.Progress` with it).
+def write_plan(the_plan: Plan, opts: RenderOptions, path: PathLike, *,
+               storyboard: PathLike | None = None, player: PathLike | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Path:
+    """Write a checked plan to ``path`` (format from the suffix), and its storyboard and
+    player if given; every file appears together or none does.
 
     >>> import tempfile, os
-    >>> out = render(Spec(i=3, k=3, s=2, p=1, mode="transposed"),
-    ...              os.path.join(tempfile.mkdtemp(), "t.gif"), theme="classic", frame_ms=400)
-    >>> out.exists()
-    True
+    >>> write_plan(plan(Spec(i=3, k=2)), RenderOptions(),
+    ...            os.path.join(tempfile.mkdtemp(), "a.gif")).suffix
+    '.gif'
     """
     from convanim.writers import commit_together
 
     check_distinct(path, storyboard)
-    the_plan, opts = _plan(spec, x, w, seed, options)
     renderer = Renderer(the_plan, opts)
     renderer.check_output(path, storyboard)
     renderer.reuse_buffer = True  # the writers copy what they keep
@@ -272,6 +271,26 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
 
             write_storyboard(the_plan, opts, storyboard)
     return out
+
+
+def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: Any = None,
+           seed: int = 0, storyboard: PathLike | None = None, player: PathLike | None = None,
+           progress: Callable[[int, int], None] | None = None, **options: Any) -> Path:
+    """Render ``spec`` to an animation file: :func:`write_plan` for a spec and options.
+
+    This is drawing's own entry (the gallery's workers, comparisons); users call
+    :func:`convanim.render`, which checks the request at the front door first.
+
+    >>> import tempfile, os
+    >>> out = render(Spec(i=3, k=3, s=2, p=1, mode="transposed"),
+    ...              os.path.join(tempfile.mkdtemp(), "t.gif"), theme="classic", frame_ms=400)
+    >>> out.exists()
+    True
+    """
+    check_distinct(path, storyboard)
+    the_plan, opts = _plan(spec, x, w, seed, options)
+    return write_plan(the_plan, opts, path, storyboard=storyboard, player=player,
+                      progress=progress)
 
 
 def check_distinct(path: PathLike, storyboard: PathLike | None) -> None:
@@ -292,129 +311,3 @@ give the storyboard another name
     if key(path) == key(storyboard):
         raise SpecError(f"storyboard={os.fspath(storyboard)!r} is the animation's own path "
                         f"{os.fspath(path)}; give the storyboard another name", "storyboard")
-
-
-class Animation:
-    """A rendered animation held in memory; shows itself in Jupyter.
-
-    ``frames`` and ``durations`` are computed on first use. ``save(path)`` writes any format
-    :func:`render` can; ``storyboard(path)`` writes the one-page overview. In a notebook it is
-    the HTML player (:meth:`player_html`), labelled with the one-sentence alt text.
-
-    >>> anim = animate({"i": 4, "k": 2, "mode": "maxpool"}, cell_px=20)
-    >>> len(anim.frames) == len(anim.plan.frames), "data-convanim-player" in anim._repr_html_()
-    (True, True)
-    """
-
-    def __init__(self, plan: Plan, options: RenderOptions) -> None:
-        self.plan, self.options = plan, options
-        self._renderer = Renderer(plan, options)
-        self.layout: Layout = self._renderer.layout
-        self.durations: list[int] = self._renderer.durations()
-        self._frames: list[np.ndarray] | None = None
-
-    @property
-    def frames(self) -> list[np.ndarray]:
-        """Every frame as an RGB uint8 array.
-
-        >>> animate({"i": 3, "k": 2}).frames[0].ndim
-        3
-        """
-        if self._frames is None:
-            width, height = self.layout.size
-            held = len(self.plan.frames) * width * height * 3
-            if held > MAX_HELD_BYTES:
-                raise SpecError(
-                    f"holding all {len(self.plan.frames):,} frames of {width}x{height} would "
-                    f"take {held / 2**20:,.0f} MB, more than the limit "
-                    f"{MAX_HELD_BYTES / 2**20:,.0f} MB; iterate iter_frames() or save() the "
-                    "animation instead", "max_frames")
-            self._frames = list(self.iter_frames())
-        return self._frames
-
-    def iter_frames(self) -> Iterator[np.ndarray]:
-        """Every frame as an RGB uint8 array, one at a time (memory for one frame only).
-
-        >>> sum(1 for _ in animate({"i": 3, "k": 2}).iter_frames())
-        6
-        """
-        if self._frames is not None:
-            yield from self._frames
-            return
-        for rgb, _ in Renderer(self.plan, self.options).frames():
-            yield rgb
-
-    def __len__(self) -> int:
-        return len(self.durations)
-
-    def save(self, path: PathLike) -> Path:
-        """Write the animation to ``path``; the suffix picks the format.
-
-        >>> import tempfile, os
-        >>> animate({"i": 3, "k": 2}).save(os.path.join(tempfile.mkdtemp(), "a.mp4")).suffix
-        '.mp4'
-        """
-        self._renderer.check_output(path)
-        if self._frames is not None:
-            return write_animation(iter(zip(self._frames, self.durations)), path, self.options,
-                                   self._renderer)
-        renderer = Renderer(self.plan, self.options)
-        renderer.reuse_buffer = True
-        return write_animation(renderer.frames(), path, self.options, renderer)
-
-    def storyboard(self, path: PathLike) -> Path:
-        """Write every frame tiled on one page (``.png``, ``.pdf`` or ``.svg``).
-
-        >>> import tempfile, os
-        >>> animate({"i": 3, "k": 2}).storyboard(os.path.join(tempfile.mkdtemp(), "s.pdf")).suffix
-        '.pdf'
-        """
-        from convanim.draw.storyboard import write_storyboard
-
-        self._renderer.check_output(storyboard=path)
-        return write_storyboard(self.plan, self.options, path)
-
-    def gif_bytes(self) -> bytes:
-        """The animation as GIF file bytes.
-
-        >>> animate({"i": 3, "k": 2}).gif_bytes()[:6]
-        b'GIF89a'
-        """
-        with tempfile.TemporaryDirectory() as tmp:
-            path = self.save(os.path.join(tmp, "animation.gif"))
-            return path.read_bytes()
-
-    def player_html(self) -> str:
-        """The interactive player as one HTML element (what ``-o figure.html`` holds).
-
-        >>> anim = animate({"i": 3, "k": 2})
-        >>> 'data-frames="6"' in anim.player_html()
-        True
-        """
-        from convanim.writers.html import extract_fragment
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = self.save(os.path.join(tmp, "animation.html"))
-            return extract_fragment(path.read_text(encoding="utf-8"))
-
-    def _repr_html_(self) -> str:
-        # One output only: a PNG beside it would double the notebook for no gain.
-        return self.player_html()
-
-
-def animate(spec: Spec | Mapping[str, Any], *, x: Any = None, w: Any = None, seed: int = 0,
-            storyboard: PathLike | None = None, **options: Any) -> Animation:
-    """Plan and hold an animation in memory (for notebooks and tests); see :func:`render`.
-
-    Arguments are those of :func:`render` without the output path; ``storyboard`` still
-    writes the one-page overview right away.
-
-    >>> anim = animate({"i": 5, "k": 3, "p": 1}, theme="dark")
-    >>> anim.layout.size == anim.frames[0].shape[1::-1]
-    True
-    """
-    the_plan, opts = _plan(spec, x, w, seed, options)
-    animation = Animation(the_plan, opts)
-    if storyboard is not None:
-        animation.storyboard(storyboard)
-    return animation

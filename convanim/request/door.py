@@ -1,28 +1,28 @@
-"""One request layer: option names and values to a validated spec and render options.
+"""The front door's work: option names and values to a validated spec and render options.
 
 Every edge asks here: the ``render`` command and YAML batches (through a click context whose
 ``default_map`` is the config entry), the Sphinx directive and the MkDocs fence (their YAML
-text, numbered as the page numbers it), and the Python API (a mapping). Values go through the
-same click types and checks, so a bad value gets the same message everywhere, prefixed with
-where it was written (``page.rst:12: kernel_size: ...`` or ``--kernel-size: ...``).
+text, numbered as the page numbers it), and the Python API (keywords, :func:`from_api`).
+Values go through the same click types (generated from :mod:`convanim.request.table`) and
+checks, so a bad value gets the same words everywhere, prefixed with where it was written
+(``page.rst:12: kernel_size: ...``, ``--kernel-size: ...`` or ``kernel_size: ...``).
 
-Nothing here imports the command line; the command line imports this.
+Nothing here imports the command line; the command line imports this. The public doors
+(:func:`from_text`, :func:`from_mapping`, :func:`check_entry`, :func:`from_api`) raise
+:class:`~convanim.request.errors.RequestError` only.
 
->>> req = from_text("i: 5\\nk: 3\\ns: 2\\n", "page.md")
->>> req.spec.output_shape, req.options["values"]
-((2, 2), True)
 >>> from_text("i: 5\\nk: 0\\n", "page.md", first_line=10)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-click.exceptions.UsageError: page.md:11: kernel_size: ...
+convanim.request.errors.RequestError: page.md:11: kernel_size: ...
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,80 +30,33 @@ import click
 from click.core import ParameterSource
 
 from convanim.geometry import Spec, SpecError, make_values
-from convanim.geometry.spec import LONG_NAMES
 from convanim.options import (
+    API_KEY,
     ENTRY_KEY,
     SPEC_OPTIONS,
-    Checked,
     apply,
     build_spec,
     check_budget,
     check_size,
     check_stack,
+    flags,
     numbers,
     where,
 )
+from convanim.request import table
+from convanim.request.errors import RequestError, as_request_error
 
 if TYPE_CHECKING:
+    from convanim.api import Animation
     from convanim.config import Entry
-    from convanim.draw.animate import Animation
-    from convanim.draw.options import RenderOptions
     from convanim.geometry.chain import Chain
 
-OUTPUT_OPTIONS = [
-    click.option("-o", "--output", type=str,
-                 help="File to write: .gif .mp4 .webp .png/.apng, .html (a player), a "
-                      "folder/ of PNG frames, or one frame as .pdf/.svg (or .png with --frame) "
-                      "[outputs/<mode>_i.._k.._s.._p...gif]."),
-    click.option("--fps", type=Checked(click.FloatRange(0.1, 100)),
-                 help="Slide frames per second (or --frame-ms)."),
-    click.option("--frame-ms", type=Checked(click.IntRange(10, 60_000)),
-                 help="Milliseconds per slide frame."),
-    click.option("--hold-ms", type=Checked(click.IntRange(10, 60_000)),
-                 help="Milliseconds for phase frames and the last frame."),
-    click.option("--loop/--no-loop", default=None, help="Loop forever [on]."),
-    click.option("--width", type=Checked(click.IntRange(160, 4000)),
-                 help="Image width in pixels (or --cell-px)."),
-    click.option("--cell-px", type=Checked(click.IntRange(8, 200)), help="Pixels per cell."),
-    click.option("--dpi", type=Checked(click.IntRange(50, 600)), help="Text resolution [100]."),
-    click.option("--theme", type=Checked(click.Choice(["light", "dark", "print", "classic"])),
-                 help="Colours: light (colour-blind safe), dark, print (b/w), classic."),
-    click.option("--layout", type=Checked(click.Choice(["auto", "side", "stacked", "minimal"])),
-                 help="Output beside (side) or below (stacked) the input [auto: 1-D stacked]; "
-                      "minimal: grids and window only."),
-    click.option("--style", type=Checked(click.Choice(["flat", "perspective"])),
-                 help="flat: grids side by side [default]; perspective: the output plane "
-                      "above the input, projection lines between (conv_arithmetic look)."),
-    click.option("--size", type=str,
-                 help="Exact image size WxH, e.g. 1920x1080: the figure fits inside, centred."),
-    click.option("--height", type=Checked(click.IntRange(64, 8000)),
-                 help="Image height in pixels (with --width: an exact box)."),
-    click.option("--aspect", type=str,
-                 help="Image shape W:H, e.g. 16:9, padded with the background."),
-    click.option("--frames", type=str,
-                 help="Only these frames: 1,4-6, phase names, last, or key (phases + first "
-                      "and last slide)."),
-    click.option("--max-slides", type=Checked(click.IntRange(1)),
-                 help="Keep this many evenly spaced window positions (said in the title)."),
-    click.option("--columns", type=Checked(click.IntRange(1, 100)),
-                 help="Storyboard tiles per row [about 4:3]."),
-    click.option("--transparent/--opaque", default=None,
-                 help="PNG/APNG: the theme's background is see-through [opaque]."),
-    click.option("--frame", type=str,
-                 help="Write one still frame (N or last) to -o .png, .pdf or .svg."),
-    click.option("--title", type=str, help="Title text [the parameters]."),
-    click.option("--storyboard", type=str,
-                 help="Write the frames tiled on one page: .png, .pdf or .svg (with -o: as "
-                      "well as the animation)."),
-    click.option("--max-frames", type=Checked(click.IntRange(1)), default=None,
-                 help="Refuse animations with more frames than this [5000]."),
-    click.option("-q", "--quiet", is_flag=True, default=None,
-                 help="No progress line (shown on a terminal for renders over ~2 s)."),
-]
+OUTPUT_OPTIONS = flags("output")
+"""The output options' click flags, generated from the table."""
 RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
                "layout", "title", "size", "height", "aspect", "frames", "max_slides", "columns",
                "transparent", "style")
-MAX_FRAMES = 5000
+MAX_FRAMES = table.MAX_FRAMES
 
 
 def render_options(params: dict[str, Any], ctx: click.Context | None = None) -> dict[str, Any]:
@@ -181,17 +134,21 @@ class Request:
         >>> len(from_mapping({"i": 3, "k": 2}).animate())
         6
         """
-        from convanim.draw import animate
+        from convanim.api import Animation
+        from convanim.draw.options import RenderOptions
+        from convanim.geometry import plan
 
-        return animate(self.spec, x=self.x, w=self.w, seed=self.seed, **self.options)
+        return Animation(plan(self.spec, self.x, self.w, seed=self.seed),
+                         RenderOptions.from_mapping(dict(self.options)))
 
 
 def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
-                default: dict[str, Any] | None = None) -> Request:
+                default: dict[str, Any] | None = None, spec: Spec | None = None) -> Request:
     """Check parsed options and build the request; errors name the flag or file:line.
 
     Everything that can be checked without drawing is: the spec, the size limits, the render
-    options and the given values. ``default`` fills a spec given no input size.
+    options and the given values. ``default`` fills a spec given no input size; ``spec``
+    (the Python API's Spec) replaces the spec options.
 
     >>> from_params({"input_size": "4", "kernel_size": "3", "fps": 2}).options["fps"]
     2
@@ -199,7 +156,7 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
     from convanim.draw.options import RenderOptions
 
     params = dict(params)
-    spec = build_spec(params, ctx, default=default)
+    spec = build_spec(params, ctx, default=default) if spec is None else spec
     max_frames = params.get("max_frames") or MAX_FRAMES
     frames = check_size(spec, max_frames, ctx)
     # The output's format only sets the budget's encode limits; its path is checked by the edge.
@@ -323,22 +280,88 @@ def from_chain_entry(entry: Entry, args: Sequence[str] = ()) -> tuple[Request, C
         return Request(spec, nums.x, nums.w, nums.seed, options, frames, params), chain
 
 
+@contextmanager
+def one_error() -> Iterator[None]:
+    """Re-raise any refusal from inside as the one :class:`RequestError` (a public door).
+
+    >>> with one_error():
+    ...     raise SpecError("stride=0 must be positive", "stride")
+    Traceback (most recent call last):
+    ...
+    convanim.request.errors.RequestError: stride: stride=0 must be positive
+    """
+    from convanim.config_keys import ConfigError
+
+    try:
+        yield
+    except (click.ClickException, ConfigError, SpecError) as err:
+        raise as_request_error(err) from None
+
+
+def check_entry(entry: Entry) -> Request:
+    """The request for a config entry at a public door: errors are :class:`RequestError`.
+
+    >>> from convanim.config import load_entries
+    >>> check_entry(load_entries("configs/seeds/checkerboard.yaml")[0]).spec.mode
+    'transposed'
+    """
+    with one_error():
+        refuse_chain(entry, "this door", "`convanim render` (or `convanim field`)")
+        return from_entry(entry)
+
+
 def from_text(text: str, source: str | os.PathLike[str], first_line: int = 1) -> Request:
     """The request for YAML text written at line ``first_line`` of the document ``source``.
 
-    ConfigError (unknown key, bad YAML, wrong type) and click.UsageError (a bad value) both
-    start with ``source:line``.
+    Every refusal (unknown key, bad YAML, wrong type, a bad value) is a
+    :class:`RequestError` starting with ``source:line``.
 
     >>> from_text("mode: maxpool\\ni: 4\\nk: 2\\n", "doc.md").spec.output_shape
     (2, 2)
     """
     from convanim.config import ConfigError, parse_entries
 
-    entries = parse_entries("\n" * (first_line - 1) + text, source)
-    if len(entries) != 1:
-        raise ConfigError(f"holds {len(entries)} animations; give one per block",
-                          path=source, line=first_line)
-    return from_entry(entries[0])
+    with one_error():
+        entries = parse_entries("\n" * (first_line - 1) + text, source)
+        if len(entries) != 1:
+            raise ConfigError(f"holds {len(entries)} animations; give one per block",
+                              path=source, line=first_line)
+        return check_entry(entries[0])
+
+
+def check_kind(name: str, value: Any) -> None:
+    """Refuse a Python value whose type the option cannot take, as YAML's reader would.
+
+    >>> check_kind("values", 1)
+    Traceback (most recent call last):
+    ...
+    convanim.request.errors.RequestError: values: expected true or false, got int 1
+    >>> check_kind("output", b"a.gif")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    convanim.request.errors.RequestError: output: expected a path as text, got bytes ...
+    """
+    option = table.OPTIONS.get(name)
+    if option is None or value is None:
+        return
+    kind = option.kind
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok, expect = {
+        "bool": (isinstance(value, bool), "true or false"),
+        "choice": (isinstance(value, str), "one of " + ", ".join(option.choices)),
+        "text": (isinstance(value, str), "text"),
+        "path": (isinstance(value, (str, os.PathLike)) and not isinstance(value, bytes)
+                 and isinstance(os.fspath(value), str), "a path as text"),
+        "size": (number or isinstance(value, (str, list, tuple)), 'a number, a list of numbers, '
+                 'or text like "3,2"'),
+        "padding": (number or isinstance(value, (str, list, tuple)), "a number, a name "
+                    "(valid/same/full/half), a list, or pairs like [[1, 0], [2, 1]]"),
+        "count": (number or isinstance(value, str), "a whole number or a name"),
+        "matrix": (number or isinstance(value, (list, tuple)), "a (nested) list of numbers"),
+    }.get(kind, (True, ""))
+    if not ok:
+        raise RequestError(f"expected {expect}, got {type(value).__name__} {value!r:.40}",
+                           key=name)
 
 
 def from_mapping(options: Mapping[str, Any], source: str = "options",
@@ -346,48 +369,93 @@ def from_mapping(options: Mapping[str, Any], source: str = "options",
     """The request for a mapping of option names (short, snake or kebab) to values.
 
     ``lines`` says where each option was written in ``source`` (a directive's options).
+    Every refusal is a :class:`RequestError` naming ``source:line``.
 
     >>> from_mapping({"k": 3, "input-size": "6,5", "theme": "dark"}).spec.output_shape
     (4, 3)
     """
     from convanim.config import Entry, canonical_key
 
-    canon: dict[str, Any] = {}
-    where_lines: dict[str, int] = {}
-    for key, value in options.items():
-        at = f"{source}:{(lines or {}).get(key, line)}"
-        name = canonical_key(str(key), where=at)
-        canon[name] = value
-        where_lines[name] = (lines or {}).get(key, line)
-    return from_entry(Entry(None, canon, Path(source), where_lines, line))
+    with one_error():
+        canon: dict[str, Any] = {}
+        where_lines: dict[str, int] = {}
+        for key, value in options.items():
+            at_line = (lines or {}).get(key, line)
+            name = canonical_key(str(key), where=f"{source}:{at_line}")
+            try:
+                check_kind(name, value)
+            except RequestError as err:
+                raise RequestError(err.reason, source=source, line=at_line, key=name) from None
+            canon[name] = value
+            where_lines[name] = at_line
+        return check_entry(Entry(None, canon, Path(source), where_lines, line))
 
 
-def split_mapping(spec: Spec | Mapping[str, Any], options: Mapping[str, Any]
-                  ) -> tuple[Spec, RenderOptions]:
-    """The Python API's request: a Spec (a mapping may also carry render options) and options.
+def refuse_chain(entry: Entry | None, command: str, instead: str) -> None:
+    """Refuse a chain config (``layers:``) at a door that takes one layer, saying so.
 
-    Errors are :class:`SpecError` naming the parameter, as the API documents.
-
-    >>> split_mapping({"i": 4, "k": 3, "theme": "dark"}, {})[1].theme
-    'dark'
+    >>> from convanim.config import load_entries
+    >>> refuse_chain(load_entries("configs/chains/two_3x3.yaml")[0], "shape",
+    ...              "`convanim field`")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    convanim.request.errors.RequestError: configs/chains/two_3x3.yaml:...: this file is a chain...
     """
-    from convanim.draw.options import OPTION_NAMES, RenderOptions
+    if entry is None or not entry.layers:
+        return
+    raise RequestError(f"this file is a chain of {len(entry.layers)} layers (layers:), and "
+                       f"{command} takes one layer; use {instead}", source=entry.path,
+                       line=entry.line)
 
-    if isinstance(spec, Spec):
-        return spec, RenderOptions.from_mapping(dict(options))
-    if not isinstance(spec, Mapping):
-        raise SpecError(f"expected a Spec or a mapping of parameters, got {type(spec).__name__};"
-                        " pass e.g. {'i': 5, 'k': 3}", "spec")
-    from convanim.geometry.ops import FIELDS
 
-    spec_names = set(LONG_NAMES) | set(LONG_NAMES.values()) | {
-        name for f in FIELDS for name in (f.name, *f.aliases)}  # each op's own fields
-    for key in spec:
-        name = str(key).replace("-", "_")
-        if name not in spec_names and name not in OPTION_NAMES:
-            close = get_close_matches(name, sorted(spec_names | set(OPTION_NAMES)), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "see Spec and RenderOptions"
-            raise SpecError(f"unknown key {key!r}; {hint}", str(key))
-    given = {k: v for k, v in spec.items() if k in OPTION_NAMES}
-    rest = {k: v for k, v in spec.items() if k not in OPTION_NAMES}
-    return Spec.from_dict(rest), RenderOptions.from_mapping({**given, **options})
+def from_api(spec: Spec | Mapping[str, Any], options: Mapping[str, Any], *, x: Any = None,
+             w: Any = None, seed: Any = 0) -> Request:
+    """The Python API's door: the same types and checks as a flag or a YAML key.
+
+    ``spec`` is a :class:`Spec` or a mapping of its parameters (render options may sit in
+    it too); ``options`` are the keyword arguments. A refusal is a :class:`RequestError`
+    (a :class:`SpecError` too) whose text is the command line's after the flag:
+    ``width: width=9000 must be between 160 and 8000; use e.g. width=8000``.
+
+    >>> from_api({"i": 4, "k": 3}, {"theme": "dark"}).options["theme"]
+    'dark'
+    >>> from_api({"i": 4, "k": 3}, {"fps": float("nan")})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    convanim.request.errors.RequestError: fps: fps=nan is not a finite number; ...
+    """
+    from convanim.config import canonical_key
+
+    with one_error():
+        if isinstance(spec, Spec):
+            given: dict[str, Any] = {}
+        elif isinstance(spec, Mapping):
+            given = dict(spec)
+        else:
+            raise RequestError(f"expected a Spec or a mapping of parameters, got "
+                               f"{type(spec).__name__}; pass e.g. {{'i': 5, 'k': 3}}",
+                               key="spec")
+        canon: dict[str, Any] = {}
+        for key, value in {**given, **options}.items():
+            if not isinstance(key, str):
+                raise RequestError(f"option names are text, got {key!r:.40}; write e.g. "
+                                   "'kernel_size'", key="spec")
+            name = canonical_key(key.replace("-", "_") if key.replace("-", "_") in
+                                 table.OPTIONS else key)
+            if name in ("input_values", "kernel_values", "name", "output", "frame", "quiet"):
+                raise RequestError(f"{key!r} is not a keyword of this function; give the "
+                                   "values as x= and w=, the file as path=" if name != "name"
+                                   else f"{key!r} names a config entry; leave it out",
+                                   key=name)
+            if isinstance(spec, Spec) and table.OPTIONS[name].group == "spec":
+                raise RequestError(f"{key} is set by the Spec given; use spec.replace("
+                                   f"{key}=...) or pass a mapping", key=name)
+            check_kind(name, value)
+            canon[name] = value
+        canon["seed"] = seed
+        ctx = click.Context(COMMAND, info_name="api", default_map=canon)
+        ctx.meta[API_KEY] = True
+        with ctx:
+            COMMAND.parse_args(ctx, [])
+            params = {**ctx.params, "input_values": x, "kernel_values": w}
+            return from_params(params, ctx, spec=spec if isinstance(spec, Spec) else None)
