@@ -28,15 +28,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import click
 from mkdocs.config import config_options
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from convanim.config import ConfigError
 from convanim.embed import BlockError, alt_text, block_options, markup, render_cached, split_body
-from convanim.geometry import SpecError
-from convanim.request import from_mapping, from_text
+from convanim.request.door import from_mapping, from_text
+from convanim.request.errors import RequestError
 
 FENCE = re.compile(r"^(?P<fence>```|~~~)[ \t]*\{?convanim\}?[ \t]*\n"
                    r"(?P<body>.*?)^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -72,9 +70,7 @@ class ConvanimPlugin(BasePlugin):  # type: ignore[type-arg]
                 _, fmt = block_options(raw, parse=False)
             except BlockError as err:
                 raise PluginError(f"{source}:{lines.get(err.key, first)}: {err}") from None
-            except click.UsageError as err:
-                raise PluginError(err.format_message()) from None
-            except (ConfigError, SpecError) as err:
+            except RequestError as err:  # the one error type, already at source:line
                 raise PluginError(str(err)) from None
             path, rendered = render_cached(request, fmt, self.cache)
             self.rendered += rendered

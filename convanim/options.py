@@ -349,6 +349,13 @@ def build_spec(params: dict[str, Any], ctx: click.Context | None = None,
         # Only a bare command is the showcase; with shape flags the sizes not given default.
         base = default if not any(key in given for key in SHAPE_KEYS) else FLAG_DEFAULTS
         given = {**_defaults_for(base, given.get("mode")), **given}
+    multiplier = given.get("depth_multiplier")
+    for key in ("groups", "out_channels"):
+        # The spec cannot tell an explicit 1 from its default; the door can (issue 23).
+        if multiplier is not None and key in given and str(given[key]).strip() != "depthwise":
+            raise click.UsageError(
+                f"{where(ctx, key)}: depth_multiplier={multiplier} sets out_channels and "
+                f"groups itself, so {key}={given[key]} would be dropped; drop {key}", ctx)
     try:
         return Spec.from_dict(given)
     except SpecError as err:

@@ -32,11 +32,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-import click
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives
 
-from convanim.config import ALIASES, OPTION_NAMES, ConfigError, load_entries, parse_entries
+from convanim.config import ConfigError, load_entries, parse_entries
+from convanim.config_keys import SPELLINGS
 from convanim.embed import (
     BLOCK_KEYS,
     BlockError,
@@ -47,10 +47,12 @@ from convanim.embed import (
     split_body,
     yaml_value,
 )
-from convanim.geometry import SpecError
-from convanim.request import from_entry, from_mapping
+from convanim.request.door import check_entry, from_mapping, one_error
+from convanim.request.errors import RequestError
+from convanim.request.table import TABLE
 
-OPTION_KEYS = sorted({*OPTION_NAMES, *ALIASES, *BLOCK_KEYS} - {"name"})
+OPTION_KEYS = sorted({*(key for option in TABLE for key in option.keys), *BLOCK_KEYS})
+"""Every spelling of every option in the table (an op's own too), and the block's keys."""
 
 
 class _AnyOption(dict):  # type: ignore[type-arg]
@@ -97,15 +99,16 @@ class ConvanimDirective(Directive):
         source, _ = self.state_machine.get_source_and_line(self.lineno)
         lines = self.option_lines()
         raw = {k: yaml_value(v) for k, v in self.options.items() if k != "name"}
+        where: dict[str, int] = {}
         try:
-            merged, where = self.collect(env, source, raw, lines)
-            options, fmt = block_options(merged, parse=False)
-            request = from_mapping(options, str(source), lines=where, line=self.lineno)
+            with one_error():  # every refusal below is one RequestError with its line
+                merged, where = self.collect(env, source, raw, lines)
+                options, fmt = block_options(merged, parse=False)
+                request = from_mapping(options, str(source), lines=where, line=self.lineno)
         except BlockError as err:
             return [self.fail(str(err), where.get(err.key, self.lineno))]
-        except (click.UsageError, ConfigError, SpecError) as err:
-            text = err.format_message() if isinstance(err, click.UsageError) else str(err)
-            return [self.located(text)]
+        except RequestError as err:
+            return [self.located(err)]
         node = ConvanimFigure()
         node["options"], node["format"], node["alt"] = options, fmt, alt_text(request)
         node += nodes.paragraph(text=node["alt"])  # what builders without HTML show
@@ -127,7 +130,7 @@ class ConvanimDirective(Directive):
                 raise ConfigError(f"name: give :name: one of {names}" if name is None else
                                   f"name: no animation named {name!r}; the file has {names}",
                                   path=source, line=lines.get("name", self.lineno))
-            from_entry(picked[0])  # a bad value in the file is named at its file:line
+            check_entry(picked[0])  # a bad value in the file is named at its file:line
             merged.update(picked[0].options)
             where.update(dict.fromkeys(picked[0].options, self.lineno))
         if self.content:
@@ -138,19 +141,17 @@ class ConvanimDirective(Directive):
             merged.update(own)
             where.update(own_lines)
         for key, value in options.items():
-            canon = ALIASES.get(key, key)
+            canon = SPELLINGS.get(key, key)
             merged[canon] = value
             where[canon] = lines.get(key, self.lineno)
         return merged, where
 
-    def located(self, text: str) -> nodes.system_message:
-        """Report ``path:line: key: message`` at that line (the document is named by Sphinx)."""
-        head, _, rest = text.partition(": ")
-        path, _, line = head.rpartition(":")
+    def located(self, err: RequestError) -> nodes.system_message:
+        """Report ``key: message`` at its line (the document is named by Sphinx)."""
         source, _ = self.state_machine.get_source_and_line(self.lineno)
-        if path and line.isdigit() and Path(path) == Path(source):
-            return self.fail(rest, int(line))
-        return self.fail(text, self.lineno)  # a config file's own line, named in the text
+        if err.source is not None and err.line is not None and Path(err.source) == Path(source):
+            return self.fail(err.message, err.line)
+        return self.fail(str(err), self.lineno)  # a config file's own line, named in the text
 
     def fail(self, message: str, line: int) -> nodes.system_message:
         return self.state.document.reporter.error(f"convanim: {message}", line=line)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from convanim.draw import Renderer, RenderOptions, Scene, animate
+from convanim.api import animate
+from convanim.draw import Renderer, RenderOptions, Scene
 from convanim.draw.raster import link_geometry
 from convanim.geometry import Spec, plan
 from convanim.writers import read_animation

@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from convanim.api import animate
 from convanim.cli import cli
-from convanim.draw import Renderer, RenderOptions, animate
+from convanim.draw import Renderer, RenderOptions
 from convanim.draw.themes import THEMES, rgb
 from convanim.geometry import Spec, plan
 from convanim.writers import read_animation

@@ -9,8 +9,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from convanim.api import animate
 from convanim.cli import cli
-from convanim.draw import THEMES, Renderer, RenderOptions, animate, render
+from convanim.draw import THEMES, Renderer, RenderOptions, render
 from convanim.draw.perspective import PerspectiveLayout, steps
 from convanim.draw.perspective_paint import cell_mask, stack_link
 from convanim.draw.scene import Scene

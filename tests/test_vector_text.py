@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from convanim.draw import animate
+from convanim.api import animate
 
 DEFAULT = {"i": 3, "k": 3, "s": 2, "p": 1, "mode": "transposed"}
 

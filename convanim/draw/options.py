@@ -86,7 +86,7 @@ class RenderOptions:
     theme: str = "light"
     layout: str = "auto"
     title: str | None = None
-    max_frames: int = 10_000
+    max_frames: int = 5_000  # the table's default (convanim.request.table)
     fps: float | None = None
     size: str | None = None
     height: int | None = None

@@ -75,6 +75,12 @@ def _check_seed(seed: Any) -> int:
 
 
 def _as_array(values: Any, shape: tuple[int, ...], param: str, size_param: str) -> np.ndarray:
+    if isinstance(values, (str, bytes, bytearray)) or _complex(values):
+        # float() would read "12" and b"12", and numpy would drop an imaginary part.
+        got = (f"an array of {values.dtype}" if isinstance(values, np.ndarray)
+               else f"{type(values).__name__} {values!r:.40}".replace("\n", " "))
+        raise SpecError(f"{param} must be nested lists of real numbers, got {got}; write e.g. "
+                        "[[1, 2], [3, 4]]", param)
     try:
         array = np.asarray(values, dtype=float)
     except OverflowError:
@@ -96,6 +102,15 @@ def _as_array(values: Any, shape: tuple[int, ...], param: str, size_param: str) 
         raise SpecError(f"{param} holds true/false, which is not a number; write 1 or 0",
                         param)
     return array
+
+
+def _complex(values: Any) -> bool:
+    """Whether ``values`` hold a complex number (an array's dtype, or any item of lists)."""
+    if isinstance(values, np.ndarray):
+        return values.dtype.kind == "c"
+    if isinstance(values, (list, tuple)):
+        return any(_complex(v) for v in values)
+    return isinstance(values, (complex, np.complexfloating))
 
 
 def make_values(spec: Spec, x: Any = None, w: Any = None, seed: int = 0
