@@ -31,7 +31,7 @@ from convanim.draw.options import RenderOptions
 from convanim.geometry import Plan, Spec, SpecError, compute, plan
 from convanim.request.door import Request, check_kind, from_api, one_error
 
-__all__ = ["Animation", "animate", "compute", "plan", "render"]
+__all__ = ["Animation", "animate", "check", "compute", "plan", "render"]
 
 # Animation.frames holds every frame; beyond this it refuses and points at iter_frames().
 MAX_HELD_BYTES = 512 * 2**20
@@ -47,6 +47,25 @@ def _request(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: Any,
     request = from_api(spec, options, x=x, w=w, seed=seed)
     the_plan = plan(request.spec, request.x, request.w, seed=request.seed)
     return request, the_plan, RenderOptions.from_mapping(dict(request.options))
+
+
+def check(spec: Spec | Mapping[str, Any], *, x: Any = None, w: Any = None, seed: int = 0,
+          **options: Any) -> Request:
+    """Check a request as :func:`render` would, without drawing anything.
+
+    Returns the checked :class:`~convanim.request.door.Request` (its spec, options and frame
+    count) or raises :class:`~convanim.request.RequestError`, exactly as ``convanim render``
+    with the same flags accepts or refuses them.
+
+    >>> check({"i": 5, "k": 3, "s": 2}, fps=4).frames
+    6
+    >>> check({"i": 5, "k": 3, "mode": "transpose"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    convanim.request.errors.RequestError: mode: 'transpose' is not one of ...; did you mean \
+'transposed'?
+    """
+    return from_api(spec, options, x=x, w=w, seed=seed)
 
 
 def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: Any = None,

@@ -166,6 +166,8 @@ class Checked(_Value):
                 ) -> Any:
         if isinstance(self.inner, (click.types.IntParamType, click.types.FloatParamType)):
             self._check_number(value, param, ctx)
+            if isinstance(self.inner, click.types.IntParamType):
+                value = self._whole(value, param, ctx)
         elif isinstance(value, bool) and not isinstance(self.inner, click.types.BoolParamType):
             self.fail_at(f"{value!r} is not a valid {self.name}", param, ctx, value)
         if isinstance(self.inner, click.Choice) and not isinstance(value, str):
@@ -209,6 +211,29 @@ class Checked(_Value):
         if not math.isfinite(value):
             self.fail_at(f"{name}={value} is not a finite number; write it like "
                          f"{_num(example)}", param, ctx, value)
+
+    def _whole(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+               ) -> Any:
+        """A whole number however written (``400``, ``400.0``, ``"400.0"``); ``2.5`` is
+        refused here, where click's int() would quietly make it 2."""
+        number = value
+        if isinstance(value, str):
+            try:
+                int(value)
+                return value
+            except ValueError:
+                try:
+                    number = float(value)
+                except ValueError:
+                    return value  # click says it is not a number
+        if isinstance(number, float):
+            if not number.is_integer():
+                name = self._name(param)
+                shown = str(value).strip()[:40]  # "2.5" from a flag reads as 2.5 from YAML
+                self.fail_at(f"{name}={shown} is not a whole number; write it like "
+                             f"{round(number)}", param, ctx, value)
+            return int(number)
+        return value
 
     def _explain_choice(self, value: Any, param: click.Parameter | None) -> str:
         """A choice's refusal with the choices and the closest one (``transpose``)."""
@@ -261,6 +286,7 @@ MATRIX = MatrixType()
 def flag(option: Option) -> Callable[[Any], Any]:
     """The click option for a table entry: flags, type, range and help all from the table.
 
+    >>> from convanim.request.table import OPTIONS
     >>> flag(OPTIONS["dims"])(lambda **kw: None).__click_params__[0].opts
     ['--dims']
     """

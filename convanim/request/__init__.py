@@ -17,6 +17,7 @@ Layout:
 
 Names load on first use, so ``import convanim.request.table`` stays light.
 
+>>> from convanim.request import from_text
 >>> req = from_text("i: 5\\nk: 3\\ns: 2\\n", "page.md")
 >>> req.spec.output_shape, req.options["values"]
 ((2, 2), True)
