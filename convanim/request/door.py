@@ -329,39 +329,53 @@ def from_text(text: str, source: str | os.PathLike[str], first_line: int = 1) ->
         return check_entry(entries[0])
 
 
+def _describe(value: Any) -> str:
+    """A Python value in the words the YAML reader uses for a node (``a number (3)``)."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"a boolean ({value})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    if isinstance(value, (list, tuple)):
+        return "a list" if value else "an empty list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return f"{type(value).__name__} {value!r:.40}".replace("\n", " ")
+
+
 def check_kind(name: str, value: Any) -> None:
-    """Refuse a Python value whose type the option cannot take, as YAML's reader would.
+    """Refuse a Python value whose type the option cannot take, in the YAML reader's words.
 
     >>> check_kind("values", 1)
     Traceback (most recent call last):
     ...
-    convanim.request.errors.RequestError: values: expected true or false, got int 1
-    >>> check_kind("output", b"a.gif")  # doctest: +ELLIPSIS
+    convanim.request.errors.RequestError: values: expected true or false, got a number (1)
+    >>> check_kind("output", b"a.gif")
     Traceback (most recent call last):
     ...
-    convanim.request.errors.RequestError: output: expected a path as text, got bytes ...
+    convanim.request.errors.RequestError: output: expected a string, got bytes b'a.gif'
     """
+    from convanim.config_keys import EXPECT, KINDS
+
     option = table.OPTIONS.get(name)
     if option is None or value is None:
         return
-    kind = option.kind
+    kind = KINDS[name]
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    ok, expect = {
-        "bool": (isinstance(value, bool), "true or false"),
-        "choice": (isinstance(value, str), "one of " + ", ".join(option.choices)),
-        "text": (isinstance(value, str), "text"),
-        "path": (isinstance(value, (str, os.PathLike)) and not isinstance(value, bytes)
-                 and isinstance(os.fspath(value), str), "a path as text"),
-        "size": (number or isinstance(value, (str, list, tuple)), 'a number, a list of numbers, '
-                 'or text like "3,2"'),
-        "padding": (number or isinstance(value, (str, list, tuple)), "a number, a name "
-                    "(valid/same/full/half), a list, or pairs like [[1, 0], [2, 1]]"),
-        "count": (number or isinstance(value, str), "a whole number or a name"),
-        "matrix": (number or isinstance(value, (list, tuple)), "a (nested) list of numbers"),
-    }.get(kind, (True, ""))
+    ok = {
+        "bool": isinstance(value, bool),
+        "str": isinstance(value, str) or (option.kind == "path" and isinstance(value, Path)),
+        "size": number or isinstance(value, (str, list, tuple)),
+        "padding": number or isinstance(value, (str, list, tuple)),
+        "matrix": number or isinstance(value, (list, tuple)),
+        "int": True,  # the number types say what is wrong with a number
+        "scalar": True,
+    }.get(kind, True)
     if not ok:
-        raise RequestError(f"expected {expect}, got {type(value).__name__} {value!r:.40}",
-                           key=name)
+        raise RequestError(f"expected {EXPECT[kind]}, got {_describe(value)}", key=name)
 
 
 def from_mapping(options: Mapping[str, Any], source: str = "options",
