@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the config module (and PyYAML) loads only when a file is gi
     from convanim.config import Entry
 from convanim.geometry import Spec, SpecError, frame_count, largest_grid
 from convanim.geometry.ops import BASE_FIELDS, get_op
-from convanim.request.table import MAX_CELLS, SPEC_NAMES, TABLE, Option
+from convanim.request.table import MAX_CELLS, OPTIONS, SPEC_NAMES, TABLE, Option
 
 ENTRY_KEY = "convanim.entry"
 API_KEY = "convanim.api"  # set in a context that parses the Python API's keywords
@@ -424,12 +424,13 @@ def check_budget(spec: Spec, frames: int, params: dict[str, Any],
     except WriteError:
         fmt = "gif"  # check_output reports the bad suffix
     frame_ms = params.get("frame_ms") or (round(1000 / params["fps"]) if params.get("fps")
-                                          else 500)
-    hold_ms = params.get("hold_ms") or 1500
+                                          else OPTIONS["frame_ms"].default)
+    hold_ms = params.get("hold_ms") or OPTIONS["hold_ms"].default
     try:
         check_render(spec, frames, cell_px=params.get("cell_px"), width=params.get("width"),
-                     dpi=params.get("dpi") or 100, values=params.get("values") is not False,
-                     layout=params.get("layout") or "auto", fmt=fmt,
+                     dpi=params.get("dpi") or OPTIONS["dpi"].default,
+                     values=params.get("values") is not False,
+                     layout=params.get("layout") or OPTIONS["layout"].default, fmt=fmt,
                      durations_ms=frames * frame_ms + 6 * hold_ms,
                      storyboard=params.get("storyboard"))
     except SpecError as err:

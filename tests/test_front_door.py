@@ -86,7 +86,7 @@ def test_the_readme_options_table_matches_the_table() -> None:
 
 def test_drawing_defaults_and_ranges_are_the_tables() -> None:
     drawn = RenderOptions()
-    for name in ("hold_ms", "loop", "dpi", "theme", "layout", "style", "transparent",
+    for name in ("frame_ms", "hold_ms", "loop", "dpi", "theme", "layout", "style", "transparent",
                  "max_frames", "values"):
         assert getattr(drawn, name) == OPTIONS[name].default, name
     for name in ("frame_ms", "hold_ms", "width", "cell_px", "dpi", "height", "max_slides",
