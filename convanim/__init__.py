@@ -15,15 +15,16 @@ from convanim.geometry import Spec, SpecError, compute, plan
 __version__ = "0.1.0"
 
 __all__ = ["Animation", "RequestError", "Spec", "SpecError", "__version__", "animate",
-           "compute", "plan", "render"]
+           "check", "compute", "plan", "render"]
 
 
 def __getattr__(name: str) -> Any:
     # Drawing pulls in matplotlib; `import convanim` for the geometry alone should not.
-    if name in ("render", "animate", "Animation"):
-        from convanim import api
+    if name in ("render", "animate", "Animation", "check", "api"):
+        from importlib import import_module
 
-        return getattr(api, name)
+        api = import_module("convanim.api")
+        return api if name == "api" else getattr(api, name)
     if name == "RequestError":
         from convanim.request.errors import RequestError
 

@@ -48,7 +48,8 @@ class RequestError(ConfigError, SpecError):
         self.source = None if source is None else os.fspath(source)
         self.path = None if source is None else Path(source)
         self.line, self.key, self.param = line, key, key
-        self.message = reason if key is None else f"{key}: {reason}"
+        # A reason that quotes its key already ("unknown key 'kernal'") needs no prefix.
+        self.message = reason if key is None or repr(key) in reason else f"{key}: {reason}"
         where = None if source is None else (
             self.source if line is None else f"{self.source}:{line}")
         ValueError.__init__(self, self.message if where is None else f"{where}: {self.message}")
