@@ -302,7 +302,8 @@ def flag(option: Option) -> Callable[[Any], Any]:
         "choice": Checked(click.Choice(option.choices, case_sensitive=False)),
         "float": Checked(click.FloatRange(option.low, option.high)),
         # An op's ``int`` field states its own rule (>= 1, ...) when the spec reads it.
-        "int": Checked(click.IntRange(option.low, option.high)),
+        "int": Checked(click.INT if option.low is None and option.high is None
+                       else click.IntRange(option.low, option.high)),
     }
     return click.option(*option.flags, option.name, type=kinds[option.kind], help=option.help)
 

@@ -18,11 +18,12 @@ from typing import Any
 import click
 
 from convanim.options import Checked
+from convanim.request.table import taken_by
 
 FORMATS = ("gif", "mp4", "webp", "png", "html", "frames")
 # The render options a whole batch may override from the command line (flags win over YAML).
-OVERRIDE_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
-                 "layout", "max_frames", "size", "height", "aspect", "style")
+OVERRIDE_KEYS = tuple(option.name for option in taken_by("batch"))
+"""The look and timing options batch applies on top of every entry (the table says which)."""
 ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".png", ".apng")
 EXIT_INTERRUPTED = 130
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from convanim.commands.batch import OVERRIDE_KEYS, pick_options
+from convanim.commands.batch import pick_options
 
 VALUE_KEYS = {"input_values": "x", "kernel_values": "w", "seed": "seed"}
 SKIPPED_KEYS = ("output", "storyboard", "max_frames", "title")
@@ -37,12 +37,13 @@ def register(group: click.Group) -> None:
     """Add ``compare`` to the command group."""
     from convanim.options import apply, check_output
     from convanim.request import OUTPUT_OPTIONS, render_options
+    from convanim.request.table import taken_by
 
     @group.command()
     @click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False))
     @click.option("-o", "--output", type=str, required=True,
                   help="File to write: .gif .mp4 .webp .png/.apng, or a folder/ of PNG frames.")
-    @apply(pick_options(OUTPUT_OPTIONS, [k for k in OVERRIDE_KEYS if k != "max_frames"]))
+    @apply(pick_options(OUTPUT_OPTIONS, [o.name for o in taken_by("compare")]))
     @click.pass_context
     def compare(ctx: click.Context, configs: tuple[str, ...], output: str, **params: Any
                 ) -> None:

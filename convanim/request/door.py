@@ -306,7 +306,8 @@ def check_entry(entry: Entry) -> Request:
     'transposed'
     """
     with one_error():
-        refuse_chain(entry, "this door", "`convanim render` (or `convanim field`)")
+        refuse_chain(entry, "a figure block", "`convanim render` on the file and include "
+                     "the figure it writes (or `convanim field` for its receptive fields)")
         return from_entry(entry)
 
 
