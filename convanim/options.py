@@ -13,7 +13,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -122,6 +122,10 @@ class SizeType(_Value):
                 ) -> Any:
         if isinstance(value, (int, list, tuple)) and not isinstance(value, bool):
             return value
+        if isinstance(value, Integral) and not isinstance(value, bool):
+            return int(value)  # numpy's integers, from the Python API
+        if type(value).__name__ == "ndarray" and getattr(value, "ndim", 0) == 1:
+            return value.tolist()
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):

@@ -57,6 +57,9 @@ def test_every_table_entry_is_a_flag_a_key_and_a_keyword() -> None:
         for key in option.keys:
             assert canonical_key(key) == option.name, key
     assert {f.name for f in FIELDS} <= set(OPTIONS)  # an op's own fields join by themselves
+    from convanim.sphinx import OPTION_KEYS
+
+    assert {key for option in TABLE for key in option.keys} <= set(OPTION_KEYS)
 
 
 def test_every_flag_of_render_is_in_the_table() -> None:

@@ -23,6 +23,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -365,7 +366,9 @@ def check_kind(name: str, value: Any) -> None:
     if option is None or value is None:
         return
     kind = KINDS[name]
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    number = isinstance(value, Real) and not isinstance(value, bool)
+    if type(value).__name__ == "ndarray":
+        value = list(value)  # numpy's arrays pass as the lists they hold
     ok = {
         "bool": isinstance(value, bool),
         "str": isinstance(value, str) or (option.kind == "path" and isinstance(value, Path)),
