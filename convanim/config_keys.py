@@ -14,12 +14,12 @@ Example:
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from convanim.request.errors import ConfigError
 from convanim.request.table import TABLE, Option
 
 _SPEC_NAMES = tuple(o.name for o in TABLE if o.group == "spec" and o.field is None)
@@ -59,35 +59,6 @@ EXPECT = {
     "str": "a string",
     "name": "a non-empty name",
 }
-
-class ConfigError(ValueError):
-    """A config problem, worded as ``'<file>:<line>: <key>: <what is wrong>; <fix>'``.
-
-    Attributes ``path`` (Path or None), ``line`` (1-based or None) and ``key``
-    (canonical option name or None) let callers re-point or filter errors.
-
-    Example:
-        >>> str(ConfigError("stride: must be positive", path="a.yaml", line=4, key="stride"))
-        'a.yaml:4: stride: must be positive'
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: str | os.PathLike[str] | None = None,
-        line: int | None = None,
-        key: str | None = None,
-        where: str | None = None,
-    ) -> None:
-        self.path = None if path is None else Path(path)
-        self.line = line
-        self.key = key
-        self.message = message
-        if where is None and path is not None:
-            where = os.fspath(path) if line is None else f"{os.fspath(path)}:{line}"
-        super().__init__(f"{where}: {message}" if where else message)
-
 
 def _split_where(where: str) -> tuple[str | None, int | None]:
     head, sep, tail = where.rpartition(":")

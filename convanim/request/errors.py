@@ -4,8 +4,9 @@ Inside, checks raise what is natural where they run (a click error while parsing
 :class:`~convanim.geometry.SpecError` from the spec, a config error from YAML). Each public
 door (the Python API, the Sphinx and MkDocs plugins, :func:`convanim.request.from_text` and
 friends) re-raises them as this one type, with the context the door knows, as einops does.
-It is a :class:`~convanim.geometry.SpecError` (``param``) and a config error (``path``,
-``line``, ``key``), so code catching either keeps working.
+It is a :class:`~convanim.geometry.SpecError` (``param``) and a :class:`ConfigError`
+(``path``, ``line``, ``key``; what YAML reading raises, re-exported by
+:mod:`convanim.config`), so code catching either keeps working.
 
 >>> err = RequestError("kernel_size=0 must be at least 1", source="page.md", line=4,
 ...                    key="kernel_size")
@@ -21,7 +22,6 @@ import os
 import re
 from pathlib import Path
 
-from convanim.config_keys import ConfigError
 from convanim.geometry import SpecError
 from convanim.request.table import OPTIONS
 
@@ -29,6 +29,36 @@ _LOCATED = re.compile(r"^(?P<source>.+?):(?P<line>\d+): (?:(?P<key>[a-z_\[\]0-9]
                       r"(?P<rest>.*)$", re.DOTALL)
 _FLAGGED = re.compile(r"^(?P<flag>--[a-z][a-z0-9-]*)(?:=\S*)?: (?P<rest>.*)$", re.DOTALL)
 _KEYED = re.compile(r"^(?P<key>[a-z][a-z_]*): (?P<rest>.*)$", re.DOTALL)
+
+
+class ConfigError(ValueError):
+    """A config problem, worded as ``'<file>:<line>: <key>: <what is wrong>; <fix>'``.
+
+    Attributes ``path`` (Path or None), ``line`` (1-based or None) and ``key``
+    (canonical option name or None) let callers re-point or filter errors.
+
+    Example:
+        >>> str(ConfigError("stride: must be positive", path="a.yaml", line=4, key="stride"))
+        'a.yaml:4: stride: must be positive'
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        key: str | None = None,
+        where: str | None = None,
+    ) -> None:
+        self.path = None if path is None else Path(path)
+        self.line = line
+        self.key = key
+        self.message = message
+        if where is None and path is not None:
+            where = os.fspath(path) if line is None else f"{os.fspath(path)}:{line}"
+        super().__init__(f"{where}: {message}" if where else message)
+
 
 
 class RequestError(ConfigError, SpecError):
