@@ -11,6 +11,7 @@ import difflib
 import json
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -218,18 +219,14 @@ class Checked(_Value):
 
     def _whole(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                ) -> Any:
-        """A whole number however written (``400``, ``400.0``, ``"400.0"``); ``2.5`` is
-        refused here, where click's int() would quietly make it 2."""
+        """A whole number as a flag, YAML or Python writes it (``400``, ``"400.0"``,
+        ``400.0``); ``2.5`` is refused here, where click's int() would quietly make it 2."""
         number = value
         if isinstance(value, str):
-            try:
-                int(value)
+            # "400.0" is how a float 400.0 prints; "1e9" and "0x10" stay for click to refuse.
+            if not re.fullmatch(r"\s*[+-]?\d+\.\d*\s*", value):
                 return value
-            except ValueError:
-                try:
-                    number = float(value)
-                except ValueError:
-                    return value  # click says it is not a number
+            number = float(value)
         if isinstance(number, float):
             if not number.is_integer():
                 name = self._name(param)

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from convanim.api import animate
 from convanim.draw import (
     THEMES,
     Renderer,
     RenderOptions,
-    animate,
     render,
     render_frames,
     write_storyboard,
