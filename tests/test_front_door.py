@@ -372,3 +372,24 @@ def test_the_door_imports_no_private_name_across_modules(name: str) -> None:
     for module, imported in _imports(ROOT / "convanim" / name):
         if module.startswith("convanim") and not imported.startswith("__"):
             assert not imported.startswith("_"), (name, module, imported)
+
+
+# ------------------------------------------------------------ budget at the document's line
+
+
+def test_an_oversized_box_is_refused_at_the_documents_line() -> None:
+    with pytest.raises(RequestError) as directive:
+        from_mapping({"i": 5, "k": 3, "size": "8000x8000"}, "index.rst", lines={"size": 14},
+                     line=10)
+    assert str(directive.value) == ("index.rst:14: size: a frame would be 8000x8000 = "
+                                    "64,000,000 pixels, more than the limit 16,000,000; use a "
+                                    "smaller size")
+    with pytest.raises(RequestError) as fence:
+        from_text("i: 5\nk: 3\nsize: 8000x8000\n", "docs/page.md", first_line=7)
+    assert (fence.value.source, fence.value.line, fence.value.key) == ("docs/page.md", 9,
+                                                                       "size")
+    code, line = run_cli("-i", "5", "-k", "3", "--size", "8000x8000", "-o", MISSING)
+    assert code == 2 and reason(line) == directive.value.reason
+    with pytest.raises(RequestError) as keyword:
+        api.check({"i": 5, "k": 3}, width=4000, height=4001)
+    assert keyword.value.key == "height" and "16,004,000 pixels" in str(keyword.value)

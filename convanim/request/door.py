@@ -162,6 +162,7 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
     frames = check_size(spec, max_frames, ctx)
     # The output's format only sets the budget's encode limits; its path is checked by the edge.
     check_budget(spec, frames, params, ctx, Path(params.get("output") or "a.gif"))
+    check_box(frames, params, ctx)
     nums = numbers(params)
     check_stack(spec, nums.show, any(params.get(key) is not None
                                      for key in ("width", "size", "height")), ctx)
@@ -181,6 +182,62 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
         key = err.param if err.param in params else "input_size"
         raise click.UsageError(f"{where(ctx, key)}: {err}", ctx) from None
     return Request(spec, nums.x, nums.w, nums.seed, options, frames, params)
+
+
+def box_of(params: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The exact image size that ``size``, or ``width``/``height`` with each other or with
+    ``aspect``, ask for (None when the figure's own size decides, or the text is bad: the
+    options' own check names that).
+
+    >>> box_of({"size": "640x360"}), box_of({"width": 1280, "aspect": "16:9"}), box_of({})
+    ((640, 360), (1280, 720), None)
+    """
+    size, width, height = params.get("size"), params.get("width"), params.get("height")
+    if isinstance(size, str):
+        parts = size.strip().lower().replace(" ", "").split("x")
+        return (int(parts[0]), int(parts[1])) if len(parts) == 2 and all(
+            p.isdigit() and len(p) < 7 for p in parts) else None
+    aspect = str(params.get("aspect") or "").strip().replace("/", ":").split(":")
+    ratio = (int(aspect[0]), int(aspect[1])) if len(aspect) == 2 and all(
+        p.isdigit() and 0 < int(p) <= 100 for p in aspect) else None
+    if isinstance(width, int) and isinstance(height, int):
+        return width, height
+    if ratio is not None and isinstance(width, int):
+        return width, round(width * ratio[1] / ratio[0])
+    if ratio is not None and isinstance(height, int):
+        return round(height * ratio[0] / ratio[1]), height
+    return None
+
+
+def check_box(frames: int, params: Mapping[str, Any], ctx: click.Context | None = None
+              ) -> None:
+    """Refuse, before any work, an exact image size (``size: 8000x8000``) beyond the budget.
+
+    The figure fits inside the box, so the frame is the box: its pixels are known exactly.
+
+    >>> check_box(10, {"size": "8000x8000"})
+    Traceback (most recent call last):
+    ...
+    click.exceptions.UsageError: --size: a frame would be 8000x8000 = 64,000,000 pixels, \
+more than the limit 16,000,000; use a smaller size
+    """
+    from convanim.budget import check_frame
+    from convanim.writers import WriteError, format_for
+
+    box = box_of(params)
+    if box is None:
+        return
+    key = "size" if params.get("size") else "height" if params.get("height") else "width"
+    try:
+        fmt = format_for(Path(params.get("output") or "a.gif"))
+    except WriteError:
+        fmt = "gif"
+    try:
+        check_frame(*box, frames, fmt)
+    except SpecError as err:
+        text = str(err).replace("use a smaller cell_px, width or dpi (or a smaller input_size)",
+                                f"use a smaller {key}")
+        raise click.UsageError(f"{where(ctx, key)}: {text}", ctx) from None
 
 
 def from_entry(entry: Entry, args: Sequence[str] = ()) -> Request:
