@@ -29,7 +29,9 @@ from convanim.draw.animate import PathLike, Renderer, write_animation, write_pla
 from convanim.draw.layout import Layout
 from convanim.draw.options import RenderOptions
 from convanim.geometry import Plan, Spec, SpecError, compute, plan
-from convanim.request.door import Request, check_kind, from_api, one_error
+from convanim.request.checks import check_kind, one_error
+from convanim.request.door import Request
+from convanim.request.keywords import from_api
 
 __all__ = ["Animation", "animate", "check", "compute", "plan", "render"]
 

@@ -47,7 +47,8 @@ from convanim.embed import (
     split_body,
     yaml_value,
 )
-from convanim.request.door import check_entry, from_mapping, one_error
+from convanim.request.checks import one_error
+from convanim.request.door import check_entry, from_mapping
 from convanim.request.errors import RequestError
 from convanim.request.table import TABLE
 

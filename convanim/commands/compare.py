@@ -20,7 +20,7 @@ SKIPPED_KEYS = ("output", "storyboard", "max_frames", "title")
 
 def _panels(paths: tuple[str, ...]) -> list[dict[str, Any]]:
     from convanim.config import load_entries
-    from convanim.request.door import refuse_chain
+    from convanim.request.checks import refuse_chain
 
     panels = []
     for path in paths:

@@ -49,7 +49,7 @@ def _spec_options(without: tuple[str, ...] = ()) -> list[Callable[[Any], Any]]:
 
 def _require_entry(ctx: click.Context, config: str | None, command: str) -> None:
     """One layer's entry: a multi-animation file needs --name, and a chain is refused."""
-    from convanim.request.door import refuse_chain
+    from convanim.request.checks import refuse_chain
 
     require_entry(ctx, config)
     instead = (f"`convanim field {config}` for its receptive fields or `convanim render "

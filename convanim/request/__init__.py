@@ -12,7 +12,10 @@ Layout:
 - :mod:`convanim.request.table`: THE table of options (declare a new option there);
 - :mod:`convanim.request.errors`: :class:`RequestError`;
 - :mod:`convanim.request.door`: parsing and checking a request (``from_params``,
-  ``from_entry``, ``from_text``, ``from_mapping``, ``from_api``, chains);
+  ``from_entry``, ``from_text``, ``from_mapping``, chains);
+- :mod:`convanim.request.checks`: Python values, exact image sizes, wrong doors, and
+  ``one_error`` (every public door raises one type);
+- :mod:`convanim.request.keywords`: ``from_api``, the Python API's door;
 - :mod:`convanim.request.entries`: the config-file argument the commands share.
 
 Names load on first use, so ``import convanim.request.table`` stays light.
@@ -37,8 +40,11 @@ _WHERE = {
     "OPTIONS": "table", "TABLE": "table", "Option": "table", "taken_by": "table",
     **dict.fromkeys(("Request", "COMMAND", "OUTPUT_OPTIONS", "RENDER_KEYS", "MAX_FRAMES",
                      "render_options", "from_params", "from_entry", "from_text",
-                     "from_mapping", "from_api", "chain_of", "chain_fields",
-                     "from_chain_entry", "split_mapping", "refuse_chain"), "door"),
+                     "from_mapping", "check_entry", "chain_of", "chain_fields",
+                     "from_chain_entry"), "door"),
+    **dict.fromkeys(("check_kind", "check_box", "box_of", "refuse_chain", "one_error"),
+                    "checks"),
+    "from_api": "keywords",
     **dict.fromkeys(("load_config", "pick_name", "require_entry", "choose_entry"), "entries"),
 }
 

@@ -20,10 +20,8 @@ convanim.request.errors.RequestError: page.md:11: kernel_size: ...
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +30,6 @@ from click.core import ParameterSource
 
 from convanim.geometry import Spec, SpecError, make_values
 from convanim.options import (
-    API_KEY,
     ENTRY_KEY,
     SPEC_OPTIONS,
     apply,
@@ -44,8 +41,9 @@ from convanim.options import (
     numbers,
     where,
 )
-from convanim.request import table
-from convanim.request.errors import RequestError, as_request_error
+from convanim.request.checks import check_box, check_kind, one_error, refuse_chain
+from convanim.request.errors import RequestError
+from convanim.request.table import MAX_FRAMES as TABLE_MAX_FRAMES
 
 if TYPE_CHECKING:
     from convanim.api import Animation
@@ -57,7 +55,7 @@ OUTPUT_OPTIONS = flags("output")
 RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
                "layout", "title", "size", "height", "aspect", "frames", "max_slides", "columns",
                "transparent", "style")
-MAX_FRAMES = table.MAX_FRAMES
+MAX_FRAMES = TABLE_MAX_FRAMES
 
 
 def render_options(params: dict[str, Any], ctx: click.Context | None = None) -> dict[str, Any]:
@@ -184,62 +182,6 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
     return Request(spec, nums.x, nums.w, nums.seed, options, frames, params)
 
 
-def box_of(params: Mapping[str, Any]) -> tuple[int, int] | None:
-    """The exact image size that ``size``, or ``width``/``height`` with each other or with
-    ``aspect``, ask for (None when the figure's own size decides, or the text is bad: the
-    options' own check names that).
-
-    >>> box_of({"size": "640x360"}), box_of({"width": 1280, "aspect": "16:9"}), box_of({})
-    ((640, 360), (1280, 720), None)
-    """
-    size, width, height = params.get("size"), params.get("width"), params.get("height")
-    if isinstance(size, str):
-        parts = size.strip().lower().replace(" ", "").split("x")
-        return (int(parts[0]), int(parts[1])) if len(parts) == 2 and all(
-            p.isdigit() and len(p) < 7 for p in parts) else None
-    aspect = str(params.get("aspect") or "").strip().replace("/", ":").split(":")
-    ratio = (int(aspect[0]), int(aspect[1])) if len(aspect) == 2 and all(
-        p.isdigit() and 0 < int(p) <= 100 for p in aspect) else None
-    if isinstance(width, int) and isinstance(height, int):
-        return width, height
-    if ratio is not None and isinstance(width, int):
-        return width, round(width * ratio[1] / ratio[0])
-    if ratio is not None and isinstance(height, int):
-        return round(height * ratio[0] / ratio[1]), height
-    return None
-
-
-def check_box(frames: int, params: Mapping[str, Any], ctx: click.Context | None = None
-              ) -> None:
-    """Refuse, before any work, an exact image size (``size: 8000x8000``) beyond the budget.
-
-    The figure fits inside the box, so the frame is the box: its pixels are known exactly.
-
-    >>> check_box(10, {"size": "8000x8000"})
-    Traceback (most recent call last):
-    ...
-    click.exceptions.UsageError: --size: a frame would be 8000x8000 = 64,000,000 pixels, \
-more than the limit 16,000,000; use a smaller size
-    """
-    from convanim.budget import check_frame
-    from convanim.writers import WriteError, format_for
-
-    box = box_of(params)
-    if box is None:
-        return
-    key = "size" if params.get("size") else "height" if params.get("height") else "width"
-    try:
-        fmt = format_for(Path(params.get("output") or "a.gif"))
-    except WriteError:
-        fmt = "gif"
-    try:
-        check_frame(*box, frames, fmt)
-    except SpecError as err:
-        text = str(err).replace("use a smaller cell_px, width or dpi (or a smaller input_size)",
-                                f"use a smaller {key}")
-        raise click.UsageError(f"{where(ctx, key)}: {text}", ctx) from None
-
-
 def from_entry(entry: Entry, args: Sequence[str] = ()) -> Request:
     """The request for a config entry; ``args`` are flags given on top (they win).
 
@@ -338,24 +280,6 @@ def from_chain_entry(entry: Entry, args: Sequence[str] = ()) -> tuple[Request, C
         return Request(spec, nums.x, nums.w, nums.seed, options, frames, params), chain
 
 
-@contextmanager
-def one_error() -> Iterator[None]:
-    """Re-raise any refusal from inside as the one :class:`RequestError` (a public door).
-
-    >>> with one_error():
-    ...     raise SpecError("stride=0 must be positive", "stride")
-    Traceback (most recent call last):
-    ...
-    convanim.request.errors.RequestError: stride: stride=0 must be positive
-    """
-    from convanim.config_keys import ConfigError
-
-    try:
-        yield
-    except (click.ClickException, ConfigError, SpecError) as err:
-        raise as_request_error(err) from None
-
-
 def check_entry(entry: Entry) -> Request:
     """The request for a config entry at a public door: errors are :class:`RequestError`.
 
@@ -388,57 +312,6 @@ def from_text(text: str, source: str | os.PathLike[str], first_line: int = 1) ->
         return check_entry(entries[0])
 
 
-def _describe(value: Any) -> str:
-    """A Python value in the words the YAML reader uses for a node (``a number (3)``)."""
-    if value is None:
-        return "an empty value"
-    if isinstance(value, bool):
-        return f"a boolean ({value})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"the string {value[:40]!r}"
-    if isinstance(value, (list, tuple)):
-        return "a list" if value else "an empty list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return f"{type(value).__name__} {value!r:.40}".replace("\n", " ")
-
-
-def check_kind(name: str, value: Any) -> None:
-    """Refuse a Python value whose type the option cannot take, in the YAML reader's words.
-
-    >>> check_kind("values", 1)
-    Traceback (most recent call last):
-    ...
-    convanim.request.errors.RequestError: values: expected true or false, got a number (1)
-    >>> check_kind("output", b"a.gif")
-    Traceback (most recent call last):
-    ...
-    convanim.request.errors.RequestError: output: expected a string, got bytes b'a.gif'
-    """
-    from convanim.config_keys import EXPECT, KINDS
-
-    option = table.OPTIONS.get(name)
-    if option is None or value is None:
-        return
-    kind = KINDS[name]
-    number = isinstance(value, Real) and not isinstance(value, bool)
-    if type(value).__name__ == "ndarray":
-        value = list(value)  # numpy's arrays pass as the lists they hold
-    ok = {
-        "bool": isinstance(value, bool),
-        "str": isinstance(value, str) or (option.kind == "path" and isinstance(value, Path)),
-        "size": number or isinstance(value, (str, list, tuple)),
-        "padding": number or isinstance(value, (str, list, tuple)),
-        "matrix": number or isinstance(value, (list, tuple)),
-        "int": True,  # the number types say what is wrong with a number
-        "scalar": True,
-    }.get(kind, True)
-    if not ok:
-        raise RequestError(f"expected {EXPECT[kind]}, got {_describe(value)}", key=name)
-
-
 def from_mapping(options: Mapping[str, Any], source: str = "options",
                  lines: Mapping[str, int] | None = None, line: int = 1) -> Request:
     """The request for a mapping of option names (short, snake or kebab) to values.
@@ -464,73 +337,3 @@ def from_mapping(options: Mapping[str, Any], source: str = "options",
             canon[name] = value
             where_lines[name] = at_line
         return check_entry(Entry(None, canon, Path(source), where_lines, line))
-
-
-def refuse_chain(entry: Entry | None, command: str, instead: str) -> None:
-    """Refuse a chain config (``layers:``) at a door that takes one layer, saying so.
-
-    >>> from convanim.config import load_entries
-    >>> refuse_chain(load_entries("configs/chains/two_3x3.yaml")[0], "shape",
-    ...              "`convanim field`")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    convanim.request.errors.RequestError: configs/chains/two_3x3.yaml:...: this file is a chain...
-    """
-    if entry is None or not entry.layers:
-        return
-    raise RequestError(f"this file is a chain of {len(entry.layers)} layers (layers:), and "
-                       f"{command} takes one layer; use {instead}", source=entry.path,
-                       line=entry.line)
-
-
-def from_api(spec: Spec | Mapping[str, Any], options: Mapping[str, Any], *, x: Any = None,
-             w: Any = None, seed: Any = 0) -> Request:
-    """The Python API's door: the same types and checks as a flag or a YAML key.
-
-    ``spec`` is a :class:`Spec` or a mapping of its parameters (render options may sit in
-    it too); ``options`` are the keyword arguments. A refusal is a :class:`RequestError`
-    (a :class:`SpecError` too) whose text is the command line's after the flag:
-    ``width: width=9000 must be between 160 and 8000; use e.g. width=8000``.
-
-    >>> from_api({"i": 4, "k": 3}, {"theme": "dark"}).options["theme"]
-    'dark'
-    >>> from_api({"i": 4, "k": 3}, {"fps": float("nan")})  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    convanim.request.errors.RequestError: fps: fps=nan is not a finite number; ...
-    """
-    from convanim.config import canonical_key
-
-    with one_error():
-        if isinstance(spec, Spec):
-            given: dict[str, Any] = {}
-        elif isinstance(spec, Mapping):
-            given = dict(spec)
-        else:
-            raise RequestError(f"expected a Spec or a mapping of parameters, got "
-                               f"{type(spec).__name__}; pass e.g. {{'i': 5, 'k': 3}}",
-                               key="spec")
-        canon: dict[str, Any] = {}
-        for key, value in {**given, **options}.items():
-            if not isinstance(key, str):
-                raise RequestError(f"option names are text, got {key!r:.40}; write e.g. "
-                                   "'kernel_size'", key="spec")
-            name = canonical_key(key.replace("-", "_") if key.replace("-", "_") in
-                                 table.OPTIONS else key)
-            if name in ("input_values", "kernel_values", "name", "output", "frame", "quiet"):
-                raise RequestError(f"{key!r} is not a keyword of this function; give the "
-                                   "values as x= and w=, the file as path=" if name != "name"
-                                   else f"{key!r} names a config entry; leave it out",
-                                   key=name)
-            if isinstance(spec, Spec) and table.OPTIONS[name].group == "spec":
-                raise RequestError(f"{key} is set by the Spec given; use spec.replace("
-                                   f"{key}=...) or pass a mapping", key=name)
-            check_kind(name, value)
-            canon[name] = value
-        canon["seed"] = seed
-        ctx = click.Context(COMMAND, info_name="api", default_map=canon)
-        ctx.meta[API_KEY] = True
-        with ctx:
-            COMMAND.parse_args(ctx, [])
-            params = {**ctx.params, "input_values": x, "kernel_values": w}
-            return from_params(params, ctx, spec=spec if isinstance(spec, Spec) else None)
