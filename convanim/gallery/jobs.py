@@ -77,6 +77,8 @@ class Job:
     its last layer), else None."""
     chain_view: str = "forward"
     panels: tuple[Job, ...] = ()
+    root: Path | None = None
+    """The output folder the files must stay in (None with --allow-outside)."""
     """For a comparison figure (a ``panels:`` config): one job per panel, drawn side by
     side into this job's output; empty for an ordinary animation."""
 
@@ -244,7 +246,8 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
         reproduce["layers"] = [dict(layer.options) for layer in entry.layers]
     return Job(name, entry, request.spec, request.x, request.w, request.seed,
                dict(request.options), output, storyboard, request.frames, section, reproduce,
-               player, chain, "trace" if params.get("view") == "trace" else "forward")
+               player, chain, "trace" if params.get("view") == "trace" else "forward",
+               root=None if allow_outside else out_dir)
 
 
 def _collisions(jobs: list[Job]) -> list[str]:
@@ -338,4 +341,27 @@ def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, 
                                                   for job in made]})]
         batch.jobs.extend(made)
     batch.collisions = _collisions(batch.jobs) + _folder_clashes(batch.jobs, out_dir)
+    if players:
+        batch.collisions += _page_clashes(batch.jobs, out_dir)
     return batch
+
+
+PAGES = ("index.html", "gallery.md")
+"""The gallery's own pages, written beside the figures (see :mod:`convanim.gallery.page`)."""
+
+
+def _page_clashes(jobs: list[Job], out_dir: Path) -> list[str]:
+    """Figures that would be written where the gallery writes its pages: refused up front,
+    so neither silently replaces the other."""
+    pages = {os.path.normcase((out_dir / name).resolve()).casefold(): name for name in PAGES}
+    lines = []
+    for job in jobs:
+        for path, key in ((job.output, "output"), (job.storyboard, "storyboard"),
+                          (job.player, "output")):
+            name = None if path is None else pages.get(
+                os.path.normcase(path.resolve()).casefold())
+            if name is not None:
+                lines.append(f"{path} would be written by {locate(job.entry, key)} "
+                             f"({job.name}) and is also the gallery's {name}; give the "
+                             f"figure another {key}: name")
+    return lines

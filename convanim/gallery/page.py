@@ -18,10 +18,10 @@ from urllib.parse import quote
 
 import yaml
 
-from convanim.gallery.jobs import Job
+from convanim.gallery.jobs import PAGES, Job
 from convanim.geometry import Spec, arithmetic
 
-INDEX, MARKDOWN = "index.html", "gallery.md"
+INDEX, MARKDOWN = PAGES
 MD_COLUMNS = 3
 
 class _Dumper(yaml.SafeDumper):
