@@ -110,6 +110,12 @@ class ConvanimGroup(click.Group):
 
             if isinstance(err, WriteError):
                 _fail(str(err), EXIT_FAILED, debug)
+            if isinstance(err, OSError) and err.filename is None:
+                from convanim.writers._files import describe_unnamed_os_error
+
+                described = describe_unnamed_os_error(err)
+                if described is not None:
+                    _fail(described, EXIT_USAGE, debug)
             if isinstance(err, OSError) and err.filename is not None:
                 from convanim.writers._files import describe_os_error
 

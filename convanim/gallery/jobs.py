@@ -160,8 +160,26 @@ def _relabel(message: str, entry: Entry, given: Iterable[str]) -> str:
     return f"{locate(entry, '')}: {message}"
 
 
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+
+
+def _check_name(rel: Path, where: str) -> None:
+    """Refuse, before any work, a path no file system can hold (NUL, over-long names)."""
+    text = os.fspath(rel)
+    if "\0" in text:
+        raise click.UsageError(f"{where}: {text!r} holds a NUL character, which no file name "
+                               "may contain; remove it")
+    for part in rel.parts:
+        size = len(os.fsencode(part)) if part else 0
+        if size > NAME_MAX:
+            raise click.UsageError(f"{where}: the name {part[:20]}...{part[-8:]} is {size} "
+                                   f"bytes, more than the {NAME_MAX} a file name may have; "
+                                   "give a shorter output: name")
+
+
 def _inside(out_dir: Path, rel: Path, allow_outside: bool, where: str) -> Path:
     """``out_dir / rel``, refusing absolute paths, ``..`` and symlinks that leave ``out_dir``."""
+    _check_name(rel, where)
     target = out_dir / rel
     if allow_outside:
         return target

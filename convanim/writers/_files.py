@@ -89,6 +89,37 @@ def describe_os_error(shown: str, err: OSError) -> WriteError:
     return error
 
 
+def describe_unnamed_os_error(err: OSError) -> str | None:
+    """The one line for an OSError that names no file: a deleted working folder, or a full
+    or closed standard output (``> /dev/full``, a closed pipe); None for anything else.
+
+    A failed standard output is pointed at /dev/null, so the interpreter's last flush at
+    exit cannot print a second error.
+
+    >>> describe_unnamed_os_error(OSError(errno.EACCES, "denied")) is None
+    True
+    """
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return ("the working folder no longer exists, so relative paths mean nothing; cd to "
+                "an existing folder and run again")
+    if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE,
+                     errno.EBADF):
+        import sys
+
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        reason = os.strerror(err.errno).lower() if err.errno else str(err)
+        done = f" ({', '.join(PUBLISHED)} {'was' if len(PUBLISHED) == 1 else 'were'} written)" \
+            if PUBLISHED else ""
+        return (f"cannot print to standard output: {reason}{done}; send it somewhere with "
+                "room (a file or a terminal)")
+    return None
+
+
 # Outputs this process has published (in order), so an interrupt that comes after a commit
 # reports what was written instead of claiming nothing was.
 PUBLISHED: list[str] = []
@@ -292,7 +323,9 @@ def _reserve(shown: str, target: Path, make: Callable[..., Any]) -> Any:
     sweep_stale(target.parent)
     with _hold_interrupts():
         try:
-            made = make(dir=target.parent, prefix=f".{target.name}.{_TAG}{os.getpid()}-",
+            # A long name (up to the file system's 255 bytes) must still leave room for ours.
+            name = target.name if len(os.fsencode(target.name)) <= 120 else target.name[:30]
+            made = make(dir=target.parent, prefix=f".{name}.{_TAG}{os.getpid()}-",
                         suffix=".tmp")
         except OSError as err:
             raise describe_os_error(shown, err) from err
