@@ -104,9 +104,15 @@ def describe_unnamed_os_error(err: OSError) -> str | None:
     except FileNotFoundError:
         return ("the working folder no longer exists, so relative paths mean nothing; cd to "
                 "an existing folder and run again")
-    if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE,
-                     errno.EBADF):
-        import sys
+    import sys
+    import traceback
+
+    # Only an error from printing (click.echo) is about standard output; the same errno
+    # from anywhere else (a full disk under a writer, say) is not.
+    printing = any(frame.name == "echo" and "click" in frame.filename
+                   for frame in traceback.extract_tb(err.__traceback__))
+    if printing and err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO,
+                                  errno.EPIPE, errno.EBADF):
 
         with contextlib.suppress(OSError, ValueError, AttributeError):
             null = os.open(os.devnull, os.O_WRONLY)
