@@ -12,7 +12,7 @@ canvas) and the output, one float per cell per channel.
 Traceback (most recent call last):
 ...
 convanim.geometry.spec.SpecError: plan() of i=3000 k=3 s=1 p=0 would make 8,988,006 \
-frames, more than the limit 200,000; use a smaller input_size (at most about 447 for this \
+frames, more than the limit 60,000; use a smaller input_size (at most about 245 for this \
 layer)
 """
 
@@ -22,7 +22,8 @@ import math
 
 from convanim.geometry.spec import Spec, SpecError
 
-MAX_PLAN_FRAMES = 200_000  # a few KB each: under 1 GB, and under a minute to build
+MAX_PLAN_FRAMES = 60_000  # ~3 KB and ~0.1 ms each: ~200 MB and a few seconds at most;
+# more than the pixel budget lets any render draw (6e9 pixels over frames of >= 110,000)
 MAX_COMPUTE_CELLS = 40_000_000  # floats held by compute (input, padded, output): ~1 GB peak
 
 
