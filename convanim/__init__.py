@@ -8,9 +8,10 @@
 'c.gif'
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from convanim.geometry import Spec, SpecError, compute, plan
+if TYPE_CHECKING:
+    from convanim.geometry import Spec, SpecError, compute, plan
 
 __version__ = "0.1.0"
 
@@ -29,4 +30,14 @@ def __getattr__(name: str) -> Any:
         from convanim.request.errors import RequestError
 
         return RequestError
+    # The geometry (numpy) loads on first use too: the command line starts by taking over
+    # the ending signals, which it can only do once this package has been imported.
+    if name in ("Spec", "SpecError", "compute", "plan"):
+        from convanim import geometry
+
+        return getattr(geometry, name)
+    if name == "geometry":
+        import convanim.geometry
+
+        return convanim.geometry
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

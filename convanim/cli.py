@@ -6,9 +6,18 @@ or config, with one or two lines on stderr. ``--debug`` shows the traceback; not
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+
+if __name__ == "__main__" or os.path.basename(sys.argv[0]) in ("convanim", "convanim.exe"):
+    # The program's first line: hold the ending signals back while the imports run (one
+    # interrupted inside an extension's import can end in "initialization failed" or a fatal
+    # error); ConvanimGroup.main lets them through once its handlers are in place.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
 import atexit
 import gc
-import sys
 import threading
 import traceback
 import warnings
@@ -69,11 +78,19 @@ class ConvanimGroup(click.Group):
             # Library warnings (matplotlib, numpy, Pillow) would turn a one-line error into
             # several; everything they warn about is checked and reported by us.
             warnings.simplefilter("ignore")
-        from convanim.writers._files import exit_code_for, handle_ending_signals
+        from convanim.writers._files import (
+            ENDING_SIGNALS,
+            PUBLISHED,
+            exit_code_for,
+            handle_ending_signals,
+        )
 
-        if threading.current_thread() is threading.main_thread():
-            handle_ending_signals()
+        PUBLISHED.clear()  # this run's outputs only (tests call main in one process)
         try:
+            if threading.current_thread() is threading.main_thread():
+                handle_ending_signals()
+                # A signal held back during start-up arrives here, inside the try.
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, ENDING_SIGNALS)
             code = super().main(argv, prog_name, standalone_mode=False, **extra)
             # Without standalone mode click returns ctx.exit()'s code instead of exiting.
             sys.exit(code if isinstance(code, int) else 0)
@@ -85,9 +102,10 @@ class ConvanimGroup(click.Group):
             remove_leftovers()
             # click turns a KeyboardInterrupt into Abort; the signal is in its cause.
             err = err.__cause__ if isinstance(err.__cause__, KeyboardInterrupt) else err
-            by = f" by {err.name}" if isinstance(err, Interrupted) else ""
-            _fail(f"interrupted{by}; no file was written or changed", exit_code_for(err),
-                  debug)
+            from convanim.writers._files import interrupted_message
+
+            _fail(interrupted_message(err.name if isinstance(err, Interrupted) else None),
+                  exit_code_for(err), debug)
         except click.ClickException as err:
             code = err.exit_code if err.exit_code in (EXIT_FAILED, EXIT_USAGE) else EXIT_USAGE
             _fail(err.format_message(), code, debug)
@@ -101,6 +119,12 @@ class ConvanimGroup(click.Group):
 
             if isinstance(err, WriteError):
                 _fail(str(err), EXIT_FAILED, debug)
+            if isinstance(err, OSError) and err.filename is None:
+                from convanim.writers._files import describe_unnamed_os_error
+
+                described = describe_unnamed_os_error(err)
+                if described is not None:
+                    _fail(described, EXIT_USAGE, debug)
             if isinstance(err, OSError) and err.filename is not None:
                 from convanim.writers._files import describe_os_error
 

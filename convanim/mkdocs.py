@@ -72,7 +72,10 @@ class ConvanimPlugin(BasePlugin):  # type: ignore[type-arg]
                 raise PluginError(f"{source}:{lines.get(err.key, first)}: {err}") from None
             except RequestError as err:  # the one error type, already at source:line
                 raise PluginError(str(err)) from None
-            path, rendered = render_cached(request, fmt, self.cache)
+            try:
+                path, rendered = render_cached(request, fmt, self.cache)
+            except SpecError as err:  # a limit only the real layout shows
+                raise PluginError(f"{source}:{first - 1}: {err}") from None
             self.rendered += rendered
             self.used.add(path)
             src = posixpath.relpath(f"{ASSETS}/{path.name}", here or ".")

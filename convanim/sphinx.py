@@ -29,6 +29,7 @@ later build. Model: ``sphinx.ext.graphviz``.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -112,6 +113,7 @@ class ConvanimDirective(Directive):
             return [self.located(err)]
         node = ConvanimFigure()
         node["options"], node["format"], node["alt"] = options, fmt, alt_text(request)
+        node.source, node.line = source, self.lineno
         node += nodes.paragraph(text=node["alt"])  # what builders without HTML show
         return [node]
 
@@ -162,7 +164,15 @@ def visit_html(self: Any, node: ConvanimFigure) -> None:
     """Render (or reuse) the file in the image folder and write its markup."""
     request = from_mapping(node["options"])
     folder = Path(self.builder.outdir) / self.builder.imagedir
-    path, _ = render_cached(request, node["format"], folder)
+    try:
+        path, _ = render_cached(request, node["format"], folder)
+    except SpecError as err:
+        # A limit only the real layout shows: an error at the block, the alt text in its place.
+        from sphinx.util import logging
+
+        logging.getLogger(__name__).error(f"convanim: {err}", location=node)
+        self.body.append(f'<p class="convanim-figure">{html.escape(node["alt"])}</p>\n')
+        raise nodes.SkipNode from None
     src = f"{self.builder.imgpath}/{path.name}"
     self.body.append(f'<div class="convanim-figure">{markup(path, src, node["alt"])}</div>\n')
     raise nodes.SkipNode

@@ -15,6 +15,7 @@ from convanim.draw.layout import Layout
 from convanim.draw.options import RenderOptions
 from convanim.draw.scene import Scene
 from convanim.draw.themes import THEMES, Look, Theme
+from convanim.mplcache import use_private_cache  # noqa: F401  (matplotlib's folders)
 
 __all__ = [
     "THEMES", "Layout", "Look", "RenderOptions", "Renderer", "Scene", "Theme",

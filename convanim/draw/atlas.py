@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import stat
 import tempfile
@@ -101,7 +102,9 @@ def environment() -> str:
     rc = os.environ.get("MATPLOTLIBRC")
     if rc:
         files += [Path(rc), Path(rc) / "matplotlibrc"]
-    files += [Path("matplotlibrc").resolve(), Path(config) / "matplotlibrc"]
+    with contextlib.suppress(OSError):  # a deleted working folder holds no matplotlibrc
+        files.append(Path("matplotlibrc").resolve())
+    files.append(Path(config) / "matplotlibrc")
     return json.dumps([FORMAT, *[[str(f), _stat(f)] for f in files if _stat(f)]])
 
 
@@ -212,16 +215,19 @@ class Atlas:
             # and uses a few characters of each (making all ~140 costs 0.3 ms an atlas).
             stored, offset = {}, 0
             for char, left, top, advance, h, w in header["glyphs"]:
-                if h < 0 or w < 0 or offset + h * w > len(blob):
+                if (h < 0 or w < 0 or offset + h * w > len(blob)
+                        or not all(map(math.isfinite, (left, top, advance, h, w)))):
                     return None
                 stored[char] = (blob, offset, int(h), int(w), int(left), int(top),
                                 float(advance))
                 offset += h * w
-            found = cls(key, header["font"], float(header["ascent"]),
-                        float(header["descent"]), {})
+            ascent, descent = float(header["ascent"]), float(header["descent"])
+            if not (math.isfinite(ascent) and math.isfinite(descent)):
+                return None  # JSON allows NaN and Infinity; a font's metrics never hold them
+            found = cls(key, header["font"], ascent, descent, {})
             found._stored = stored
             return found
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return None
 
     def _all(self) -> dict[str, Glyph]:

@@ -53,7 +53,8 @@ class PerspectiveCanvas:
         """One text artist with its left end and baseline at (x, baseline)."""
         self.ax.text(x, baseline, text, ha="left", va="baseline", color=color,
                      fontsize=font.size_pt, family=self.theme.font,
-                     fontweight="bold" if font.bold else "normal", zorder=6)
+                     fontweight="bold" if font.bold else "normal", zorder=6,
+                     parse_math=False)  # user text is text: a "$" starts no mathtext
 
     def frame(self, scene: Scene, origin: tuple[int, int] = (0, 0)) -> None:
         """Add the scene's current frame with its top-left corner at ``origin``."""

@@ -95,7 +95,8 @@ class VectorCanvas:
         """One text artist with its left end and baseline at (x, baseline)."""
         self.ax.text(x, baseline, text, ha="left", va="baseline", color=_hex(color),
                      fontsize=font.size_pt, family=self.theme.font,
-                     fontweight="bold" if font.bold else "normal")
+                     fontweight="bold" if font.bold else "normal",
+                     parse_math=False)  # user text is text: a "$" starts no mathtext
 
     def frame(self, scene: Scene, origin: tuple[int, int] = (0, 0)) -> None:
         """Add the scene's current frame with its top-left corner at ``origin``."""

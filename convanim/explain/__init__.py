@@ -28,6 +28,7 @@ from convanim.explain.overlap import (
     uneven_axes,
 )
 from convanim.explain.solve import Bounds, Solution, default_mode, solve
+from convanim.mplcache import use_private_cache  # noqa: F401  (matplotlib's folders)
 
 __all__ = [
     "MAX_MATRIX", "Bounds", "ShapeReport", "Solution", "alt_text", "check_matrix_size",

@@ -306,17 +306,16 @@ def _checkerboard_note(spec: Spec, uneven: tuple[int, ...]) -> str | None:
 
 def _even_fix(spec: Spec) -> str:
     """The best checkerboard-free setting with the same stride and sizes, when one exists."""
-    from convanim.explain.solve import Bounds, solve
+    from convanim.explain.solve import best_even
 
     axes = set(zip(spec.i, spec.output_shape, spec.s, spec.d))
     if len(axes) != 1:
         return " Use a kernel size that is a multiple of the stride."
     i, o, s, d = axes.pop()
-    found = [sol for sol in solve(i, o, "transposed", Bounds(
-        max_kernel=max(max(spec.k), 2 * s + 2), stride=s, dilation=d)) if sol.even]
-    if not found:
+    found = best_even(i, o, s, d, max(max(spec.k), 2 * s + 2))
+    if found is None:
         return " Use a kernel size that is a multiple of the stride."
-    values = found[0].params
+    values = found.params
     extra = (f", output_padding {values['output_padding']}" if values["output_padding"]
              else "")
     return (f" An even setting with the same sizes: kernel {values['kernel_size']}, "

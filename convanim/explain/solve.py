@@ -9,6 +9,7 @@ output_padding 0..max(stride, dilation)-1 for transposed, 0 otherwise.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,6 +156,29 @@ def rank_key(spec: Spec, even: bool, unread: int) -> tuple[Any, ...]:
     return (unread > 0, False, False, d != 1, k, p, s)
 
 
+MAX_CANDIDATES = 250_000  # the command line's largest box; ~10 s of specs at worst
+
+
+def check_search(bounds: Bounds, extras: bool) -> None:
+    """Refuse, before trying any, a search box with more than :data:`MAX_CANDIDATES` specs.
+
+    >>> check_search(Bounds(max_kernel=500, max_stride=50), True)
+    Traceback (most recent call last):
+    ...
+    convanim.geometry.spec.SpecError: solve() would try up to 625,000,000 settings, more \
+than the limit 250,000; use smaller max_kernel, max_stride or max_dilation, or pin kernel, \
+stride or padding
+    """
+    kernels, strides, dilations = bounds.kernels(), bounds.strides(), bounds.dilations()
+    paddings = 1 if bounds.padding is not None else dilations[-1] * (kernels[-1] - 1) + 1
+    per = max(strides[-1], dilations[-1]) if extras else 1
+    count = len(kernels) * len(strides) * len(dilations) * paddings * per
+    if count > MAX_CANDIDATES:
+        raise SpecError(f"solve() would try up to {count:,} settings, more than the limit "
+                        f"{MAX_CANDIDATES:,}; use smaller max_kernel, max_stride or "
+                        "max_dilation, or pin kernel, stride or padding", "max_kernel")
+
+
 def solve(size_from: int, size_to: int, mode: str | None = None,
           bounds: Bounds | None = None) -> list[Solution]:
     """Every setting within ``bounds`` that maps ``size_from`` cells to ``size_to``, best first.
@@ -170,11 +194,54 @@ def solve(size_from: int, size_to: int, mode: str | None = None,
     for name, value in (("from", size_from), ("to", size_to)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SpecError(f"{name}={value!r} must be a whole number >= 1", name)
+    bounds = bounds or Bounds()
+    check_search(bounds, "output_padding" in get_op(mode).takes)
     found = []
-    for spec in candidates(size_from, mode, bounds or Bounds()):
+    for spec in candidates(size_from, mode, bounds):
         if spec.output_shape[0] != size_to:
             continue
         even = not uneven_axes(spec)
         unread = 0 if spec.is_transposed else _unread(spec)
         found.append(Solution(spec, even, unread, rank_key(spec, even, unread)))
     return sorted(found, key=lambda solution: solution.key)
+
+
+def best_even(size_from: int, size_to: int, stride: int, dilation: int,
+              max_kernel: int) -> Solution | None:
+    """The first checkerboard-free transposed setting :func:`solve` would rank, found per
+    kernel size by arithmetic instead of trying every padding and output_padding.
+
+    ``solve`` with a pinned stride tries kernels x paddings x output_paddings (a million specs
+    for stride 64); here the output size fixes ``2*padding - output_padding`` for each kernel,
+    so each kernel costs one or two specs and the answer is the same.
+
+    >>> best_even(16, 32, 2, 1, 6).params
+    {'kernel_size': 4, 'stride': 2, 'padding': 1, 'output_padding': 0, 'dilation': 1}
+    """
+    s, d = stride, dilation
+    best: Solution | None = None
+    for k in range(1, max_kernel + 1):
+        # taps_per_phase(k, s, d) is flat exactly when s == 1, or d is coprime to s (tap t
+        # lands on phase t*d mod s, a cycle through all s phases) and k covers whole cycles.
+        if not (s == 1 or (math.gcd(d, s) == 1 and k % s == 0)):
+            continue
+        span = d * (k - 1) + 1
+        gap = (size_from - 1) * s + span - size_to  # = 2 * padding - output_padding
+        for extra in range(max(0, -gap), max(s, d)):
+            if (gap + extra) % 2:
+                continue
+            padding = (gap + extra) // 2
+            if padding >= span:
+                break
+            try:
+                spec = Spec(i=size_from, k=k, s=s, p=padding, d=d, output_padding=extra,
+                            mode="transposed", dims=1)
+            except SpecError:
+                continue
+            if spec.output_shape[0] != size_to:
+                continue
+            found = Solution(spec, True, 0, rank_key(spec, True, 0))
+            if best is None or found.key < best.key:
+                best = found
+            break
+    return best

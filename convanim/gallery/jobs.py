@@ -77,6 +77,8 @@ class Job:
     its last layer), else None."""
     chain_view: str = "forward"
     panels: tuple[Job, ...] = ()
+    root: Path | None = None
+    """The output folder the files must stay in (None with --allow-outside)."""
     """For a comparison figure (a ``panels:`` config): one job per panel, drawn side by
     side into this job's output; empty for an ordinary animation."""
 
@@ -158,8 +160,26 @@ def _relabel(message: str, entry: Entry, given: Iterable[str]) -> str:
     return f"{locate(entry, '')}: {message}"
 
 
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+
+
+def _check_name(rel: Path, where: str) -> None:
+    """Refuse, before any work, a path no file system can hold (NUL, over-long names)."""
+    text = os.fspath(rel)
+    if "\0" in text:
+        raise click.UsageError(f"{where}: {text!r} holds a NUL character, which no file name "
+                               "may contain; remove it")
+    for part in rel.parts:
+        size = len(os.fsencode(part)) if part else 0
+        if size > NAME_MAX:
+            raise click.UsageError(f"{where}: the name {part[:20]}...{part[-8:]} is {size} "
+                                   f"bytes, more than the {NAME_MAX} a file name may have; "
+                                   "give a shorter output: name")
+
+
 def _inside(out_dir: Path, rel: Path, allow_outside: bool, where: str) -> Path:
     """``out_dir / rel``, refusing absolute paths, ``..`` and symlinks that leave ``out_dir``."""
+    _check_name(rel, where)
     target = out_dir / rel
     if allow_outside:
         return target
@@ -244,7 +264,8 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
         reproduce["layers"] = [dict(layer.options) for layer in entry.layers]
     return Job(name, entry, request.spec, request.x, request.w, request.seed,
                dict(request.options), output, storyboard, request.frames, section, reproduce,
-               player, chain, "trace" if params.get("view") == "trace" else "forward")
+               player, chain, "trace" if params.get("view") == "trace" else "forward",
+               root=None if allow_outside else out_dir)
 
 
 def _collisions(jobs: list[Job]) -> list[str]:
@@ -338,4 +359,27 @@ def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, 
                                                   for job in made]})]
         batch.jobs.extend(made)
     batch.collisions = _collisions(batch.jobs) + _folder_clashes(batch.jobs, out_dir)
+    if players:
+        batch.collisions += _page_clashes(batch.jobs, out_dir)
     return batch
+
+
+PAGES = ("index.html", "gallery.md")
+"""The gallery's own pages, written beside the figures (see :mod:`convanim.gallery.page`)."""
+
+
+def _page_clashes(jobs: list[Job], out_dir: Path) -> list[str]:
+    """Figures that would be written where the gallery writes its pages: refused up front,
+    so neither silently replaces the other."""
+    pages = {os.path.normcase((out_dir / name).resolve()).casefold(): name for name in PAGES}
+    lines = []
+    for job in jobs:
+        for path, key in ((job.output, "output"), (job.storyboard, "storyboard"),
+                          (job.player, "output")):
+            name = None if path is None else pages.get(
+                os.path.normcase(path.resolve()).casefold())
+            if name is not None:
+                lines.append(f"{path} would be written by {locate(job.entry, key)} "
+                             f"({job.name}) and is also the gallery's {name}; give the "
+                             f"figure another {key}: name")
+    return lines

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
-from convanim.gallery.jobs import Job
+from convanim.gallery.jobs import PAGES, Job
 from convanim.geometry import Spec, arithmetic
 
-INDEX, MARKDOWN = "index.html", "gallery.md"
+INDEX, MARKDOWN = PAGES
 MD_COLUMNS = 3
 
 class _Dumper(yaml.SafeDumper):
@@ -104,12 +106,14 @@ def reproduce_yaml(job: Job) -> str:
 
 
 def link(path: Path, base: Path) -> str:
-    """``path`` relative to the folder ``base``, with forward slashes (for src and href).
+    """``path`` relative to the folder ``base`` as a URL path: forward slashes, and every
+    character but letters, digits and ``/-._~`` percent-encoded, so a file name is never a
+    scheme (``javascript:``), a query, a fragment or markup.
 
-    >>> link(Path("out/g/a.gif"), Path("out/g"))
-    'a.gif'
+    >>> link(Path("out/g/a.gif"), Path("out/g")), link(Path("out/javascript:x(1).gif"), Path("out"))
+    ('a.gif', 'javascript%3Ax%281%29.gif')
     """
-    return Path(os.path.relpath(path, base)).as_posix()
+    return quote(Path(os.path.relpath(path, base)).as_posix(), safe="/-._~")
 
 
 def _media(job: Job, src: str, alt: str, base: Path) -> str:
@@ -199,8 +203,35 @@ def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery"
     return "\n".join(out)
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+# Markdown's own characters; "_" only at a word's edge (inside a word it emphasises nothing,
+# and conv_arithmetic reads better unescaped).
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+
+
+def md_text(text: str) -> str:
+    """``text`` as literal text in Markdown (GitHub's and Python-Markdown's), even in a table
+    cell: HTML's ``& < > "`` become character references (so no tag, entity or autolink is
+    made from it), and Markdown's ``\\ ` * [ ] |`` (and ``_`` at a word's edge) are
+    backslash-escaped.
+
+    >>> print(md_text('<img src=x onerror=alert(1)> a|b [c](d) `e`'))
+    &lt;img src=x onerror=alert(1)&gt; a\\|b \\[c\\](d) \\`e\\`
+    """
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=True).replace("&#x27;", "'"))
+
+
+def md_code(text: str) -> str:
+    """``text`` as a Markdown code span (never markup), fenced by more backticks than it holds
+    and with no ``|`` (a table cell would end there).
+
+    >>> md_code("a`b|c")
+    '`` a`b/c ``'
+    """
+    text = text.replace("|", "/").replace("\n", " ")
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def render_markdown(jobs: Sequence[Job], base: Path, link_base: str) -> str:
@@ -214,16 +245,15 @@ def render_markdown(jobs: Sequence[Job], base: Path, link_base: str) -> str:
     """
     out: list[str] = []
     for section, group in _sections(jobs).items():
-        out += [f"### {section}", ""]
+        out += [f"### {md_text(section)}", ""]
         out.append("| " + " | ".join([" "] * MD_COLUMNS) + " |")
         out.append("|" + "|".join([":---:"] * MD_COLUMNS) + "|")
         for start in range(0, len(group), MD_COLUMNS):
             cells = []
             for job in group[start:start + MD_COLUMNS]:
                 src = link_base + link(job.output, base)
-                cells.append(f"![{_md_escape(job_alt(job))}]({src})<br>"
-                             f"**{_md_escape(job.name)}**<br>"
-                             f"`{job_label(job).replace('|', '/')}`")
+                cells.append(f"![{md_text(job_alt(job))}]({src})<br>"
+                             f"**{md_text(job.name)}**<br>{md_code(job_label(job))}")
             cells += [" "] * (MD_COLUMNS - len(cells))
             out.append("| " + " | ".join(cells) + " |")
         out.append("")

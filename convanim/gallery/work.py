@@ -98,26 +98,33 @@ def write(job: Job) -> Result:
     'written'
     """
     from convanim.draw import render
+    from convanim.writers._files import confined
 
     start = time.perf_counter()
     try:
-        job.output.parent.mkdir(parents=True, exist_ok=True)
-        if job.storyboard is not None:
-            job.storyboard.parent.mkdir(parents=True, exist_ok=True)
-        if job.panels:
-            _compare(job, _target(job.output), job.player)
-        elif job.chain is not None:
-            _render_chain(job, _target(job.output), job.player)
-        else:
-            render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
-                   storyboard=None if job.storyboard is None else os.fspath(job.storyboard),
-                   player=job.player, **job.options)
+        with confined(job.root):
+            _write(job, render)
     except Exception as err:
         return Result(job.name, FAILED, job.output, _message(job, err),
                       seconds=time.perf_counter() - start)
     return Result(job.name, WRITTEN, job.output, frames=job.frames,
                   size=file_size(job.output), seconds=time.perf_counter() - start,
                   also=job.storyboard)
+
+
+def _write(job: Job, render: Any) -> None:
+    if job.root is None:  # confined() makes the folders itself, without following links
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+        if job.storyboard is not None:
+            job.storyboard.parent.mkdir(parents=True, exist_ok=True)
+    if job.panels:
+        _compare(job, _target(job.output), job.player)
+    elif job.chain is not None:
+        _render_chain(job, _target(job.output), job.player)
+    else:
+        render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
+               storyboard=None if job.storyboard is None else os.fspath(job.storyboard),
+               player=job.player, **job.options)
 
 
 def _render_chain(job: Job, target: Any, player: Any = None) -> None:

@@ -165,6 +165,9 @@ def compute(spec: Spec, x: Any, w: Any = None, b: Any = None) -> np.ndarray:
     [[37.0, 47.0], [67.0, 77.0]]
     """
     require_spec(spec, "compute")
+    from convanim.geometry.limits import check_compute
+
+    check_compute(spec)
     op = spec.op
     x = _as_array(x, op.input_shape(spec), "input_values", "input_size")
     if op.weighted:

@@ -43,6 +43,33 @@ def _axis_rows(spec: Spec, axis: int, with_taps: bool) -> np.ndarray:
     return rows[keep]
 
 
+MAX_AXIS_LINKS = 2_000_000  # rows of one axis's links held at once (~50 MB with the sort)
+
+
+def _axis_size(spec: Spec) -> int:
+    """The most links one axis can have: (input or output cells) x kernel taps."""
+    return max(max(i, o) * k for i, o, k in zip(spec.i, spec.output_shape, spec.k))
+
+
+def _same_by_numbers(a: Spec, b: Spec, with_taps: bool) -> bool:
+    """``same_links`` for axes too long to list, from the numbers that define the links.
+
+    An axis's links depend only on the op, the input, kernel, stride and dilation, the padding
+    before and the output length. Equal numbers link alike. With taps, a different padding
+    before shifts the input cell of every (output, tap) pair, so a non-empty axis (and one
+    this long is never empty) cannot link alike; without taps a shift could, in principle, be
+    absorbed by another tap, and this says "not the same" (the caller then names no padding).
+
+    >>> _same_by_numbers(Spec(i=10**7, k=3, p=1), Spec(i=10**7, k=3, p=(1, 1)), True)
+    True
+    """
+    def numbers(spec: Spec) -> tuple[object, ...]:
+        return (spec.mode, spec.padding_mode, spec.i, spec.k, spec.s, spec.d,
+                tuple(before for before, _ in spec.p), spec.output_shape)
+
+    return numbers(a) == numbers(b)
+
+
 def same_links(a: Spec, b: Spec, with_taps: bool = True) -> bool:
     """True when ``a`` and ``b`` link the same output cells to the same inputs (and taps).
 
@@ -53,6 +80,8 @@ def same_links(a: Spec, b: Spec, with_taps: bool = True) -> bool:
     """
     if a.dims != b.dims:
         return False
+    if max(_axis_size(a), _axis_size(b)) > MAX_AXIS_LINKS:
+        return _same_by_numbers(a, b, with_taps)
     rows_a = [_axis_rows(a, axis, with_taps) for axis in range(a.dims)]
     rows_b = [_axis_rows(b, axis, with_taps) for axis in range(b.dims)]
     empty_a, empty_b = any(not len(r) for r in rows_a), any(not len(r) for r in rows_b)

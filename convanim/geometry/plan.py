@@ -30,6 +30,7 @@ from convanim.geometry.compute import (
     require_spec,
     transposed_canvas_shape,
 )
+from convanim.geometry.limits import check_plan
 from convanim.geometry.spec import Spec, _fmt
 
 INPUT, PAD, ZERO, CROP, GAP = 0, 1, 2, 3, 4
@@ -331,6 +332,7 @@ def plan(spec: Spec, x: Any = None, w: Any = None, *, seed: int = 0) -> Plan:
     (['input', 'insert_zeros', 'pad', 'slide'], 29)
     """
     require_spec(spec, "plan")
+    check_plan(spec)
     x, w = make_values(spec, x, w, seed)
     b = make_bias(spec, seed)
     y = compute(spec, x, w, b)

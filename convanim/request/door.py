@@ -171,7 +171,9 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
             from convanim.explain import check_matrix_size
 
             check_matrix_size(spec)
-        style = RenderOptions.from_mapping(options).style
+        opts = RenderOptions.from_mapping(options)
+        style = opts.style
+        _check_box(opts.box, frames, params)
         from convanim.draw.perspective import check_style
 
         check_style(spec, style)
@@ -180,6 +182,22 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
         key = err.param if err.param in params else "input_size"
         raise click.UsageError(f"{where(ctx, key)}: {err}", ctx) from None
     return Request(spec, nums.x, nums.w, nums.seed, options, frames, params)
+
+
+def _check_box(box: tuple[int | None, int | None] | None, frames: int,
+               params: Mapping[str, Any]) -> None:
+    """A fixed image size is known exactly before any work: hold it to the exact frame limit
+    (the early estimate allows slack, and a Sphinx or MkDocs build must not fail mid-write)."""
+    if box is None or box[0] is None or box[1] is None:
+        return
+    from convanim.budget import check_frame
+
+    try:
+        check_frame(box[0], box[1], frames)
+    except SpecError as err:
+        given = [key for key in ("size", "width", "height") if params.get(key) is not None]
+        raise SpecError(str(err).replace("cell_px, width or dpi", "size"),
+                        given[0] if given else "size") from None
 
 
 def from_entry(entry: Entry, args: Sequence[str] = ()) -> Request:

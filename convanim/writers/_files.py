@@ -89,6 +89,63 @@ def describe_os_error(shown: str, err: OSError) -> WriteError:
     return error
 
 
+def describe_unnamed_os_error(err: OSError) -> str | None:
+    """The one line for an OSError that names no file: a deleted working folder, or a full
+    or closed standard output (``> /dev/full``, a closed pipe); None for anything else.
+
+    A failed standard output is pointed at /dev/null, so the interpreter's last flush at
+    exit cannot print a second error.
+
+    >>> describe_unnamed_os_error(OSError(errno.EACCES, "denied")) is None
+    True
+    """
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return ("the working folder no longer exists, so relative paths mean nothing; cd to "
+                "an existing folder and run again")
+    import sys
+    import traceback
+
+    # Only an error from printing (click.echo) is about standard output; the same errno
+    # from anywhere else (a full disk under a writer, say) is not.
+    printing = any(frame.name == "echo" and "click" in frame.filename
+                   for frame in traceback.extract_tb(err.__traceback__))
+    if printing and err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO,
+                                  errno.EPIPE, errno.EBADF):
+
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        reason = os.strerror(err.errno).lower() if err.errno else str(err)
+        done = f" ({', '.join(PUBLISHED)} {'was' if len(PUBLISHED) == 1 else 'were'} written)" \
+            if PUBLISHED else ""
+        return (f"cannot print to standard output: {reason}{done}; send it somewhere with "
+                "room (a file or a terminal)")
+    return None
+
+
+# Outputs this process has published (in order), so an interrupt that comes after a commit
+# reports what was written instead of claiming nothing was.
+PUBLISHED: list[str] = []
+
+
+def interrupted_message(name: str | None) -> str:
+    """The one line for an interrupt, honest about outputs already published.
+
+    >>> PUBLISHED.clear(); interrupted_message("SIGTERM")
+    'interrupted by SIGTERM; no file was written or changed'
+    """
+    by = f" by {name}" if name else ""
+    if not PUBLISHED:
+        return f"interrupted{by}; no file was written or changed"
+    shown = ", ".join(PUBLISHED[:3]) + (f" and {len(PUBLISHED) - 3} more"
+                                         if len(PUBLISHED) > 3 else "")
+    verb = "is" if len(PUBLISHED) == 1 else "are"
+    return f"interrupted{by} after writing {shown}, which {verb} complete"
+
+
 # Temp paths this process created and has neither committed nor removed. Creating one and
 # recording it happen with Ctrl-C held back, so an interrupted process can always sweep them.
 _LIVE: set[str] = set()
@@ -114,20 +171,52 @@ class Interrupted(KeyboardInterrupt):
         self.name = signal.Signals(signum).name
 
 
-def _raise_interrupted(signum: int, frame: object) -> None:
+def _importing(frame: Any) -> bool:
+    """True while ``frame`` runs inside an import (a module's top level being executed)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+# A signal that arrived during an import, raised as soon as the import is over.
+_PENDING: list[int] = []
+RETRY_SECONDS = 0.02
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    if _importing(frame):
+        # An exception inside an import can leave an extension module half-initialised
+        # ("ImportError: initialization failed", or a fatal error at exit): finish it first.
+        if not _PENDING:
+            _PENDING.append(signum)
+            signal.signal(signal.SIGALRM, _raise_pending)
+            signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
+        return
     raise Interrupted(signum)
 
 
+def _raise_pending(_: int, frame: Any) -> None:
+    if _importing(frame):
+        signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
+        return
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    raise Interrupted(_PENDING.pop())
+
+
 def handle_ending_signals() -> None:
-    """Make SIGTERM and SIGHUP end this process like Ctrl-C: temp files go, nothing is replaced.
+    """Make SIGINT, SIGTERM and SIGHUP end this process cleanly: temp files go, nothing is
+    replaced; one that arrives during an import waits until the import is over.
 
     Only from the main thread (Python delivers signals there).
 
     >>> handle_ending_signals(); signal.getsignal(signal.SIGTERM).__name__
     '_raise_interrupted'
-    >>> _ = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    >>> for s in ENDING_SIGNALS: _ = signal.signal(s, signal.default_int_handler
+    ...                                            if s == signal.SIGINT else signal.SIG_DFL)
     """
-    for signum in ENDING_SIGNALS - {signal.SIGINT}:
+    for signum in ENDING_SIGNALS:
         signal.signal(signum, _raise_interrupted)
 
 
@@ -240,12 +329,87 @@ def _reserve(shown: str, target: Path, make: Callable[..., Any]) -> Any:
     sweep_stale(target.parent)
     with _hold_interrupts():
         try:
-            made = make(dir=target.parent, prefix=f".{target.name}.{_TAG}{os.getpid()}-",
+            # A long name (up to the file system's 255 bytes) must still leave room for ours.
+            name = target.name if len(os.fsencode(target.name)) <= 120 else target.name[:30]
+            made = make(dir=target.parent, prefix=f".{name}.{_TAG}{os.getpid()}-",
                         suffix=".tmp")
         except OSError as err:
             raise describe_os_error(shown, err) from err
         _LIVE.add(made[1] if isinstance(made, tuple) else made)
     return made
+
+
+# The output folder a batch writes into, held open while its jobs run (see confined()).
+_CONFINE = threading.local()
+_PROC_FD = "/proc/self/fd"
+
+
+@contextlib.contextmanager
+def confined(root: str | os.PathLike[str] | None) -> Iterator[None]:
+    """Inside the block, outputs under ``root`` are made through one open handle on it.
+
+    Every folder between ``root`` and an output is opened (or created) relative to its parent
+    without following symlinks, and the temp file, the final rename and any later step use
+    that open folder (``/proc/self/fd/N``), never the path again. So a folder swapped for a
+    symlink after the batch checked its paths can never send a file outside ``root``: a
+    symlinked folder is refused. ``None``, or a system without ``/proc``, checks nothing.
+
+    >>> import tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> os.symlink(tempfile.mkdtemp(), os.path.join(root, "link"))
+    >>> try:
+    ...     with confined(root):
+    ...         TempFile(os.path.join(root, "link", "a.gif"))
+    ... except WriteError as err:
+    ...     print(str(err).split(": ", 1)[1][:40])
+    link is a symlink or not a folder, and o
+    """
+    if root is None or not os.path.isdir(_PROC_FD):
+        yield
+        return
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    previous = getattr(_CONFINE, "root", None)
+    _CONFINE.root = (os.path.abspath(root), fd)
+    try:
+        yield
+    finally:
+        _CONFINE.root = previous
+        os.close(fd)
+
+
+def _held_parent(shown: str, target: Path) -> tuple[Path, int] | None:
+    """``target`` as ``/proc/self/fd/N/name`` under the confining root, with N its folder."""
+    root = getattr(_CONFINE, "root", None)
+    if root is None:
+        return None
+    base, root_fd = root
+    rel = os.path.relpath(target.parent, base)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return None  # not under the root (--allow-outside): nothing to hold
+    flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.dup(root_fd)
+    try:
+        for part in [] if rel == os.curdir else rel.split(os.sep):
+            try:
+                try:
+                    inner = os.open(part, flags, dir_fd=fd)
+                except FileNotFoundError:
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(part, 0o777, dir_fd=fd)
+                    inner = os.open(part, flags, dir_fd=fd)
+            except OSError as err:
+                if err.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise WriteError(
+                        f"cannot write {shown}: {part} is a symlink or not a folder, and "
+                        "outputs are written only through real folders inside the output "
+                        "folder; remove it or choose another output path") from None
+                raise describe_os_error(shown, err) from err
+            os.close(fd)
+            fd = inner
+    except BaseException:
+        os.close(fd)
+        raise
+    return Path(_PROC_FD) / str(fd) / target.name, fd
 
 
 def _remove(path: str) -> None:
@@ -292,6 +456,11 @@ class TempFile:
     def __init__(self, target: str | os.PathLike[str], mode: str = "w+b") -> None:
         self.shown = os.fspath(target)
         self.target = Path(os.path.abspath(self.shown))
+        self.dir_fd: int | None = None  # the held folder, for a child process (pass_fds)
+        held = _held_parent(self.shown, self.target)
+        if held is not None:
+            self.target, self.dir_fd = held
+            weakref.finalize(self, os.close, self.dir_fd)
         if self.target.is_dir():
             raise describe_os_error(self.shown, IsADirectoryError(errno.EISDIR, ""))
         fd, name = _reserve(self.shown, self.target, tempfile.mkstemp)
@@ -323,6 +492,7 @@ class TempFile:
                 os.replace(self.path, self.target)
                 _LIVE.discard(str(self.path))
                 self._cleanup.detach()
+                PUBLISHED.append(self.shown)
         except OSError as err:
             self.discard()
             raise describe_os_error(self.shown, err) from err
@@ -350,6 +520,17 @@ class TempDir:
     def __init__(self, target: str | os.PathLike[str]) -> None:
         self.shown = os.fspath(target)
         self.target = Path(os.path.abspath(self.shown))
+        held = _held_parent(self.shown, self.target)
+        if held is not None:
+            self.target, fd = held
+            weakref.finalize(self, os.close, fd)
+        if self.target.is_symlink():
+            # rename(2) cannot put a folder where a symlink is ("Not a directory"), and
+            # writing into the link's target would change a folder we were not given.
+            raise WriteError(
+                f"cannot write {self.shown}: it is a symlink (to {os.readlink(self.target)}), "
+                "and a folder of frames replaces its path as a whole; give the real folder's "
+                "path, or remove the link")
         if self.target.exists() and not self.target.is_dir():
             raise WriteError(
                 f"cannot write {self.shown}: a file with that name exists and a directory is "
@@ -418,6 +599,7 @@ class TempDir:
                             raise
                 _LIVE.discard(str(self.path))
                 self._cleanup.detach()
+                PUBLISHED.append(self.shown)
         except OSError as err:
             if aside is not None:
                 _unreserve(aside)

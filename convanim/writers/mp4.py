@@ -119,6 +119,8 @@ class Mp4Writer(AnimationWriter):
                 stdout=subprocess.DEVNULL,
                 stderr=self._log,
                 start_new_session=True,
+                # A batch holds the output's folder open: ffmpeg writes through that handle.
+                pass_fds=() if self._tmp.dir_fd is None else (self._tmp.dir_fd,),
             )
         except (OSError, RuntimeError) as err:
             # Not the output path's fault, so it must not be described as one.

@@ -34,7 +34,11 @@ class Conv(Channels, Windowed):
     def combine(self, taps: list[np.ndarray], w2: np.ndarray | None) -> np.ndarray:
         """The weighted sum over taps."""
         assert w2 is not None
-        return np.einsum("t,tij->ij", w2.ravel(), np.asarray(taps))
+        # Tap by tap: stacking every tap's view would hold kernel-size copies of the output.
+        total = np.zeros(taps[0].shape)
+        for weight, tap in zip(w2.ravel(), taps):
+            total += weight * tap
+        return total
 
     def reduce(self, seen: np.ndarray, weights: np.ndarray
                ) -> tuple[np.ndarray, float, int | None]:

@@ -7,6 +7,8 @@ zeros in the mean, PyTorch's ``count_include_pad``). Padding is at most half the
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from convanim.geometry.ops.base import Call
@@ -81,7 +83,7 @@ class MaxPool(Pooling):
 
     def combine(self, taps: list[np.ndarray], w2: np.ndarray | None) -> np.ndarray:
         """The largest value each window sees."""
-        return np.max(taps, axis=0)
+        return functools.reduce(np.maximum, taps)  # tap by tap, never a stack of views
 
     def reduce(self, seen: np.ndarray, weights: np.ndarray
                ) -> tuple[np.ndarray, float, int | None]:
@@ -124,7 +126,10 @@ class AvgPool(Pooling):
 
     def combine(self, taps: list[np.ndarray], w2: np.ndarray | None) -> np.ndarray:
         """The mean over the window, padding included."""
-        return np.sum(taps, axis=0) / len(taps)
+        total = np.zeros(taps[0].shape)
+        for tap in taps:
+            total += tap
+        return total / len(taps)
 
     def reduce(self, seen: np.ndarray, weights: np.ndarray
                ) -> tuple[np.ndarray, float, int | None]:
