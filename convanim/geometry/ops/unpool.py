@@ -71,6 +71,9 @@ class MaxUnpool(MaxPool):
     """
 
     mode = "maxunpool"
+    # One channel only: the two-stage plan (winners, pooled map, placing) draws one map, so
+    # in_channels is refused up front ("only applies to ...") instead of failing in compute.
+    fields = ()
     title = "max unpool"
     noun = "Max-unpooling"
     takes = ("kernel_size", "stride")
