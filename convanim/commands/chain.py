@@ -80,8 +80,10 @@ def _cell(text: str | None, dims: int, ctx: click.Context) -> tuple[int, ...] | 
     if text is None:
         return None
     parts = [part.strip() for part in str(text).split(",")]
-    if len(parts) != dims or not all(part.lstrip("-").isdigit() for part in parts):
-        shape = "r,c, e.g. 1,2" if dims == 2 else "one number, e.g. 3"
+    if len(parts) not in (dims, dims + 1) or not all(part.lstrip("-").isdigit()
+                                                     for part in parts):
+        shape = ("r,c, e.g. 1,2 (or channel,r,c)" if dims == 2
+                 else "one number, e.g. 3 (or channel,position)")
         raise click.UsageError(f"--cell={text!r} is not a cell of a {dims}-D output; write "
                                f"{shape}", ctx)
     return tuple(int(part) for part in parts)

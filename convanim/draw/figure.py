@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -244,16 +245,28 @@ def _place_row(parts: list[Part], gap: int, header: int,
     return parts, (width, height)
 
 
-def header_lines(text: str, options: RenderOptions, width: int) -> tuple[object, list[str]]:
-    """The font and wrapped lines of a figure's own caption above its parts.
+def header_lines(text: str, options: RenderOptions, width: int, scale: float = 1.0
+                 ) -> tuple[Any, list[str]]:
+    """The font (``scale`` times the caption's) and wrapped lines of a figure's own caption
+    above its parts.
 
     >>> font, lines = header_lines("compare the outputs", RenderOptions(), 400)
     >>> lines
     ['compare the outputs']
     """
     theme = THEMES[options.theme]
-    font = get_font(theme.caption_pt, options.dpi, family=theme.font)
+    font = get_font(theme.caption_pt * scale, options.dpi, family=theme.font)
     return font, font.wrap(text, width - 20) if text else []
+
+
+def header_height(text: str, options: RenderOptions, width: int, scale: float = 1.0) -> int:
+    """Pixels a caption of ``text`` takes above the parts (two lines at most are kept).
+
+    >>> header_height("", RenderOptions(), 400)
+    0
+    """
+    font, lines = header_lines(text, options, width, scale)
+    return 10 + min(len(lines), 2) * font.line_height if lines else 0
 
 
 class Canvas:
@@ -265,21 +278,21 @@ class Canvas:
     (50, 100, 3)
     """
 
-    def __init__(self, size: tuple[int, int], options: RenderOptions, caption: str) -> None:
+    def __init__(self, size: tuple[int, int], options: RenderOptions, caption: str,
+                 top: int = 0, scale: float = 1.0) -> None:
         theme = THEMES[options.theme]
         self.background = np.array(rgb(theme.background), np.uint8)
         self.rgb = np.empty((size[1], size[0], 3), np.uint8)
         self.rgb[:] = self.background
         self.fixed = 0
         if caption:
-            font, lines = header_lines(caption, options, size[0])
+            font, lines = header_lines(caption, options, size[0], scale)
             ink = np.array(rgb(theme.ink), np.uint8)
-            baseline = 8 + round(font.ascent)  # type: ignore[attr-defined]
-            for line in lines:
-                image = font.render(line)  # type: ignore[attr-defined]
-                x = (size[0] - font.measure(line)) / 2  # type: ignore[attr-defined]
-                blit(self.rgb, image, x, baseline, ink)
-                baseline += font.line_height  # type: ignore[attr-defined]
+            baseline = top + 4 + round(font.ascent)
+            for line in lines[:2]:
+                blit(self.rgb, font.render(line), (size[0] - font.measure(line)) / 2,
+                     baseline, ink)
+                baseline += font.line_height
             self.fixed = baseline
 
     def paste(self, frame: np.ndarray, x: int, y: int) -> None:

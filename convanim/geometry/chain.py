@@ -101,15 +101,14 @@ class Chain:
     def alt_text(self, view: str = "forward") -> str:
         """One sentence for the figure.
 
-        >>> Chain.build(7, [{"kernel_size": 3}] * 2).alt_text("trace")
-        'A chain of 2 layers (7x7 -> 5x5 -> 3x3); the output cell with the most paths traced back to the \
-input, with the number of paths reaching each input cell.'
+        >>> Chain.build(7, [{"kernel_size": 3}] * 2).alt_text("trace")[:40]
+        'A chain of 2 layers (7x7 -> 5x5 -> 3x3);'
         """
         count = len(self.layers)
         text = f"A chain of {count} layer{'s' if count > 1 else ''} ({self.sizes})"
         if view == "trace":
-            return (text + "; the output cell with the most paths traced back to the input, with the number "
-                    "of paths reaching each input cell.")
+            return (text + "; the output cell with the most paths traced back to the input, "
+                    "with the number of paths reaching each input cell.")
         return text + ", one frame per layer with a kernel window and the layer's output."
 
     @classmethod
@@ -309,7 +308,7 @@ def trace_cell(chain: Chain, cell: Sequence[int] | None = None) -> tuple[int, ..
     if len(cell) != len(shape) or not all(0 <= v < n for v, n in zip(cell, shape)):
         names = ("channel, " if len(shape) > len(spatial) else "") + (
             "row, col" if len(spatial) == 2 else "position")
-        raise SpecError(f"cell={','.join(map(str, cell))} is not a cell of the last layer's "
+        raise SpecError(f"cell={','.join(map(str, cell))} is outside the last layer's "
                         f"output {'x'.join(map(str, shape))}; give {names} with each index "
                         "from 0 to its size - 1", "cell")
     return cell
@@ -320,7 +319,8 @@ def busiest_cell(chain: Chain) -> tuple[int, ...]:
     shows most), the nearest the centre among equals: for two stacked stride-2 transposed
     convolutions a cell where 4, 2 and 1 paths meet, not a centre reached once.
 
-    >>> busiest_cell(Chain.build(3, [{"mode": "transposed", "kernel_size": 3, "stride": 2}] * 2))
+    >>> twice = [{"mode": "transposed", "kernel_size": 3, "stride": 2}] * 2
+    >>> busiest_cell(Chain.build(3, twice))
     (6, 6)
     """
     counts = np.ones(int(np.prod(chain.layers[0].op.input_shape(chain.layers[0]))), np.int64)
