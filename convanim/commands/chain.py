@@ -126,6 +126,12 @@ def render_chain_command(ctx: click.Context, entry: Entry | None, params: dict[s
         chain = _flag_chain(ctx, params)
         stem = chain.layers[0].label.replace("  ", "_").replace(" ", "_").replace("=", "")
     trace = params.get("view") == "trace"
+    if entry is not None and entry.layers and params.get("view") not in (None, "gather",
+                                                                           "trace"):
+        raise click.UsageError(
+            f"{where(ctx, 'view')}: a chain draws its layers forward (view gather, the "
+            f"default) or traced back (view trace), not view={params['view']}; drop view, or "
+            "render one layer with it", ctx)
     if params.get("storyboard"):
         raise click.UsageError(f"{where(ctx, 'storyboard')}: chains and the trace view have no "
                                "storyboard yet; drop it, or write the frames with -o folder/",

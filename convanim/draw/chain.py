@@ -30,7 +30,8 @@ from convanim.draw.figure import DEFAULT_PX, Part, sequence, stream
 from convanim.draw.options import RenderOptions
 from convanim.draw.scene import Scene
 from convanim.geometry import compute, make_values, plan
-from convanim.geometry.chain import Chain, path_counts, receptive_fields, trace_cell
+from convanim.geometry.chain import Chain, ChainError, path_counts, receptive_fields, trace_cell
+from convanim.geometry.compute import MAX_VALUE
 from convanim.geometry.plan import GAP, INPUT, Frame, Grid, Picture, Plan
 from convanim.geometry.spec import SpecError
 
@@ -97,7 +98,17 @@ def forward_plans(chain: Chain, seed: int = 0, x: Any = None, slides: bool = Fal
     plans = []
     values = x
     for n, spec in enumerate(chain.layers):
-        x_n, w_n = make_values(spec, values, None, seed=seed + n)
+        try:
+            x_n, w_n = make_values(spec, values, None, seed=seed + n)
+        except SpecError:
+            if n == 0:
+                raise
+            top = float(np.max(np.abs(values)))
+            raise ChainError(n, f"its input, the output of layers[{n - 1}], reaches {top:.3g}: "
+                             f"the values grow layer by layer past {MAX_VALUE:g}, beyond which "
+                             "sums of products are no longer exact; use fewer layers or "
+                             "smaller input values",
+                             "layers") from None
         layer_plan = plan(spec, x_n, w_n)
         head = f"{_layer_word(n, len(chain.layers))}: "
         frames = layer_plan.frames
@@ -265,10 +276,17 @@ def check_chain(chain: Chain, options: RenderOptions, path: str | PathLike[str] 
     box = options.box
     if box is not None:
         width, height = box[0] or width, box[1] or height
-    frames = (sum(frame_count(spec) for spec in chain.layers) if slides and view != "trace"
-              else len(chain.layers) * (1 if view == "trace" else 2))
+    if slides and view != "trace":
+        counts = [frame_count(spec) for spec in chain.layers]
+        frames = sum(counts)
+        # Slides show for frame_ms; the input, padding and output frames (about 3) hold.
+        ms = sum(max(n - 3, 0) * options.frame_ms + min(n, 3) * options.hold_ms
+                 for n in counts)
+    else:
+        frames = len(chain.layers) * (1 if view == "trace" else 2)
+        ms = frames * options.hold_ms
     fmt = format_for(path) if path is not None else "gif"
-    check_frame(width, height, frames, fmt, frames * options.hold_ms, EARLY_SLACK)
+    check_frame(width, height, frames, fmt, ms, EARLY_SLACK)
 
 
 def render_chain(chain: Chain, path: str | PathLike[str], options: RenderOptions,

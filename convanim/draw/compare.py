@@ -119,6 +119,11 @@ def write_compare(items: Sequence[Panel], path: PathLike, player: PathLike | Non
 
     options = items[0][4]
     fmt = format_for(path)
+    for spec, *_ in items:
+        if spec.view == "matrix":
+            raise SpecError("view=matrix draws a figure of its own that compare cannot line up "
+                            "with other panels; give the panels view gather or scatter, or "
+                            "render the matrix view alone", "view")
     estimates = [frame_size(spec, cell_px=opts.cell_px or (None if opts.box or opts.width
                                                            else DEFAULT_PX),
                             dpi=opts.dpi, values=opts.values, layout=opts.layout)

@@ -148,10 +148,29 @@ class Chain:
                 raise ChainError(n, f"dims={spec.dims} but layers[{n - 1}] has dims="
                                  f"{specs[-1].dims}; every layer of a chain has the same dims",
                                  "dims")
+            if specs:
+                _check_channels(n, specs[-1], spec)
             specs.append(spec)
             size = spec.output_shape
             channels = getattr(spec, "out_channels", channels)
         return cls(tuple(specs), in_channels)
+
+
+def _channels_of(shape: tuple[int, ...], dims: int) -> int:
+    return shape[0] if len(shape) > dims else 1
+
+
+def _check_channels(n: int, before: Spec, spec: Spec) -> None:
+    """A layer reads as many channels as the layer before it writes."""
+    given = _channels_of(output_array_shape(before), before.dims)
+    takes = _channels_of(spec.op.input_shape(spec), spec.dims)
+    if given != takes:
+        fix = ("drop in_channels (the chain passes the channels on)"
+               if getattr(spec, "in_channels", None) is not None and spec.mode != "pixelshuffle"
+               else f"give layers[{n - 1}] out_channels={takes} or change this layer")
+        raise ChainError(n, f"in_channels: this layer reads {takes} channel"
+                         f"{'s' if takes > 1 else ''} but layers[{n - 1}] writes {given}; "
+                         f"{fix}", "in_channels")
 
 
 def _takes(entry: Mapping[str, Any], field: str) -> bool:
