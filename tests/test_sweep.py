@@ -74,7 +74,7 @@ def args_for(case: tuple[str, ...], tmp: Path) -> list[str]:
     mode, view, channels, dims, kind, style, writer = case
     entry = layer(mode, channels, int(dims))
     out = str(tmp / f"out{writer}") if writer != "/" else str(tmp / "frames") + "/"
-    common = ["--style", style, "--cell-px", "8", "--hold-ms", "40", "-o", out]
+    common = ["--style", style, "--cell-px", "8", "--hold-ms", "40", "--frame-ms", "40", "-o", out]
     if kind == "single":
         return ["render", "-i", "4", *flags(entry), "--view", view, "--max-frames", "400",
                 *common]
