@@ -110,7 +110,6 @@ def forward_plans(chain: Chain, seed: int = 0, x: Any = None, slides: bool = Fal
                              "smaller input values",
                              "layers") from None
         layer_plan = plan(spec, x_n, w_n)
-        head = f"{_layer_word(n, len(chain.layers))}: "
         frames = layer_plan.frames
         if not slides:
             slide = [f for f in frames if f.phase == "slide"]
@@ -125,7 +124,6 @@ def forward_plans(chain: Chain, seed: int = 0, x: Any = None, slides: bool = Fal
                 frames = (middle, frames[-1])
             else:
                 frames = frames[-1:]
-        frames = tuple(replace(f, caption=head + f.caption) for f in frames)
         plans.append(replace(layer_plan, frames=frames))
         values = compute(spec, x_n, w_n)
     return plans
@@ -182,11 +180,11 @@ def trace_plans(chain: Chain, cell: Sequence[int] | None = None) -> list[Plan]:
         window, cells = _lit(below), _lit(above)
         grid_name = "the chain's input" if n == 0 else f"layer {n}'s output"
         if len(window):
-            caption = (f"{_layer_word(n, count)}, traced back: {len(window)} cells of "
-                       f"{grid_name} reach output cell ({where})")
+            caption = (f"traced back: {len(window)} cells of {grid_name} reach output cell "
+                       f"({where})")
         else:
-            caption = (f"{_layer_word(n, count)}, traced back: no cell of {grid_name} reaches "
-                       f"output cell ({where}); it is always 0 or the bias")
+            caption = (f"traced back: no cell of {grid_name} reaches output cell ({where}); "
+                       "it is always 0 or the bias")
         if n == 0 and len(window):
             caption = _field_caption(fields, cell, counts[0], where, spec.dims)
         frame = Frame("slide", "input", caption, step=0, window=window,
