@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import resource
 import subprocess
 import sys
 import tempfile
@@ -51,19 +50,24 @@ def sweep() -> None:
           f"{counts['refused']} refused in one line, in {time.perf_counter() - start:.0f} s")
 
 
+PEAK = ("import resource, subprocess, sys; "
+        "code = subprocess.run(sys.argv[1:], capture_output=True).returncode; "
+        "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
 def memory() -> None:
+    """Each case in a fresh wrapper process, which reports its one child's peak."""
     for args in MEMORY_CASES:
         with tempfile.TemporaryDirectory() as tmp:
             out = [a if a != args[-1] else str(Path(tmp) / a) for a in args]
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             start = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "convanim.cli", *out], cwd=ROOT,
-                                  capture_output=True, text=True)
+            done = subprocess.run([sys.executable, "-c", PEAK, sys.executable, "-m",
+                                   "convanim.cli", *out], cwd=ROOT, capture_output=True,
+                                  text=True, check=True)
             seconds = time.perf_counter() - start
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            note = "" if peak > before else " (at most the earlier peak)"
-            print(f"{' '.join(args):95s} exit {done.returncode}  {seconds:5.1f} s  "
-                  f"peak {peak / 1024:6.0f} MB{note}")
+            code, peak = done.stdout.split()
+            print(f"{' '.join(args):95s} exit {code}  {seconds:5.1f} s  "
+                  f"peak {int(peak) / 1024:6.0f} MB")
 
 
 if __name__ == "__main__":
