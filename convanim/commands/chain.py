@@ -171,4 +171,6 @@ def render_chain_command(ctx: click.Context, entry: Entry | None, params: dict[s
         flag = "--cell" if err.param == "cell" else where(ctx, err.param or "input_size")
         raise click.UsageError(f"{flag}: {err}", ctx) from None
     shape = "x".join(map(str, chain.output_shape))
-    click.echo(f"wrote {written}  (chain of {len(chain.layers)} layers; output {shape})")
+    count = len(chain.layers)
+    click.echo(f"wrote {written}  (chain of {count} layer{'s' if count > 1 else ''}; output "
+               f"{shape})")

@@ -54,8 +54,9 @@ class TraceScene(Scene):
 
     def legend(self) -> list[tuple[str, str]]:
         """The three roles of a trace frame."""
+        reached = len(self.plan.frames[0].window) > 0
         return [("input", "0 paths: does not reach the traced cell"),
-                ("window", "reaches it: the number of paths"),
+                *([("window", "reaches it: the number of paths")] if reached else []),
                 ("chosen", "the traced output cell"), ("pending", "other output cells")]
 
     def titles(self) -> dict[str, list[str]]:
@@ -184,7 +185,8 @@ def trace_plans(chain: Chain, cell: Sequence[int] | None = None) -> list[Plan]:
                        f"({where})")
         else:
             caption = (f"traced back: no cell of {grid_name} reaches output cell ({where}); "
-                       "it is always 0 or the bias")
+                       "it is always 0" + (", plus the bias" if getattr(spec, "bias", False)
+                                            else ""))
         if n == 0 and len(window):
             caption = _field_caption(fields, cell, counts[0], where, spec.dims)
         frame = Frame("slide", "input", caption, step=0, window=window,
