@@ -47,7 +47,7 @@ def run_pytorch(code: str, spec: Spec, x: np.ndarray, w: np.ndarray) -> np.ndarr
     for layer in module.modules():
         if isinstance(layer, (torch.nn.modules.conv._ConvNd)):
             layer.weight.data = torch.as_tensor(w).reshape(1, 1, *spec.k)
-            layer.bias.data.zero_()
+            assert layer.bias is None  # the figure has no bias, nor has the printed layer
     with torch.no_grad():
         return module(torch.as_tensor(x)[None, None])[0, 0].numpy()
 
@@ -163,13 +163,14 @@ def test_printed_keras_code_follows_keras_semantics(spec: Spec, seed: int) -> No
 
 def test_keras_examples() -> None:
     assert keras_code(Spec(i=4, k=3, s=2, p="same", mode="transposed")) == \
-        'layers.Conv2DTranspose(1, 3, strides=2, padding="same")'
-    assert keras_code(Spec(i=5, k=3, s=2, p=1)) == 'layers.Conv2D(1, 3, strides=2, padding="same")'
+        'layers.Conv2DTranspose(1, 3, strides=2, use_bias=False, padding="same")'
+    assert keras_code(Spec(i=5, k=3, s=2, p=1)) == (
+        'layers.Conv2D(1, 3, strides=2, use_bias=False, padding="same")')
     assert keras_code(Spec(i=9, k=3, p=(2, 0), d=1, dims=1)) == \
-        'layers.Conv1D(1, 3, padding="causal")'
+        'layers.Conv1D(1, 3, use_bias=False, padding="causal")'
     # k < s: Keras' transposed 'valid' pads the output to i*s (output_padding 1 here).
     assert keras_code(Spec(i=3, k=2, s=3, output_padding=1, mode="transposed")) == \
-        'layers.Conv2DTranspose(1, 2, strides=3, padding="valid")'
+        'layers.Conv2DTranspose(1, 2, strides=3, use_bias=False, padding="valid")'
     assert keras_code(Spec(i=3, k=3, s=2, p=1, mode="transposed")) is None
     assert "6x6" in keras_reason(Spec(i=3, k=3, s=2, p=1, mode="transposed"))
 
@@ -203,7 +204,7 @@ def test_shape_text_for_the_showcase() -> None:
     assert "insert s-1 = 1 zero between input cells: 3x3 -> 5x5" in text
     assert "pad 1 on each side (k-1-p): 5x5 -> 7x7" in text
     assert "Checkerboard warning" in text and "kernel 4, stride 2, padding 2" in text
-    assert "nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1)" in lines
+    assert "nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, bias=False)" in lines
     assert "# no exact Keras form" in text
 
 
@@ -397,7 +398,8 @@ def test_solve_command() -> None:
     assert max(len(line) for line in lines) <= 80
     first = lines.index("  #  k  s  p op  d  overlap") + 1
     assert lines[first].split() == ["1", "4", "2", "1", "0", "1", "even"]
-    assert lines[first + 1] == "    nn.ConvTranspose2d(1, 1, kernel_size=4, stride=2, padding=1)"
+    assert lines[first + 1] == (
+        "    nn.ConvTranspose2d(1, 1, kernel_size=4, stride=2, padding=1, bias=False)")
     result = invoke("solve", "--from", "28", "--to", "14", "--kernel", "3", "--json")
     data = json.loads(result.output)
     assert (data["total"], data["mode"]) == (1, "conv")

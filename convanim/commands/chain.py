@@ -69,8 +69,10 @@ def _cell(text: str | None, dims: int, ctx: click.Context) -> tuple[int, ...] | 
     if text is None:
         return None
     parts = [part.strip() for part in str(text).split(",")]
-    if len(parts) != dims or not all(part.lstrip("-").isdigit() for part in parts):
-        shape = "r,c, e.g. 1,2" if dims == 2 else "one number, e.g. 3"
+    if len(parts) not in (dims, dims + 1) or not all(part.lstrip("-").isdigit()
+                                                     for part in parts):
+        shape = ("r,c, e.g. 1,2 (or channel,r,c)" if dims == 2
+                 else "one number, e.g. 3 (or channel,position)")
         raise click.UsageError(f"--cell={text!r} is not a cell of a {dims}-D output; write "
                                f"{shape}", ctx)
     return tuple(int(part) for part in parts)
@@ -113,6 +115,12 @@ def render_chain_command(ctx: click.Context, entry: Entry | None, params: dict[s
         chain = _flag_chain(ctx, params)
         stem = chain.layers[0].label.replace("  ", "_").replace(" ", "_").replace("=", "")
     trace = params.get("view") == "trace"
+    if entry is not None and entry.layers and params.get("view") not in (None, "gather",
+                                                                           "trace"):
+        raise click.UsageError(
+            f"{where(ctx, 'view')}: a chain draws its layers forward (view gather, the "
+            f"default) or traced back (view trace), not view={params['view']}; drop view, or "
+            "render one layer with it", ctx)
     if params.get("storyboard"):
         raise click.UsageError(f"{where(ctx, 'storyboard')}: chains and the trace view have no "
                                "storyboard yet; drop it, or write the frames with -o folder/",
@@ -152,4 +160,6 @@ def render_chain_command(ctx: click.Context, entry: Entry | None, params: dict[s
         flag = "--cell" if err.param == "cell" else where(ctx, err.param or "input_size")
         raise click.UsageError(f"{flag}: {err}", ctx) from None
     shape = "x".join(map(str, chain.output_shape))
-    click.echo(f"wrote {written}  (chain of {len(chain.layers)} layers; output {shape})")
+    count = len(chain.layers)
+    click.echo(f"wrote {written}  (chain of {count} layer{'s' if count > 1 else ''}; output "
+               f"{shape})")

@@ -25,25 +25,64 @@ from typing import Any
 
 import numpy as np
 
-from convanim.draw.animate import Renderer, write_animation
+from convanim.draw.animate import write_animation
+from convanim.draw.figure import DEFAULT_PX, Part, sequence, stream
 from convanim.draw.options import RenderOptions
+from convanim.draw.scene import Scene
 from convanim.geometry import compute, make_values, plan
-from convanim.geometry.chain import Chain, path_counts, receptive_fields
-from convanim.geometry.plan import (
-    Frame,
-    Picture,
-    Plan,
-    _input_grid,
-    _output_grid,
-)
+from convanim.geometry.chain import Chain, ChainError, path_counts, receptive_fields, trace_cell
+from convanim.geometry.compute import MAX_VALUE
+from convanim.geometry.plan import GAP, INPUT, Frame, Grid, Picture, Plan
 from convanim.geometry.spec import SpecError
 
-TRACE_PICTURE = Picture(weighted=False, window="cells that reach it",
+TRACE_PICTURE = Picture(weighted=False, window="paths from the traced cell (number in cell)",
                         formula=("paths: ", " + ", ""))
 
 
-def _two_d(values: np.ndarray) -> np.ndarray:
-    return values.reshape(values.shape if values.ndim == 2 else (1, -1))
+class TraceScene(Scene):
+    """A traced layer's scene: path counts in the window colour, the traced output cells in
+    their own colour (not "being written"), a legend and titles in those words.
+
+    >>> scene = TraceScene(trace_plans(Chain.build(5, [{"kernel_size": 3}]))[0])
+    >>> [label for _, label in scene.legend()][:2]
+    ['0 paths: does not reach the traced cell', 'reaches it: the number of paths']
+    """
+
+    def code(self, name: str) -> int:
+        """The theme look for ``name``; the traced cells are ``chosen``, not ``current``."""
+        return super().code("chosen" if name == "current" else name)
+
+    def legend(self) -> list[tuple[str, str]]:
+        """The three roles of a trace frame."""
+        reached = len(self.plan.frames[0].window) > 0
+        return [("input", "0 paths: does not reach the traced cell"),
+                *([("window", "reaches it: the number of paths")] if reached else []),
+                ("chosen", "the traced output cell"), ("pending", "other output cells")]
+
+    def titles(self) -> dict[str, list[str]]:
+        """Both panels' titles with the channels named."""
+        return {"grid_title": [self.grid_title("input")],
+                "target_title": [self.target_title(False)], "kernel_title": []}
+
+    def _named(self, head: str, values: np.ndarray) -> str:
+        dims = self.plan.spec.dims
+        shape = "×".join(map(str, values.shape[-dims:])) if dims == 2 else \
+            f"length {values.shape[-1]}"
+        if values.ndim > dims and values.shape[0] > 1:
+            return f"{head} {shape} × {values.shape[0]} channels (c=0 left)"
+        return f"{head} {shape}"
+
+    def grid_title(self, name: str) -> str:
+        """The layer's input, its channels named."""
+        return self._named("Input", self.plan.x)
+
+    def target_title(self, final: bool) -> str:
+        """The layer's output, its channels named."""
+        return self._named("Output", self.plan.y)
+
+
+def _layer_word(n: int, count: int) -> str:
+    return f"Layer {n + 1} of {count}"
 
 
 def forward_plans(chain: Chain, seed: int = 0, x: Any = None, slides: bool = False
@@ -60,40 +99,74 @@ def forward_plans(chain: Chain, seed: int = 0, x: Any = None, slides: bool = Fal
     plans = []
     values = x
     for n, spec in enumerate(chain.layers):
-        x_n, w_n = make_values(spec, values, None, seed=seed + n)
+        try:
+            x_n, w_n = make_values(spec, values, None, seed=seed + n)
+        except SpecError:
+            if n == 0:
+                raise
+            top = float(np.max(np.abs(values)))
+            raise ChainError(n, f"its input, the output of layers[{n - 1}], reaches {top:.3g}: "
+                             f"the values grow layer by layer past {MAX_VALUE:g}, beyond which "
+                             "sums of products are no longer exact; use fewer layers or "
+                             "smaller input values",
+                             "layers") from None
         layer_plan = plan(spec, x_n, w_n)
-        head = f"layers[{n}] of {len(chain.layers)}: "
         frames = layer_plan.frames
         if not slides:
             slide = [f for f in frames if f.phase == "slide"]
             if slide:
-                middle = slide[len(slide) // 2]
+                # The window nearest the middle that reads the most non-zero values (the
+                # middle window of a strided transposed layer may sit on inserted zeros).
+                centre = len(slide) // 2
+                middle = max(slide, key=lambda f: (int(np.count_nonzero(f.products)),
+                                                   -abs(f.step - 1 - centre)))
                 middle = replace(middle, step=0, caption=middle.caption
                                  + f" (position {middle.step} of {len(slide)})")
                 frames = (middle, frames[-1])
             else:
                 frames = frames[-1:]
-        frames = tuple(replace(f, caption=head + f.caption) for f in frames)
         plans.append(replace(layer_plan, frames=frames))
         values = compute(spec, x_n, w_n)
     return plans
 
 
+def _slices(values: np.ndarray, dims: int) -> np.ndarray:
+    """A whole array as (channels, rows, cols), a 1-D layer's slices one row tall."""
+    if values.ndim == dims:
+        values = values[None]
+    return values[:, None, :] if dims == 1 else values
+
+
+def _display(values: np.ndarray, dims: int) -> Grid:
+    """The slices of a whole array side by side, one blank column between two (GAP)."""
+    stack = _slices(values, dims).astype(float)
+    channels, rows, cols = stack.shape
+    width = channels * (cols + 1) - 1
+    shown = np.zeros((rows, width))
+    kinds = np.full((rows, width), GAP, np.int8)
+    source = np.full((rows, width, 2), -1, np.int64)
+    r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
+    for n in range(channels):
+        at = slice(n * (cols + 1), n * (cols + 1) + cols)
+        shown[:, at], kinds[:, at] = stack[n], INPUT
+        source[:, at] = np.stack([r, c], axis=-1)
+    return Grid(shown, kinds, source, np.ones((rows, width), bool), (0, 0))
+
+
+def _lit(grid: Grid) -> np.ndarray:
+    return np.argwhere((grid.values > 0) & (grid.kinds != GAP))
+
+
 def trace_plans(chain: Chain, cell: Sequence[int] | None = None) -> list[Plan]:
     """One one-frame plan per layer, from the last back to the first: the cells of the
     layer's input that reach the traced output cell, with their path counts as values.
+    Channels are drawn as slices side by side.
 
     >>> chain = Chain.build(5, [{"kernel_size": 3}] * 2)
     >>> [p.frames[0].window.shape[0] for p in trace_plans(chain)]
     [9, 25]
     """
-    last = chain.output_shape
-    cell = tuple(n // 2 for n in last) if cell is None else tuple(cell)
-    for axis, (v, n) in enumerate(zip(cell, last)):
-        if not 0 <= v < n:
-            raise SpecError(f"cell={','.join(map(str, cell))} is outside the last layer's "
-                            f"output {'x'.join(map(str, last))}; give a cell with 0 <= "
-                            f"{'rc'[axis] if len(last) == 2 else 'c'} < {n}", "cell")
+    cell = trace_cell(chain, cell)
     counts = path_counts(chain, cell)
     try:
         fields = receptive_fields(chain)
@@ -101,91 +174,143 @@ def trace_plans(chain: Chain, cell: Sequence[int] | None = None) -> list[Plan]:
         fields = None
     where = ",".join(map(str, cell))
     plans = []
-    for n in reversed(range(len(chain.layers))):
+    count = len(chain.layers)
+    for n in reversed(range(count)):
         spec = chain.layers[n]
-        below, above = _two_d(counts[n]), _two_d(counts[n + 1])
-        window = np.argwhere(below > 0)
-        cells = np.argwhere(above > 0)
-        reach = f"{len(window)} of its {below.size} input cells reach output cell ({where})"
-        caption = f"layers[{n}]: {reach}"
-        if n == 0:
-            caption = _field_caption(chain, fields, cell, counts[0], where)
-        caption += f"  (step {len(chain.layers) - n} of {len(chain.layers)})"
+        below, above = _display(counts[n], spec.dims), _display(counts[n + 1], spec.dims)
+        window, cells = _lit(below), _lit(above)
+        grid_name = "the chain's input" if n == 0 else f"layer {n}'s output"
+        if len(window):
+            caption = (f"traced back: {len(window)} cells of {grid_name} reach output cell "
+                       f"({where})")
+        else:
+            caption = (f"traced back: no cell of {grid_name} reaches output cell ({where}); "
+                       "it is always 0" + (", plus the bias" if getattr(spec, "bias", False)
+                                            else ""))
+        if n == 0 and len(window):
+            caption = _field_caption(fields, cell, counts[0], where, spec.dims)
         frame = Frame("slide", "input", caption, step=0, window=window,
                       taps=np.zeros((len(window), 2), np.int64), cells=cells,
-                      products=below[tuple(window.T)].astype(float),
-                      value=float(below.sum()), sums=above[tuple(cells.T)].astype(float))
-        x2 = below.astype(float)
-        grids = {"input": _input_grid(x2)}
+                      products=below.values[tuple(window.T)] if len(window) else np.zeros(0),
+                      value=float(counts[n].sum()),
+                      sums=above.values[tuple(cells.T)])
         plans.append(Plan(spec, counts[n].astype(float), np.ones(spec.k),
-                          counts[n + 1].astype(float), grids, "input",
-                          _output_grid(above.astype(float)), (0, 0), (frame,),
-                          (), TRACE_PICTURE))
+                          counts[n + 1].astype(float), {"input": below}, "input",
+                          replace(above, kinds=np.where(above.kinds == GAP, GAP, INPUT)
+                                  .astype(np.int8)),
+                          (0, 0), (frame,), (), TRACE_PICTURE))
     return plans
 
 
-def _field_caption(chain: Chain, fields: Any, cell: tuple[int, ...], reached: np.ndarray,
-                   where: str) -> str:
-    hit = np.argwhere(reached > 0)
-    spans = " x ".join(f"{lo}..{hi}" for lo, hi in zip(hit.min(axis=0), hit.max(axis=0)))
+def _field_caption(fields: Any, cell: tuple[int, ...], reached: np.ndarray, where: str,
+                   dims: int) -> str:
+    spatial = _slices(reached, dims).sum(axis=0)
+    hit = np.argwhere(spatial > 0)[:, (1 if dims == 1 else 0):]
     most = int(reached.max())
-    text = (f"output cell ({where}) sees input cells {spans}, {most} path"
-            f"{'s' if most > 1 else ''} at most")
+    lo, hi = hit.min(axis=0), hit.max(axis=0)
+    sees = " x ".join(str(int(b - a + 1)) for a, b in zip(lo, hi))
+    text = (f"output cell ({where}) sees {sees} input cells, reached by up to {most} "
+            f"path{'s' if most > 1 else ''}")
     if fields is None:
-        return text + " (no receptive-field box: a layer has a fractional jump)"
+        return text + " (the layers move by fractions of a cell: no whole-cell step)"
     last = fields[-1]
-    box = " x ".join(f"{lo}..{hi}" for lo, hi in last.box(cell))
-    r, j, st = ("x".join(map(str, v)) for v in (last.receptive_field, last.jump, last.start))
-    return f"{text}; field {box}: r={r} jump={j} start={st}"
+    jump = "x".join(map(str, last.jump))
+    step = "1 input cell" if set(last.jump) == {1} else f"{jump} input cells"
+    return f"{text}; one step along the output moves {step}"
 
 
-def _canvas(frames: list[tuple[np.ndarray, int]]) -> Iterator[tuple[np.ndarray, int]]:
-    """Centre frames of different sizes on one canvas of the background colour."""
-    rows = max(rgb.shape[0] for rgb, _ in frames)
-    cols = max(rgb.shape[1] for rgb, _ in frames)
-    for rgb, ms in frames:
-        if rgb.shape[:2] == (rows, cols):
-            yield rgb, ms
-            continue
-        out = np.empty((rows, cols, 3), np.uint8)
-        out[:] = rgb[0, 0]
-        r0, c0 = (rows - rgb.shape[0]) // 2, (cols - rgb.shape[1]) // 2
-        out[r0:r0 + rgb.shape[0], c0:c0 + rgb.shape[1]] = rgb
-        yield out, ms
+def _titles(chain: Chain, view: str, options: RenderOptions) -> list[str | None]:
+    count = len(chain.layers)
+    order = range(count - 1, -1, -1) if view == "trace" else range(count)
+    return [options.title if options.title is not None else
+            f"{_layer_word(n, count)}: {chain.layers[n].label}" for n in order]
+
+
+def chain_parts(chain: Chain, options: RenderOptions, *, view: str = "forward",
+                cell: Sequence[int] | None = None, seed: int = 0, x: Any = None,
+                slides: bool = False) -> tuple[list[Part], tuple[int, int]]:
+    """The chain's parts (one per layer, in showing order) on one canvas, and its size.
+
+    >>> parts, size = chain_parts(Chain.build(5, [{"kernel_size": 3}] * 2),
+    ...                           RenderOptions(size="400x300"), view="trace")
+    >>> size, len(parts)
+    ((400, 300), 2)
+    """
+    plans = (trace_plans(chain, cell) if view == "trace"
+             else forward_plans(chain, seed, x, slides))
+    return sequence(plans, _titles(chain, view, options), options,
+                    TraceScene if view == "trace" else Scene)
 
 
 def chain_frames(chain: Chain, options: RenderOptions, *, view: str = "forward",
                  cell: Sequence[int] | None = None, seed: int = 0, x: Any = None,
-                 slides: bool = False) -> list[tuple[np.ndarray, int]]:
-    """Every frame of a chain's animation, each with its duration in ms.
+                 slides: bool = False) -> Iterator[tuple[np.ndarray, int]]:
+    """Every frame of a chain's animation with its duration in ms, one at a time (each
+    frame is valid until the next is asked for; copy what you keep).
 
     >>> chain = Chain.build(5, [{"kernel_size": 3}] * 2)
-    >>> len(chain_frames(chain, RenderOptions(cell_px=16), view="trace"))
+    >>> sum(1 for _ in chain_frames(chain, RenderOptions(cell_px=16), view="trace"))
     2
     """
-    plans = (trace_plans(chain, cell) if view == "trace"
-             else forward_plans(chain, seed, x, slides))
-    # One cell size for every layer, so grids keep their scale from frame to frame.
-    if options.cell_px is None and options.width is None:
-        options = replace(options, cell_px=28)
-    frames: list[tuple[np.ndarray, int]] = []
-    order = range(len(plans) - 1, -1, -1) if view == "trace" else range(len(plans))
-    for n, layer_plan in zip(order, plans):
-        title = options.title or f"layers[{n}]  {layer_plan.spec.label}"
-        renderer = Renderer(layer_plan, replace(options, title=title))
-        frames += [(rgb, options.hold_ms) for rgb, _ in renderer.frames()]
-    return list(_canvas(frames))
+    parts, size = chain_parts(chain, options, view=view, cell=cell, seed=seed, x=x,
+                              slides=slides)
+    return stream(parts, size, options, "own" if slides else "hold")
+
+
+def check_chain(chain: Chain, options: RenderOptions, path: str | PathLike[str] | None, *,
+                view: str = "forward", slides: bool = False) -> None:
+    """The budget of the whole figure from arithmetic alone, before any plan is made: the
+    canvas (the largest layer, or the requested size) and every frame of every layer.
+
+    >>> check_chain(Chain.build(5, [{"kernel_size": 3}] * 2), RenderOptions(), "a.gif")
+    """
+    from convanim.budget import EARLY_SLACK, check_frame, frame_size
+    from convanim.geometry import frame_count
+    from convanim.writers import format_for
+
+    px = options.cell_px or (None if options.box or options.width else DEFAULT_PX)
+    sizes = [frame_size(spec, cell_px=px, width=options.width, dpi=options.dpi,
+                        values=options.values, layout=options.layout)
+             for spec in chain.layers]
+    width, height = max(w for w, _ in sizes), max(h for _, h in sizes)
+    box = options.box
+    if box is not None:
+        width, height = box[0] or width, box[1] or height
+    if slides and view != "trace":
+        counts = [frame_count(spec) for spec in chain.layers]
+        frames = sum(counts)
+        # Slides show for frame_ms; the input, padding and output frames (about 3) hold.
+        ms = sum(max(n - 3, 0) * options.frame_ms + min(n, 3) * options.hold_ms
+                 for n in counts)
+    else:
+        frames = len(chain.layers) * (1 if view == "trace" else 2)
+        ms = frames * options.hold_ms
+    fmt = format_for(path) if path is not None else "gif"
+    check_frame(width, height, frames, fmt, ms, EARLY_SLACK)
 
 
 def render_chain(chain: Chain, path: str | PathLike[str], options: RenderOptions,
                  player: str | PathLike[str] | None = None, **kwargs: Any) -> Path:
     """Write a chain's animation to ``path`` (any animation format, atomically); ``player``
     also writes the HTML player from the same frames (its frames and captions; no hover).
+    The whole figure's budget is checked first (estimate, then the real canvas); frames are
+    streamed to the writers.
 
     >>> import tempfile, os
     >>> chain = Chain.build(5, [{"kernel_size": 3}] * 2)
     >>> render_chain(chain, os.path.join(tempfile.mkdtemp(), "c.gif"), RenderOptions()).suffix
     '.gif'
     """
-    return write_animation(iter(chain_frames(chain, options, **kwargs)), path, options,
-                           also=() if player is None else (player,))
+    from convanim.budget import check_frame
+    from convanim.writers import format_for
+
+    view, slides = kwargs.get("view", "forward"), kwargs.get("slides", False)
+    check_chain(chain, options, path, view=view, slides=slides)
+    parts, size = chain_parts(chain, options, **kwargs)
+    durations = [ms for part in parts for ms in
+                 (part.renderer.durations() if slides else
+                  [options.hold_ms] * len(part.renderer.selected))]
+    check_frame(*size, len(durations), format_for(path), sum(durations))
+    looks = [name for part in parts for name in part.renderer.scene.looks]
+    return write_animation(stream(parts, size, options, "own" if slides else "hold"), path,
+                           options, also=() if player is None else (player,), looks=looks)

@@ -3,7 +3,9 @@
 Each panel is rendered by the ordinary :class:`~convanim.draw.animate.Renderer`; the figure
 shows frame ``t`` of every panel at once, a panel that has run out holding its last frame,
 each combined frame lasting as long as the longest of its panels' frames. Panels of different
-heights are centred on the theme's background.
+heights are centred on the theme's background. ``compare`` and the gallery make it a whole
+figure: one cell size for every panel, titles at one height, a caption saying what to compare,
+and ``size``/``height``/``aspect``/``width`` fixing the whole image (:mod:`convanim.draw.figure`).
 
 >>> import tempfile, os
 >>> out = compare([{"i": 3, "mode": "upsample"}, {"i": 3, "mode": "upsample",
@@ -21,19 +23,21 @@ from typing import Any
 import numpy as np
 
 from convanim.draw.animate import PathLike, Renderer, _split, check_frames, write_animation
+from convanim.draw.figure import DEFAULT_PX, Canvas, Part, header_height, row
 from convanim.draw.options import RenderOptions
-from convanim.draw.themes import THEMES, rgb
 from convanim.geometry import Spec, SpecError, frame_count, plan
 
 PANEL_KEYS = ("x", "w", "seed")
 """Per-panel keys besides the spec's: input values, kernel values and the values' seed."""
 
 MAX_PANELS = 6
+GAP = 12  # pixels between two panels
 
 
-def compare_frames(renderers: Sequence[Renderer], gap: int = 12
+def compare_frames(renderers: Sequence[Renderer], gap: int = GAP
                    ) -> Iterator[tuple[np.ndarray, int]]:
-    """Yield (RGB frame, ms) of the panels side by side, advancing together.
+    """Yield (RGB frame, ms) of the panels side by side, advancing together, each panel
+    centred vertically (the renderers' own layouts; :func:`write_compare` gives them one).
 
     >>> from convanim.geometry import Spec, plan
     >>> a, b = Renderer(plan(Spec(i=3, k=2))), Renderer(plan(Spec(i=4, k=2)))
@@ -43,27 +47,45 @@ def compare_frames(renderers: Sequence[Renderer], gap: int = 12
     """
     if not renderers:
         raise SpecError("compare needs at least one panel; give two or more", "panels")
-    background = np.array(rgb(THEMES[renderers[0].options.theme].background), np.uint8)
-    streams = [r.frames() for r in renderers]
-    durations = [r.durations() for r in renderers]
-    length = max(len(d) for d in durations)
-    last: list[np.ndarray | None] = [None] * len(renderers)
-    for t in range(length):
-        for j, stream in enumerate(streams):
-            if t < len(durations[j]):
-                last[j] = next(stream)[0]
-        panels = [p for p in last if p is not None]
-        height = max(p.shape[0] for p in panels)
-        width = sum(p.shape[1] for p in panels) + gap * (len(panels) - 1)
-        canvas = np.empty((height, width, 3), np.uint8)
-        canvas[:] = background
-        left = 0
-        for p in panels:
-            top = (height - p.shape[0]) // 2
-            canvas[top: top + p.shape[0], left: left + p.shape[1]] = p
-            left += p.shape[1] + gap
-        ms = max(d[min(t, len(d) - 1)] if t < len(d) else 0 for d in durations)
-        yield canvas, ms
+    sizes = [r.layout.size for r in renderers]
+    height = max(h for _, h in sizes)
+    parts, left = [], 0
+    for r, (w, h) in zip(renderers, sizes):
+        parts.append(Part(r, left, (height - h) // 2))
+        left += w + gap
+    for rgb, ms in _together(parts, (left - gap, height), renderers[0].options, ""):
+        yield rgb.copy(), ms
+
+
+def _together(parts: Sequence[Part], size: tuple[int, int], options: RenderOptions,
+              caption: str, top: int = 0, scale: float = 1.0
+              ) -> Iterator[tuple[np.ndarray, int]]:
+    """Frame t of every part at once on one canvas (reused: copy what you keep); a part that
+    has run out holds its last frame; each frame lasts as long as the longest of its parts'."""
+    canvas = Canvas(size, options, caption, top, scale)
+    streams = [p.renderer.frames() for p in parts]
+    durations = [p.renderer.durations() for p in parts]
+    for t in range(max(len(d) for d in durations)):
+        for part, frames, d in zip(parts, streams, durations):
+            if t < len(d):
+                canvas.paste(next(frames)[0], part.x, part.y)
+        yield canvas.rgb, max(d[t] for d in durations if t < len(d))
+
+
+def what_to_compare(specs: Sequence[Spec]) -> str:
+    """The figure's caption: what the panels share and what to look at.
+
+    >>> what_to_compare([Spec(i=3, mode="upsample"), Spec(i=3, mode="upsample",
+    ...                  method="bilinear")]).split(": ")[1]
+    'compare the output grids and the cells each output reads.'
+    """
+    shape = ("×".join(map(str, specs[0].i)) if specs[0].dims == 2
+             else f"length-{specs[0].i[0]}")
+    head = (f"Same {shape} input, {len(specs)} ways" if len({s.i for s in specs}) == 1
+            else f"{len(specs)} inputs side by side")
+    if len({spec.output_shape for spec in specs}) == 1:
+        return head + ": compare the output grids and the cells each output reads."
+    return head + ": compare the output sizes and the cells each output reads."
 
 
 def compare(panels: Sequence[Spec | Mapping[str, Any]], path: PathLike, **options: Any
@@ -89,12 +111,47 @@ Panel = tuple[Spec, Any, Any, int, RenderOptions]
 def write_compare(items: Sequence[Panel], path: PathLike, player: PathLike | None = None
                   ) -> Path:
     """Write the panels' synchronized figure to ``path`` (atomically, format by suffix); the
-    first panel's options choose the theme and the loop. ``player`` also writes the HTML
-    player from the same frames (no hover: the panels are several plans)."""
-    renderers = []
+    first panel's options choose the theme, the loop and the figure's size. ``player`` also
+    writes the HTML player from the same frames (no hover: the panels are several plans).
+    The whole figure's budget is checked first (arithmetic, then the real canvas)."""
+    from convanim.budget import EARLY_SLACK, check_frame, frame_size
+    from convanim.writers import format_for
+
+    options = items[0][4]
+    fmt = format_for(path)
+    for spec, *_ in items:
+        if spec.view == "matrix":
+            raise SpecError("view=matrix draws a figure of its own that compare cannot line up "
+                            "with other panels; give the panels view gather or scatter, or "
+                            "render the matrix view alone", "view")
+    estimates = [frame_size(spec, cell_px=opts.cell_px or (None if opts.box or opts.width
+                                                           else DEFAULT_PX),
+                            dpi=opts.dpi, values=opts.values, layout=opts.layout)
+                 for spec, *_, opts in items]
+    longest = max(frame_count(spec) for spec, *_ in items)
+    est_w = sum(w for w, _ in estimates) + GAP * (len(items) - 1)
+    est_h = max(h for _, h in estimates)
+    box = options.box
+    if box is not None:
+        est_w, est_h = box[0] or est_w, box[1] or est_h
+    check_frame(est_w, est_h, longest, fmt, longest * options.hold_ms, EARLY_SLACK)
+    plans = []
     for spec, x, w, seed, opts in items:
         check_frames(frame_count(spec), opts)
-        renderers.append(Renderer(plan(spec, x, w, seed=seed), opts))
-    return write_animation(compare_frames(renderers), path, items[0][4],
-                           also=() if player is None else (player,),
-                           looks=[n for r in renderers for n in r.scene.looks])
+        plans.append(plan(spec, x, w, seed=seed))
+    caption = what_to_compare([p.spec for p in plans])
+    titles = [opts.title for *_, opts in items]
+    header = header_height(caption, options, est_w)
+    parts, size = row(plans, titles, options, GAP, header)
+    # The caption grows with the panels' text (a large size scales every element together).
+    scale = max(1.0, parts[0].renderer.layout.cell_px / (32 * options.dpi / 100))
+    if scale > 1:
+        header = header_height(caption, options, size[0], scale)
+        parts, size = row(plans, titles, options, GAP, header)
+    durations = [p.renderer.durations() for p in parts]
+    total = sum(max(d[t] for d in durations if t < len(d))
+                for t in range(max(len(d) for d in durations)))
+    check_frame(*size, max(len(d) for d in durations), fmt, total)
+    frames = _together(parts, size, options, caption, parts[0].y - header, scale)
+    return write_animation(frames, path, options, also=() if player is None else (player,),
+                           looks=[n for p in parts for n in p.renderer.scene.looks])

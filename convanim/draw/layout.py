@@ -336,6 +336,19 @@ class Layout:
             layout = layout.shifted((height - natural_h) // 2, height)
         return layout
 
+    @classmethod
+    def at_cell_size(cls, scene: Scene, options: RenderOptions, px: int,
+                     width: int | None = None, measure: bool = False) -> Layout:
+        """The layout for cells of ``px`` pixels, ``width`` wide (None: as the content needs;
+        ``measure``: the content alone, without the room left for text). Figures made of
+        several scenes (chains, comparisons) use it to give every part one cell size.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> Layout.at_cell_size(Scene(plan(Spec(i=5, k=3))), RenderOptions(), 20, 600).size[0]
+        600
+        """
+        return cls._assemble(scene, options, px, width, None, measure)
+
     def shifted(self, dy: int, height: int) -> Layout:
         """The same layout moved ``dy`` pixels down in an image ``height`` pixels tall.
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from convanim.geometry import INPUT, Plan
+from convanim.geometry import INPUT, PAD, Plan
 from convanim.geometry.ops.channels import filter_cell
 
 if TYPE_CHECKING:
@@ -39,10 +39,26 @@ def plan_links(plan: Plan) -> list[int]:
     [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1]
     """
     seen: dict[tuple[int, ...], None] = {}
+    dims = plan.spec.dims
     for frame in plan.frames:
         for out, src, tap in frame.links:
+            if plan.stack is None and len(out) > dims and len(frame.links) == 1:
+                # Channels drawn as one grid without a stack (pixel shuffle's tiles): the
+                # page keys cells by where they are drawn, which the frame itself holds.
+                seen.setdefault(_drawn_key(plan, frame), None)
+                continue
             seen.setdefault(link_key(plan, out, src, tap), None)
     return [value for link in sorted(seen) for value in link]
+
+
+def _drawn_key(plan: Plan, frame: Any) -> tuple[int, ...]:
+    """A one-link frame's link as drawn: the output cell on the target panel (less the
+    target offset) and the grid cell's source, which the input map keys by."""
+    r0, c0 = plan.target_offset
+    (orow, ocol), (wr, wc) = frame.cells[0], frame.window[0]
+    grid = plan.grids[frame.grid]
+    sr, sc = grid.source[wr, wc]
+    return (int(orow) - r0, int(ocol) - c0, int(sr), int(sc), -1, -1)
 
 
 def link_key(plan: Plan, out: tuple, src: tuple, tap: tuple) -> tuple[int, ...]:
@@ -103,7 +119,9 @@ def input_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, li
     for name, grid in plan.grids.items():
         if name not in offsets:
             continue
-        rows, cols = np.nonzero(grid.kinds == INPUT)
+        # Padding that copies an input cell (reflect, replicate, circular) is hoverable
+        # too: it stands for the cell it copies.
+        rows, cols = np.nonzero((grid.kinds == INPUT) | (grid.kinds == PAD))
         src = grid.source[rows, cols]
         keep = (src >= 0).all(axis=1)
         r0, c0 = offsets[name]

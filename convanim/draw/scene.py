@@ -374,8 +374,11 @@ class Scene(Labels):
             self.link_sources = [window[block == b] for b in distinct(block)]
             near = self.link_sources[-1]
         self.link = (("grid", near), ("target", cells))
-        if not len(cells):  # a frame that only reads (max-unpooling's pooling stage)
-            self._touched, self.outlines, self.link = [("grid", window)], [("grid", window)], None
+        if not len(cells) or not len(window):
+            # A frame that only reads (max-unpooling's pooling stage), or a traced cell that
+            # no input reaches: nothing to link.
+            lit = [(name, at) for name, at in (("grid", window), ("target", cells)) if len(at)]
+            self._touched, self.outlines, self.link = list(lit), list(lit), None
         self._text("formula", self._formula(frame, grid) if self.values else "")
 
     def _dim_other_groups(self, frame: Frame, grid: Grid, block: int) -> None:

@@ -53,12 +53,12 @@ def pytorch_code(spec: Spec, width: int = WIDTH) -> str:
 
     A call longer than ``width`` characters is broken over lines.
 
-    >>> pytorch_code(Spec(i=3, k=3, s=2, p=1, output_padding=1, mode="transposed"))
-    'nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, output_padding=1)'
+    >>> pytorch_code(Spec(i=3, k=3, s=2, p=1, mode="transposed"))
+    'nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, bias=False)'
     >>> print(pytorch_code(Spec(i=6, k=3, s=2, p="same")))
     nn.Sequential(
         nn.ZeroPad2d((0, 1, 0, 1)),  # (left, right, top, bottom)
-        nn.Conv2d(1, 1, kernel_size=3, stride=2),
+        nn.Conv2d(1, 1, kernel_size=3, stride=2, bias=False),
     )
     """
     return _render(spec.op.pytorch(spec), width)
@@ -78,7 +78,7 @@ def keras_code(spec: Spec) -> str | None:
     """The Keras layer for ``spec`` (one filter), or None when no padding name expresses it.
 
     >>> keras_code(Spec(i=3, k=3, s=2, p="same", mode="transposed"))
-    'layers.Conv2DTranspose(1, 3, strides=2, padding="same")'
+    'layers.Conv2DTranspose(1, 3, strides=2, use_bias=False, padding="same")'
     >>> keras_code(Spec(i=8, k=2, mode="maxpool"))
     'layers.MaxPooling2D(pool_size=2, padding="valid")'
     """

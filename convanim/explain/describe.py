@@ -326,7 +326,7 @@ def explain_shape(spec: Spec) -> ShapeReport:
     """Everything ``convanim shape`` says about ``spec``.
 
     >>> explain_shape(Spec(i=3, k=3, s=2, p=1, mode="transposed")).pytorch
-    'nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1)'
+    'nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, bias=False)'
     """
     axes = arithmetic(spec)
     uneven = uneven_axes(spec)

@@ -86,7 +86,7 @@ class Solution:
         """JSON-ready data; ``dims`` picks the PyTorch class (Conv1d or Conv2d).
 
         >>> solve(16, 32, "transposed")[0].to_json()["pytorch"]
-        'nn.ConvTranspose2d(1, 1, kernel_size=4, stride=2, padding=1)'
+        'nn.ConvTranspose2d(1, 1, kernel_size=4, stride=2, padding=1, bias=False)'
         """
         return {**self.params, "output": self.spec.output_shape[0],
                 "checkerboard_free": self.even, "unread_input_cells": self.unread,

@@ -101,15 +101,14 @@ class Chain:
     def alt_text(self, view: str = "forward") -> str:
         """One sentence for the figure.
 
-        >>> Chain.build(7, [{"kernel_size": 3}] * 2).alt_text("trace")
-        'A chain of 2 layers (7x7 -> 5x5 -> 3x3); the centre output cell traced back to the \
-input, with the number of paths reaching each input cell.'
+        >>> Chain.build(7, [{"kernel_size": 3}] * 2).alt_text("trace")[:40]
+        'A chain of 2 layers (7x7 -> 5x5 -> 3x3);'
         """
         count = len(self.layers)
         text = f"A chain of {count} layer{'s' if count > 1 else ''} ({self.sizes})"
         if view == "trace":
-            return (text + "; the centre output cell traced back to the input, with the number "
-                    "of paths reaching each input cell.")
+            return (text + "; the output cell with the most paths traced back to the input, "
+                    "with the number of paths reaching each input cell.")
         return text + ", one frame per layer with a kernel window and the layer's output."
 
     @classmethod
@@ -149,10 +148,29 @@ input, with the number of paths reaching each input cell.'
                 raise ChainError(n, f"dims={spec.dims} but layers[{n - 1}] has dims="
                                  f"{specs[-1].dims}; every layer of a chain has the same dims",
                                  "dims")
+            if specs:
+                _check_channels(n, specs[-1], spec)
             specs.append(spec)
             size = spec.output_shape
             channels = getattr(spec, "out_channels", channels)
         return cls(tuple(specs), in_channels)
+
+
+def _channels_of(shape: tuple[int, ...], dims: int) -> int:
+    return shape[0] if len(shape) > dims else 1
+
+
+def _check_channels(n: int, before: Spec, spec: Spec) -> None:
+    """A layer reads as many channels as the layer before it writes."""
+    given = _channels_of(output_array_shape(before), before.dims)
+    takes = _channels_of(spec.op.input_shape(spec), spec.dims)
+    if given != takes:
+        fix = ("drop in_channels (the chain passes the channels on)"
+               if getattr(spec, "in_channels", None) is not None and spec.mode != "pixelshuffle"
+               else f"give layers[{n - 1}] out_channels={takes} or change this layer")
+        raise ChainError(n, f"in_channels: this layer reads {takes} channel"
+                         f"{'s' if takes > 1 else ''} but layers[{n - 1}] writes {given}; "
+                         f"{fix}", "in_channels")
 
 
 def _takes(entry: Mapping[str, Any], field: str) -> bool:
@@ -262,38 +280,104 @@ def field_lines(chain: Chain) -> list[str]:
 
 def layer_links(spec: Spec) -> np.ndarray:
     """Every (output cell, input cell) link of one layer, once per kernel tap that makes it,
-    as flat indices: an array of shape (links, 2).
+    as flat indices into the layer's whole output and input arrays (channels first when the
+    layer has them): an array of shape (links, 2).
 
     >>> layer_links(Spec(i=3, k=2, dims=1)).tolist()
     [[0, 0], [0, 1], [1, 1], [1, 2]]
     """
     from convanim.geometry.plan import plan
 
-    out_shape, in_shape = spec.output_shape, spec.i
+    the_plan = plan(spec)
+    out_shape, in_shape = the_plan.y.shape, the_plan.x.shape
     pairs = [(np.ravel_multi_index(o, out_shape), np.ravel_multi_index(i, in_shape))
-             for frame in plan(spec).frames for o, i, *_ in frame.links]
+             for frame in the_plan.frames for o, i, *_ in frame.links]
     return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def output_array_shape(spec: Spec) -> tuple[int, ...]:
+    """The shape of a layer's whole output array: ``(C_out, *output_shape)`` with channels.
+
+    >>> output_array_shape(Spec.from_dict({"i": 4, "k": 1, "in_channels": 3,
+    ...                                    "out_channels": 2}))
+    (2, 4, 4)
+    """
+    from convanim.geometry.compute import compute
+
+    x = np.zeros(spec.op.input_shape(spec))
+    w = np.zeros(spec.op.weight_shape(spec)) if spec.op.weighted else None
+    return tuple(compute(spec, x, w).shape)
+
+
+def trace_cell(chain: Chain, cell: Sequence[int] | None = None) -> tuple[int, ...]:
+    """The traced cell as an index of the last layer's whole output (channel 0 when the
+    output has channels and ``cell`` gives only the position); by default
+    :func:`busiest_cell`.
+
+    >>> trace_cell(Chain.build(5, [{"kernel_size": 3}]))
+    (1, 1)
+    """
+    shape = output_array_shape(chain.layers[-1])
+    spatial = chain.output_shape
+    if cell is None:
+        return busiest_cell(chain)
+    cell = tuple(int(v) for v in cell)
+    if len(shape) > len(spatial) and len(cell) == len(spatial):
+        cell = (0, *cell)
+    if len(cell) != len(shape) or not all(0 <= v < n for v, n in zip(cell, shape)):
+        names = ("channel, " if len(shape) > len(spatial) else "") + (
+            "row, col" if len(spatial) == 2 else "position")
+        raise SpecError(f"cell={','.join(map(str, cell))} is outside the last layer's "
+                        f"output {'x'.join(map(str, shape))}; give {names} with each index "
+                        "from 0 to its size - 1", "cell")
+    return cell
+
+
+def busiest_cell(chain: Chain) -> tuple[int, ...]:
+    """The output cell reached by the most paths from the whole input (the one whose trace
+    shows most), the nearest the centre among equals: for two stacked stride-2 transposed
+    convolutions a cell where 4, 2 and 1 paths meet, not a centre reached once.
+
+    >>> twice = [{"mode": "transposed", "kernel_size": 3, "stride": 2}] * 2
+    >>> busiest_cell(Chain.build(3, twice))
+    (6, 6)
+    """
+    counts = np.ones(int(np.prod(chain.layers[0].op.input_shape(chain.layers[0]))), np.int64)
+    for spec in chain.layers:
+        links = layer_links(spec)
+        above = np.zeros(int(np.prod(output_array_shape(spec))), np.int64)
+        np.add.at(above, links[:, 0], counts[links[:, 1]])
+        counts = above
+    shape = output_array_shape(chain.layers[-1])
+    grid = counts.reshape(shape)
+    spatial = len(chain.output_shape)
+    centre = np.array([(n - 1) / 2 for n in shape[-spatial:]])
+    best = max(np.ndindex(*shape), key=lambda at: (
+        grid[at], -float(np.abs(np.array(at[-spatial:]) - centre).sum()), -at[0]))
+    return tuple(int(v) for v in best)
 
 
 def path_counts(chain: Chain, cell: Sequence[int] | None = None) -> list[np.ndarray]:
     """How many paths reach each cell of every grid from one output cell of the last layer.
 
-    Returns one array per grid, the chain's input first and the last output last (a 1 at
-    ``cell``, the centre by default); its non-zero cells are the exact receptive field and
-    the counts its effective shape.
+    Returns one array per grid (whole arrays: channels first when a layer has them), the
+    chain's input first and the last output last (a 1 at ``cell``, the centre by default, see
+    :func:`trace_cell`); its non-zero cells are the exact receptive field and the counts its
+    effective shape: the gradient of the cell when every weight is 1 (PyTorch's autograd
+    gives the same numbers; a pooling window counts as a window of ones).
 
     >>> chain = Chain.build(5, [{"kernel_size": 3, "dims": 1}] * 2)
     >>> path_counts(chain)[0].tolist()
     [1, 2, 3, 2, 1]
     """
-    last = chain.output_shape
-    cell = tuple(n // 2 for n in last) if cell is None else tuple(cell)
-    counts = np.zeros(last, dtype=np.int64)
+    cell = trace_cell(chain, cell)
+    counts = np.zeros(output_array_shape(chain.layers[-1]), dtype=np.int64)
     counts[cell] = 1
     grids = [counts]
     for spec in reversed(chain.layers):
         links = layer_links(spec)
-        below = np.zeros(int(np.prod(spec.i)), dtype=np.int64)
+        shape = spec.op.input_shape(spec)
+        below = np.zeros(int(np.prod(shape)), dtype=np.int64)
         np.add.at(below, links[:, 1], grids[0].ravel()[links[:, 0]])
-        grids.insert(0, below.reshape(spec.i))
+        grids.insert(0, below.reshape(shape))
     return grids

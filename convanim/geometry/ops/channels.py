@@ -194,18 +194,19 @@ class Channels:
 
     def torch_channels(self, spec: Spec) -> tuple[list[str], list[str]]:
         """The channel counts a PyTorch layer starts with and its ``groups``/``bias`` keywords
-        (single-map specs without a bias keep the first release's code)."""
+        (``bias=False`` when the figure has none: PyTorch's default is a bias, which would
+        add parameters the figure does not have)."""
         cin, cout, groups = self._counts(spec)
         extra = [f"groups={groups}"] if groups > 1 else []
-        if stacked(spec) and not spec.bias:
-            extra.append("bias=False")  # PyTorch's default is a bias
+        if not getattr(spec, "bias", False):
+            extra.append("bias=False")
         return [str(cin), str(cout)], extra
 
     def keras_channels(self, spec: Spec) -> list[str]:
         """Keras' ``groups``/``use_bias`` keywords for a channel stack."""
         extra = [f"groups={spec.groups}"] if spec.groups > 1 else []
-        if stacked(spec) and not spec.bias:
-            extra.append("use_bias=False")
+        if not getattr(spec, "bias", False):
+            extra.append("use_bias=False")  # Keras' default is a bias too
         return extra
 
     def _counts(self, spec: Spec) -> tuple[int, int, int]:

@@ -56,7 +56,10 @@ class Conv(Channels, Windowed):
 
     def keras_paddings(self, spec: Spec) -> list[str]:
         """``valid``, ``same`` and, in 1-D, ``causal``."""
-        return ["valid", "same", "causal"] if spec.dims == 1 else ["valid", "same"]
+        depthwise = spec.in_channels > 1 and spec.groups == spec.in_channels
+        # Keras' DepthwiseConv1D refuses padding="causal" (its Conv1D takes it).
+        return ["valid", "same", "causal"] if spec.dims == 1 and not depthwise else \
+            ["valid", "same"]
 
     def keras_refusal(self, spec: Spec) -> str | None:
         """Keras convolutions take dilation only with stride 1."""

@@ -298,12 +298,24 @@ class Transposed(Windowed):
             args.append(f"output_padding={value_text(extra)}")
         if any(d != 1 for d in spec.d):
             args.append(f"dilation={value_text(spec.d)}")
+        crop = tuple((-before, op - after)
+                     for (before, after), op in zip(spec.p, spec.output_padding))
         layer = Call(f"nn.ConvTranspose{dims}", tuple(args + extra_kw))
         if exact:
             return (layer,)
-        crop = tuple((-before, op - after)
-                     for (before, after), op in zip(spec.p, spec.output_padding))
         side = "(left, right)" if spec.dims == 1 else "(left, right, top, bottom)"
+        if getattr(spec, "bias", False) and any(v > 0 for pair in crop for v in pair):
+            # Zeros padded onto the output would lack the bias: pad the input instead (each
+            # extra input cell of zeros lengthens the output by the stride, bias included),
+            # then crop what is too much.
+            grow = tuple(tuple(-(-max(v, 0) // st) for v in pair)
+                         for pair, st in zip(crop, spec.s))
+            crop = tuple((v - n * st for v, n in zip(pair, more))
+                         for pair, more, st in zip(crop, grow, spec.s))
+            crop = tuple(tuple(pair) for pair in crop)
+            return (Call(f"nn.ZeroPad{dims}", (flat_pads(grow),),
+                         f"input {side}: output cells beyond it hold the bias alone"),
+                    layer, Call(f"nn.ZeroPad{dims}", (flat_pads(crop),), f"crops {side}"))
         return (layer, Call(f"nn.ZeroPad{dims}", (flat_pads(crop),), f"crops {side}"))
 
     def keras_spec(self, spec: Spec, name: str) -> Spec:

@@ -30,7 +30,7 @@ from convanim.geometry.plan import (
     _shape_text,
     _tap_grid,
 )
-from convanim.geometry.spec import Spec, _fmt
+from convanim.geometry.spec import Spec, SpecError, _fmt
 
 
 def pooled_shape(spec: Spec) -> tuple[int, ...]:
@@ -77,6 +77,16 @@ class MaxUnpool(MaxPool):
     views = ("gather",)
     solvable = False
     picture = Picture(weighted=False, window="pooling window", formula=("max(", ", ", ")"))
+
+    def validate(self, spec: Spec) -> None:
+        """One channel only: the two-stage plan (winners, pooled map, placing) draws one map,
+        so more channels are refused here, before any work, instead of failing in compute."""
+        channels = getattr(spec, "in_channels", 1)
+        if channels != 1:
+            raise SpecError(f"in_channels={channels} does not fit mode 'maxunpool': it draws "
+                            "one map; drop in_channels (each channel unpools on its own)",
+                            "in_channels")
+        super().validate(spec)
 
     def output_length(self, spec: Spec, axis: int) -> int:
         """The input's length: unpooling undoes the pooling's size."""
@@ -185,7 +195,7 @@ class MaxUnpool(MaxPool):
         unpool = f"nn.MaxUnpool{spec.dims}d({', '.join(args)})"
         return (Call(f"nn.MaxPool{spec.dims}d", (*args, "return_indices=True"),
                      f"y, indices = pool(x); then {unpool}(y, indices, "
-                     "output_size=x.shape[-2:])"),)
+                     f"output_size=x.shape[-{spec.dims}:])"),)
 
     def keras(self, spec: Spec) -> Call | str:
         """Keras has no unpooling layer."""
