@@ -204,7 +204,7 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
 
         metadata = player_metadata(renderer)
     derived = [*looks, *(renderer.scene.looks if renderer is not None else ())]
-    derived = list(dict.fromkeys(name for name in derived if "@" in name))
+    derived = list(dict.fromkeys(name for name in derived if "@" in name or "+" in name))
     with ExitStack() as stack:
         # Each writer publishes its own file atomically when the stack closes cleanly; an
         # error aborts every one still open.

@@ -56,7 +56,7 @@ class Labels:
         >>> from convanim.draw.scene import Scene
         >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
         >>> [look for look, _ in scene.legend()][:3]
-        ['input', 'padding', 'window']
+        ['input', 'padding', 'window+input']
         """
         plan, items = self.plan, []
         kinds = set()
@@ -70,7 +70,8 @@ class Labels:
             items.append(("unreached", LABELS["unreached"]))
         elif groups > 1:  # the channels of the other groups are greyed out while sliding
             items.append(("unreached", "other groups: not seen"))
-        items.append(("window", plan.picture.window))
+        # The window is see-through: its swatch is the tint it gives the input under it.
+        items.append(("window+input" if INPUT in kinds else "window", plan.picture.window))
         if any(frame.chosen is not None for frame in plan.frames):
             items.append(("chosen", LABELS["chosen"]))
         items += [("pending", LABELS["pending"]), ("current", LABELS["current"])]

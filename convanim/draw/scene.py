@@ -323,8 +323,12 @@ class Scene(Labels):
         grid = self.plan.grids[frame.grid]
         window = self._window_cells(frame)
         wr, wc = window[:, 0], window[:, 1]
-        kinds = grid.kinds[frame.window[:, 0], frame.window[:, 1]]
-        looks = [self.code("window" if k == INPUT else "window+" + KIND_LOOKS[k]) for k in kinds]
+        # See-through: each cell keeps its own look (input, padding, zero, a group's tint)
+        # under the window's tint.
+        _, _, codes, _ = self._grid_base(frame.grid)
+        base = codes[frame.window[:, 0], frame.window[:, 1]]
+        looks = [self.code("window+" + self.looks[b]) if b else self.code("window")
+                 for b in base.tolist()]
         if frame.chosen is not None:
             looks[frame.chosen] = self.code("chosen")
         main = [fmt(v) for v in grid.values[frame.window[:, 0], frame.window[:, 1]].tolist()]
