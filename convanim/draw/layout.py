@@ -21,6 +21,7 @@ from typing import Any
 
 from convanim.draw.arrange import LegendItem, arrange, flow_legend, place, span
 from convanim.draw.choose import select_frames, slides_note
+from convanim.draw.legible import MIN_TEXT_PX, fitted_pt, panel_strings
 from convanim.draw.options import MAX_CELL, RenderOptions
 from convanim.draw.scene import Scene
 from convanim.draw.text import Font, get_font
@@ -30,7 +31,7 @@ from convanim.geometry import SpecError
 DEFAULT_WIDTH = 480  # the width a default animation aims for
 MIN_WIDTH = 360  # room for the title, caption and legend
 MAX_DEFAULT_CELL = 32
-MIN_VALUE_PX = 8.0  # numbers smaller than this are unreadable, so cells show none (noted)
+MIN_VALUE_PX = MIN_TEXT_PX  # numbers smaller than this are unreadable: cells show none (noted)
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,11 @@ class Layout:
             low = 2 if options.width is not None else round((legible if options.values else 4)
                                                             * k)
             top = MAX_CELL if options.width is not None else round(MAX_DEFAULT_CELL * k)
+            if options.values and options.width is None:
+                # Long numbers: grow the cells until the widest one is legible.
+                while low < MAX_CELL and not _values_legible(scene, options, low):
+                    low += 1
+                top = max(top, low)
             # The width grows with the cell size, so bisect for the largest size that fits.
             px = low
             lo, hi = low, top
@@ -264,11 +270,11 @@ class Layout:
         titles = {key: max((label.measure(t) for t in v), default=0)
                   for key, v in all_titles.items()}
         # Cell numbers are sized by the cell in pixels, whatever the resolution.
-        value_pt = theme.value_pt * px / (32 * k)
+        value_pt = _value_pt(scene, options, px) if options.values else 0.0
         show_values = options.values and value_pt * dpi / 72 >= MIN_VALUE_PX
         # A channel stack's filters are read cell by cell beside the slices: same size.
         kp = px if scene.plan.kernel is not None else max(2, round(px * 0.75))
-        if show_values and theme.value_pt * kp / (32 * k) * dpi / 72 < MIN_VALUE_PX:
+        if show_values and _value_pt(scene, options, kp, "kernel") * dpi / 72 < MIN_VALUE_PX:
             kp = px  # a smaller kernel would hide its numbers; they must stay readable
         groups, gap = arrange(shapes, titles, px, kp, lab_h, stacked)
         inner, m = span(groups, gap, stacked), _margin(dpi, px)
@@ -279,9 +285,9 @@ class Layout:
         width = width if width is not None else natural_w
         text_w = width - 2 * m
         fonts["value"] = get_font(value_pt, dpi, family=theme.font) if show_values else None
-        fonts["small"] = (get_font(theme.small_pt * px / (32 * k), dpi, family=theme.font)
-                          if show_values else None)
-        kvalue_pt = theme.value_pt * kp / (32 * k)
+        small_pt = _small_pt(scene, options, px, value_pt) if show_values else 0.0
+        fonts["small"] = get_font(small_pt, dpi, family=theme.font) if small_pt else None
+        kvalue_pt = _value_pt(scene, options, kp, "kernel") if show_values else 0.0
         fonts["kvalue"] = (get_font(kvalue_pt, dpi, family=theme.font)
                            if show_values and kvalue_pt * dpi / 72 >= MIN_VALUE_PX else None)
 
@@ -352,6 +358,43 @@ class Layout:
                   for item in self.legend]
         return replace(self, size=(self.size[0], height), panels=panels, slots=slots,
                        legend=legend)
+
+
+def _room(px: int) -> int:
+    """Pixels a cell's number may fill: the tile less a margin each side (as ``cell_text``)."""
+    tile = px - tile_gap(px)
+    return tile - 2 * max(1, tile // 12) - 2
+
+
+def _value_pt(scene: Scene, options: RenderOptions, px: int, panel: str = "cells") -> float:
+    """One size for every number of a panel (``kernel``) or of the grid and target
+    (``cells``): the theme's size for ``px`` cells, smaller if the widest number needs it.
+    """
+    theme, k = THEMES[options.theme], options.dpi / 100
+    strings = getattr(scene, "_legible_strings", None)
+    if strings is None:
+        strings = panel_strings(scene)
+        scene._legible_strings = strings  # type: ignore[attr-defined]
+    texts = strings["kernel"] if panel == "kernel" else strings["grid"] + strings["target"]
+    return fitted_pt(theme.value_pt * px / (32 * k), options.dpi, texts, _room(px), theme.font)
+
+
+def _values_legible(scene: Scene, options: RenderOptions, px: int) -> bool:
+    """Whether cells of ``px`` pixels show every number at a legible size."""
+    return _value_pt(scene, options, px) * options.dpi / 72 >= MIN_VALUE_PX
+
+
+def _small_pt(scene: Scene, options: RenderOptions, px: int, value_pt: float) -> float:
+    """The size of a cell's small notes (the weight under a window cell, the product a
+    scatter step adds): at least ``MIN_TEXT_PX``; 0 (notes left out, the formula line
+    carries them) when they would not fit beside the number."""
+    theme, dpi = THEMES[options.theme], options.dpi
+    size = max(theme.small_pt * px / (32 * dpi / 100), MIN_TEXT_PX * 72 / dpi)
+    strings = getattr(scene, "_legible_strings", None) or panel_strings(scene)
+    if size > value_pt * 0.85 or fitted_pt(size, dpi, strings["sub"], _room(px) * 0.7,
+                                           theme.font) < size:
+        return 0.0
+    return size
 
 
 def _sum_w(content: tuple[int, int, int, int]) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 
 from convanim.draw.formula import ELLIPSIS, INFINITY, TIMES, Formula, fmt, shape_text
 from convanim.draw.labels import KIND_LOOKS, Labels
+from convanim.draw.legible import cell_fmt
 from convanim.geometry import CROP, INPUT, Frame, Grid, Plan
 from convanim.geometry.plan import GAP
 
@@ -239,7 +240,7 @@ class Scene(Labels):
             # between a channel stack's kernel slices, drawn blank.
             shown = self.kernel_shown
             gap = np.isnan(shown)
-            main = np.array(["" if np.isnan(v) else fmt(v) for v in shown.ravel()],
+            main = np.array(["" if np.isnan(v) else cell_fmt(v) for v in shown.ravel()],
                             object).reshape(shown.shape)
             self._kernel_codes = np.where(gap, 0, self.code("kernel"))
             if self.groups > 1:
@@ -276,7 +277,7 @@ class Scene(Labels):
         codes[~grid.reached] = self.code("unreached")
         main = np.full(grid.shape, "", object)
         if self.values:
-            main = np.array([fmt(v) for v in grid.values.ravel()], object).reshape(grid.shape)
+            main = np.array([cell_fmt(v) for v in grid.values.ravel()], object).reshape(grid.shape)
             main[codes == 0] = ""
         return rows + r0, cols + c0, codes, main
 
@@ -305,7 +306,7 @@ class Scene(Labels):
         """Target cells written earlier: finished look, value, overlap count."""
         r, c = cells[:, 0], cells[:, 1]
         panel, kinds = self.panels["target"], self.plan.target.kinds[r, c]
-        sums = [fmt(v) for v in self._sums[r, c]] if self.values else [""] * len(r)
+        sums = [cell_fmt(v) for v in self._sums[r, c]] if self.values else [""] * len(r)
         if not self.scatter:
             panel.set(r, c, self.code("done"), np.array(sums, object))
             return
@@ -331,7 +332,7 @@ class Scene(Labels):
                  for b in base.tolist()]
         if frame.chosen is not None:
             looks[frame.chosen] = self.code("chosen")
-        main = [fmt(v) for v in grid.values[frame.window[:, 0], frame.window[:, 1]].tolist()]
+        main = [cell_fmt(v) for v in grid.values[frame.window[:, 0], frame.window[:, 1]].tolist()]
         sub = [""] * len(wr)
         if self.weighted and not self.scatter and self.plan.kernel is None:
             # (A stack's lit filter sits beside the slices at full size: no x-w notes.)
@@ -347,7 +348,7 @@ class Scene(Labels):
         self._sums[tr, tc] = frame.sums
         if self.scatter:
             self._counts[tr, tc] = frame.counts
-        texts = [fmt(v) for v in frame.sums] if self.values else [""] * len(tr)
+        texts = [cell_fmt(v) for v in frame.sums] if self.values else [""] * len(tr)
         sub = ["+" + fmt(p) for p in frame.products] if self.scatter and self.values else ""
         self.panels["target"].set(tr, tc, self.code("current"), np.array(texts, object),
                                   np.array(sub, object) if sub else "")
@@ -432,7 +433,7 @@ class Scene(Labels):
             return
         rows, cols = np.indices(target.shape)
         if not self.scatter:
-            main = (np.array([fmt(v) for v in target.values.ravel()], object).reshape(
+            main = (np.array([cell_fmt(v) for v in target.values.ravel()], object).reshape(
                 target.shape) if self.values else "")
             panel.set(rows, cols, self.code("done"), main)
             gap = target.kinds == GAP

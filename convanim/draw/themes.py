@@ -138,7 +138,7 @@ class Theme:
     caption_pt: float = 8.5
     label_pt: float = 8.5
     formula_pt: float = 8.5
-    legend_pt: float = 7.0
+    legend_pt: float = 7.5
     value_pt: float = 9.0
     small_pt: float = 6.5
     edge_px: float = 1.0

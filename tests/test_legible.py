@@ -1,0 +1,95 @@
+"""Text a newcomer can read: no font under 10 px in any single-layer figure of configs/,
+one number size per panel, long numbers abbreviated rather than clipped."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from convanim.cli import cli
+from convanim.config import load_entries
+from convanim.draw.layout import Layout
+from convanim.draw.legible import MIN_TEXT_PX, cell_fmt
+from convanim.draw.options import RenderOptions
+from convanim.draw.scene import Scene
+from convanim.geometry import Spec, plan
+
+ROOT = Path(__file__).resolve().parent.parent
+# Single-layer flat figures (chains, comparisons and the perspective style have their own).
+SECTIONS = ("conv_arithmetic", "channels", "upsampling", "seeds", "showcase")
+
+
+def _figures() -> list[tuple[str, str | None]]:
+    out = []
+    for section in SECTIONS:
+        for path in sorted((ROOT / "configs" / section).glob("*.yaml")):
+            entries = load_entries(path)
+            if any("panels" in str(e) for e in entries):
+                continue
+            names = [getattr(e, "name", None) for e in entries]
+            out += [(str(path.relative_to(ROOT)), n if len(names) > 1 else None)
+                    for n in names]
+    return out
+
+
+FIGURES = _figures()
+
+
+def _font_sizes_px(svg: str) -> list[float]:
+    """Every font size of an SVG still, in the pixels of the raster at the same size."""
+    width_pt = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1))
+    view_w = float(re.search(r'viewBox="0 0 ([\d.]+)', svg).group(1))
+    px_per_unit = width_pt / view_w * 100 / 72  # 100 dpi: the raster's pixels
+    return [float(v) * px_per_unit for v in re.findall(r"font-size: ?([\d.]+)px", svg)]
+
+
+def test_every_config_figure_is_covered() -> None:
+    assert len(FIGURES) >= 30
+
+
+def test_no_font_under_10_px_in_any_single_layer_figure(tmp_path: Path) -> None:
+    runner, small = CliRunner(), []
+    for config, name in FIGURES:
+        out = tmp_path / "still.svg"
+        # A middle frame: the window, its notes and the formula are all on screen.
+        args = ["render", config, "-o", str(out), "--frame", "3"]
+        if name:
+            args += ["--name", name]
+        result = runner.invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 0, (config, name, result.output)
+        sizes = _font_sizes_px(out.read_text())
+        assert sizes, config
+        if min(sizes) < MIN_TEXT_PX - 1e-6:
+            small.append((config, name, round(min(sizes), 2)))
+    assert not small, small
+
+
+@pytest.mark.parametrize("values", [
+    [[123456, 2, 3, 4], [1, -99999, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]],
+    [[0.125, 2.5, 3.75, 4], [1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]],
+])
+def test_one_number_size_per_panel_and_nothing_clipped(values: list) -> None:
+    x = np.array(values, float)
+    the_plan = plan(Spec(i=4, k=3), x=x)
+    scene = Scene(the_plan)
+    layout = Layout.build(scene, RenderOptions())
+    font = layout.fonts["value"]
+    assert font is not None and font.size_px >= MIN_TEXT_PX
+    x0, _, x1, _ = layout.cell_box("grid", 0, 0)
+    # Every number the grid and output will show fits its tile at that one size.
+    texts = [cell_fmt(v) for v in [*x.ravel(), *the_plan.y.ravel()]]
+    assert max(font.measure(t) for t in texts) <= x1 - x0
+
+
+def test_long_numbers_are_abbreviated_not_cut() -> None:
+    assert [cell_fmt(v) for v in (132456.0, -1500000.0, 12345.0, -12.345)] == [
+        "132k", "-1.5M", "12345", "-12.3"]
+    # Two or three significant digits: the abbreviation is within about 1% of the value.
+    for v in (132456.0, 98765.4, -4321987.0):
+        text = cell_fmt(v)
+        scale = {"k": 1e3, "M": 1e6}[text[-1]]
+        assert abs(float(text[:-1]) * scale - v) <= abs(v) * 0.012
