@@ -58,7 +58,7 @@ OUTPUT_OPTIONS = [
     click.option("--fps", type=Checked(click.FloatRange(0.1, 100)),
                  help="Slide frames per second (or --frame-ms)."),
     click.option("--frame-ms", type=Checked(click.IntRange(10, 60_000)),
-                 help="Milliseconds per slide frame."),
+                 help="Milliseconds per slide frame [500; with numbers: 1000]."),
     click.option("--hold-ms", type=Checked(click.IntRange(10, 60_000)),
                  help="Milliseconds for phase frames and the last frame."),
     click.option("--loop/--no-loop", default=None, help="Loop forever [on]."),

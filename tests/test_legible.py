@@ -93,3 +93,49 @@ def test_long_numbers_are_abbreviated_not_cut() -> None:
         text = cell_fmt(v)
         scale = {"k": 1e3, "M": 1e6}[text[-1]]
         assert abs(float(text[:-1]) * scale - v) <= abs(v) * 0.012
+
+
+# -- time to read ---------------------------------------------------------------------------
+
+
+def _slide_and_hold_ms(options: RenderOptions, spec: Spec) -> tuple[set[int], set[int]]:
+    from convanim.draw.animate import HOLD_PHASES, Renderer
+
+    renderer = Renderer(plan(spec), options)
+    frames, durations = renderer.plan.frames, renderer.durations()
+    last = len(frames) - 1
+    slides = {ms for i, (f, ms) in enumerate(zip(frames, durations))
+              if f.phase == "slide" and i != last}
+    holds = {ms for i, (f, ms) in enumerate(zip(frames, durations))
+             if f.phase in HOLD_PHASES or i == last}
+    return slides, holds
+
+
+@pytest.mark.parametrize("spec", [Spec(i=5, k=3, s=2, p=1),
+                                  Spec(i=3, k=3, s=2, mode="transposed"),
+                                  Spec(i=4, k=2, mode="maxpool")])
+def test_slides_with_an_equation_stay_up_a_second_by_default(spec: Spec) -> None:
+    slides, holds = _slide_and_hold_ms(RenderOptions(), spec)
+    assert slides and min(slides) >= 1000
+    assert holds == {1500}  # phases held as before
+    # Without numbers there is no equation to read: the brisk pace stays.
+    assert _slide_and_hold_ms(RenderOptions(values=False), spec)[0] == {500}
+    # Explicit timing wins, in either spelling.
+    assert _slide_and_hold_ms(RenderOptions(frame_ms=300), spec)[0] == {300}
+    assert _slide_and_hold_ms(RenderOptions(fps=4), spec)[0] == {250}
+
+
+def test_a_written_gif_keeps_the_reading_time(tmp_path: Path) -> None:
+    from PIL import Image
+
+    out = tmp_path / "a.gif"
+    result = CliRunner().invoke(cli, ["render", "-i", "4", "-k", "3", "-o", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as gif:
+        durations = []
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            durations.append(gif.info["duration"])
+    # input frame, four slides, the output: every slide at least a second.
+    assert min(durations[1:-1]) >= 1000 and len(durations) >= 4

@@ -62,12 +62,13 @@ def _trim(text: str) -> str:
 
 
 def panel_strings(scene: Scene) -> dict[str, list[str]]:
-    """Every distinct number each panel of ``scene`` can show in a cell's centre.
+    """Every distinct number each panel of ``scene`` can show in a cell's centre, and its
+    small notes (``sub``).
 
     >>> from convanim.geometry import Spec, plan
     >>> from convanim.draw.scene import Scene
-    >>> sorted(panel_strings(Scene(plan(Spec(i=3, k=3))))) == ["grid", "kernel", "target"]
-    True
+    >>> sorted(panel_strings(Scene(plan(Spec(i=3, k=3)))))
+    ['grid', 'kernel', 'sub', 'target']
     """
     plan = scene.plan
     grid: set[str] = set()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convanim.draw.options import RenderOptions
+from convanim.draw.options import RenderOptions, slide_ms
 from convanim.draw.raster import cell_sprite
 from convanim.draw.scene import fmt, group_tint
 from convanim.draw.text import Font, blit, get_font
@@ -329,7 +329,7 @@ class MatrixPainter:
         """Milliseconds per frame: ``hold_ms`` for phase frames and the last, else ``frame_ms``."""
         last = len(self.plan.frames) - 1
         return [self.options.hold_ms if f.phase in HOLD_PHASES or k == last
-                else int(self.options.frame_ms or 500) for k, f in enumerate(self.plan.frames)]
+                else slide_ms(self.options) for k, f in enumerate(self.plan.frames)]
 
 
 def render_matrix_frames(plan: Plan, options: RenderOptions | None = None
@@ -342,7 +342,7 @@ def render_matrix_frames(plan: Plan, options: RenderOptions | None = None
     >>> from convanim.geometry import Spec, plan
     >>> frames = list(render_matrix_frames(plan(Spec(i=4, k=3, view="matrix"))))
     >>> len(frames), frames[0][0].shape[2], frames[1][1]
-    (6, 3, 500)
+    (6, 3, 1000)
     """
     painter = MatrixPainter(plan, options or RenderOptions())
     return ((painter.paint(index), ms) for index, ms in enumerate(painter.durations()))

@@ -273,7 +273,7 @@ def cell_text(layout: Layout, panel: str, box: Box, r: int, c: int, kind: str, t
     >>> from convanim.geometry import Spec, plan
     >>> from convanim.draw.options import RenderOptions
     >>> scene = Scene(plan(Spec(i=4, k=3)))
-    >>> layout = Layout.build(scene, RenderOptions(cell_px=24))
+    >>> layout = Layout.build(scene, RenderOptions(cell_px=32))
     >>> font, x, base = cell_text(layout, "grid", layout.panels["grid"], 0, 0, "main", "7", False)
     >>> layout.cell_box("grid", 0, 0)[0] < x < layout.cell_box("grid", 0, 0)[2]
     True
