@@ -11,6 +11,7 @@ of at most five characters (``132k``, ``-12.3``); the formula line keeps them ex
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,26 @@ def cell_fmt(value: float) -> str:
     return f"{value:.0e}"
 
 
+def uniform_fmt(values: np.ndarray) -> Callable[[float], str]:
+    """One number format for a panel: whole numbers as they are, else every number with the
+    same decimals (``2.00`` beside ``1.67``, not ``2``), as many as fit in five characters.
+
+    >>> f = uniform_fmt(np.array([2.0, 5 / 3]))
+    >>> f(2.0), f(5 / 3), uniform_fmt(np.array([2.0, 3.0]))(2.0)
+    ('2.00', '1.67', '2')
+    """
+    finite = np.asarray(values, float)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size or np.array_equal(finite, np.round(finite)):
+        return cell_fmt
+    for digits in (2, 1):
+        texts = {f"{v:.{digits}f}" for v in finite.tolist()}
+        if all(len(t) <= MAX_CELL_CHARS for t in texts) and (
+                digits == 1 or len(texts) == len({cell_fmt(v) for v in finite.tolist()})):
+            return lambda v, d=digits: (f"{v:.{d}f}" if math.isfinite(v) else cell_fmt(v))
+    return cell_fmt
+
+
 def _trim(text: str) -> str:
     """``"1.50"`` -> ``"1.5"``, ``"100"`` stays (only decimals lose zeros).
 
@@ -74,10 +95,11 @@ def panel_strings(scene: Scene) -> dict[str, list[str]]:
     grid: set[str] = set()
     for g in plan.grids.values():
         grid.update(cell_fmt(v) for v in np.ravel(g.values).tolist())
-    target = {cell_fmt(v) for v in np.ravel(plan.target.values).tolist()}
+    out = getattr(scene, "target_fmt", cell_fmt)
+    target = {out(v) for v in np.ravel(plan.target.values).tolist()}
     for frame in plan.frames:
         if frame.phase == "slide":
-            target.update(cell_fmt(v) for v in np.ravel(frame.sums).tolist())
+            target.update(out(v) for v in np.ravel(frame.sums).tolist())
     shown = np.ravel(scene.kernel_shown)
     kernel = {cell_fmt(v) for v in shown[~np.isnan(shown)].tolist()}
     # Small notes: the weight under a window cell, the product a scatter step adds.

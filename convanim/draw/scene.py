@@ -18,7 +18,7 @@ import numpy as np
 
 from convanim.draw.formula import ELLIPSIS, INFINITY, TIMES, Formula, fmt, shape_text
 from convanim.draw.labels import KIND_LOOKS, Labels
-from convanim.draw.legible import cell_fmt
+from convanim.draw.legible import cell_fmt, uniform_fmt
 from convanim.geometry import CROP, INPUT, Frame, Grid, Plan
 from convanim.geometry.plan import GAP
 
@@ -126,6 +126,10 @@ class Scene(Labels):
         if values and self.weighted:
             self.panels["kernel"] = Panel(self.w2.shape)
         self.kernel_shown, self.kernel_note = _kernel_as_read(plan, self.w2)
+        # One number format in the output: "2.00" beside "1.67", not "2".
+        self.target_fmt = uniform_fmt(np.concatenate(
+            [np.ravel(plan.target.values)] + [np.ravel(f.sums) for f in plan.frames
+                                              if f.phase == "slide"]))
         self.slides = sum(f.phase == "slide" for f in plan.frames)
         self.texts: dict[str, object] = dict.fromkeys(
             ("grid_title", "target_title", "kernel_title", "caption", "formula"), "")
@@ -218,9 +222,11 @@ class Scene(Labels):
         >>> Scene(the_plan).caption_of(the_plan.frames[2]).endswith("stride 1  (2/4)")
         True
         """
+        # One multiplication sign in a figure: the arithmetic's ``*`` is drawn as a times.
+        caption = frame.caption.replace("*", TIMES)
         if frame.phase == "slide" and frame.step:  # step 0: the caption counts itself
-            return frame.caption + f"  ({frame.step}/{self.slides})"
-        return frame.caption
+            return caption + f"  ({frame.step}/{self.slides})"
+        return caption
 
     def _text(self, slot: str, value: object) -> None:
         if self.texts[slot] != value:
@@ -306,7 +312,7 @@ class Scene(Labels):
         """Target cells written earlier: finished look, value, overlap count."""
         r, c = cells[:, 0], cells[:, 1]
         panel, kinds = self.panels["target"], self.plan.target.kinds[r, c]
-        sums = [cell_fmt(v) for v in self._sums[r, c]] if self.values else [""] * len(r)
+        sums = [self.target_fmt(v) for v in self._sums[r, c]] if self.values else [""] * len(r)
         if not self.scatter:
             panel.set(r, c, self.code("done"), np.array(sums, object))
             return
@@ -348,7 +354,7 @@ class Scene(Labels):
         self._sums[tr, tc] = frame.sums
         if self.scatter:
             self._counts[tr, tc] = frame.counts
-        texts = [cell_fmt(v) for v in frame.sums] if self.values else [""] * len(tr)
+        texts = [self.target_fmt(v) for v in frame.sums] if self.values else [""] * len(tr)
         sub = ["+" + fmt(p) for p in frame.products] if self.scatter and self.values else ""
         self.panels["target"].set(tr, tc, self.code("current"), np.array(texts, object),
                                   np.array(sub, object) if sub else "")
@@ -399,7 +405,8 @@ class Scene(Labels):
         self._touched.append(("grid", cells))
 
     def _formula(self, frame: Frame, grid: Grid) -> Formula:
-        value = fmt(frame.value if frame.value is not None else 0.0)
+        value = frame.value if frame.value is not None else 0.0
+        value = fmt(value) if self.target_fmt is cell_fmt else self.target_fmt(value)
         cells = frame.window[:, 0], frame.window[:, 1]
         seen = [fmt(v) for v in grid.values[cells].tolist()]
         head, sep, tail = frame.formula or self.plan.picture.formula
@@ -407,6 +414,10 @@ class Scene(Labels):
             terms = [f"{v}{TIMES}{fmt(u)}" for v, u in zip(seen, frame.weights)]
             return Formula(head, terms, sep, f"{tail} = {value}")
         if not self.weighted:
+            if frame.formula is not None and len(seen) == 1 and seen[0] == value:
+                # A frame that moves one value says where from and to ("y[0:2, 0:2] =
+                # x[0, 0] = 4"); "copy 4 = 4" would say nothing.
+                return Formula(head, seen, sep, tail)
             return Formula(head, seen, sep, f"{tail} = {value}")
         if self.scatter:
             return Formula(f"{value} {TIMES} kernel adds ", [fmt(p) for p in frame.products], ", ",
@@ -433,7 +444,7 @@ class Scene(Labels):
             return
         rows, cols = np.indices(target.shape)
         if not self.scatter:
-            main = (np.array([cell_fmt(v) for v in target.values.ravel()], object).reshape(
+            main = (np.array([self.target_fmt(v) for v in target.values.ravel()], object).reshape(
                 target.shape) if self.values else "")
             panel.set(rows, cols, self.code("done"), main)
             gap = target.kinds == GAP
