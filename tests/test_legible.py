@@ -139,3 +139,40 @@ def test_a_written_gif_keeps_the_reading_time(tmp_path: Path) -> None:
             durations.append(gif.info["duration"])
     # input frame, four slides, the output: every slide at least a second.
     assert min(durations[1:-1]) >= 1000 and len(durations) >= 4
+
+
+# -- the player shows its caption once --------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout, drawn", [("auto", True), ("minimal", False)])
+def test_player_caption_once(tmp_path: Path, layout: str, drawn: bool) -> None:
+    out = tmp_path / "p.html"
+    result = CliRunner().invoke(cli, ["render", "-i", "4", "-k", "3", "--layout", layout,
+                                      "-o", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    # The frames draw the caption (auto): the page's text is for screen readers only; the
+    # minimal layout draws none, so the page shows it.
+    assert ('class="cvp-caption cvp-drawn"' in text) is drawn
+    assert 'aria-live="polite"' in text
+    if drawn:
+        assert ".cvp-caption.cvp-drawn{position:absolute;width:1px" in text
+
+
+def test_gallery_page_runs_simple_to_complex_and_wide_figures_span() -> None:
+    from convanim.gallery import find_configs, make_jobs
+    from convanim.gallery.page import _sections, render_html
+
+    jobs = make_jobs(find_configs([ROOT / "configs"]), ROOT / "out", {}).jobs
+    sections = _sections(jobs)
+    order = list(sections)
+    assert order[0] == "conv_arithmetic" and order[-1] == "chains"
+    assert order.index("channels") > order.index("upsampling")
+    first = sections["conv_arithmetic"][0]
+    assert first.spec.mode == "conv" and first.spec.p == ((0, 0), (0, 0)) and first.spec.s == (
+        1, 1)
+    page = render_html(jobs, ROOT / "out")
+    assert "figure.wide{grid-column:1/-1}" in page
+    for job in sections["channels"] + sections["chains"]:
+        assert f'<figure id="{job.output.relative_to(ROOT / "out").as_posix()}" class="wide">' \
+            in page
