@@ -66,6 +66,12 @@ class Labels:
         groups = getattr(self, "groups", 1)
         if groups > 1 and plan.stack is not None and items[0][0] == "input":
             items[:1] = self._group_items(plan.stack[0], groups)
+            if "kernel" in self.panels:
+                # The filters are drawn in their group's own tint: the legend shows it too.
+                tints = [look.split("@g")[1] for look, _ in items if look.startswith("input@g")]
+                items += [(f"kernel@g{t}", f"filters of {label.split(':')[0]}")
+                          for t, (_, label) in zip(tints, self._group_items(plan.stack[0],
+                                                                            groups))]
         if not plan.grids[plan.slide_grid].reached.all():
             items.append(("unreached", LABELS["unreached"]))
         elif groups > 1:  # the channels of the other groups are greyed out while sliding
@@ -129,7 +135,8 @@ class Labels:
         """
         stack = self.plan.stack
         if stack is not None:
-            return f"Output {shape_text(self.plan.y.shape[1:])} × {stack[1]}: " + _slices(stack[1])
+            # Each map is labelled under it (slice_labels): the title says how many.
+            return f"Output {shape_text(self.plan.y.shape[1:])} × {stack[1]} channels"
         dims = self.plan.spec.dims
         shape = shape_text(self.plan.y.shape[-dims:])
         if self.plan.y.ndim > dims:  # a channel axis first (pixel shuffle)
@@ -154,7 +161,7 @@ class Labels:
         stack = self.plan.stack
         if stack is not None:  # the slices side by side, each one block wide
             one = (grid.shape[0], (grid.shape[1] - (stack[0] - 1) * stack[3]))
-            return f"{title} {self._shape(one)} × {stack[0]}: " + _slices(stack[0])
+            return f"{title} {self._shape(one)} × {stack[0]} channels"
         return f"{title} {self._shape(grid.shape)}"
 
     def titles(self) -> dict[str, list[str]]:
@@ -170,6 +177,30 @@ class Labels:
                 "target_title": [self.target_title(False), self.target_title(True)],
                 "kernel_title": [self.kernel_title()] if "kernel" in self.panels else []}
 
+    def slice_labels(self) -> dict[str, str]:
+        """A channel stack's per-slice labels, by the layout slot that draws each: input
+        slices and output maps ``c=0, c=1, ...``; filters ``W0, W1, ...`` with their bias.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> from convanim.draw.scene import Scene
+        >>> Scene(plan(Spec(i=4, k=3, in_channels=2, out_channels=2, bias=True))
+        ...       ).slice_labels()["slice_kernel_1"].startswith("W1 b=")
+        True
+        """
+        stack = self.plan.stack
+        if stack is None:
+            return {}
+        from convanim.draw.formula import fmt
+
+        cin, cout = stack[:2]
+        out = {f"slice_grid_{n}": f"c={n}" for n in range(cin)}
+        out.update({f"slice_target_{n}": f"c={n}" for n in range(cout)})
+        if getattr(self, "weighted", False):
+            b = self.plan.b
+            out.update({f"slice_kernel_{n}": f"W{n}" + (f" b={fmt(b[n])}" if b is not None
+                                                        else "") for n in range(cout)})
+        return out
+
     def kernel_title(self) -> str:
         """The kernel panel's title, e.g. ``Kernel 3x3``.
 
@@ -182,10 +213,6 @@ class Labels:
         stack = self.plan.stack
         if stack is not None:
             shape = "×".join(map(str, self.plan.w.shape))
-            return f"Filters {shape}: one row each" if self.weighted else f"Kernel {shape}"
+            return (f"Filters {shape}: one row per output channel" if self.weighted
+                    else f"Kernel {shape}")
         return f"Kernel {self._shape(self.w2.shape)}{getattr(self, 'kernel_note', '')}"
-
-
-def _slices(count: int) -> str:
-    """``c=0 | c=1 | c=2``: the slices of a stack, left to right."""
-    return " | ".join(f"c={c}" for c in range(count))

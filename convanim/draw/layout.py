@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from convanim.draw.arrange import LegendItem, arrange, flow_legend, place, span
+from convanim.draw.arrange import MEMBER_GAP, LegendItem, arrange, flow_legend, place, span
 from convanim.draw.choose import select_frames, slides_note
 from convanim.draw.legible import MIN_TEXT_PX, fitted_pt, panel_strings
 from convanim.draw.options import MAX_CELL, RenderOptions
@@ -276,7 +276,13 @@ class Layout:
         kp = px if scene.plan.kernel is not None else max(2, round(px * 0.75))
         if show_values and _value_pt(scene, options, kp, "kernel") * dpi / 72 < MIN_VALUE_PX:
             kp = px  # a smaller kernel would hide its numbers; they must stay readable
-        groups, gap = arrange(shapes, titles, px, kp, lab_h, stacked)
+        # A channel stack labels each slice under it (c=0, c=1, ...): a line of room more.
+        room = ({name: (rows + -(-lab_h // px), cols) if name in ("grid", "target")
+                 else (rows, cols) for name, (rows, cols) in shapes.items()}
+                if scene.plan.stack is not None and not minimal else shapes)
+        groups, gap = arrange(room, titles, px, kp, lab_h, stacked)
+        if scene.plan.stack is not None and not stacked and "kernel" in shapes:
+            groups = _compact(groups, gap)
         inner, m = span(groups, gap, stacked), _margin(dpi, px)
         # Measuring asks what the content needs; a drawn figure leaves room for its text.
         natural_w = inner + 2 * m
@@ -325,6 +331,8 @@ class Layout:
             panels[name] = Box(cx - cols * size // 2, y0, rows, cols, size, tile_gap(size))
             title_top = y0 + rows * size + 2 if below else top
             slots[f"{name}_title"] = _slot(cx - 400, cx + 400, title_top, 1, label, "ink")
+        if scene.plan.stack is not None and not minimal:
+            slots.update(stack_slots(scene, panels, fonts["caption"], lab_h, stacked))
         y = bottom + 8
         legend: list[LegendItem] = []
         if not minimal:
@@ -358,6 +366,62 @@ class Layout:
                   for item in self.legend]
         return replace(self, size=(self.size[0], height), panels=panels, slots=slots,
                        legend=legend)
+
+
+def _compact(groups: list[list[Any]], gap: int) -> list[list[Any]]:
+    """A channel stack's filters under whichever map leaves the least empty canvas (the
+    smallest bounding box), rather than under the shorter map.
+
+    >>> g = [[("grid", 500, 150)], [("target", 300, 80), ("kernel", 200, 400)]]
+    >>> [[m[0] for m in c] for c in _compact(g, 30)]
+    [['grid', 'kernel'], ['target']]
+    """
+    members = {m[0]: m for column in groups for m in column}
+    grid, target, kernel = members["grid"], members["target"], members["kernel"]
+    choices = [[[grid, kernel], [target]], [[grid], [target, kernel]]]
+
+    def area(columns: list[list[Any]]) -> int:
+        width = sum(max(m[1] for m in c) for c in columns) + gap * (len(columns) - 1)
+        height = max(sum(m[2] for m in c) + MEMBER_GAP * (len(c) - 1) for c in columns)
+        return width * height
+
+    return min(choices, key=area)
+
+
+def stack_slots(scene: Scene, panels: dict[str, Box], font: Font | None, lab_h: int,
+                stacked: bool) -> dict[str, Slot]:
+    """A channel stack's labels: ``c=0, c=1, ...`` under each input slice and output map,
+    ``W0, W1, ...`` (with the filter's bias ``b``) left of each filter row. The scene's
+    texts of the same names hold the words (:meth:`Labels.slice_labels`).
+
+    >>> from convanim.geometry import Spec, plan
+    >>> lay = Layout.build(Scene(plan(Spec(i=4, k=3, in_channels=2))), RenderOptions())
+    >>> sorted(n for n in lay.slots if n.startswith("slice_"))
+    ['slice_grid_0', 'slice_grid_1', 'slice_kernel_0', 'slice_target_0']
+    """
+    assert font is not None and scene.plan.stack is not None
+    cin, cout, _, block, out_block = scene.plan.stack
+    slots: dict[str, Slot] = {}
+    for name, count, step in (("grid", cin, block), ("target", cout, out_block)):
+        box = panels[name]
+        wide = box.cols - (count - 1) * step  # one slice's columns
+        top = box.y + box.height + 2
+        if stacked and name != "grid":
+            top += lab_h  # the lower row's title sits under its panel
+        for n in range(count):
+            x0 = box.x + n * step * box.px
+            slots[f"slice_{name}_{n}"] = _slot(x0 - 20, x0 + wide * box.px + 20, top, 1, font,
+                                               "muted")
+    kernel = panels.get("kernel")
+    if kernel is not None:
+        rows = (kernel.rows + 1) // cout  # a filter's rows and the empty row under it
+        lines = 2 if scene.plan.b is not None else 1
+        for n in range(cout):
+            middle = kernel.y + n * rows * kernel.px + (rows - 1) * kernel.px // 2
+            top = middle - lines * font.line_height // 2
+            slots[f"slice_kernel_{n}"] = _slot(kernel.x - 8 - round(font.measure("W00 ")),
+                                               kernel.x - 4, top, lines, font, "ink")
+    return slots
 
 
 def _room(px: int) -> int:

@@ -133,6 +133,7 @@ class Scene(Labels):
         self.slides = sum(f.phase == "slide" for f in plan.frames)
         self.texts: dict[str, object] = dict.fromkeys(
             ("grid_title", "target_title", "kernel_title", "caption", "formula"), "")
+        self.texts.update(self.slice_labels())  # a channel stack's c=0.. and W0.. labels
         self.dirty_texts: set[str] = set(self.texts)
         self.outlines: list[tuple[str, np.ndarray]] = []
         self.link: tuple[tuple[str, np.ndarray], tuple[str, np.ndarray]] | None = None
@@ -373,7 +374,10 @@ class Scene(Labels):
                 if lit is not None:
                     kernel.set(lit[:, 0], lit[:, 1], self._kernel_codes[lit[:, 0], lit[:, 1]],
                                kernel.main[lit[:, 0], lit[:, 1]].copy())
-                kernel.set(taps[:, 0], taps[:, 1], self.code("window"),
+                # See-through like the grid's window: the filter keeps its (group) tint.
+                base = self._kernel_codes[taps[:, 0], taps[:, 1]]
+                lit_codes = np.array([self.code("window+" + self.looks[b]) for b in base.tolist()])
+                kernel.set(taps[:, 0], taps[:, 1], lit_codes,
                            kernel.main[taps[:, 0], taps[:, 1]].copy())
                 self._lit_kernel = taps
             self.outlines.append(("kernel", taps))
