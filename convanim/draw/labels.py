@@ -175,7 +175,8 @@ class Labels:
         """
         return {"grid_title": [self.grid_title(n) for n in self.offsets],
                 "target_title": [self.target_title(False), self.target_title(True)],
-                "kernel_title": [self.kernel_title()] if "kernel" in self.panels else []}
+                "kernel_title": [self.kernel_title(), self.kernel_title(given=True)]
+                if "kernel" in self.panels else []}
 
     def slice_labels(self) -> dict[str, str]:
         """A channel stack's per-slice labels, by the layout slot that draws each: input
@@ -201,8 +202,9 @@ class Labels:
                                                         else "") for n in range(cout)})
         return out
 
-    def kernel_title(self) -> str:
-        """The kernel panel's title, e.g. ``Kernel 3x3``.
+    def kernel_title(self, given: bool = False) -> str:
+        """The kernel panel's title, e.g. ``Kernel 3x3``; ``given``: the kernel as stored,
+        before a transposed gather turns it.
 
         >>> from convanim.geometry import Spec, plan
         >>> from convanim.draw.scene import Scene
@@ -215,4 +217,5 @@ class Labels:
             shape = "×".join(map(str, self.plan.w.shape))
             return (f"Filters {shape}: one row per output channel" if self.weighted
                     else f"Kernel {shape}")
-        return f"Kernel {self._shape(self.w2.shape)}{getattr(self, 'kernel_note', '')}"
+        note = " as given" if given else getattr(self, "kernel_note", "")
+        return f"Kernel {self._shape(self.w2.shape)}{note}"

@@ -372,7 +372,7 @@ def _compact(groups: list[list[Any]], gap: int) -> list[list[Any]]:
     """A channel stack's filters under whichever map leaves the least empty canvas (the
     smallest bounding box), rather than under the shorter map.
 
-    >>> g = [[("grid", 500, 150)], [("target", 300, 80), ("kernel", 200, 400)]]
+    >>> g = [[("grid", 500, 150)], [("target", 100, 80), ("kernel", 400, 400)]]
     >>> [[m[0] for m in c] for c in _compact(g, 30)]
     [['grid', 'kernel'], ['target']]
     """

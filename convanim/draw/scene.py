@@ -245,7 +245,8 @@ class Scene(Labels):
             # The kernel as the window reads it (rotated for a transposed gather), so the tap
             # tags on the window match the drawn kernel cell for cell; NaN marks the gaps
             # between a channel stack's kernel slices, drawn blank.
-            shown = self.kernel_shown
+            # A rotated kernel first shows as given; the first slide turns it (_turn_kernel).
+            shown = self.w2 if self.kernel_note else self.kernel_shown
             gap = np.isnan(shown)
             main = np.array(["" if np.isnan(v) else cell_fmt(v) for v in shown.ravel()],
                             object).reshape(shown.shape)
@@ -258,7 +259,7 @@ class Scene(Labels):
                 for tint in distinct(tints):
                     self._kernel_codes[~gap & (tints == tint)] = self.code(f"kernel@g{tint}")
             self.panels["kernel"].set(kr, kc, self._kernel_codes, main)
-            self._text("kernel_title", self.kernel_title())
+            self._text("kernel_title", self.kernel_title(given=bool(self.kernel_note)))
         self._text("target_title", self.target_title(final=False))
 
     def _grid_base(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -327,7 +328,21 @@ class Scene(Labels):
         r0, c0 = self.offsets[frame.grid]
         return frame.window + np.array([r0, c0])
 
+    def _turn_kernel(self) -> None:
+        """Show the kernel as the window reads it (rotated 180 degrees for a transposed
+        gather) from the first slide on; before, it shows as given."""
+        kernel = self.panels["kernel"]
+        shown = self.kernel_shown
+        main = np.array(["" if np.isnan(v) else cell_fmt(v) for v in shown.ravel()],
+                        object).reshape(shown.shape)
+        kr, kc = np.indices(shown.shape)
+        kernel.set(kr, kc, self._kernel_codes, main)
+        self._text("kernel_title", self.kernel_title())
+
     def _slide(self, frame: Frame) -> None:
+        if self.kernel_note and "kernel" in self.panels and (
+                self.texts["kernel_title"] != self.kernel_title()):
+            self._turn_kernel()
         grid = self.plan.grids[frame.grid]
         window = self._window_cells(frame)
         wr, wc = window[:, 0], window[:, 1]
