@@ -176,3 +176,43 @@ def test_gallery_page_runs_simple_to_complex_and_wide_figures_span() -> None:
     for job in sections["channels"] + sections["chains"]:
         assert f'<figure id="{job.output.relative_to(ROOT / "out").as_posix()}" class="wide">' \
             in page
+
+
+def test_transposed_gather_shows_the_kernel_as_given_then_turned() -> None:
+    from convanim.draw.formula import fmt
+
+    p = plan(Spec(i=3, k=3, s=2, p=1, mode="transposed"))
+    scene = Scene(p)
+    w = p.w.reshape(3, 3)
+    seen = {}
+    for index, frame in enumerate(p.frames):
+        scene.advance(index)
+        main = scene.panels["kernel"].main.tolist()
+        seen.setdefault(frame.phase, (scene.texts["kernel_title"], main))
+    title, main = seen["input"]
+    assert title.endswith("as given") and main == [[fmt(v) for v in row] for row in w]
+    title, main = seen["slide"]
+    assert title.endswith("rotated 180°")
+    assert main == [[fmt(v) for v in row] for row in w[::-1, ::-1]]
+
+
+def test_pixel_shuffle_tints_each_channel_and_where_its_cells_go() -> None:
+    spec = Spec(i=3, mode="pixelshuffle")
+    p = plan(spec)
+    scene = Scene(p)
+    for index in range(len(p.frames)):
+        scene.advance(index)
+    grid, target = scene.panels["grid"], scene.panels["target"]
+    names = np.array(scene.looks, object)
+    # Input: one tint per channel tile (3x3 tiles, 2x2 of them).
+    tiles = names[grid.look]
+    assert len({tiles[a * 3, b * 3] for a in range(2) for b in range(2)}) == 4
+    assert all(len(set(tiles[a * 3:a * 3 + 3, b * 3:b * 3 + 3].ravel())) == 1
+               for a in range(2) for b in range(2))
+    # Output cell (i, j) came from channel (i % 2) * 2 + j % 2: the same group tint.
+    for i, j in np.ndindex(6, 6):
+        ch = (i % 2) * 2 + j % 2
+        assert names[target.look[i, j]].split("@")[-1] == tiles[ch // 2 * 3,
+                                                                  ch % 2 * 3].split("@")[-1]
+    legend = dict(scene.legend())
+    assert legend["input@g3"] == "c=3: offset (1, 1)"

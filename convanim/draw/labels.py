@@ -72,6 +72,8 @@ class Labels:
                 items += [(f"kernel@g{t}", f"filters of {label.split(':')[0]}")
                           for t, (_, label) in zip(tints, self._group_items(plan.stack[0],
                                                                             groups))]
+        if plan.spec.mode == "pixelshuffle" and items and items[0][0] == "input":
+            items[:1] = self._shuffle_items()
         if not plan.grids[plan.slide_grid].reached.all():
             items.append(("unreached", LABELS["unreached"]))
         elif groups > 1:  # the channels of the other groups are greyed out while sliding
@@ -90,6 +92,25 @@ class Labels:
         else:
             items.append(("done", LABELS["done"]))
         return items
+
+    def _shuffle_items(self) -> list[tuple[str, str]]:
+        """Pixel shuffle's legend: each input channel's tint and where its cells go (the
+        output cells keep the tint).
+
+        >>> from convanim.geometry import Spec, plan
+        >>> from convanim.draw.scene import Scene
+        >>> Scene(plan(Spec(i=3, mode="pixelshuffle"))).legend()[1]
+        ('input@g1', 'c=1: offset (0, 1)')
+        """
+        from convanim.draw.scene import group_tint
+
+        r = self.plan.spec.scale[0]
+        by_tint: dict[int, list[int]] = {}
+        for ch in range(r * r):  # channel ch of each r*r group goes to offset (ch//r, ch%r)
+            by_tint.setdefault(int(group_tint(ch)), []).append(ch)
+        return [(f"input@g{t}", f"c={chs[0]}: offset ({chs[0] // r}, {chs[0] % r})"
+                 if len(chs) == 1 else "c=" + ", ".join(map(str, chs)))
+                for t, chs in by_tint.items()]
 
     @staticmethod
     def _group_items(channels: int, groups: int) -> list[tuple[str, str]]:
@@ -155,6 +176,10 @@ class Labels:
         True
         """
         grid = self.plan.grids[name]
+        spec = self.plan.spec
+        if spec.mode == "pixelshuffle":  # the channels as tiles, each its own tint
+            r = spec.scale[0]
+            return f"{spec.in_channels} channels {self._shape(spec.i)}, tiled {r}{chr(215)}{r}"
         title = GRID_NAMES.get(name, name.capitalize())
         if name == "padded" and not (grid.kinds == PAD).any():
             title = "Cropped input"

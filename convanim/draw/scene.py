@@ -282,6 +282,10 @@ class Scene(Labels):
             tints = group_tint(cols // stack[3] // (stack[0] // self.groups))
             for tint in distinct(tints):
                 codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
+        if self.plan.spec.mode == "pixelshuffle":  # each input channel its own tint
+            tints = self._shuffle_tint(rows, cols, True)
+            for tint in distinct(tints):
+                codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
         codes[~grid.reached] = self.code("unreached")
         main = np.full(grid.shape, "", object)
         if self.values:
@@ -316,13 +320,30 @@ class Scene(Labels):
         panel, kinds = self.panels["target"], self.plan.target.kinds[r, c]
         sums = [self.target_fmt(v) for v in self._sums[r, c]] if self.values else [""] * len(r)
         if not self.scatter:
-            panel.set(r, c, self.code("done"), np.array(sums, object))
+            panel.set(r, c, self._done_codes(r, c), np.array(sums, object))
             return
         counts = self._counts[r, c]
         codes = [self.code("crop") if k == CROP else
                  (self.code(f"overlap{min(n, 4)}") if n else self.code("pending"))
                  for k, n in zip(kinds, counts)]
         panel.set(r, c, np.array(codes), np.array(sums, object))
+
+    def _shuffle_tint(self, rows: np.ndarray, cols: np.ndarray, tiled: bool) -> np.ndarray:
+        """Pixel shuffle: the tint of the input channel a cell belongs to (``tiled``: a
+        cell of the tiled input) or came from (an output cell), so where each goes shows."""
+        spec = self.plan.spec
+        r = spec.scale[0]
+        h, w = spec.i
+        channel = (rows % (r * h)) // h * r + cols // w if tiled else rows % r * r + cols % r
+        return group_tint(channel)
+
+    def _done_codes(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | int:
+        """The look of written output cells: ``done``; pixel shuffle's in its channel's tint."""
+        if self.plan.spec.mode != "pixelshuffle":
+            return self.code("done")
+        tints = self._shuffle_tint(np.asarray(rows), np.asarray(cols), False)
+        return np.array([self.code(f"done@g{t}") for t in np.ravel(tints).tolist()]
+                        ).reshape(np.shape(tints))
 
     def _window_cells(self, frame: Frame) -> np.ndarray:
         r0, c0 = self.offsets[frame.grid]
@@ -465,7 +486,7 @@ class Scene(Labels):
         if not self.scatter:
             main = (np.array([self.target_fmt(v) for v in target.values.ravel()], object).reshape(
                 target.shape) if self.values else "")
-            panel.set(rows, cols, self.code("done"), main)
+            panel.set(rows, cols, self._done_codes(rows, cols), main)
             gap = target.kinds == GAP
             if gap.any():
                 panel.set(rows[gap], cols[gap], 0, "")
