@@ -216,3 +216,24 @@ def test_pixel_shuffle_tints_each_channel_and_where_its_cells_go() -> None:
                                                                   ch % 2 * 3].split("@")[-1]
     legend = dict(scene.legend())
     assert legend["input@g3"] == "c=3: offset (1, 1)"
+
+
+@pytest.mark.parametrize("spec", [Spec(i=4, k=3, view="matrix"),
+                                  Spec(i=8, k=3, p=1, view="matrix"),
+                                  Spec(i=3, k=3, s=2, p=1, mode="transposed", view="matrix")])
+def test_matrix_view_text_is_legible_and_mini_grids_numbered(spec: Spec) -> None:
+    from convanim.draw.matrix import MatrixPainter
+
+    p = plan(spec)
+    painter = MatrixPainter(p, RenderOptions())
+    assert painter.f_small.size_px >= MIN_TEXT_PX - 1e-6
+    assert painter.f_value is None or painter.f_value.size_px >= MIN_TEXT_PX - 1e-6
+    slide = next(i for i, f in enumerate(p.frames) if f.phase == "slide")
+    caption = painter.captions[slide]
+    assert "·" not in "".join(caption) and "×x" not in "".join(caption)
+    # Each mini grid cell is numbered by its entry of x: the number's ink sits in the cell.
+    geo = painter.geo
+    image = painter.paint(0)
+    if geo.g >= painter.f_small.size_px + 2:
+        cell = image[geo.in_y + 2: geo.in_y + geo.g - 2, geo.in_x + 2: geo.in_x + geo.g - 2]
+        assert len({tuple(c) for c in cell.reshape(-1, 3)}) > 2
