@@ -237,3 +237,29 @@ def test_matrix_view_text_is_legible_and_mini_grids_numbered(spec: Spec) -> None
     if geo.g >= painter.f_small.size_px + 2:
         cell = image[geo.in_y + 2: geo.in_y + geo.g - 2, geo.in_x + 2: geo.in_x + geo.g - 2]
         assert len({tuple(c) for c in cell.reshape(-1, 3)}) > 2
+
+
+def test_the_heros_link_never_crosses_the_kernel_title() -> None:
+    from convanim.draw.raster import link_geometry, slot_lines
+
+    config = load_entries(ROOT / "configs/seeds/four_steps.yaml")[0]
+    from convanim import animate
+
+    anim = animate(dict(config.options))
+    scene = Scene(anim.plan)
+    layout = Layout.build(scene, RenderOptions())
+    slot = layout.slots["kernel_title"]
+    crossed = []
+    for index in range(len(anim.plan.frames)):
+        scene.advance(index)
+        if scene.link is None:
+            continue
+        (text, left, base), = slot_lines(slot, scene.texts["kernel_title"])
+        right, top = left + slot.font.measure(text), base - slot.font.cap_height
+        lines, _ = link_geometry(layout, scene)
+        for x0, y0, x1, y1 in lines:
+            for t in np.linspace(0, 1, 200):
+                x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+                if left <= x <= right and top <= y <= base:
+                    crossed.append(index)
+    assert not crossed

@@ -331,6 +331,16 @@ class Layout:
             panels[name] = Box(cx - cols * size // 2, y0, rows, cols, size, tile_gap(size))
             title_top = y0 + rows * size + 2 if below else top
             slots[f"{name}_title"] = _slot(cx - 400, cx + 400, title_top, 1, label, "ink")
+        target, kernel = panels.get("target"), panels.get("kernel")
+        if not stacked and target is not None and kernel is not None and (
+                kernel.x >= target.x - kernel.px and kernel.y > target.y):
+            # The link from the window reaches into the target column from the left, and
+            # may pass just under the target: the kernel under it takes its title below it,
+            # where no link goes.
+            panels["kernel"] = replace(kernel, y=kernel.y - lab_h)
+            slot = slots["kernel_title"]
+            slots["kernel_title"] = _slot(slot.x0, slot.x1, kernel.y - lab_h + kernel.height + 2,
+                                          1, label, "ink")
         if scene.plan.stack is not None and not minimal:
             slots.update(stack_slots(scene, panels, fonts["caption"], lab_h, stacked))
         y = bottom + 8
