@@ -30,9 +30,10 @@ def test_mp4_runs_at_the_gcd_of_the_durations(files: dict[str, Path]) -> None:
     reader = imageio_ffmpeg.read_frames(str(files["mp4"]))
     meta = next(reader)
     count = sum(1 for _ in reader)
-    # 500 ms slides and 1500 ms holds: 2 fps; 25 slides + 4 holds of 3 ticks each.
+    # 1000 ms slides (numbers shown: time to read) and 1500 ms holds: 2 fps;
+    # 25 slides of 2 ticks + 4 holds of 3 ticks each.
     assert meta["fps"] == pytest.approx(2)
-    assert count == 25 + 4 * 3
+    assert count == 25 * 2 + 4 * 3
     _, gif_ms = read_animation(files["gif"])
     assert sum(gif_ms) == count * 500
 

@@ -14,6 +14,7 @@ from convanim import Spec
 from convanim.cli import cli
 from convanim.config import load_entries
 from convanim.draw import Renderer, RenderOptions
+from convanim.draw.formula import fmt
 from convanim.geometry import plan
 from convanim.geometry.plan import GAP
 from convanim.writers import read_animation
@@ -96,7 +97,12 @@ def test_drawn_frames_leave_gaps_blank_and_light_the_filter() -> None:
     scene = renderer.scene  # now at the last frame
     grid = p.grids[p.slide_grid]
     assert (grid.kinds == GAP).any() and not (grid.values[grid.kinds == GAP]).any()
-    assert scene.texts["grid_title"].endswith("c=0 | c=1 | c=2")
+    # Each slice is labelled under it, each filter row left of it (with its bias).
+    assert scene.texts["grid_title"].endswith("× 3 channels")
+    assert [scene.texts[f"slice_grid_{n}"] for n in range(3)] == ["c=0", "c=1", "c=2"]
+    assert [scene.texts[f"slice_kernel_{n}"] for n in range(2)] == [
+        f"W{n} b={fmt(p.b[n])}" for n in range(2)]
+    assert {f"slice_grid_{n}" for n in range(3)} <= set(renderer.layout.slots)
     gaps = np.nonzero(grid.kinds == GAP)
     panel = scene.panels["grid"]
     assert (panel.look[gaps] == 0).all() and (panel.main[gaps] == "").all()

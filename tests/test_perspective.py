@@ -60,7 +60,7 @@ def test_window_and_written_cell_and_link(rendered: dict) -> None:
     r0, c0 = renderer.scene.offsets[frame.grid]
     for r, c in frame.window:
         assert centre_colour(image, layout, "grid", r + r0, c + c0) in (
-            fill("light", "window"), fill("light", "window+padding"))
+            fill("light", "window+input"), fill("light", "window+padding"))
     (tr, tc), = frame.cells
     assert centre_colour(image, layout, "target", tr, tc) == fill("light", "current")
     # A projection line leaves the window's top-left corner upwards: link-coloured pixels
@@ -138,7 +138,7 @@ def test_every_theme_colours_the_window(theme: str) -> None:
     frames = [f for f, _ in r.frames()]
     index = next(i for i, f in enumerate(r.plan.frames) if f.phase == "slide")
     rr, cc = r.plan.frames[index].window[4]
-    assert centre_colour(frames[index], r.layout, "grid", rr, cc) == fill(theme, "window")
+    assert centre_colour(frames[index], r.layout, "grid", rr, cc) == fill(theme, "window+input")
 
 
 def test_refusals_name_style_and_a_fix() -> None:
@@ -167,12 +167,13 @@ def test_channels_light_the_window_in_every_slice_and_the_filter() -> None:
     for rr, cc in frame.window:
         x, y = r.layout.planes["grid"].corner(rr + r0 + 0.2, cc + c0 + 0.5)
         kind = r.plan.grids[frame.grid].kinds[rr, cc]
-        look = "window" if kind == INPUT else "window+padding"
-        assert tuple(int(v) for v in frames[index][int(y), int(x)]) in (
-            fill("light", look), fill("light", "window"), fill("light", "window+padding"))
+        look = "window+input" if kind == INPUT else "window+padding"
+        assert tuple(int(v) for v in frames[index][int(y), int(x)]) == fill("light", look)
     for tr, tc in np.unique(frame.taps, axis=0):
         x, y = r.layout.planes["kernel"].corner(tr + 0.2, tc + 0.5)
-        assert tuple(int(v) for v in frames[index][int(y), int(x)]) == fill("light", "window")
+        # The lit filter is see-through like the window: the kernel's role under its tint.
+        assert tuple(int(v) for v in frames[index][int(y), int(x)]) == fill("light",
+                                                                             "window+kernel")
 
 
 @pytest.mark.parametrize("out_channels", [2, 3])

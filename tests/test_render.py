@@ -116,7 +116,9 @@ def _expected_grid(renderer, frame_index: int) -> dict:
     if frame.phase == "slide":
         for r, c in frame.window:
             kind = kinds[grid.kinds[r, c]]
-            out[(r + r0, c + c0)] = "window" if kind == "input" else "window+" + kind
+            # See-through: a cell under the window keeps its role under the window's tint.
+            base = "unreached" if not grid.reached[r, c] else kind
+            out[(r + r0, c + c0)] = "window+" + base
         if frame.chosen is not None:
             r, c = frame.window[frame.chosen]
             out[(r + r0, c + c0)] = "chosen"
@@ -166,7 +168,8 @@ def test_sampled_cell_colours(rendered: dict, name: str) -> None:
 @pytest.mark.parametrize("name", ["conv_pad_stride", "transposed_gather", "maxpool"])
 def test_window_centre_pixels(rendered: dict, name: str) -> None:
     renderer, frames = rendered[name]
-    window, chosen = fill("light", "window"), fill("light", "chosen")
+    chosen = fill("light", "chosen")
+    window = {fill("light", "window+" + k) for k in ("input", "padding", "zero", "unreached")}
     for index, frame in enumerate(renderer.plan.frames):
         if frame.phase != "slide":
             continue
@@ -177,9 +180,9 @@ def test_window_centre_pixels(rendered: dict, name: str) -> None:
             x, y = renderer.layout.cell_center("grid", r, c)
             pixel = tuple(int(v) for v in frames[index][y, x])
             if (r, c) in inside:
-                assert pixel in (window, chosen)
+                assert pixel in window | {chosen}
             else:
-                assert pixel != window
+                assert pixel not in window
         # The window's thick outline lies in the gap just outside its top-left tile.
         top = min(inside)
         x0, y0, _, _ = renderer.layout.cell_box("grid", *top)
@@ -212,7 +215,7 @@ def test_each_theme_colours_the_window(theme: str) -> None:
     frames = [f for f, _ in renderer.frames()]
     index = next(i for i, f in enumerate(renderer.plan.frames) if f.phase == "slide")
     r, c = renderer.plan.frames[index].window[4]
-    assert tile_color(frames[index], renderer.layout, "grid", r, c) == fill(theme, "window")
+    assert tile_color(frames[index], renderer.layout, "grid", r, c) == fill(theme, "window+input")
     r, c = renderer.plan.frames[index].cells[0]
     assert tile_color(frames[index], renderer.layout, "target", r, c) == fill(theme, "current")
     assert frames[0][0, 0].tolist() == list(rgb(THEMES[theme].background))
@@ -254,7 +257,9 @@ def test_pooling_and_scatter_formulas() -> None:
             renderer.scene.advance(i)
         text = renderer.scene.texts["formula"].text()
         assert text.startswith(start)
-        assert text.endswith(f"= {fmt(renderer.plan.frames[index].value)}")
+        # The value in the figure's one number format (avg pool: two decimals throughout).
+        value = renderer.plan.frames[index].value
+        assert float(text.rsplit("= ", 1)[1]) == pytest.approx(value, abs=0.005)
     renderer = Renderer(plan(SPECS["transposed_scatter"]), RenderOptions())
     renderer.scene.advance(0)
     frame = renderer.plan.frames[1]
@@ -467,7 +472,10 @@ def test_any_spec_renders(spec: Spec, theme: str, values: bool) -> None:
     r, c = frame.window[0 if frame.chosen != 0 else -1]
     if renderer.layout.cell_px >= 8 and frame.chosen is None:
         got = tile_color(frames[index][0], renderer.layout, "grid", r + r0, c + c0)
-        assert got == fill(theme, "window")
+        grid = renderer.plan.grids[frame.grid]
+        under = ("unreached" if not grid.reached[r, c]
+                 else {INPUT: "input", PAD: "padding", ZERO: "zero"}[grid.kinds[r, c]])
+        assert got == fill(theme, "window+" + under)
 
 
 def test_blits_division_free_rounding_is_exact_for_every_sum() -> None:

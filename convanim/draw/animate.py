@@ -21,7 +21,7 @@ import numpy as np
 from convanim.budget import check_frame, check_render
 from convanim.draw.choose import select_frames
 from convanim.draw.layout import Layout
-from convanim.draw.options import RenderOptions
+from convanim.draw.options import RenderOptions, slide_ms
 from convanim.draw.scene import Scene
 from convanim.draw.themes import THEMES
 from convanim.draw.themes import rgb as rgb_of
@@ -80,8 +80,9 @@ class Renderer:
         [900, 200, 200, 200, 200, 900]
         """
         last = len(self.plan.frames) - 1
+        slide = slide_ms(self.options)
         every = [self.options.hold_ms if f.phase in HOLD_PHASES or i == last
-                 else self.options.frame_ms for i, f in enumerate(self.plan.frames)]
+                 else slide for i, f in enumerate(self.plan.frames)]
         return [every[i] for i in self.selected]
 
     def frames(self) -> Iterator[tuple[np.ndarray, int]]:
@@ -91,7 +92,7 @@ class Renderer:
         the next is asked for), for consumers that copy what they keep, such as the writers.
 
         >>> [ms for _, ms in Renderer(plan(Spec(i=3, k=2))).frames()][:2]
-        [1500, 500]
+        [1500, 1000]
         """
         wanted = dict(zip(self.selected, self.durations()))
         if self.plan.spec.view == "matrix":
@@ -213,7 +214,7 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
 
         metadata = player_metadata(renderer)
     derived = [*looks, *(renderer.scene.looks if renderer is not None else ())]
-    derived = list(dict.fromkeys(name for name in derived if "@" in name))
+    derived = list(dict.fromkeys(name for name in derived if "@" in name or "+" in name))
     with ExitStack() as stack:
         # Each writer publishes its own file atomically when the stack closes cleanly; an
         # error aborts every one still open.
@@ -234,7 +235,7 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
             set_tick = getattr(out, "set_tick", None)
             if set_tick is not None:
                 # Every duration is a slide or a hold time, so their gcd is an exact video tick.
-                set_tick(math.gcd(options.frame_ms or 1, options.hold_ms))
+                set_tick(math.gcd(slide_ms(options) or 1, options.hold_ms))
         for done, (rgb, ms) in enumerate(frames, 1):
             for out in outs:
                 out.append(rgb, ms)

@@ -56,7 +56,7 @@ class Labels:
         >>> from convanim.draw.scene import Scene
         >>> scene = Scene(plan(Spec(i=4, k=3, p=1)))
         >>> [look for look, _ in scene.legend()][:3]
-        ['input', 'padding', 'window']
+        ['input', 'padding', 'window+input']
         """
         plan, items = self.plan, []
         kinds = set()
@@ -66,11 +66,20 @@ class Labels:
         groups = getattr(self, "groups", 1)
         if groups > 1 and plan.stack is not None and items[0][0] == "input":
             items[:1] = self._group_items(plan.stack[0], groups)
+            if "kernel" in self.panels:
+                # The filters are drawn in their group's own tint: the legend shows it too.
+                tints = [look.split("@g")[1] for look, _ in items if look.startswith("input@g")]
+                items += [(f"kernel@g{t}", f"filters of {label.split(':')[0]}")
+                          for t, (_, label) in zip(tints, self._group_items(plan.stack[0],
+                                                                            groups))]
+        if plan.spec.mode == "pixelshuffle" and items and items[0][0] == "input":
+            items[:1] = self._shuffle_items()
         if not plan.grids[plan.slide_grid].reached.all():
             items.append(("unreached", LABELS["unreached"]))
         elif groups > 1:  # the channels of the other groups are greyed out while sliding
             items.append(("unreached", "other groups: not seen"))
-        items.append(("window", plan.picture.window))
+        # The window is see-through: its swatch is the tint it gives the input under it.
+        items.append(("window+input" if INPUT in kinds else "window", plan.picture.window))
         if any(frame.chosen is not None for frame in plan.frames):
             items.append(("chosen", LABELS["chosen"]))
         items += [("pending", LABELS["pending"]), ("current", LABELS["current"])]
@@ -83,6 +92,25 @@ class Labels:
         else:
             items.append(("done", LABELS["done"]))
         return items
+
+    def _shuffle_items(self) -> list[tuple[str, str]]:
+        """Pixel shuffle's legend: each input channel's tint and where its cells go (the
+        output cells keep the tint).
+
+        >>> from convanim.geometry import Spec, plan
+        >>> from convanim.draw.scene import Scene
+        >>> Scene(plan(Spec(i=3, mode="pixelshuffle"))).legend()[1]
+        ('input@g1', 'c=1: offset (0, 1)')
+        """
+        from convanim.draw.scene import group_tint
+
+        r = self.plan.spec.scale[0]
+        by_tint: dict[int, list[int]] = {}
+        for ch in range(r * r):  # channel ch of each r*r group goes to offset (ch//r, ch%r)
+            by_tint.setdefault(int(group_tint(ch)), []).append(ch)
+        return [(f"input@g{t}", f"c={chs[0]}: offset ({chs[0] // r}, {chs[0] % r})"
+                 if len(chs) == 1 else "c=" + ", ".join(map(str, chs)))
+                for t, chs in by_tint.items()]
 
     @staticmethod
     def _group_items(channels: int, groups: int) -> list[tuple[str, str]]:
@@ -128,7 +156,8 @@ class Labels:
         """
         stack = self.plan.stack
         if stack is not None:
-            return f"Output {shape_text(self.plan.y.shape[1:])} × {stack[1]}: " + _slices(stack[1])
+            # Each map is labelled under it (slice_labels): the title says how many.
+            return f"Output {shape_text(self.plan.y.shape[1:])} × {stack[1]} channels"
         dims = self.plan.spec.dims
         shape = shape_text(self.plan.y.shape[-dims:])
         if self.plan.y.ndim > dims:  # a channel axis first (pixel shuffle)
@@ -147,13 +176,17 @@ class Labels:
         True
         """
         grid = self.plan.grids[name]
+        spec = self.plan.spec
+        if spec.mode == "pixelshuffle":  # the channels as tiles, each its own tint
+            r = spec.scale[0]
+            return f"{spec.in_channels} channels {self._shape(spec.i)}, tiled {r}{chr(215)}{r}"
         title = GRID_NAMES.get(name, name.capitalize())
         if name == "padded" and not (grid.kinds == PAD).any():
             title = "Cropped input"
         stack = self.plan.stack
         if stack is not None:  # the slices side by side, each one block wide
             one = (grid.shape[0], (grid.shape[1] - (stack[0] - 1) * stack[3]))
-            return f"{title} {self._shape(one)} × {stack[0]}: " + _slices(stack[0])
+            return f"{title} {self._shape(one)} × {stack[0]} channels"
         return f"{title} {self._shape(grid.shape)}"
 
     def titles(self) -> dict[str, list[str]]:
@@ -167,10 +200,36 @@ class Labels:
         """
         return {"grid_title": [self.grid_title(n) for n in self.offsets],
                 "target_title": [self.target_title(False), self.target_title(True)],
-                "kernel_title": [self.kernel_title()] if "kernel" in self.panels else []}
+                "kernel_title": [self.kernel_title(), self.kernel_title(given=True)]
+                if "kernel" in self.panels else []}
 
-    def kernel_title(self) -> str:
-        """The kernel panel's title, e.g. ``Kernel 3x3``.
+    def slice_labels(self) -> dict[str, str]:
+        """A channel stack's per-slice labels, by the layout slot that draws each: input
+        slices and output maps ``c=0, c=1, ...``; filters ``W0, W1, ...`` with their bias.
+
+        >>> from convanim.geometry import Spec, plan
+        >>> from convanim.draw.scene import Scene
+        >>> Scene(plan(Spec(i=4, k=3, in_channels=2, out_channels=2, bias=True))
+        ...       ).slice_labels()["slice_kernel_1"].startswith("W1 b=")
+        True
+        """
+        stack = self.plan.stack
+        if stack is None:
+            return {}
+        from convanim.draw.formula import fmt
+
+        cin, cout = stack[:2]
+        out = {f"slice_grid_{n}": f"c={n}" for n in range(cin)}
+        out.update({f"slice_target_{n}": f"c={n}" for n in range(cout)})
+        if getattr(self, "weighted", False):
+            b = self.plan.b
+            out.update({f"slice_kernel_{n}": f"W{n}" + (f" b={fmt(b[n])}" if b is not None
+                                                        else "") for n in range(cout)})
+        return out
+
+    def kernel_title(self, given: bool = False) -> str:
+        """The kernel panel's title, e.g. ``Kernel 3x3``; ``given``: the kernel as stored,
+        before a transposed gather turns it.
 
         >>> from convanim.geometry import Spec, plan
         >>> from convanim.draw.scene import Scene
@@ -181,10 +240,7 @@ class Labels:
         stack = self.plan.stack
         if stack is not None:
             shape = "×".join(map(str, self.plan.w.shape))
-            return f"Filters {shape}: one row each" if self.weighted else f"Kernel {shape}"
-        return f"Kernel {self._shape(self.w2.shape)}{getattr(self, 'kernel_note', '')}"
-
-
-def _slices(count: int) -> str:
-    """``c=0 | c=1 | c=2``: the slices of a stack, left to right."""
-    return " | ".join(f"c={c}" for c in range(count))
+            return (f"Filters {shape}: one row per output channel" if self.weighted
+                    else f"Kernel {shape}")
+        note = " as given" if given else getattr(self, "kernel_note", "")
+        return f"Kernel {self._shape(self.w2.shape)}{note}"

@@ -19,8 +19,9 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from convanim.draw.arrange import LegendItem, arrange, flow_legend, place, span
+from convanim.draw.arrange import MEMBER_GAP, LegendItem, arrange, flow_legend, place, span
 from convanim.draw.choose import select_frames, slides_note
+from convanim.draw.legible import MIN_TEXT_PX, fitted_pt, panel_strings
 from convanim.draw.options import MAX_CELL, RenderOptions
 from convanim.draw.scene import Scene
 from convanim.draw.text import Font, get_font
@@ -30,7 +31,7 @@ from convanim.geometry import SpecError
 DEFAULT_WIDTH = 480  # the width a default animation aims for
 MIN_WIDTH = 360  # room for the title, caption and legend
 MAX_DEFAULT_CELL = 32
-MIN_VALUE_PX = 8.0  # numbers smaller than this are unreadable, so cells show none (noted)
+MIN_VALUE_PX = MIN_TEXT_PX  # numbers smaller than this are unreadable: cells show none (noted)
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,11 @@ class Layout:
             low = 2 if options.width is not None else round((legible if options.values else 4)
                                                             * k)
             top = MAX_CELL if options.width is not None else round(MAX_DEFAULT_CELL * k)
+            if options.values and options.width is None:
+                # Long numbers: grow the cells until the widest one is legible.
+                while low < MAX_CELL and not _values_legible(scene, options, low):
+                    low += 1
+                top = max(top, low)
             # The width grows with the cell size, so bisect for the largest size that fits.
             px = low
             lo, hi = low, top
@@ -264,13 +270,19 @@ class Layout:
         titles = {key: max((label.measure(t) for t in v), default=0)
                   for key, v in all_titles.items()}
         # Cell numbers are sized by the cell in pixels, whatever the resolution.
-        value_pt = theme.value_pt * px / (32 * k)
+        value_pt = _value_pt(scene, options, px) if options.values else 0.0
         show_values = options.values and value_pt * dpi / 72 >= MIN_VALUE_PX
         # A channel stack's filters are read cell by cell beside the slices: same size.
         kp = px if scene.plan.kernel is not None else max(2, round(px * 0.75))
-        if show_values and theme.value_pt * kp / (32 * k) * dpi / 72 < MIN_VALUE_PX:
+        if show_values and _value_pt(scene, options, kp, "kernel") * dpi / 72 < MIN_VALUE_PX:
             kp = px  # a smaller kernel would hide its numbers; they must stay readable
-        groups, gap = arrange(shapes, titles, px, kp, lab_h, stacked)
+        # A channel stack labels each slice under it (c=0, c=1, ...): a line of room more.
+        room = ({name: (rows + -(-lab_h // px), cols) if name in ("grid", "target")
+                 else (rows, cols) for name, (rows, cols) in shapes.items()}
+                if scene.plan.stack is not None and not minimal else shapes)
+        groups, gap = arrange(room, titles, px, kp, lab_h, stacked)
+        if scene.plan.stack is not None and not stacked and "kernel" in shapes:
+            groups = _compact(groups, gap)
         inner, m = span(groups, gap, stacked), _margin(dpi, px)
         # Measuring asks what the content needs; a drawn figure leaves room for its text.
         natural_w = inner + 2 * m
@@ -279,9 +291,9 @@ class Layout:
         width = width if width is not None else natural_w
         text_w = width - 2 * m
         fonts["value"] = get_font(value_pt, dpi, family=theme.font) if show_values else None
-        fonts["small"] = (get_font(theme.small_pt * px / (32 * k), dpi, family=theme.font)
-                          if show_values else None)
-        kvalue_pt = theme.value_pt * kp / (32 * k)
+        small_pt = _small_pt(scene, options, px, value_pt) if show_values else 0.0
+        fonts["small"] = get_font(small_pt, dpi, family=theme.font) if small_pt else None
+        kvalue_pt = _value_pt(scene, options, kp, "kernel") if show_values else 0.0
         fonts["kvalue"] = (get_font(kvalue_pt, dpi, family=theme.font)
                            if show_values and kvalue_pt * dpi / 72 >= MIN_VALUE_PX else None)
 
@@ -319,6 +331,18 @@ class Layout:
             panels[name] = Box(cx - cols * size // 2, y0, rows, cols, size, tile_gap(size))
             title_top = y0 + rows * size + 2 if below else top
             slots[f"{name}_title"] = _slot(cx - 400, cx + 400, title_top, 1, label, "ink")
+        target, kernel = panels.get("target"), panels.get("kernel")
+        if not stacked and target is not None and kernel is not None and (
+                kernel.x >= target.x - kernel.px and kernel.y > target.y):
+            # The link from the window reaches into the target column from the left, and
+            # may pass just under the target: the kernel under it takes its title below it,
+            # where no link goes.
+            panels["kernel"] = replace(kernel, y=kernel.y - lab_h)
+            slot = slots["kernel_title"]
+            slots["kernel_title"] = _slot(slot.x0, slot.x1, kernel.y - lab_h + kernel.height + 2,
+                                          1, label, "ink")
+        if scene.plan.stack is not None and not minimal:
+            slots.update(stack_slots(scene, panels, fonts["caption"], lab_h, stacked))
         y = bottom + 8
         legend: list[LegendItem] = []
         if not minimal:
@@ -365,6 +389,99 @@ class Layout:
                   for item in self.legend]
         return replace(self, size=(self.size[0], height), panels=panels, slots=slots,
                        legend=legend)
+
+
+def _compact(groups: list[list[Any]], gap: int) -> list[list[Any]]:
+    """A channel stack's filters under whichever map leaves the least empty canvas (the
+    smallest bounding box), rather than under the shorter map.
+
+    >>> g = [[("grid", 500, 150)], [("target", 100, 80), ("kernel", 400, 400)]]
+    >>> [[m[0] for m in c] for c in _compact(g, 30)]
+    [['grid', 'kernel'], ['target']]
+    """
+    members = {m[0]: m for column in groups for m in column}
+    grid, target, kernel = members["grid"], members["target"], members["kernel"]
+    choices = [[[grid, kernel], [target]], [[grid], [target, kernel]]]
+
+    def area(columns: list[list[Any]]) -> int:
+        width = sum(max(m[1] for m in c) for c in columns) + gap * (len(columns) - 1)
+        height = max(sum(m[2] for m in c) + MEMBER_GAP * (len(c) - 1) for c in columns)
+        return width * height
+
+    return min(choices, key=area)
+
+
+def stack_slots(scene: Scene, panels: dict[str, Box], font: Font | None, lab_h: int,
+                stacked: bool) -> dict[str, Slot]:
+    """A channel stack's labels: ``c=0, c=1, ...`` under each input slice and output map,
+    ``W0, W1, ...`` (with the filter's bias ``b``) left of each filter row. The scene's
+    texts of the same names hold the words (:meth:`Labels.slice_labels`).
+
+    >>> from convanim.geometry import Spec, plan
+    >>> lay = Layout.build(Scene(plan(Spec(i=4, k=3, in_channels=2))), RenderOptions())
+    >>> sorted(n for n in lay.slots if n.startswith("slice_"))
+    ['slice_grid_0', 'slice_grid_1', 'slice_kernel_0', 'slice_target_0']
+    """
+    assert font is not None and scene.plan.stack is not None
+    cin, cout, _, block, out_block = scene.plan.stack
+    slots: dict[str, Slot] = {}
+    for name, count, step in (("grid", cin, block), ("target", cout, out_block)):
+        box = panels[name]
+        wide = box.cols - (count - 1) * step  # one slice's columns
+        top = box.y + box.height + 2
+        if stacked and name != "grid":
+            top += lab_h  # the lower row's title sits under its panel
+        for n in range(count):
+            x0 = box.x + n * step * box.px
+            slots[f"slice_{name}_{n}"] = _slot(x0 - 20, x0 + wide * box.px + 20, top, 1, font,
+                                               "muted")
+    kernel = panels.get("kernel")
+    if kernel is not None:
+        rows = (kernel.rows + 1) // cout  # a filter's rows and the empty row under it
+        lines = 2 if scene.plan.b is not None else 1
+        for n in range(cout):
+            middle = kernel.y + n * rows * kernel.px + (rows - 1) * kernel.px // 2
+            top = middle - lines * font.line_height // 2
+            slots[f"slice_kernel_{n}"] = _slot(kernel.x - 8 - round(font.measure("W00 ")),
+                                               kernel.x - 4, top, lines, font, "ink")
+    return slots
+
+
+def _room(px: int) -> int:
+    """Pixels a cell's number may fill: the tile less a margin each side (as ``cell_text``)."""
+    tile = px - tile_gap(px)
+    return tile - 2 * max(1, tile // 12) - 2
+
+
+def _value_pt(scene: Scene, options: RenderOptions, px: int, panel: str = "cells") -> float:
+    """One size for every number of a panel (``kernel``) or of the grid and target
+    (``cells``): the theme's size for ``px`` cells, smaller if the widest number needs it.
+    """
+    theme, k = THEMES[options.theme], options.dpi / 100
+    strings = getattr(scene, "_legible_strings", None)
+    if strings is None:
+        strings = panel_strings(scene)
+        scene._legible_strings = strings  # type: ignore[attr-defined]
+    texts = strings["kernel"] if panel == "kernel" else strings["grid"] + strings["target"]
+    return fitted_pt(theme.value_pt * px / (32 * k), options.dpi, texts, _room(px), theme.font)
+
+
+def _values_legible(scene: Scene, options: RenderOptions, px: int) -> bool:
+    """Whether cells of ``px`` pixels show every number at a legible size."""
+    return _value_pt(scene, options, px) * options.dpi / 72 >= MIN_VALUE_PX
+
+
+def _small_pt(scene: Scene, options: RenderOptions, px: int, value_pt: float) -> float:
+    """The size of a cell's small notes (the weight under a window cell, the product a
+    scatter step adds): at least ``MIN_TEXT_PX``; 0 (notes left out, the formula line
+    carries them) when they would not fit beside the number."""
+    theme, dpi = THEMES[options.theme], options.dpi
+    size = max(theme.small_pt * px / (32 * dpi / 100), MIN_TEXT_PX * 72 / dpi)
+    strings = getattr(scene, "_legible_strings", None) or panel_strings(scene)
+    if size > value_pt * 0.85 or fitted_pt(size, dpi, strings["sub"], _room(px) * 0.7,
+                                           theme.font) < size:
+        return 0.0
+    return size
 
 
 def _sum_w(content: tuple[int, int, int, int]) -> int:

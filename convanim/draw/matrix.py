@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convanim.draw.options import RenderOptions
+from convanim.draw.formula import TIMES
+from convanim.draw.legible import MIN_TEXT_PX, fitted_pt
+from convanim.draw.options import RenderOptions, slide_ms
 from convanim.draw.raster import cell_sprite
 from convanim.draw.scene import fmt, group_tint
 from convanim.draw.text import Font, blit, get_font
@@ -90,9 +92,15 @@ class MatrixPainter:
         t = self.theme
         self.f_title = get_font(t.title_pt * scale, 100, bold=True)
         self.f_caption = get_font(t.caption_pt * scale, 100)
-        self.f_small = get_font(max(t.small_pt * scale * min(1.0, px / 24), 5.0), 100)
+        # No text under MIN_TEXT_PX: small labels at that size at least; one size for every
+        # number in the cells, fitted to the widest; cells too small for it show none (the
+        # equation under the figure carries them).
+        least = MIN_TEXT_PX * 72 / 100
+        self.f_small = get_font(max(t.small_pt * scale * min(1.0, px / 24), least * scale), 100)
         self.f_label = get_font(t.label_pt * scale, 100, bold=True)
-        self.f_value = get_font(max(min(t.value_pt, px * 0.3) * scale, 4.5), 100)
+        texts = sorted({fmt(v) for v in (*np.ravel(self.matrix), *self.x, *self.y)})
+        size = fitted_pt(min(t.value_pt, px * 0.3) * scale, 100, texts, px - 2, t.font)
+        self.f_value: Font | None = get_font(size, 100) if size >= least * scale else None
         m = max(10, px // 2)
         title = self._title()
         top = m + (self.f_title.line_height + m // 2 if title else 0)
@@ -167,12 +175,13 @@ class MatrixPainter:
             return (frame.caption, "")  # type: ignore[attr-defined]
         row = self._row(frame)
         cols = np.flatnonzero(self.support[row])
-        terms = " + ".join(f"{fmt(self.matrix[row, j])}·x{j}" for j in cols) or "0"
+        # Input then weight, as the other views write their terms (x0 times 2, not 2 x0).
+        terms = " + ".join(f"x{j}{TIMES}{fmt(self.matrix[row, j])}" for j in cols) or "0"
         equation = f"y{row} = {terms} = {fmt(self.y[row])}"
         if not self.options.values:
-            equation = f"y{row} = (row {row} of {name}) · x"
+            equation = f"y{row} = (row {row} of {name}) {TIMES} x"
         elif len(equation) > 110:
-            equation = f"y{row} = (row {row} of {name}) · x = {fmt(self.y[row])}"
+            equation = f"y{row} = (row {row} of {name}) {TIMES} x = {fmt(self.y[row])}"
         return (f"Row {row} of {name} lit: output cell y{row} is that row times x.", equation)
 
     def _row(self, frame: object) -> int:
@@ -196,14 +205,20 @@ class MatrixPainter:
     def _cell(self, img: np.ndarray, x: int, y: int, px: int, look_name: str,
               text: str | None = None) -> None:
         img[y: y + px, x: x + px] = self._sprite(look_name, px)
-        if text and self.options.values and px >= 10:
+        font = self.f_value
+        if text and self.options.values and font is not None:
             look: Look = self.theme.look(look_name)
-            font: Font = self.f_value
-            while font.measure(text) > px - 2 and font.size_pt > 4:
-                font = get_font(font.size_pt * 0.85, font.dpi)
             if font.measure(text) <= px:
                 self._text(img, text, x + px / 2, y + (px + font.cap_height) / 2, look.text,
                            font, center=True)
+
+    def _number(self, img: np.ndarray, x: int, y: int, g: int, index: int, look: str) -> None:
+        """A mini grid cell's position in x or y (its row of C, its entry of x), so the
+        flattened vector and the grid read together; left out where it would not fit."""
+        text, font = str(index), self.f_small
+        if font.measure(text) <= g - 2 and font.size_px <= g - 2:
+            self._text(img, text, x + g / 2, y + (g + font.cap_height) / 2,
+                       self.theme.look(look).text, font, center=True)
 
     def _text(self, img: np.ndarray, text: str, x: float, baseline: float, color: str,
               font: Font, center: bool = False) -> None:
@@ -296,8 +311,8 @@ class MatrixPainter:
                 self._cell(img, geo.m_x + j * px, geo.top + current * px, px, "window",
                            fmt(self.matrix[current, j]))
             self._box(img, geo.m_x, geo.top + current * px, self.n_in * px, px)
-            for j in lit:
-                self._cell(img, geo.x_x, geo.top + j * px, px, "window", fmt(self.x[j]))
+            for j in lit:  # see-through: x keeps its input role under the window's tint
+                self._cell(img, geo.x_x, geo.top + j * px, px, "window+input", fmt(self.x[j]))
         for r in range(self.n_out):
             state = "current" if r == current else "done" if r in done else "pending"
             self._cell(img, geo.y_x, geo.top + r * px, px, state,
@@ -305,11 +320,14 @@ class MatrixPainter:
         lit_set = {int(j) for j in lit}
         w_in, w_out = self.in_shape[1], self.out_shape[1]
         for j in range(self.n_in):
-            self._cell(img, geo.in_x + (j % w_in) * g, geo.in_y + (j // w_in) * g, g,
-                       "window" if j in lit_set else "input")
+            x0, y0 = geo.in_x + (j % w_in) * g, geo.in_y + (j // w_in) * g
+            self._cell(img, x0, y0, g, "window+input" if j in lit_set else "input")
+            self._number(img, x0, y0, g, j, "window+input" if j in lit_set else "input")
         for r in range(self.n_out):
             state = "current" if r == current else "done" if r in done else "pending"
-            self._cell(img, geo.out_x + (r % w_out) * g, geo.out_y + (r // w_out) * g, g, state)
+            x0, y0 = geo.out_x + (r % w_out) * g, geo.out_y + (r // w_out) * g
+            self._cell(img, x0, y0, g, state)
+            self._number(img, x0, y0, g, r, state)
         baseline = geo.caption_y + self.f_caption.ascent
         for line in self._wrap(self.captions[index], geo.width - 2 * self.m):
             self._text(img, line, geo.width / 2, baseline, self.theme.ink, self.f_caption,
@@ -329,7 +347,7 @@ class MatrixPainter:
         """Milliseconds per frame: ``hold_ms`` for phase frames and the last, else ``frame_ms``."""
         last = len(self.plan.frames) - 1
         return [self.options.hold_ms if f.phase in HOLD_PHASES or k == last
-                else int(self.options.frame_ms or 500) for k, f in enumerate(self.plan.frames)]
+                else slide_ms(self.options) for k, f in enumerate(self.plan.frames)]
 
 
 def render_matrix_frames(plan: Plan, options: RenderOptions | None = None
@@ -342,7 +360,7 @@ def render_matrix_frames(plan: Plan, options: RenderOptions | None = None
     >>> from convanim.geometry import Spec, plan
     >>> frames = list(render_matrix_frames(plan(Spec(i=4, k=3, view="matrix"))))
     >>> len(frames), frames[0][0].shape[2], frames[1][1]
-    (6, 3, 500)
+    (6, 3, 1000)
     """
     painter = MatrixPainter(plan, options or RenderOptions())
     return ((painter.paint(index), ms) for index, ms in enumerate(painter.durations()))

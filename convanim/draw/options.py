@@ -23,6 +23,9 @@ from convanim.geometry import SpecError
 LAYOUTS = ("auto", "side", "stacked", "minimal")
 STYLES = ("flat", "perspective")
 DEFAULT_FRAME_MS = 500
+# Slides that show numbers change an equation each frame: by default they stay up this long
+# (conv_arithmetic shows 1000 ms slides without any text). Explicit timing wins.
+READ_MS = 1000
 # Browsers stretch GIF delays under 20 ms to 100 ms, so shorter frames would play slower.
 MIN_MS, MAX_MS = 20, 60_000
 MIN_WIDTH, MAX_WIDTH = 160, 8000
@@ -63,7 +66,8 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...] | list[str]) -> str:
 class RenderOptions:
     """Drawing and timing options; every field is checked when the object is made.
 
-    ``frame_ms`` is how long each slide frame shows (or give ``fps``); ``hold_ms`` how long
+    ``frame_ms`` is how long each slide frame shows (or give ``fps``); without either, slides
+    that show numbers (an equation) stay up at least ``read_ms`` (1000). ``hold_ms`` how long
     the input, zero-insertion, padding, crop and final frames show. Give ``width`` (pixels of
     the whole image) or ``cell_px`` (pixels per cell), not both; with neither, cells are sized
     so that a typical animation is about 450 px wide. ``layout`` puts the output beside
@@ -96,9 +100,14 @@ class RenderOptions:
     columns: int | None = None
     transparent: bool = False
     style: str = "flat"
+    read_ms: int | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if self.read_ms is None:  # resolved once, so dataclasses.replace keeps the choice
+            set_(self, "read_ms", READ_MS if self.frame_ms is None and self.fps is None else 0)
+        set_(self, "read_ms", _whole("read_ms", self.read_ms, 0, MAX_MS,
+                                     f"use 0..{MAX_MS} ms, e.g. 1000"))
         set_(self, "values", _flag("values", self.values))
         set_(self, "loop", _flag("loop", self.loop))
         set_(self, "transparent", _flag("transparent", self.transparent))
@@ -243,6 +252,21 @@ class RenderOptions:
                 hint = f"did you mean {close[0]!r}?" if close else "use " + ", ".join(names)
                 raise SpecError(f"unknown render option {key!r}; {hint}", str(key))
         return cls(**mapping)
+
+
+def slide_ms(options: RenderOptions) -> int:
+    """How long a slide frame stays up: ``frame_ms``, or without explicit timing at least
+    ``read_ms`` when its numbers and equation are shown (time to read them).
+
+    >>> slide_ms(RenderOptions()), slide_ms(RenderOptions(values=False))
+    (1000, 500)
+    >>> slide_ms(RenderOptions(frame_ms=300))
+    300
+    """
+    frame_ms = int(options.frame_ms or 0)
+    if options.values and options.layout != "minimal":
+        return max(frame_ms, int(options.read_ms or 0))
+    return frame_ms
 
 
 OPTION_NAMES = tuple(f.name for f in fields(RenderOptions))

@@ -141,7 +141,7 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
     >>> from convanim.geometry import Spec, plan
     >>> from convanim.draw.animate import Renderer
     >>> sorted(player_metadata(Renderer(plan(Spec(i=3, k=2, view="matrix")))))
-    ['alt', 'captions', 'title']
+    ['alt', 'caption_drawn', 'captions', 'title']
     """
     from convanim.explain import alt_text
 
@@ -150,6 +150,10 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         "title": layout.title,
         "alt": alt_text(the_plan.spec),
         "captions": [scene.caption_of(frame) for frame in the_plan.frames],
+        # The frames (shared with the GIF) draw the caption: the page keeps its text for
+        # screen readers only, so a reader sees it once.
+        "caption_drawn": "caption" in getattr(layout, "slots", {})
+        or the_plan.spec.view == "matrix",
     }
     boxes: dict[str, list[int]] = {
         name: [box.x, box.y, box.rows, box.cols, box.px, box.gap]

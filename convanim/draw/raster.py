@@ -177,6 +177,8 @@ class RasterPainter:
         look = self.theme.look(self.scene.looks[code])
         color = _c(look.text)
         inside = True
+        if fonts["small"] is None:  # notes too small to read are left to the formula line
+            sub = corner = ""
         for kind, text in (("main", main), ("sub", sub), ("corner", corner)):
             if text:
                 font, tx, base = cell_text(self.layout, panel, box, r, c, kind, text, bool(sub))
@@ -271,7 +273,7 @@ def cell_text(layout: Layout, panel: str, box: Box, r: int, c: int, kind: str, t
     >>> from convanim.geometry import Spec, plan
     >>> from convanim.draw.options import RenderOptions
     >>> scene = Scene(plan(Spec(i=4, k=3)))
-    >>> layout = Layout.build(scene, RenderOptions(cell_px=24))
+    >>> layout = Layout.build(scene, RenderOptions(cell_px=32))
     >>> font, x, base = cell_text(layout, "grid", layout.panels["grid"], 0, 0, "main", "7", False)
     >>> layout.cell_box("grid", 0, 0)[0] < x < layout.cell_box("grid", 0, 0)[2]
     True
@@ -279,7 +281,7 @@ def cell_text(layout: Layout, panel: str, box: Box, r: int, c: int, kind: str, t
     x0, y0, x1, y1 = box.tile(r, c)
     big = layout.fonts["kvalue" if panel == "kernel" else "value"]
     small = layout.fonts["small"]
-    assert big is not None and small is not None
+    assert big is not None and (small is not None or kind == "main")
     pad = max(1, (x1 - x0) // 12)
     if kind == "main":
         font = big
@@ -292,6 +294,7 @@ def cell_text(layout: Layout, panel: str, box: Box, r: int, c: int, kind: str, t
             x -= (x1 - x0) * 0.1
             base -= (y1 - y0) * 0.1
         return font, x, base
+    assert small is not None
     if kind == "sub":
         return small, x1 - pad - 1 - small.measure(text), y1 - pad - 1
     return small, x0 + pad + 1, y0 + pad + 1 + small.cap_height

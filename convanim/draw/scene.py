@@ -18,6 +18,7 @@ import numpy as np
 
 from convanim.draw.formula import ELLIPSIS, INFINITY, TIMES, Formula, fmt, shape_text
 from convanim.draw.labels import KIND_LOOKS, Labels
+from convanim.draw.legible import cell_fmt, uniform_fmt
 from convanim.geometry import CROP, INPUT, Frame, Grid, Plan
 from convanim.geometry.plan import GAP
 
@@ -125,9 +126,14 @@ class Scene(Labels):
         if values and self.weighted:
             self.panels["kernel"] = Panel(self.w2.shape)
         self.kernel_shown, self.kernel_note = _kernel_as_read(plan, self.w2)
+        # One number format in the output: "2.00" beside "1.67", not "2".
+        self.target_fmt = uniform_fmt(np.concatenate(
+            [np.ravel(plan.target.values)] + [np.ravel(f.sums) for f in plan.frames
+                                              if f.phase == "slide"]))
         self.slides = sum(f.phase == "slide" for f in plan.frames)
         self.texts: dict[str, object] = dict.fromkeys(
             ("grid_title", "target_title", "kernel_title", "caption", "formula"), "")
+        self.texts.update(self.slice_labels())  # a channel stack's c=0.. and W0.. labels
         self.dirty_texts: set[str] = set(self.texts)
         self.outlines: list[tuple[str, np.ndarray]] = []
         self.link: tuple[tuple[str, np.ndarray], tuple[str, np.ndarray]] | None = None
@@ -217,9 +223,11 @@ class Scene(Labels):
         >>> Scene(the_plan).caption_of(the_plan.frames[2]).endswith("stride 1  (2/4)")
         True
         """
+        # One multiplication sign in a figure: the arithmetic's ``*`` is drawn as a times.
+        caption = frame.caption.replace("*", TIMES)
         if frame.phase == "slide" and frame.step:  # step 0: the caption counts itself
-            return frame.caption + f"  ({frame.step}/{self.slides})"
-        return frame.caption
+            return caption + f"  ({frame.step}/{self.slides})"
+        return caption
 
     def _text(self, slot: str, value: object) -> None:
         if self.texts[slot] != value:
@@ -237,9 +245,10 @@ class Scene(Labels):
             # The kernel as the window reads it (rotated for a transposed gather), so the tap
             # tags on the window match the drawn kernel cell for cell; NaN marks the gaps
             # between a channel stack's kernel slices, drawn blank.
-            shown = self.kernel_shown
+            # A rotated kernel first shows as given; the first slide turns it (_turn_kernel).
+            shown = self.w2 if self.kernel_note else self.kernel_shown
             gap = np.isnan(shown)
-            main = np.array(["" if np.isnan(v) else fmt(v) for v in shown.ravel()],
+            main = np.array(["" if np.isnan(v) else cell_fmt(v) for v in shown.ravel()],
                             object).reshape(shown.shape)
             self._kernel_codes = np.where(gap, 0, self.code("kernel"))
             if self.groups > 1:
@@ -250,7 +259,7 @@ class Scene(Labels):
                 for tint in distinct(tints):
                     self._kernel_codes[~gap & (tints == tint)] = self.code(f"kernel@g{tint}")
             self.panels["kernel"].set(kr, kc, self._kernel_codes, main)
-            self._text("kernel_title", self.kernel_title())
+            self._text("kernel_title", self.kernel_title(given=bool(self.kernel_note)))
         self._text("target_title", self.target_title(final=False))
 
     def _grid_base(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -273,10 +282,14 @@ class Scene(Labels):
             tints = group_tint(cols // stack[3] // (stack[0] // self.groups))
             for tint in distinct(tints):
                 codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
+        if self.plan.spec.mode == "pixelshuffle":  # each input channel its own tint
+            tints = self._shuffle_tint(rows, cols, True)
+            for tint in distinct(tints):
+                codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
         codes[~grid.reached] = self.code("unreached")
         main = np.full(grid.shape, "", object)
         if self.values:
-            main = np.array([fmt(v) for v in grid.values.ravel()], object).reshape(grid.shape)
+            main = np.array([cell_fmt(v) for v in grid.values.ravel()], object).reshape(grid.shape)
             main[codes == 0] = ""
         return rows + r0, cols + c0, codes, main
 
@@ -305,9 +318,9 @@ class Scene(Labels):
         """Target cells written earlier: finished look, value, overlap count."""
         r, c = cells[:, 0], cells[:, 1]
         panel, kinds = self.panels["target"], self.plan.target.kinds[r, c]
-        sums = [fmt(v) for v in self._sums[r, c]] if self.values else [""] * len(r)
+        sums = [self.target_fmt(v) for v in self._sums[r, c]] if self.values else [""] * len(r)
         if not self.scatter:
-            panel.set(r, c, self.code("done"), np.array(sums, object))
+            panel.set(r, c, self._done_codes(r, c), np.array(sums, object))
             return
         counts = self._counts[r, c]
         codes = [self.code("crop") if k == CROP else
@@ -315,19 +328,54 @@ class Scene(Labels):
                  for k, n in zip(kinds, counts)]
         panel.set(r, c, np.array(codes), np.array(sums, object))
 
+    def _shuffle_tint(self, rows: np.ndarray, cols: np.ndarray, tiled: bool) -> np.ndarray:
+        """Pixel shuffle: the tint of the input channel a cell belongs to (``tiled``: a
+        cell of the tiled input) or came from (an output cell), so where each goes shows."""
+        spec = self.plan.spec
+        r = spec.scale[0]
+        h, w = spec.i
+        channel = (rows % (r * h)) // h * r + cols // w if tiled else rows % r * r + cols % r
+        return group_tint(channel)
+
+    def _done_codes(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | int:
+        """The look of written output cells: ``done``; pixel shuffle's in its channel's tint."""
+        if self.plan.spec.mode != "pixelshuffle":
+            return self.code("done")
+        tints = self._shuffle_tint(np.asarray(rows), np.asarray(cols), False)
+        return np.array([self.code(f"done@g{t}") for t in np.ravel(tints).tolist()]
+                        ).reshape(np.shape(tints))
+
     def _window_cells(self, frame: Frame) -> np.ndarray:
         r0, c0 = self.offsets[frame.grid]
         return frame.window + np.array([r0, c0])
 
+    def _turn_kernel(self) -> None:
+        """Show the kernel as the window reads it (rotated 180 degrees for a transposed
+        gather) from the first slide on; before, it shows as given."""
+        kernel = self.panels["kernel"]
+        shown = self.kernel_shown
+        main = np.array(["" if np.isnan(v) else cell_fmt(v) for v in shown.ravel()],
+                        object).reshape(shown.shape)
+        kr, kc = np.indices(shown.shape)
+        kernel.set(kr, kc, self._kernel_codes, main)
+        self._text("kernel_title", self.kernel_title())
+
     def _slide(self, frame: Frame) -> None:
+        if self.kernel_note and "kernel" in self.panels and (
+                self.texts["kernel_title"] != self.kernel_title()):
+            self._turn_kernel()
         grid = self.plan.grids[frame.grid]
         window = self._window_cells(frame)
         wr, wc = window[:, 0], window[:, 1]
-        kinds = grid.kinds[frame.window[:, 0], frame.window[:, 1]]
-        looks = [self.code("window" if k == INPUT else "window+" + KIND_LOOKS[k]) for k in kinds]
+        # See-through: each cell keeps its own look (input, padding, zero, a group's tint)
+        # under the window's tint.
+        _, _, codes, _ = self._grid_base(frame.grid)
+        base = codes[frame.window[:, 0], frame.window[:, 1]]
+        looks = [self.code("window+" + self.looks[b]) if b else self.code("window")
+                 for b in base.tolist()]
         if frame.chosen is not None:
             looks[frame.chosen] = self.code("chosen")
-        main = [fmt(v) for v in grid.values[frame.window[:, 0], frame.window[:, 1]].tolist()]
+        main = [cell_fmt(v) for v in grid.values[frame.window[:, 0], frame.window[:, 1]].tolist()]
         sub = [""] * len(wr)
         if self.weighted and not self.scatter and self.plan.kernel is None:
             # (A stack's lit filter sits beside the slices at full size: no x-w notes.)
@@ -343,7 +391,7 @@ class Scene(Labels):
         self._sums[tr, tc] = frame.sums
         if self.scatter:
             self._counts[tr, tc] = frame.counts
-        texts = [fmt(v) for v in frame.sums] if self.values else [""] * len(tr)
+        texts = [self.target_fmt(v) for v in frame.sums] if self.values else [""] * len(tr)
         sub = ["+" + fmt(p) for p in frame.products] if self.scatter and self.values else ""
         self.panels["target"].set(tr, tc, self.code("current"), np.array(texts, object),
                                   np.array(sub, object) if sub else "")
@@ -362,7 +410,10 @@ class Scene(Labels):
                 if lit is not None:
                     kernel.set(lit[:, 0], lit[:, 1], self._kernel_codes[lit[:, 0], lit[:, 1]],
                                kernel.main[lit[:, 0], lit[:, 1]].copy())
-                kernel.set(taps[:, 0], taps[:, 1], self.code("window"),
+                # See-through like the grid's window: the filter keeps its (group) tint.
+                base = self._kernel_codes[taps[:, 0], taps[:, 1]]
+                lit_codes = np.array([self.code("window+" + self.looks[b]) for b in base.tolist()])
+                kernel.set(taps[:, 0], taps[:, 1], lit_codes,
                            kernel.main[taps[:, 0], taps[:, 1]].copy())
                 self._lit_kernel = taps
             self.outlines.append(("kernel", taps))
@@ -397,7 +448,8 @@ class Scene(Labels):
         self._touched.append(("grid", cells))
 
     def _formula(self, frame: Frame, grid: Grid) -> Formula:
-        value = fmt(frame.value if frame.value is not None else 0.0)
+        value = frame.value if frame.value is not None else 0.0
+        value = fmt(value) if self.target_fmt is cell_fmt else self.target_fmt(value)
         cells = frame.window[:, 0], frame.window[:, 1]
         seen = [fmt(v) for v in grid.values[cells].tolist()]
         head, sep, tail = frame.formula or self.plan.picture.formula
@@ -405,6 +457,10 @@ class Scene(Labels):
             terms = [f"{v}{TIMES}{fmt(u)}" for v, u in zip(seen, frame.weights)]
             return Formula(head, terms, sep, f"{tail} = {value}")
         if not self.weighted:
+            if frame.formula is not None and len(seen) == 1 and seen[0] == value:
+                # A frame that moves one value says where from and to ("y[0:2, 0:2] =
+                # x[0, 0] = 4"); "copy 4 = 4" would say nothing.
+                return Formula(head, seen, sep, tail)
             return Formula(head, seen, sep, f"{tail} = {value}")
         if self.scatter:
             return Formula(f"{value} {TIMES} kernel adds ", [fmt(p) for p in frame.products], ", ",
@@ -431,9 +487,9 @@ class Scene(Labels):
             return
         rows, cols = np.indices(target.shape)
         if not self.scatter:
-            main = (np.array([fmt(v) for v in target.values.ravel()], object).reshape(
+            main = (np.array([self.target_fmt(v) for v in target.values.ravel()], object).reshape(
                 target.shape) if self.values else "")
-            panel.set(rows, cols, self.code("done"), main)
+            panel.set(rows, cols, self._done_codes(rows, cols), main)
             gap = target.kinds == GAP
             if gap.any():
                 panel.set(rows[gap], cols[gap], 0, "")

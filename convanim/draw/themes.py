@@ -126,6 +126,9 @@ class Theme:
     outline: str
     link: str
     link_alpha: float = 0.16
+    # The window is see-through: a cell under it keeps its own role (input, padding, inserted
+    # zero) mixed with this much of the window's hue, plus its own edge style and hatch.
+    window_alpha: float = 0.4
     # Groups of a grouped convolution: group g > 0 mixes hue g (cycling) into the input and
     # filter fills and adds hatch g, so groups differ in colour and in mark (grey print).
     group_hues: tuple[str, str, str] = ("#cc79a7", "#009e73", "#8c8c8c")
@@ -135,7 +138,7 @@ class Theme:
     caption_pt: float = 8.5
     label_pt: float = 8.5
     formula_pt: float = 8.5
-    legend_pt: float = 7.0
+    legend_pt: float = 7.5
     value_pt: float = 9.0
     small_pt: float = 6.5
     edge_px: float = 1.0
@@ -148,6 +151,8 @@ class Theme:
         >>> THEMES["light"].look("window+zero").line
         'dotted'
         """
+        if name.startswith("window+"):
+            return self.see_through(self.look(name[len("window+"):]))
         name, _, group = name.partition("@g")
         if group:
             return self.group_look(self.look(name), int(group))
@@ -164,6 +169,21 @@ class Theme:
             look = replace(look, line=other.line, hatch=other.hatch,
                            hatch_color=other.hatch_color)
         return look
+
+    def see_through(self, under: Look) -> Look:
+        """``under`` seen through the window: its fill tinted by the window, its edges,
+        hatch and number colour kept, so inputs, padding and inserted zeros stay distinct.
+
+        >>> light = THEMES["light"]
+        >>> light.look("window+input").fill != light.look("window+padding").fill
+        True
+        >>> light.look("window+zero").line
+        'dotted'
+        """
+        fill = _hex(_mix(under.fill, self.window.fill, self.window_alpha))
+        text = under.text if abs(luminance(under.text) - luminance(fill)) > 0.25 else (
+            self.window.text)
+        return replace(under, fill=fill, text=text)
 
     def group_look(self, look: Look, group: int) -> Look:
         """``look`` for channels of ``group``: group 0 as it is, others tinted and hatched.
@@ -198,6 +218,9 @@ class Theme:
                 if value.hatch:
                     colors.append(value.hatch_color)
         colors += [*self.overlap, "#ffffff", "#1a1a1a"]
+        for kind in ("input", "padding", "zero", "unreached"):
+            look = self.look("window+" + kind)
+            colors += [look.fill, look.text]
         exact = [rgb(c) for c in colors]
         # Blends the drawing makes everywhere: the link wedge and its antialiased lines over
         # the background, and digit edges over each fill. Listed up front, a GIF whose palette
@@ -228,8 +251,9 @@ LIGHT = Theme(
     zero=Look("#f3f3f3", "#8c8c8c", "#8c8c8c", line="dotted", hatch=".", hatch_color="#b3b3b3"),
     unreached=Look("#e0e0e0", "#9e9e9e", "#8c8c8c", line="solid", cross=True),
     window=Look("#e69f00", "#1a1a1a", "#1a1a1a"),
-    # The window's maximum: reddish purple, unlike the vermillion of the cell being written.
-    chosen=Look("#cc79a7", "#1a1a1a", "#1a1a1a"),
+    # The window's maximum: a deep reddish purple, unlike the vermillion of the cell being
+    # written and dark enough to stand out from the see-through window's tint.
+    chosen=Look("#a8427f", "#1a1a1a", "#ffffff"),
     pending=Look("#ffffff", "#b8b8b8", "#b8b8b8"),
     current=Look("#d55e00", "#1a1a1a", "#ffffff"),
     done=Look("#7fcdb5", "#00785a", "#0b2e24"),

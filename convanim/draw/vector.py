@@ -115,9 +115,10 @@ class VectorCanvas:
                 look_name = scene.looks[int(panel.look[r, c])]
                 x0, y0, x1, y1 = box.tile(int(r), int(c))
                 self._cell(look_name, box.px, (x0 + ox, y0 + oy, x1 + ox, y1 + oy))
-                sub = panel.sub[r, c]
+                notes = layout.fonts["small"] is not None  # else left to the formula
+                sub = panel.sub[r, c] if notes else ""
                 for kind, text in (("main", panel.main[r, c]), ("sub", sub),
-                                   ("corner", panel.corner[r, c])):
+                                   ("corner", panel.corner[r, c] if notes else "")):
                     if text and show:
                         font, tx, base = cell_text(layout, panel_name, box, int(r), int(c),
                                                    kind, text, bool(sub))

@@ -149,6 +149,7 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;
 padding:1.5rem;color:#222;background:#fafafa}
 h1{margin:.2rem 0}h2{margin-top:2.5rem;border-bottom:1px solid #ddd}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:1.2rem}
+figure.wide{grid-column:1/-1}
 figure{margin:0;padding:.8rem;background:#fff;border:1px solid #e3e3e3;border-radius:6px}
 figure img,figure video{display:block;max-width:100%;height:auto;margin:0 auto .5rem}
 iframe.player{display:block;width:100%;height:420px;border:0;margin:0 auto}
@@ -158,11 +159,57 @@ pre{background:#f3f3f3;padding:.5rem;overflow-x:auto}.alt{color:#555}.formula{co
 """
 
 
+# A newcomer starts with one kernel over one grid and ends with chains and comparisons.
+SECTION_ORDER = ("conv_arithmetic", "seeds", "showcase", "upsampling", "channels",
+                 "perspective", "chains")
+MODE_ORDER = ("conv", "maxpool", "avgpool", "transposed", "upsample", "maxunpool",
+              "pixelshuffle")
+
+
+def complexity(job: Job) -> tuple[int, int, int, int]:
+    """How hard a figure is to read, to order the page simple to complex: chains and
+    comparisons last, then channels, the operation, and the number of frames.
+
+    >>> from convanim.gallery import find_configs, make_jobs
+    >>> jobs = make_jobs(find_configs(["configs/conv_arithmetic"]), Path("out"), {}).jobs
+    >>> min(jobs, key=complexity).name
+    'no_padding_no_strides'
+    """
+    spec = job.spec
+    channels = int(getattr(spec, "in_channels", 1) or 1) * int(
+        getattr(spec, "out_channels", 1) or 1)
+    mode = MODE_ORDER.index(spec.mode) if spec.mode in MODE_ORDER else len(MODE_ORDER)
+    return (int(job.chain is not None or bool(job.panels)), int(channels > 1), mode, job.frames)
+
+
+def is_wide(job: Job) -> bool:
+    """Figures drawn wider than one column (comparisons, chains, channel stacks) take the
+    page's full width instead of shrinking to a thumbnail.
+
+    >>> from convanim.gallery import find_configs, make_jobs
+    >>> jobs = make_jobs(find_configs(["configs/channels/grouped.yaml"]), Path("o"), {}).jobs
+    >>> is_wide(jobs[0])
+    True
+    """
+    spec = job.spec
+    stack = int(getattr(spec, "in_channels", 1) or 1) > 1 or int(
+        getattr(spec, "out_channels", 1) or 1) > 1
+    return bool(job.panels) or job.chain is not None or stack
+
+
 def _sections(jobs: Sequence[Job]) -> dict[str, list[Job]]:
+    """Jobs by section, sections and their figures ordered simple to complex (ties keep
+    the order they came in)."""
     groups: dict[str, list[Job]] = {}
     for job in jobs:
         groups.setdefault(job.section, []).append(job)
-    return groups
+
+    def rank(section: str) -> tuple[int, str]:
+        known = section in SECTION_ORDER
+        return (SECTION_ORDER.index(section) if known else len(SECTION_ORDER), section)
+
+    return {section: sorted(groups[section], key=complexity)
+            for section in sorted(groups, key=rank)}
 
 
 def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery") -> str:
@@ -186,9 +233,10 @@ def render_html(jobs: Sequence[Job], base: Path, title: str = "convanim gallery"
         out += [f'<h2 id="{esc(section)}">{esc(section)}</h2>', '<div class="grid">']
         for job in group:
             alt, src = job_alt(job), link(job.output, base)
+            wide = ' class="wide"' if is_wide(job) else ""
             out += [
                 # The file name is unique where entry names need not be (output: may differ).
-                f'<figure id="{esc(src)}">',
+                f'<figure id="{esc(src)}"{wide}>',
                 _media(job, src, alt, base),
                 "<figcaption>",
                 f"<h3>{esc(job.name)}</h3>",

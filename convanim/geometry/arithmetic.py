@@ -38,7 +38,10 @@ class AxisArithmetic:
 
     @property
     def text(self) -> str:
-        """``o = (3-1)*2 + 3 - 2*1 = 5``: the formula with numbers and the result."""
+        """``o = (3-1)*2 + 3 - 2*1 = 5``: the formula with numbers and the result (``o = 4``
+        when there is nothing to work out)."""
+        if self.numbers.strip() == str(self.output):
+            return f"o = {self.output}"
         return f"o = {self.numbers} = {self.output}"
 
 

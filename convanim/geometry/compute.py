@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from convanim.geometry import seeded
+from convanim.geometry import examples, seeded
 from convanim.geometry.spec import Spec, SpecError
 
 NP_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -125,13 +125,21 @@ def make_values(spec: Spec, x: Any = None, w: Any = None, seed: int = 0
     """
     require_spec(spec, "make_values")
     x_shape, w_shape = spec.op.input_shape(spec), spec.op.weight_shape(spec)
-    # np.random.default_rng(seed): inputs 0..4, then kernel weights 1..3 (a zero weight
-    # would turn its products into noise about nothing).
-    drawn_x, drawn_w = (a.astype(float) for a in seeded.integers(
-        _check_seed(seed), [(0, 5, x_shape), (1, 4, w_shape)]))
-    x = drawn_x if x is None else _as_array(x, x_shape, "input_values", "input_size")
-    w = drawn_w if w is None else _as_array(w, w_shape, "kernel_values", "kernel_size")
-    return x, w
+    # A seeded generator: inputs 0..4 (0..9 for max modes), then kernel weights 1..3 (a zero
+    # weight would turn its products into noise about nothing); the first draw that makes a
+    # good example is kept (examples.choose: no all-zero rows, varied maxima).
+    low, high = examples.input_range(spec)
+
+    def draw(entropy: object) -> tuple[np.ndarray, np.ndarray]:
+        drawn_x, drawn_w = seeded.integers(entropy, [(low, high, x_shape), (1, 4, w_shape)])
+        return drawn_x.astype(float), drawn_w.astype(float)
+
+    seed = _check_seed(seed)
+    given_w = None if w is None else _as_array(w, w_shape, "kernel_values", "kernel_size")
+    if x is None:
+        return examples.choose(spec, draw, seed, compute, given_w)
+    x = _as_array(x, x_shape, "input_values", "input_size")
+    return x, (draw(seed)[1] if given_w is None else given_w)
 
 
 def make_bias(spec: Spec, seed: int = 0) -> np.ndarray | None:

@@ -153,7 +153,7 @@ OUTPUT: tuple[Option, ...] = (
            "[outputs/<mode>_i.._k.._s.._p...gif].", short="o", commands=frozenset((RENDER,))),
     Option("fps", "float", "Slide frames per second (or --frame-ms).", low=1000 / MAX_MS,
            high=1000 / MIN_MS, commands=OVERRIDES),
-    Option("frame_ms", "int", "Milliseconds per slide frame [500].", low=MIN_MS, high=MAX_MS,
+    Option("frame_ms", "int", "Milliseconds per slide frame [500; with numbers: 1000].", low=MIN_MS, high=MAX_MS,
            default=500, commands=OVERRIDES),
     Option("hold_ms", "int", "Milliseconds for phase frames and the last frame [1500].",
            low=MIN_MS, high=MAX_MS, default=1500, commands=OVERRIDES),

@@ -115,7 +115,8 @@ def player_fragment(frames: Sequence[Mapping[str, Any]], size: tuple[int, int], 
         f'<canvas class="cvp-canvas" width="{width}" height="{height}" role="img" '
         f'aria-label="{esc(alt)}"></canvas>',
         '<div class="cvp-cells"></div></div>',
-        '<p class="cvp-caption" aria-live="polite"></p>',
+        f'<p class="cvp-caption{" cvp-drawn" if meta.get("caption_drawn") else ""}" '
+        'aria-live="polite"></p>',
         '<div class="cvp-controls">',
         '<button type="button" class="cvp-prev" aria-label="previous frame">&#9664;&#9664;'
         "</button>",

@@ -421,13 +421,16 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                 sums = " + ".join(_num(v) for v in partial)
                 chans = ", ".join(f"c={ci}" for ci, _ in pairs)
                 if groups == cin > 1:  # depthwise: each channel its own kernel
-                    text = f"filter {co}: channel c={pairs[0][0]}'s own kernel: {sums}"
+                    head = f"filter {co}: channel c={pairs[0][0]}'s own kernel"
                 else:
-                    text = (f"filter {co}" + (f" (group {group})" if groups > 1 else "")
-                            + f" over {chans}: {sums}")
+                    head = (f"filter {co}" + (f" (group {group})" if groups > 1 else "")
+                            + f" over {chans}")
                 if b is not None:
-                    text += f" + bias {_num(bias[co])}"
-                caption = f"{text} = {_num(total)}"
+                    caption = f"{head}: {sums} + bias {_num(bias[co])} = {_num(total)}"
+                elif len(partial) == 1:  # one number is its own sum: no "41 = 41"
+                    caption = f"{head} gives {_num(total)}"
+                else:
+                    caption = f"{head}: {sums} = {_num(total)}"
             else:
                 caption = f"{f.caption} on channel c={co}"
             frames.append(Frame("slide", f.grid, caption, step, np.concatenate(window),

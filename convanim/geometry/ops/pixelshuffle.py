@@ -90,7 +90,7 @@ class PixelShuffle(Op):
     def named_parameters(self, spec: Spec) -> list[tuple[str, Any]]:
         """``i``, ``r`` and the channels."""
         return [("i", spec.i), ("r", (spec.scale[0],)),
-                (f"{spec.in_channels}->{self.output_channels(spec)}ch", None)]
+                (f"{spec.in_channels} channels to {self.output_channels(spec)}", None)]
 
     def to_dict(self, spec: Spec) -> dict[str, Any]:
         """Mode, dims, input size, scale and in_channels."""
@@ -134,7 +134,9 @@ class PixelShuffle(Op):
                                 np.zeros((1, 2), dtype=np.int64), np.array([cell]),
                                 np.array([value]), value, np.array([value]),
                                 np.ones(1, dtype=np.int64), None,
-                                (((oc, hh * r + a, ww * r + b), (ch, hh, ww), ()),)))
+                                (((oc, hh * r + a, ww * r + b), (ch, hh, ww), ()),),
+                                formula=(f"y[{oc}, {hh * r + a}, {ww * r + b}] = "
+                                         f"x[{ch}, {hh}, {ww}] = ", "", "")))
         frames.append(Frame("output", "channels", f"the {c} output channel"
                             f"{'s' if c > 1 else ''} of {h * r}×{wid * r}: "
                             + "; ".join(a.text for a in arith[:1])))

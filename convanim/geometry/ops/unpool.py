@@ -159,7 +159,8 @@ class MaxUnpool(MaxPool):
                 "slide", "pooled", "unpool: put each max back at its index, zeros elsewhere",
                 step, np.array([cell]), np.zeros((1, 2), dtype=np.int64), np.array([win]),
                 np.array([value]), value, np.array([value]), np.ones(1, dtype=np.int64), 0,
-                links, formula=(f"y[{where(*win).strip('()')}] ← ", "", "")))
+                links, formula=(f"pooled[{where(*cell).strip('()')}] remembers index "
+                                f"{where(*win)}: y[{where(*win).strip('()')}] ← ", "", "")))
         frames.append(Frame("output", "pooled", captions["output"] + ", zeros elsewhere"))
         return Plan(spec, x, w, y, {"input": _input_grid(x2), "pooled": pooled_grid}, "input",
                     _output_grid(y.reshape(ax.i)), (0, 0), tuple(frames), arith,

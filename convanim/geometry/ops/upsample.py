@@ -199,7 +199,8 @@ class Upsample(Op):
             links = tuple((user(int(a), int(b)), user(r, c), ()) for a, b in linked)
             frames.append(Frame("slide", "input", caption, step, np.array([[r, c]]),
                                 np.zeros((1, 2), dtype=np.int64), cells, np.array([value]),
-                                value, sums, np.ones(n, dtype=np.int64), None, links))
+                                value, sums, np.ones(n, dtype=np.int64), None, links,
+                                formula=_block_formula(spec, cells, (r, c), nails)))
         return frames
 
     def frame_count(self, spec: Spec) -> int:
@@ -254,3 +255,24 @@ class Upsample(Op):
 
 
 OPS = (Upsample(),)
+
+
+def _block_formula(spec: Spec, cells: np.ndarray, source: tuple[int, int], nails: bool
+                   ) -> tuple[str, str, str]:
+    """Where one block frame's value comes from and goes, in PyTorch's indexing:
+    ``y[0:2, 0:2] = x[0, 0] = `` (nearest) or ``y[0, 0] = x[0, 0] = `` and the zeros
+    (bed of nails); the value follows.
+
+    >>> cells = np.array([[2, 4], [2, 5], [3, 4], [3, 5]])
+    >>> _block_formula(Spec(i=3, mode="upsample"), cells, (1, 2), False)[0]
+    'y[2:4, 4:6] = x[1, 2] = '
+    """
+    (r0, c0), (r1, c1) = cells.min(axis=0), cells.max(axis=0) + 1
+    src = f"x[{source[1]}]" if spec.dims == 1 else f"x[{source[0]}, {source[1]}]"
+    if nails:
+        where = f"y[{c0}]" if spec.dims == 1 else f"y[{r0}, {c0}]"
+        rest = len(cells) - 1
+        return f"{where} = {src} = ", "", f"; the other {rest} cell{'s' if rest > 1 else ''} 0"
+    cols = f"{c0}:{c1}"
+    where = f"y[{cols}]" if spec.dims == 1 else f"y[{r0}:{r1}, {cols}]"
+    return f"{where} = {src} = ", "", ""
