@@ -257,7 +257,7 @@ class PerspectivePainter:
         cx, cy = plane.corner(r, c)
         x, y = int(cx) + self.left, int(cy) + self.top
         h, w = self.mask.shape
-        block = downsample(self.hi[y * SS: (y + h) * SS, x * SS: (x + w) * SS])
+        block = downsample(self.hi[y * SS: (y + h) * SS, x * SS: (x + w) * SS], SS)
         state, font = self.scene.panels[name], self.layout.fonts["value"]
         if font is not None:
             for rr in range(max(r - 1, 0), min(r + 2, plane.rows)):
