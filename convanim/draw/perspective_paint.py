@@ -24,6 +24,7 @@ dtype('uint8')
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from convanim.draw.cells import _c, _pattern
 from convanim.draw.perspective import PLANES, PerspectiveLayout, Plane
 from convanim.draw.raster import slot_lines
 from convanim.draw.scene import Scene
-from convanim.draw.smooth import SS, downsample, stroke
+from convanim.draw.smooth import SS, block_sums, mean_table, stroke
 from convanim.draw.text import Font, blit, get_font
 from convanim.draw.themes import Look, rgb
 from convanim.geometry.plan import GAP
@@ -65,6 +66,14 @@ def cell_mask(u: tuple[int, int], v: tuple[int, int]
     return mask, a / (2 * det), b / (2 * det), left, top
 
 
+@lru_cache(maxsize=16)
+def _geometry(u: tuple[int, int], v: tuple[int, int], scale: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`cell_mask` of the cell at ``scale`` (mask, s, t), shared by every sprite."""
+    mask, s, t, _, _ = cell_mask((u[0] * scale, u[1] * scale), (v[0] * scale, v[1] * scale))
+    return mask, s, t
+
+
 def plane_sprite(look: Look, u: tuple[int, int], v: tuple[int, int], edge: float,
                  scale: int = 1, outer: tuple[bool, bool, bool, bool] = (True,) * 4
                  ) -> np.ndarray:
@@ -78,9 +87,16 @@ def plane_sprite(look: Look, u: tuple[int, int], v: tuple[int, int], edge: float
     >>> plane_sprite(THEMES["light"].input, (20, -8), (-11, -11), 1).shape
     (19, 31, 3)
     """
-    su, sv = (u[0] * scale, u[1] * scale), (v[0] * scale, v[1] * scale)
-    mask, s, t, _, _ = cell_mask(su, sv)
-    det = abs(u[0] * v[1] - u[1] * v[0])
+    img = _inside(look, u, v, scale).copy()
+    if look.line != "none":
+        img[_edges(u, v, scale, edge, look.line, outer)] = rgb(look.edge)
+    return img
+
+
+@lru_cache(maxsize=64)
+def _inside(look: Look, u: tuple[int, int], v: tuple[int, int], scale: int) -> np.ndarray:
+    """A cell's fill, hatch and cross, without its edges."""
+    mask, s, t = _geometry(u, v, scale)
     nu, nv = float(np.hypot(*u)), float(np.hypot(*v))
     img = np.empty((*mask.shape, 3), np.uint8)
     img[:] = rgb(look.fill)
@@ -100,15 +116,25 @@ def plane_sprite(look: Look, u: tuple[int, int], v: tuple[int, int], edge: float
     if look.cross:
         d = np.minimum(np.abs(s - t), np.abs(s + t - 1)) * min(nu, nv)
         img[d < 0.6] = rgb(look.edge)
-    if look.line != "none":
-        # Distance (px) from each side, and where along that side the pixel sits.
-        sides = ((t * det / nu, s, nu), ((1 - t) * det / nu, s, nu),
-                 (s * det / nv, t, nv), ((1 - s) * det / nv, t, nv))
-        for (dist, along, length), full in zip(sides, outer):
-            n = max(2, round(length))
-            on = _pattern(n, look.line, n)[np.clip((along * n).astype(int), 0, n - 1)]
-            img[(dist < (edge if full else edge / 2)) & on] = rgb(look.edge)
     return img
+
+
+@lru_cache(maxsize=128)
+def _edges(u: tuple[int, int], v: tuple[int, int], scale: int, edge: float, line: str,
+           outer: tuple[bool, bool, bool, bool]) -> np.ndarray:
+    """Where a cell's edges in ``line`` style lie (half width on shared sides)."""
+    mask, s, t = _geometry(u, v, scale)
+    det = abs(u[0] * v[1] - u[1] * v[0])
+    nu, nv = float(np.hypot(*u)), float(np.hypot(*v))
+    # Distance (px) from each side, and where along that side the pixel sits.
+    sides = ((t * det / nu, s, nu), ((1 - t) * det / nu, s, nu),
+             (s * det / nv, t, nv), ((1 - s) * det / nv, t, nv))
+    out = np.zeros(mask.shape, bool)
+    for (dist, along, length), full in zip(sides, outer):
+        n = max(2, round(length))
+        on = _pattern(n, line, n)[np.clip((along * n).astype(int), 0, n - 1)]
+        out |= (dist < (edge if full else edge / 2)) & on
+    return out
 
 
 def edge_px(theme: Any, cell_px: int) -> float:
@@ -150,9 +176,12 @@ class PerspectivePainter:
         w, h = layout.size
         self.base = np.empty((h, w, 3), np.uint8)
         self.base[:] = rgb(self.theme.background)
-        # The planes at SS x SS sub-pixels per pixel; text lives only in ``base``.
-        self.hi = np.empty((h * SS, w * SS, 3), np.uint8)
-        self.hi[:] = rgb(self.theme.background)
+        # Each pixel's sum over its SS x SS sub-pixels (text lives only in ``base``). Cells
+        # tile the sub-pixels exactly, so a repainted cell adds its new sprite's sums and
+        # takes away its old one's: exact integers, whatever order cells are painted in.
+        self.acc = np.empty((h, w, 3), np.int32)
+        self.acc[:] = np.array(rgb(self.theme.background)) * SS * SS
+        self._shown: dict[tuple[str, int, int], tuple | None] = {}
         plane = layout.planes["grid"]
         self.mask, _, _, self.left, self.top = cell_mask(plane.u, plane.v)
         hi_u = (plane.u[0] * SS, plane.u[1] * SS)
@@ -162,7 +191,9 @@ class PerspectivePainter:
         # Pixels a cell covers in part: the ones its repaint recomputes.
         self.touch = self.hi_mask[..., 0].reshape(mh, SS, mw, SS).any(axis=(1, 3))[..., None]
         self.edge = edge_px(self.theme, layout.cell_px)
-        self._sprites: dict[tuple, np.ndarray] = {}
+        self._sprites: dict[tuple | None, np.ndarray] = {
+            None: block_sums(np.where(self.hi_mask, np.array(rgb(self.theme.background),
+                                                              np.uint8), 0), SS)}
         self._static_done = False
         self._cover = self._plane_cover(layout.planes["target"], scene.plan.target.kinds != GAP)
 
@@ -193,14 +224,15 @@ class PerspectivePainter:
         return look_of(self.theme, self.scene.looks[code],
                        "kernel" if name == "kernel" else "input")
 
-    def _sprite(self, name: str, code: int, outer: tuple[bool, bool, bool, bool]
-                ) -> np.ndarray:
-        key = (name == "kernel", code, outer)
+    def _sprite(self, key: tuple) -> np.ndarray:
+        """Per-pixel sums of one cell's sub-pixels drawn in a look (int32, mask only)."""
         found = self._sprites.get(key)
         if found is None:
+            kernel, code, outer = key
             plane = self.layout.planes["grid"]
-            found = self._sprites[key] = plane_sprite(
-                self._look(name, code), plane.u, plane.v, self.edge, SS, outer)
+            hi = plane_sprite(self._look("kernel" if kernel else "grid", code), plane.u,
+                              plane.v, self.edge, SS, outer)
+            found = self._sprites[key] = block_sums(np.where(self.hi_mask, hi, 0), SS)
         return found
 
     def paint(self, index: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -219,8 +251,8 @@ class PerspectivePainter:
             cells = [(int(r), int(c)) for r, c in zip(*np.nonzero(panel.dirty))]
             for r, c in cells:
                 self._paint_cell(name, plane, r, c)
-            for r, c in cells:
-                self._settle(name, plane, r, c)
+            if cells:
+                self._settle(name, plane, cells)
         if "caption" in self.layout.slots and "caption" in scene.dirty_texts:
             self._paint_text("caption", scene.texts["caption"])
         frame = self.base.copy() if out is None else out
@@ -238,38 +270,51 @@ class PerspectivePainter:
             blit(self.base, slot.font.render(text), x, base, _c(self.theme.ink))
 
     def _paint_cell(self, name: str, plane: Plane, r: int, c: int) -> None:
-        """Draw cell (r, c) into the supersampled planes."""
+        """Swap cell (r, c)'s sub-pixel sums for those of its current look."""
         code = int(self.scene.panels[name].look[r, c])
-        outer = (r == 0, r == plane.rows - 1, c == 0, c == plane.cols - 1)
-        cx, cy = plane.corner(r, c)
-        x, y = (int(cx) + self.left) * SS, (int(cy) + self.top) * SS
-        h, w = self.hi_mask.shape[:2]
-        np.copyto(self.hi[y: y + h, x: x + w], self._sprite(name, code, outer),
-                  where=self.hi_mask)
-
-    def _settle(self, name: str, plane: Plane, r: int, c: int) -> None:
-        """Average cell (r, c)'s pixels down into ``base`` and draw the numbers over them.
-
-        A neighbour's number may reach into those pixels, so every number of the 3 x 3
-        cells around is drawn into the averaged block before it is copied in: each pixel is
-        computed from scratch, never blended twice.
-        """
+        key = (name == "kernel", code, (r == 0, r == plane.rows - 1, c == 0, c == plane.cols - 1))
+        old = self._shown.get((name, r, c))
+        if old == key:
+            return
+        self._shown[(name, r, c)] = key
         cx, cy = plane.corner(r, c)
         x, y = int(cx) + self.left, int(cy) + self.top
         h, w = self.mask.shape
-        block = downsample(self.hi[y * SS: (y + h) * SS, x * SS: (x + w) * SS], SS)
+        part = self.acc[y: y + h, x: x + w]
+        part += self._sprite(key)
+        part -= self._sprite(old)
+
+    def _settle(self, name: str, plane: Plane, cells: list[tuple[int, int]]) -> None:
+        """Average the pixels of ``cells`` down into ``base`` and draw the numbers over them.
+
+        One block spans all of them (neighbouring cells share most of their bounding
+        boxes). A neighbour's number may reach into those pixels, so every number of a cell
+        next to one of them is drawn into the averaged block before it is copied in: each
+        pixel is computed from scratch, never blended twice.
+        """
+        h, w = self.mask.shape
+        spots = [(int(cx) + self.left, int(cy) + self.top)
+                 for cx, cy in (plane.corner(r, c) for r, c in cells)]
+        x0, y0 = min(x for x, _ in spots), min(y for _, y in spots)
+        x1, y1 = max(x for x, _ in spots) + w, max(y for _, y in spots) + h
+        block = mean_table(SS).take(self.acc[y0:y1, x0:x1])
+        touch = np.zeros((y1 - y0, x1 - x0), bool)
+        for x, y in spots:
+            touch[y - y0: y - y0 + h, x - x0: x - x0 + w] |= self.touch[..., 0]
         state, font = self.scene.panels[name], self.layout.fonts["value"]
         if font is not None:
-            for rr in range(max(r - 1, 0), min(r + 2, plane.rows)):
-                for cc in range(max(c - 1, 0), min(c + 2, plane.cols)):
-                    text = state.main[rr, cc]
-                    if not text:
-                        continue
-                    f = fit_font(font, text, plane, self.theme.font)
-                    tx, base = text_at(f, text, plane, rr, cc)
-                    look = self._look(name, int(state.look[rr, cc]))
-                    blit(block, f.render(text), tx - x, base - y, _c(look.text))
-        np.copyto(self.base[y: y + h, x: x + w], block, where=self.touch)
+            near = {(rr, cc) for r, c in cells
+                    for rr in range(max(r - 1, 0), min(r + 2, plane.rows))
+                    for cc in range(max(c - 1, 0), min(c + 2, plane.cols))}
+            for rr, cc in sorted(near):
+                text = state.main[rr, cc]
+                if not text:
+                    continue
+                f = fit_font(font, text, plane, self.theme.font)
+                tx, base = text_at(f, text, plane, rr, cc)
+                look = self._look(name, int(state.look[rr, cc]))
+                blit(block, f.render(text), tx - x0, base - y0, _c(look.text))
+        np.copyto(self.base[y0:y1, x0:x1], block, where=touch[..., None])
 
     def paint_overlays(self, frame: np.ndarray) -> None:
         """Projection lines, then the window and written-cell outlines, onto ``frame``."""
@@ -280,9 +325,12 @@ class PerspectivePainter:
                    width)
             x0, y0, x1, y1, cover = self._cover
             part, under = frame[y0:y1, x0:x1], self.base[y0:y1, x0:x1]
-            hidden = part + (under.astype(np.float32) - part) * cover[: part.shape[0],
-                                                                      : part.shape[1]]
-            part[:] = np.floor(hidden + 0.5).astype(np.uint8)
+            # Only pixels a line changed differ from the base: blend those alone.
+            ys, xs = np.nonzero((part != under).any(axis=2) & (cover[: part.shape[0],
+                                                                     : part.shape[1], 0] > 0))
+            if ys.size:
+                a, top = cover[ys, xs], part[ys, xs].astype(np.float32)
+                part[ys, xs] = np.floor(top + (under[ys, xs] - top) * a + 0.5).astype(np.uint8)
         thick = max(1.5, self.theme.outline_px * self.layout.cell_px / 48)
         segments = [seg for panel, cells in scene.outlines if panel in planes
                     for seg in outline_segments(planes[panel], cells)]

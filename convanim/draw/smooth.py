@@ -20,7 +20,6 @@ import numpy as np
 
 SS = 3  # sub-pixels per pixel along each axis for supersampled polygons (10 coverage levels)
 LEVELS = 6  # coverage steps of a line's edge
-_CHUNK = 8  # segments are cut into pieces this long (px): small windows, no per-pixel loop
 
 
 def coverage(shape: tuple[int, int], segments: list, width: float,
@@ -38,39 +37,28 @@ def coverage(shape: tuple[int, int], segments: list, width: float,
     cov = np.zeros((h, w), np.float32)
     if not segments or h <= 0 or w <= 0:
         return cov
-    seg = np.asarray([[a[0], a[1], b[0], b[1]] for a, b in segments], float)
-    seg[:, [0, 2]] -= origin[0]
-    seg[:, [1, 3]] -= origin[1]
     reach = width / 2 + 0.5
-    length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
-    pieces = np.maximum(1, np.ceil(length / _CHUNK)).astype(int)
-    which = np.repeat(np.arange(len(seg)), pieces)
-    k = np.arange(which.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    ax, ay, bx, by = seg[which].T
-    t0, t1 = k / pieces[which], (k + 1) / pieces[which]
-    cx0, cy0 = ax + (bx - ax) * t0, ay + (by - ay) * t0
-    cx1, cy1 = ax + (bx - ax) * t1, ay + (by - ay) * t1
-    size = int(np.ceil(_CHUNK + 2 * reach)) + 2
-    left = np.floor(np.minimum(cx0, cx1) - reach).astype(int)
-    top = np.floor(np.minimum(cy0, cy1) - reach).astype(int)
-    grid = np.arange(size) + 0.5
-    px = np.broadcast_to(left[:, None, None] + grid[None, None, :] - ax[:, None, None],
-                         (which.size, size, size))
-    py = np.broadcast_to(top[:, None, None] + grid[None, :, None] - ay[:, None, None],
-                         (which.size, size, size))
-    dx, dy = (bx - ax)[:, None, None], (by - ay)[:, None, None]
-    l2 = np.broadcast_to(dx * dx + dy * dy, px.shape)
-    t = np.clip(np.divide(px * dx + py * dy, l2, out=np.zeros(px.shape), where=l2 > 0), 0, 1)
-    d = np.hypot(px - t * dx, py - t * dy)
-    piece = np.clip(width / 2 + 0.5 - d, 0, 1).astype(np.float32)
-    for n in range(which.size):
-        x0, y0 = left[n], top[n]
-        sx0, sy0 = max(x0, 0), max(y0, 0)
-        sx1, sy1 = min(x0 + size, w), min(y0 + size, h)
-        if sx0 >= sx1 or sy0 >= sy1:
-            continue
-        dst = cov[sy0:sy1, sx0:sx1]
-        np.maximum(dst, piece[n, sy0 - y0: sy1 - y0, sx0 - x0: sx1 - x0], out=dst)
+    k = np.arange(int(np.ceil(2 * reach)) + 2)
+    for (ax, ay), (bx, by) in segments:
+        ax, ay, bx, by = ax - origin[0], ay - origin[1], bx - origin[0], by - origin[1]
+        steep = abs(by - ay) > abs(bx - ax)
+        # Walk the long axis pixel by pixel; across it only the few pixels within reach.
+        a0, a1, b0, b1 = (ay, by, ax, bx) if steep else (ax, bx, ay, by)
+        lo = int(np.floor(min(a0, a1) - reach))
+        major = np.arange(lo, int(np.ceil(max(a0, a1) + reach)) + 1)
+        slope = (b1 - b0) / (a1 - a0) if a1 != a0 else 0.0
+        centre = b0 + (np.clip(major + 0.5, min(a0, a1), max(a0, a1)) - a0) * slope
+        minor = np.floor(centre - reach).astype(int)[:, None] + k[None, :]
+        rows, cols = (major[:, None] + 0 * minor, minor) if steep else (minor,
+                                                                         major[:, None] + 0 * minor)
+        px, py = cols + 0.5 - ax, rows + 0.5 - ay
+        dx, dy = bx - ax, by - ay
+        l2 = dx * dx + dy * dy
+        t = np.clip((px * dx + py * dy) / l2, 0, 1) if l2 > 0 else 0.0
+        value = np.clip(width / 2 + 0.5 - np.hypot(px - t * dx, py - t * dy), 0, 1)
+        ok = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w) & (value > 0)
+        r, c = rows[ok], cols[ok]
+        cov[r, c] = np.maximum(cov[r, c], value[ok])
     return cov
 
 
@@ -119,15 +107,44 @@ def blend(region: np.ndarray, cover: np.ndarray, color: np.ndarray) -> None:
 
 
 def downsample(hi: np.ndarray, ss: int = SS) -> np.ndarray:
-    """The mean of each ``ss`` x ``ss`` block of ``hi`` (rounded; uint8 for RGB input).
+    """The mean of each ``ss`` x ``ss`` block of ``uint8`` ``hi``, rounded to the nearest.
+
+    Sums ``ss * ss`` strided views (a reduction over the reshaped axes is ~10x slower on
+    these small blocks) and divides through a table of every possible sum.
 
     >>> hi = np.zeros((4, 4, 3), np.uint8)
     >>> hi[:2, :1] = 255
     >>> downsample(hi, 2)[:, :, 0].tolist()
     [[128, 0], [0, 0]]
     """
+    return mean_table(ss).take(block_sums(hi, ss))
+
+
+def block_sums(hi: np.ndarray, ss: int = SS) -> np.ndarray:
+    """The sum (int32) of each ``ss`` x ``ss`` block of ``hi``.
+
+    >>> block_sums(np.ones((4, 6), np.uint8), 2).tolist()
+    [[4, 4, 4], [4, 4, 4]]
+    """
     h, w = hi.shape[0] // ss, hi.shape[1] // ss
-    blocks = hi[: h * ss, : w * ss].reshape(h, ss, w, ss, *hi.shape[2:])
-    total = blocks.sum(axis=(1, 3), dtype=np.uint32)
-    n = ss * ss
-    return ((total + n // 2) // n).astype(hi.dtype)
+    total = np.zeros((h, w, *hi.shape[2:]), np.int32)
+    for dy in range(ss):
+        for dx in range(ss):
+            total += hi[dy: h * ss: ss, dx: w * ss: ss]
+    return total
+
+
+_TABLES: dict[int, np.ndarray] = {}
+
+
+def mean_table(ss: int) -> np.ndarray:
+    """``round(total / ss**2)`` for every ``total`` of ``ss * ss`` bytes.
+
+    >>> mean_table(3)[[0, 4, 5, 2295]].tolist()
+    [0, 0, 1, 255]
+    """
+    table = _TABLES.get(ss)
+    if table is None:
+        n = ss * ss
+        table = _TABLES[ss] = ((np.arange(255 * n + 1) + n // 2) // n).astype(np.uint8)
+    return table
