@@ -72,8 +72,9 @@ def test_perspective_frames_without_values_are_at_least_15_percent_blends(tmp_pa
 
 
 def test_gif_keeps_the_blends_of_a_perspective_figure(tmp_path) -> None:
-    # ~300 colours for 255 entries: all but the rarest blends keep their own entry (theme
-    # colours the figure never draws give theme up), the rest go to a near neighbour.
+    # ~300 colours for the 184 entries the theme's own colours leave free: 98% of the
+    # pixels keep their own entry, the rest go to a near neighbour. (The aliased
+    # painter this replaced: worst error 40 with the same palette.)
     for theme in ("light", "dark"):
         options = {"style": "perspective", "values": False, "theme": theme}
         painted = [f.copy() for f, _ in Renderer(plan(Spec(i=5, k=3)),
@@ -81,8 +82,12 @@ def test_gif_keeps_the_blends_of_a_perspective_figure(tmp_path) -> None:
         gif = Image.open(render({"i": 5, "k": 3}, tmp_path / f"{theme}.gif", **options))
         for index, frame in enumerate(painted):
             gif.seek(index)
-            error = np.abs(np.asarray(gif.convert("RGB")).astype(int) - frame)
-            assert error.max() <= 24 and (error.max(axis=2) == 0).mean() > 0.995, (theme, index)
+            error = np.abs(np.asarray(gif.convert("RGB")).astype(int) - frame).max(axis=2)
+            assert error.max() <= 48 and (error == 0).mean() > 0.98, (theme, index)
+            # A role's colour is never approximated: the theme's colours are exact.
+            packed = frame.astype(np.int64) @ np.array([1 << 16, 1 << 8, 1])
+            own = np.isin(packed, [(r << 16) | (g << 8) | b for r, g, b in pure_colours(theme)])
+            assert (error[own] == 0).all(), (theme, index)
 
 
 def test_downsample_is_the_block_mean() -> None:

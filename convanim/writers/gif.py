@@ -156,10 +156,6 @@ class ColorMap:
         self.table = np.frombuffer(mmap.mmap(-1, 2 << 24), np.uint16)
         self.colors = np.zeros(0, np.uint32)
         self._add(np.array([(r << 16) | (g << 8) | b for r, g, b in theme[:size]], np.uint32))
-        # Entries some pixel was mapped to. A theme colour no pixel has used yet holds its
-        # entry only until the palette is full: then it yields it to a colour the figure draws
-        # (an anti-aliased blend), rather than that colour going to its nearest entry.
-        self.used = np.zeros(size + 1, bool)
 
     def _add(self, packed: np.ndarray) -> None:
         if packed.size == 0:  # the palette is full: nothing to add
@@ -181,32 +177,16 @@ class ColorMap:
         index = self.table[packed]
         missing = index == 0
         if missing.any():
-            self.used[index] = True
             new, counts = _counted(packed[missing])
             # Most frequent first, equal counts by value: free slots go to the colours that
             # cover most pixels, and never by chance.
             new = new[np.lexsort((new, -counts))]
             free = self.size - len(self.colors)
             self._add(new[:free])
-            self.used[len(self.colors) - len(new[:free]) + 1: len(self.colors) + 1] = True
             if len(new) > free:
-                new = self._reclaim(new[free:])
-            if len(new):
-                self.table[new] = self._nearest(new) + 1
+                self.table[new[free:]] = self._nearest(new[free:]) + 1
             index = self.table[packed]
-        self.used[index] = True
         return (index - 1).astype(np.uint8)
-
-    def _reclaim(self, new: np.ndarray) -> np.ndarray:
-        """Give the entries of never-used theme colours to ``new``; return those left over."""
-        idle = np.flatnonzero(~self.used[1: len(self.colors) + 1])[: len(new)]
-        if len(idle):
-            self.table[self.colors[idle]] = 0
-            self.colors[idle] = new[: len(idle)]
-            self.table[new[: len(idle)]] = (idle + 1).astype(np.uint16)
-            self.used[idle + 1] = True
-            self._rgb = _unpack(self.colors)
-        return new[len(idle):]
 
     def _nearest(self, packed: np.ndarray) -> np.ndarray:
         out = np.empty(len(packed), np.uint16)
