@@ -33,6 +33,7 @@ _OUTPUT_NAMES = (
     "output", "fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi",
     "theme", "layout", "title", "storyboard", "max_frames",
     "size", "height", "aspect", "frames", "max_slides", "columns", "transparent", "style",
+    "hidpi",
 )  # fmt: skip
 
 OPTION_NAMES: tuple[str, ...] = (*_SPEC_NAMES, *_NUMBER_NAMES, *_OUTPUT_NAMES, "name")
@@ -62,7 +63,7 @@ _KINDS: dict[str, str] = {
     "max_frames": "scalar",
     **dict.fromkeys(("height", "max_slides", "columns"), "scalar"),
     **dict.fromkeys(("size", "aspect", "frames"), "str"),
-    **dict.fromkeys(("values", "loop", "transparent"), "bool"),
+    **dict.fromkeys(("values", "loop", "transparent", "hidpi"), "bool"),
     **dict.fromkeys(("input_values", "kernel_values"), "matrix"),
     "seed": "int",
     **dict.fromkeys(

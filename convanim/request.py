@@ -66,6 +66,9 @@ OUTPUT_OPTIONS = [
                  help="Image width in pixels (or --cell-px)."),
     click.option("--cell-px", type=Checked(click.IntRange(8, 200)), help="Pixels per cell."),
     click.option("--dpi", type=Checked(click.IntRange(50, 600)), help="Text resolution [100]."),
+    click.option("--hidpi/--no-hidpi", default=None,
+                 help="Frames at twice the pixels (dpi x2); the HTML player shows them at the "
+                      "1x size, crisp on high-DPI screens."),
     click.option("--theme", type=Checked(click.Choice(["light", "dark", "print", "classic"])),
                  help="Colours: light (colour-blind safe), dark, print (b/w), classic."),
     click.option("--layout", type=Checked(click.Choice(["auto", "side", "stacked", "minimal"])),
@@ -102,7 +105,7 @@ OUTPUT_OPTIONS = [
 ]
 RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
                "layout", "title", "size", "height", "aspect", "frames", "max_slides", "columns",
-               "transparent", "style")
+               "transparent", "style", "hidpi")
 MAX_FRAMES = 5000
 
 

@@ -133,6 +133,8 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         "alt": alt_text(the_plan.spec),
         "captions": [scene.caption_of(frame) for frame in the_plan.frames],
     }
+    if renderer.options.hidpi:
+        meta["scale"] = 2  # image pixels per CSS pixel
     boxes: dict[str, list[int]] = {
         name: [box.x, box.y, box.rows, box.cols, box.px, box.gap]
         for name, box in layout.panels.items()}
