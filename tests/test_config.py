@@ -42,7 +42,7 @@ def error(path: Path) -> ConfigError:
 
 
 def test_option_names_and_aliases() -> None:
-    assert len(OPTION_NAMES) == len(set(OPTION_NAMES)) == 36
+    assert len(OPTION_NAMES) == len(set(OPTION_NAMES)) == 37  # hidpi (issue 25)
     assert {"i", "k", "s", "p", "d"} <= ALIASES.keys()
     assert set(ALIASES.values()) <= set(OPTION_NAMES)
     assert ALIASES["output-padding"] == "output_padding"
