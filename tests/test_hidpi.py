@@ -16,7 +16,6 @@ import convanim
 from convanim.cli import cli
 from convanim.draw import Renderer, RenderOptions
 from convanim.geometry import Spec, SpecError, plan
-from tests.browser import browser  # noqa: F401  (the fixture)
 
 SPEC = {"i": 4, "k": 3, "p": 1}
 
@@ -46,7 +45,7 @@ def test_cli_flag_and_yaml_key(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("style", ["flat", "perspective"])
-def test_player_is_crisp_at_device_pixel_ratio_2(tmp_path: Path, browser: Any,  # noqa: F811
+def test_player_is_crisp_at_device_pixel_ratio_2(tmp_path: Path, browser: Any,
                                                  style: str) -> None:
     gif = convanim.render(SPEC, tmp_path / "a.gif", hidpi=True, style=style)
     html = convanim.render(SPEC, tmp_path / "a.html", hidpi=True, style=style)
