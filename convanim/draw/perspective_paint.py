@@ -2,9 +2,10 @@
 
 Every cell of a plane is the same parallelogram moved by whole pixels, so each look is one
 pre-drawn sprite; the painter repaints only the cells the scene marks dirty, as the flat
-painter does. Planes are kept at ``SS`` times the size, where sub-pixels belong to the cell
-whose half-open parallelogram holds their centre (neighbours never overlap, planes have no
-gaps), and a repainted cell's pixels are averaged down from there: slanted edges are
+painter does. Each pixel has ``SS`` x ``SS`` sub-pixels, each owned by the cell whose
+half-open parallelogram holds its centre (neighbours never overlap, planes have no gaps);
+the painter keeps every pixel's sum over its sub-pixels, a repainted cell swaps its old
+sprite's sums for its new one's, and a pixel is that sum's mean: slanted edges are
 anti-aliased and every pixel is the same whatever order cells were painted in. A shared
 edge is drawn once, half by each cell, so interior lines are as thick as outer ones and
 dashes line up. Numbers are drawn at full size on top. Each frame's overlays: projection
