@@ -34,6 +34,7 @@ from mkdocs.plugins import BasePlugin
 
 from convanim.embed import BlockError, alt_text, block_options, markup, render_cached, split_body
 from convanim.request.door import from_mapping, from_text
+from convanim.geometry.spec import SpecError
 from convanim.request.errors import RequestError
 
 FENCE = re.compile(r"^(?P<fence>```|~~~)[ \t]*\{?convanim\}?[ \t]*\n"

@@ -1,26 +1,28 @@
-"""A one-line progress display for long renders, on interactive terminals only.
+"""A progress bar for long renders (``click.progressbar``), on interactive terminals only.
 
 Nothing is shown for the first ``after`` seconds (most renders finish well within them), nor
 when the stream is not a terminal (CI logs, pipes, files), nor with ``convanim render
---quiet``. The line is rewritten in place at most ten times a second and erased at the end,
-so the command's own output follows on a clean line.
+--quiet``. The bar is erased at the end, so the command's own output follows on a clean line.
 
 >>> import io
 >>> show = Progress("conv i=40", io.StringIO(), after=0.0, enabled=True)
 >>> show(800, 1603); show(1603, 1603); show.close()
->>> "800/1603 frames" in show.stream.getvalue()
-True
+>>> show.stream.getvalue().splitlines()[0]  # off a terminal click writes its label once
+'conv i=40'
+
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
+
+import click
 
 
 class Progress:
-    """Callable ``(done, total)`` that draws ``label: done/total frames (p%), ~s left``.
+    """Callable ``(done, total)`` that drives a ``click.progressbar`` of ``total`` frames.
 
     >>> import io
     >>> Progress("x", io.StringIO()).enabled  # a StringIO is not a terminal
@@ -37,27 +39,26 @@ class Progress:
         self.enabled = enabled
         self.after = after
         self._start = time.monotonic()
-        self._last = -1.0
-        self._width = 0
+        self._bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:
             return
-        now = time.monotonic()
-        elapsed = now - self._start
-        if elapsed < self.after or (now - self._last < 0.1 and done < total):
-            return
-        self._last = now
-        left = elapsed * (total - done) / done if done else 0.0
-        line = (f"{self.label}: {done}/{total} frames ({100 * done // max(total, 1)}%), "
-                f"~{left:.0f} s left")
-        self.stream.write("\r" + line.ljust(self._width))
-        self.stream.flush()
-        self._width = len(line)
+        if self._bar is None:
+            if time.monotonic() - self._start < self.after:
+                return
+            self._bar = click.progressbar(length=total, label=self.label, file=self.stream,
+                                          show_pos=True, show_eta=True, width=30)
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
 
     def close(self) -> None:
-        """Erase the line, if one was drawn."""
-        if self._width:
-            self.stream.write("\r" + " " * self._width + "\r")
+        """Erase the bar, if one was drawn."""
+        if self._bar is not None:
+            width = self._bar.max_width or 0
+            self._bar.hidden = True  # click's own finish would leave the bar on screen
+            self._bar.__exit__(None, None, None)
+            # Blank the line and show the cursor again (click hid it while drawing).
+            self.stream.write("\r" + " " * width + "\r\x1b[?25h")
             self.stream.flush()
-            self._width = 0
+            self._bar = None

@@ -38,6 +38,7 @@ from docutils.parsers.rst import Directive, directives
 
 from convanim.config import ConfigError, load_entries, parse_entries
 from convanim.config_keys import SPELLINGS
+from convanim.geometry.spec import SpecError
 from convanim.embed import (
     BLOCK_KEYS,
     BlockError,

@@ -8,6 +8,7 @@ per-pixel reference encoder-decoder round trip.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import subprocess
@@ -189,20 +190,19 @@ class FakeTerminal(io.StringIO):
 
 def test_progress_shows_only_on_a_terminal_after_the_delay(monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
-    clock = iter([0.0, 0.5, 2.5, 2.55, 4.0, 4.0])
+    clock = itertools.chain([0.0, 0.5, 2.5], itertools.repeat(3.0))  # click reads it too
     monkeypatch.setattr("convanim.progress.time.monotonic", lambda: next(clock))
     term = FakeTerminal()
     show = Progress("rendering a.gif", term)  # starts at t=0
     show(10, 100)                             # t=0.5: too early
     assert term.getvalue() == ""
-    show(50, 100)                             # t=2.5: 2.5 s for half, ~2 s left
-    assert term.getvalue() == "\rrendering a.gif: 50/100 frames (50%), ~2 s left"
-    show(51, 100)                             # t=2.55: throttled
-    show(100, 100)                            # t=4.0: the last frame always draws
-    assert term.getvalue().endswith("100/100 frames (100%), ~0 s left")
+    show(50, 100)                             # t=2.5: click's bar appears
+    assert "rendering a.gif" in term.getvalue() and "50/100" in term.getvalue()
+    show(100, 100)
+    assert term.getvalue().rstrip().endswith("100/100")
     show.close()
-    assert term.getvalue().endswith("\r" + " " * len("rendering a.gif: 100/100 frames (100%), "
-                                                     "~0 s left") + "\r")
+    last = term.getvalue().rsplit("\r", 2)
+    assert last[-2].strip() == "" and len(last[-2]) >= len("rendering a.gif  100/100")
     piped = io.StringIO()
     quiet = Progress("x", piped, after=0.0)
     quiet(1, 2)

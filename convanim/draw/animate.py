@@ -108,7 +108,22 @@ class Renderer:
         for index in range(self.selected[-1] + 1):
             rgb = painter.paint(index, out)
             if index in wanted:
-                yield rgb, wanted[index]
+                yield _even(rgb, self.options, self.theme), wanted[index]
+
+
+def _even(rgb: np.ndarray, options: RenderOptions, theme: Any) -> np.ndarray:
+    """A hidpi frame grown to even sides (background on the right and bottom).
+
+    Shown at half its size, an odd side would be a half CSS pixel and the browser would
+    resample every pixel; even sides keep one image pixel per device pixel.
+    """
+    height, width, _ = rgb.shape
+    if not options.hidpi or not (height % 2 or width % 2):
+        return rgb
+    out = np.empty((height + height % 2, width + width % 2, 3), np.uint8)
+    out[:] = rgb_of(theme.background)
+    out[:height, :width] = rgb
+    return out
 
 
 def _letterbox(rgb: np.ndarray, options: RenderOptions, theme: Any) -> np.ndarray:

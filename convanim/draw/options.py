@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from convanim.draw.themes import THEMES
@@ -101,6 +101,10 @@ class RenderOptions:
     transparent: bool = False
     style: str = "flat"
     read_ms: int | None = None
+    # Twice the pixels (the dpi doubled); the HTML player shows them at the 1x size.
+    hidpi: bool = False
+    # Set once the dpi is doubled, so a copy (dataclasses.replace) does not double it again.
+    hidpi_done: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -144,7 +148,14 @@ class RenderOptions:
         if self.cell_px is not None:
             set_(self, "cell_px", _whole("cell_px", self.cell_px, MIN_CELL, MAX_CELL,
                                          "give pixels per cell, e.g. 32"))
+        set_(self, "hidpi", _flag("hidpi", self.hidpi))
         set_(self, "dpi", _whole("dpi", self.dpi, 50, 600, "use e.g. dpi=100"))
+        if self.hidpi and not self.hidpi_done:
+            if self.dpi > 300:
+                raise SpecError(f"dpi={self.dpi} with hidpi would be {2 * self.dpi}, more than "
+                                "600; use dpi<=300 or drop hidpi", "dpi")
+            set_(self, "dpi", 2 * self.dpi)
+            set_(self, "hidpi_done", True)
         set_(self, "theme", _choice("theme", self.theme, sorted(THEMES)))
         set_(self, "layout", _choice("layout", self.layout, LAYOUTS))
         set_(self, "style", _choice("style", self.style, STYLES))
@@ -245,7 +256,7 @@ class RenderOptions:
         >>> RenderOptions.from_mapping({"theme": "dark"}).theme
         'dark'
         """
-        names = [f.name for f in fields(cls)]
+        names = [f.name for f in fields(cls) if f.repr]  # hidpi_done is bookkeeping
         for key in mapping:
             if key not in names:
                 close = difflib.get_close_matches(str(key), names, n=1)
@@ -269,5 +280,5 @@ def slide_ms(options: RenderOptions) -> int:
     return frame_ms
 
 
-OPTION_NAMES = tuple(f.name for f in fields(RenderOptions))
+OPTION_NAMES = tuple(f.name for f in fields(RenderOptions) if f.repr)
 """Every render option's name, in the order of :class:`RenderOptions`'s fields."""

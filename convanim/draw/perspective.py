@@ -5,7 +5,10 @@ cell by ``u``, one row by ``v``. Every cell of a plane is then an exact integer 
 parallelogram, so cells tile without gaps or overlap, one sprite per look draws them all, and
 a cell's projected centre is exact. The camera is fixed: the grid the kernel slides over lies
 at the bottom, the target plane floats above it, centred, and the whole figure (both planes,
-the lines between them, title and caption) is fitted to the canvas.
+the lines between them, the kernel's label, title and caption) is fitted to the canvas.
+Cell (0, 0) sits at each plane's near (lowest) corner, columns running right and rows away
+from the viewer, so the first window's projection lines rise in front of the target plane to
+the cell they write instead of passing under it.
 
 >>> from convanim.geometry import Spec, plan
 >>> from convanim.draw.scene import Scene
@@ -13,7 +16,7 @@ the lines between them, title and caption) is fitted to the canvas.
 >>> lay = PerspectiveLayout.build(Scene(plan(Spec(i=4, k=3)), False),
 ...                               RenderOptions(style="perspective", cell_px=20))
 >>> lay.planes["target"].u, lay.planes["target"].v
-((20, 8), (-11, 11))
+((20, -8), (-11, -11))
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from convanim.draw.formula import TIMES
 from convanim.draw.layout import MAX_DEFAULT_CELL, MIN_VALUE_PX, Slot
 from convanim.draw.options import MAX_CELL, RenderOptions
 from convanim.draw.text import Font, get_font
@@ -40,10 +44,13 @@ PLANES = ("grid", "kernel", "target")
 def steps(px: int) -> tuple[tuple[int, int], tuple[int, int]]:
     """The integer pixel steps (u per column, v per row) for cells of nominal size ``px``.
 
+    Columns run right and up, rows up and left (away from the viewer): cell (0, 0) is the
+    plane's lowest corner.
+
     >>> steps(32)
-    ((32, 13), (-18, 18))
+    ((32, -13), (-18, -18))
     """
-    return (px, max(1, round(px * 0.4))), (-max(1, round(px * 0.55)), max(1, round(px * 0.55)))
+    return (px, -max(1, round(px * 0.4))), (-max(1, round(px * 0.55)), -max(1, round(px * 0.55)))
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class PerspectiveLayout:
     panels: dict[str, Any] = field(default_factory=dict)
     legend: list[Any] = field(default_factory=list)
     stacked: bool = False
+    label: str = ""  # the kernel plane's label, drawn in the ``kernel_label`` slot
 
     def painter(self, scene: Scene) -> Any:
         """The raster painter for this layout.
@@ -189,7 +197,8 @@ class PerspectiveLayout:
         tx = top.corner(target_shape[0] / 2, target_shape[1] / 2)[0]
         top = top.shifted(int(bx - tx), 0)
         low = max(y for _, y in top.outline())
-        top = top.shifted(0, -int(low) - max(4, u[1] + v[1]))
+        high = min(y for _, y in bottom.outline())
+        top = top.shifted(0, int(high) - int(low) - max(4, abs(u[1] + v[1])))
         planes = {"grid": bottom, "target": top}
         if "kernel" in scene.panels:
             # Beside the grid, one column apart on the same lattice: cells never overlap.
@@ -198,8 +207,6 @@ class PerspectiveLayout:
                 max(0, (grid_shape[0] - kr) // 2), grid_shape[1] + 1)), u, v,
                 *scene.panels["kernel"].shape)
         corners = [xy for plane in planes.values() for xy in plane.outline()]
-        x0, y0 = min(x for x, _ in corners), min(y for _, y in corners)
-        x1, y1 = max(x for x, _ in corners), max(y for _, y in corners)
         m = max(4, round(10 * dpi / 100))
         minimal = options.layout == "minimal"
         fonts: dict[str, Font | None] = {
@@ -208,6 +215,16 @@ class PerspectiveLayout:
             "legend": get_font(theme.legend_pt, dpi, family=theme.font),
             "label": get_font(theme.label_pt, dpi, bold=True, family=theme.font),
         }
+        label = kernel_label(scene) if "kernel" in planes and not minimal else ""
+        if label:
+            # Under the kernel plane, centred on it, room kept below it.
+            lf = fonts["label"]
+            assert lf is not None
+            kx, ky = _under(planes["kernel"])
+            lw = lf.measure(label)
+            corners += [(kx - lw / 2, ky), (kx + lw / 2, ky + lf.line_height + 2)]
+        x0, y0 = min(x for x, _ in corners), min(y for _, y in corners)
+        x1, y1 = max(x for x, _ in corners), max(y for _, y in corners)
         value_px = px * VALUE_SCALE
         show = options.values and value_px >= MIN_VALUE_PX
         fonts["value"] = get_font(value_px * 72 / dpi, dpi, family=theme.font) if show else None
@@ -245,7 +262,37 @@ class PerspectiveLayout:
         if cap_h:
             slots["caption"] = _slot(m, width - m, height - m - cap_h, cap_lines, caption_font)
         planes = {name: plane.shifted(dx, dy) for name, plane in planes.items()}
-        return cls((width, height), px, planes, slots, fonts, theme, title, dpi)
+        if label:
+            lf = fonts["label"]
+            assert lf is not None
+            kx, ky = _under(planes["kernel"])
+            lw = round(lf.measure(label)) + 2
+            slots["kernel_label"] = Slot(round(kx - lw / 2), round(kx - lw / 2) + lw,
+                                         round(ky + 2 + lf.ascent), 1, lf, "ink")
+        return cls((width, height), px, planes, slots, fonts, theme, title, dpi, label=label)
+
+
+def _under(plane: Plane) -> tuple[float, float]:
+    """The x of the plane's centre and the y of its lowest corner.
+
+    >>> _under(Plane((0, 0), (4, -2), (-2, -2), 2, 2))
+    (2.0, 0)
+    """
+    return plane.corner(plane.rows / 2, plane.cols / 2)[0], max(y for _, y in plane.outline())
+
+
+def kernel_label(scene: Scene) -> str:
+    """The name under the kernel plane: the filters of a channel stack, else the kernel.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> from convanim.draw.scene import Scene
+    >>> kernel_label(Scene(plan(Spec(i=4, k=3)))) == "kernel 3" + TIMES + "3"
+    True
+    """
+    rows, cols = scene.panels["kernel"].shape
+    if scene.plan.stack is not None:
+        return "filters"
+    return f"kernel {rows}{TIMES}{cols}"
 
 
 def _largest(ok: Any, low: int, high: int) -> int:

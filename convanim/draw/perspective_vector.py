@@ -15,7 +15,9 @@ from matplotlib.patches import Polygon
 
 from convanim.draw.perspective import PLANES, PerspectiveLayout
 from convanim.draw.perspective_paint import (
+    edge_px,
     fit_font,
+    link_color,
     link_lines,
     look_of,
     outline_segments,
@@ -63,7 +65,8 @@ class PerspectiveCanvas:
         w, h = layout.size
         self.background.append(Polygon([(ox, oy), (ox + w, oy), (ox + w, oy + h), (ox, oy + h)]))
         for name, slot in layout.slots.items():
-            value = layout.title if name == "title" else scene.texts.get(name, "")
+            value = {"title": layout.title, "kernel_label": layout.label}.get(
+                name, scene.texts.get(name, ""))
             for text, x, base in slot_lines(slot, value):
                 self.text(text, x + ox, base + oy, slot.font, theme.ink)
         for name in PLANES:
@@ -75,12 +78,13 @@ class PerspectiveCanvas:
                 if not panel.look[r, c]:  # blank: the empty columns between a stack's maps
                     continue
                 look = scene.looks[int(panel.look[r, c])]
-                self.polys[(2 * level, look)].append(Polygon(plane.cell_poly(r, c)))
+                self.polys[(2 * level, look, name == "kernel")].append(
+                    Polygon(plane.cell_poly(r, c)))
                 text, font = panel.main[r, c], layout.fonts["value"]
                 if text and font is not None:
                     font = fit_font(font, text, plane, self.theme.font)
                     self.text(text, *text_at(font, text, plane, r, c), font,
-                              look_of(theme, look).text)
+                              look_of(theme, look, "kernel" if name == "kernel" else "input").text)
         planes = {n: p.shifted(ox, oy) for n, p in layout.planes.items()}
         if scene.link is not None:
             self.lines += [list(seg) for seg in link_lines(planes, stack_link(scene))]
@@ -92,7 +96,7 @@ class PerspectiveCanvas:
         """A legend entry (square swatch and label) at ``origin``."""
         ox, oy = origin
         x0, y0, x1, y1 = item.swatch
-        self.polys[(5, item.look)].append(Polygon([(x0 + ox, y0 + oy), (x1 + ox, y0 + oy),
+        self.polys[(5, item.look, False)].append(Polygon([(x0 + ox, y0 + oy), (x1 + ox, y0 + oy),
                                                    (x1 + ox, y1 + oy), (x0 + ox, y1 + oy)]))
         font = self.layout.fonts["legend"]
         assert font is not None
@@ -105,17 +109,18 @@ class PerspectiveCanvas:
         ax, theme, pt = self.ax, self.theme, self.pt
         ax.add_collection(PatchCollection(self.background, facecolor=theme.background,
                                           edgecolor="none", zorder=0))
-        for (level, name), polys in sorted(self.polys.items()):
-            look = look_of(theme, name)
+        for (level, name, kernel), polys in sorted(self.polys.items()):
+            look = look_of(theme, name, "kernel" if kernel else "input")
             ax.add_collection(PatchCollection(
-                polys, facecolor=look.fill, linewidths=pt,
+                polys, facecolor=look.fill, linewidths=edge_px(theme, self.layout.cell_px) * pt,
                 edgecolor="none" if look.line == "none" else look.edge,
                 linestyle=_dashes(look, self.layout.cell_px, pt), zorder=1 + level))
         if self.lines:
-            ax.add_collection(LineCollection(self.lines, colors=theme.link, linewidths=pt,
-                                             alpha=0.9, zorder=2))
+            width = max(1.0, theme.link_px * self.layout.cell_px / 32)
+            ax.add_collection(LineCollection(self.lines, colors=link_color(theme),
+                                             linewidths=width * pt, zorder=2))
         if self.outlines:
-            thick = max(1, round(theme.outline_px * self.layout.cell_px / 48))
+            thick = max(1.5, theme.outline_px * self.layout.cell_px / 48)
             ax.add_collection(LineCollection(self.outlines, colors=theme.outline,
                                              linewidths=thick * pt, zorder=5))
         return len(ax.get_children())

@@ -155,6 +155,8 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         "caption_drawn": "caption" in getattr(layout, "slots", {})
         or the_plan.spec.view == "matrix",
     }
+    if renderer.options.hidpi:
+        meta["scale"] = 2  # image pixels per CSS pixel
     boxes: dict[str, list[int]] = {
         name: [box.x, box.y, box.rows, box.cols, box.px, box.gap]
         for name, box in layout.panels.items()}

@@ -54,7 +54,7 @@ OUTPUT_OPTIONS = flags("output")
 """The output options' click flags, generated from the table."""
 RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
                "layout", "title", "size", "height", "aspect", "frames", "max_slides", "columns",
-               "transparent", "style")
+               "transparent", "style", "hidpi")
 MAX_FRAMES = TABLE_MAX_FRAMES
 
 

@@ -153,7 +153,8 @@ OUTPUT: tuple[Option, ...] = (
            "[outputs/<mode>_i.._k.._s.._p...gif].", short="o", commands=frozenset((RENDER,))),
     Option("fps", "float", "Slide frames per second (or --frame-ms).", low=1000 / MAX_MS,
            high=1000 / MIN_MS, commands=OVERRIDES),
-    Option("frame_ms", "int", "Milliseconds per slide frame [500; with numbers: 1000].", low=MIN_MS, high=MAX_MS,
+    Option("frame_ms", "int", "Milliseconds per slide frame [500; with numbers: 1000].",
+           low=MIN_MS, high=MAX_MS,
            default=500, commands=OVERRIDES),
     Option("hold_ms", "int", "Milliseconds for phase frames and the last frame [1500].",
            low=MIN_MS, high=MAX_MS, default=1500, commands=OVERRIDES),
@@ -184,6 +185,8 @@ OUTPUT: tuple[Option, ...] = (
     Option("columns", "int", "Storyboard tiles per row [about 4:3].", low=1, high=100),
     Option("transparent", "bool", "PNG/APNG: the theme's background is see-through [opaque].",
            default=False, off="--opaque"),
+    Option("hidpi", "bool", "Frames at twice the pixels (dpi x2); the HTML player shows them "
+           "at the 1x size, crisp on high-DPI screens [off].", default=False),
     Option("frame", "text", "Write one still frame (N or last) to -o .png, .pdf or .svg.",
            commands=frozenset((RENDER,))),
     Option("title", "text", "Title text [the parameters]."),

@@ -100,6 +100,9 @@ def player_fragment(frames: Sequence[Mapping[str, Any]], size: tuple[int, int], 
     """
     meta = dict(metadata or {})
     width, height = size
+    # A hidpi figure has 2 image pixels per CSS pixel: shown at half its pixel size, it is
+    # drawn 1:1 on a screen with devicePixelRatio 2.
+    css_width = width / float(meta.get("scale") or 1)
     alt = str(meta.get("alt") or meta.get("title") or "convolution animation")
     data = {"width": width, "height": height, "loop": loop, "transparent": TRANSPARENT,
             "colors": base64.b64encode(colors).decode("ascii"), "frames": list(frames),
@@ -109,7 +112,7 @@ def player_fragment(frames: Sequence[Mapping[str, Any]], size: tuple[int, int], 
     return "\n".join([
         FRAGMENT_START,
         f'<div class="cvp" data-convanim-player data-frames="{len(frames)}" data-frame="0" '
-        f'style="max-width:{width}px">',
+        f'style="max-width:{css_width:g}px">',
         f"<style>{css}</style>",
         f'<div class="cvp-stage" style="aspect-ratio:{width}/{height}">',
         f'<canvas class="cvp-canvas" width="{width}" height="{height}" role="img" '
