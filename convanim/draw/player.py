@@ -123,8 +123,9 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
     >>> from convanim.geometry import Spec, plan
     >>> from convanim.draw.animate import Renderer
     >>> sorted(player_metadata(Renderer(plan(Spec(i=3, k=2, view="matrix")))))
-    ['alt', 'captions', 'title']
+    ['alt', 'captions', 'chrome', 'title']
     """
+    from convanim.draw.themes import luminance
     from convanim.explain import alt_text
 
     the_plan, scene, layout = renderer.plan, renderer.scene, renderer.layout
@@ -132,6 +133,9 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         "title": layout.title,
         "alt": alt_text(the_plan.spec),
         "captions": [scene.caption_of(frame) for frame in the_plan.frames],
+        # The player's caption, counter and controls take the figure's colours.
+        "chrome": {"ink": renderer.theme.ink, "background": renderer.theme.background,
+                   "dark": luminance(renderer.theme.background) < 0.4},
     }
     boxes: dict[str, list[int]] = {
         name: [box.x, box.y, box.rows, box.cols, box.px, box.gap]
