@@ -87,3 +87,24 @@ def test_player_chrome_follows_the_theme(tmp_path: Path, page: Page, theme: str)
         contrast = (max(text, ground) + 0.05) / (min(text, ground) + 0.05)
         assert contrast >= 4.5, (selector, color, page_bg)  # WCAG AA for body text
         assert (ground < 0.2) == (theme == "dark"), (selector, page_bg)
+
+
+def test_notebook_bundle_has_the_player_a_still_and_a_summary(tmp_path: Path) -> None:
+    import json
+
+    anim = convanim.animate({"i": 5, "k": 3, "s": 2, "p": 1})
+    bundle = anim._repr_mimebundle_()
+    assert "data-convanim-player" in bundle["text/html"]
+    still = np.asarray(Image.open(io.BytesIO(bundle["image/png"])).convert("RGB"))
+    gif = anim.save(tmp_path / "a.gif")
+    np.testing.assert_array_equal(still, _last_gif_frame(gif))  # the figure, not a blank box
+    text = bundle["text/plain"]
+    assert repr(anim) == text and "object at 0x" not in text
+    width, height = anim.layout.size
+    assert f"{len(anim)} frames, {width}x{height} px" in text and ".save(" in text
+    # As an executed notebook stores it (nbformat: PNG in base64): the frames once, one still.
+    output = {"output_type": "display_data", "metadata": {}, "data": {
+        "text/html": bundle["text/html"], "text/plain": text,
+        "image/png": __import__("base64").b64encode(bundle["image/png"]).decode()}}
+    stored = len(json.dumps(output))
+    assert stored <= 1.5 * gif.stat().st_size + 2 * len(bundle["image/png"]) + 20_000

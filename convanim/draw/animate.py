@@ -398,8 +398,18 @@ class Animation:
             return extract_fragment(path.read_text(encoding="utf-8"))
 
     def _repr_html_(self) -> str:
-        # One output only: a PNG beside it would double the notebook for no gain.
         return self.player_html()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # The player, a still for renderers that run no script, and a text summary.
+        from convanim.notebook import mimebundle
+
+        return mimebundle(self)
+
+    def __repr__(self) -> str:
+        from convanim.notebook import summary
+
+        return summary(self)
 
 
 def animate(spec: Spec | Mapping[str, Any], *, x: Any = None, w: Any = None, seed: int = 0,
