@@ -52,8 +52,9 @@ if TYPE_CHECKING:
 
 OUTPUT_OPTIONS = [
     click.option("-o", "--output", type=str,
-                 help="File to write: .gif .mp4 .webp .png/.apng, .html (a player), a "
-                      "folder/ of PNG frames, or one frame as .pdf/.svg (or .png with --frame) "
+                 help="File to write: .gif .mp4 .webp .png/.apng, .html (a player), .pptx (a "
+                      "slide a frame), a folder/ of PNG frames, or one frame as .pdf/.svg (or "
+                      ".png with --frame); .pdf with --frames: a page a frame "
                       "[outputs/<mode>_i.._k.._s.._p...gif]."),
     click.option("--fps", type=Checked(click.FloatRange(0.1, 100)),
                  help="Slide frames per second (or --frame-ms)."),
