@@ -274,6 +274,10 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
                     written = write_still(the_plan, opts, output, still)
                 if board:
                     write_storyboard(the_plan, opts, board)
+        elif params.get("pair"):
+            from convanim.commands.pair import write_pair
+
+            written = write_pair(ctx, request, output, board)
         elif output is None:
             from convanim.draw import animate
 
@@ -291,6 +295,10 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     click.echo(f"wrote {written}  ({spec.label}; output {'x'.join(map(str, spec.output_shape))})")
     if board:
         click.echo(f"wrote {board}")
+    if params.get("open"):
+        from convanim.viewer import open_file
+
+        click.echo(open_file(output if params.get("pair") and output else written))
 
 
 def _still_frame(params: dict[str, Any], output: str | None, ctx: click.Context

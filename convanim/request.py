@@ -100,6 +100,13 @@ OUTPUT_OPTIONS = [
                  help="Refuse animations with more frames than this [5000]."),
     click.option("-q", "--quiet", is_flag=True, default=None,
                  help="No progress line (shown on a terminal for renders over ~2 s)."),
+    # Where the figure goes next (issue 26): a light/dark pair for READMEs, and a viewer.
+    click.option("--pair", is_flag=True, default=None,
+                 help="Also write the figure in the other theme (fig.dark.gif; light for "
+                      "--theme dark) and reduced-motion stills (fig.still.png), plus "
+                      "fig.picture.html: the <picture> that picks one for a README."),
+    click.option("--open", "open", is_flag=True, default=None,
+                 help="Open what was written in the system's viewer."),
 ]
 RENDER_KEYS = ("fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi", "theme",
                "layout", "title", "size", "height", "aspect", "frames", "max_slides", "columns",
