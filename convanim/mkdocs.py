@@ -34,7 +34,16 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
 from convanim.config import ConfigError
-from convanim.embed import BlockError, alt_text, block_options, markup, render_cached, split_body
+from convanim.embed import (
+    BlockError,
+    alt_text,
+    block_options,
+    markup,
+    pair_cached,
+    pair_markup,
+    render_cached,
+    split_body,
+)
 from convanim.geometry import SpecError
 from convanim.request import from_mapping, from_text
 
@@ -68,7 +77,7 @@ class ConvanimPlugin(BasePlugin):  # type: ignore[type-arg]
             try:
                 request = from_text(text, source) if text.strip() else from_mapping({})
                 raw = {**dict(request.params), **own}
-                raw = {k: v for k, v in raw.items() if k in ("output", "player")}
+                raw = {k: v for k, v in raw.items() if k in ("output", "player", "pair")}
                 _, fmt = block_options(raw, parse=False)
             except BlockError as err:
                 raise PluginError(f"{source}:{lines.get(err.key, first)}: {err}") from None
@@ -76,6 +85,13 @@ class ConvanimPlugin(BasePlugin):  # type: ignore[type-arg]
                 raise PluginError(err.format_message()) from None
             except (ConfigError, SpecError) as err:
                 raise PluginError(str(err)) from None
+            if raw.get("pair") is True:  # the figure, its twin and stills, in a <picture>
+                paths, rendered = pair_cached(request, fmt, self.cache)
+                self.rendered += rendered
+                self.used.update(paths)
+                srcs = [posixpath.relpath(f"{ASSETS}/{p.name}", here or ".") for p in paths]
+                return ('\n<div class="convanim-figure">\n'
+                        f"{pair_markup(request, paths, srcs)}\n</div>\n")
             path, rendered = render_cached(request, fmt, self.cache)
             self.rendered += rendered
             self.used.add(path)

@@ -43,8 +43,11 @@ from convanim.embed import (
     alt_text,
     block_options,
     markup,
+    pair_cached,
+    pair_markup,
     render_cached,
     split_body,
+    wants_pair,
     yaml_value,
 )
 from convanim.geometry import SpecError
@@ -108,6 +111,7 @@ class ConvanimDirective(Directive):
             return [self.located(text)]
         node = ConvanimFigure()
         node["options"], node["format"], node["alt"] = options, fmt, alt_text(request)
+        node["pair"] = wants_pair(merged)
         node += nodes.paragraph(text=node["alt"])  # what builders without HTML show
         return [node]
 
@@ -160,6 +164,12 @@ def visit_html(self: Any, node: ConvanimFigure) -> None:
     """Render (or reuse) the file in the image folder and write its markup."""
     request = from_mapping(node["options"])
     folder = Path(self.builder.outdir) / self.builder.imagedir
+    if node.get("pair"):  # the figure, its other-theme twin and stills, in a <picture>
+        paths, _ = pair_cached(request, node["format"], folder)
+        srcs = [f"{self.builder.imgpath}/{p.name}" for p in paths]
+        self.body.append(f'<div class="convanim-figure">{pair_markup(request, paths, srcs)}'
+                         "</div>\n")
+        raise nodes.SkipNode
     path, _ = render_cached(request, node["format"], folder)
     src = f"{self.builder.imgpath}/{path.name}"
     self.body.append(f'<div class="convanim-figure">{markup(path, src, node["alt"])}</div>\n')
