@@ -97,3 +97,31 @@ def test_pptx_without_python_pptx_says_how_to_get_it(tmp_path: Path,
     assert result.exit_code == 2
     assert "convanim[pptx]" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "d.pptx").exists()
+
+
+def test_fast_pdf_text_writes_what_matplotlib_writes(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    from convanim.draw import vector
+    from convanim.draw.options import RenderOptions
+    from convanim.draw.pages import write_pages
+    from convanim.draw.storyboard import write_storyboard
+    from convanim.geometry import Spec, plan
+
+    the_plan = plan(Spec(i=3, k=3, s=2, p=1, mode="transposed"))
+    options = RenderOptions(frames="key", theme="print")
+    files = {}
+    recorded: list[str] = []
+    real = vector._PdfText._record
+    monkeypatch.setattr(vector._PdfText, "_record",
+                        lambda self, gc, text, prop: recorded.append(text) or real(
+                            self, gc, text, prop))
+    for fast in (True, False):
+        monkeypatch.setattr(vector, "FAST_PDF_TEXT", fast)
+        files[fast] = (write_storyboard(the_plan, options, tmp_path / f"b{fast}.pdf"),
+                       write_pages(the_plan, options, tmp_path / f"p{fast}.pdf"))
+    assert len(recorded) > 5  # the fast path ran (each distinct string recorded once)
+    for fast_file, plain_file in zip(files[True], files[False]):
+        assert fast_file.read_bytes() == plain_file.read_bytes()
+    text = pypdf.PdfReader(files[True][0]).pages[0].extract_text()
+    assert "transposed" in text.replace(" ", "")
