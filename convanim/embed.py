@@ -92,7 +92,8 @@ def block_options(raw: Mapping[str, Any], *, parse: bool = True) -> tuple[dict[s
                for key, value in raw.items()}
     fmt = options.pop("output", None)
     player = options.pop("player", True)
-    pair = options.pop("pair", False)
+    pair = options.pop("pair", None)
+    pair = False if pair is None else pair  # unset (a request's params hold None)
     fmt = "gif" if fmt is None else str(fmt).lower()
     # A config file's output is a file name; its suffix says the format.
     fmt = fmt.rsplit(".", 1)[-1]
