@@ -125,3 +125,15 @@ def test_fast_pdf_text_writes_what_matplotlib_writes(tmp_path: Path,
         assert fast_file.read_bytes() == plain_file.read_bytes()
     text = pypdf.PdfReader(files[True][0]).pages[0].extract_text()
     assert "transposed" in text.replace(" ", "")
+
+
+def test_api_saves_pages_and_decks_one_per_shown_frame(tmp_path: Path) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("pptx")
+    from pptx import Presentation
+
+    import convanim
+
+    anim = convanim.animate({"i": 4, "k": 3}, frames="key")
+    assert len(pypdf.PdfReader(anim.save(tmp_path / "a.pdf")).pages) == len(anim)
+    assert len(Presentation(anim.save(tmp_path / "a.pptx")).slides) == len(anim)

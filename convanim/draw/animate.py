@@ -376,12 +376,17 @@ class Animation:
         return len(self.durations)
 
     def save(self, path: PathLike) -> Path:
-        """Write the animation to ``path``; the suffix picks the format.
+        """Write the animation to ``path``; the suffix picks the format (``.pdf``: one page
+        per shown frame, ``.pptx``: one slide per shown frame).
 
         >>> import tempfile, os
         >>> animate({"i": 3, "k": 2}).save(os.path.join(tempfile.mkdtemp(), "a.mp4")).suffix
         '.mp4'
         """
+        if Path(path).suffix.lower() == ".pdf":  # slides: one vector page per shown frame
+            from convanim.draw.pages import write_pages
+
+            return write_pages(self.plan, self.options, path)
         self._renderer.check_output(path)
         if self._frames is not None:
             return write_animation(iter(zip(self._frames, self.durations)), path, self.options,
