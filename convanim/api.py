@@ -151,12 +151,17 @@ class Animation:
         return len(self.durations)
 
     def save(self, path: PathLike) -> Path:
-        """Write the animation to ``path``; the suffix picks the format.
+        """Write the animation to ``path``; the suffix picks the format (``.pdf``: one page
+        per shown frame, ``.pptx``: one slide per shown frame).
 
         >>> import tempfile, os
         >>> animate({"i": 3, "k": 2}).save(os.path.join(tempfile.mkdtemp(), "a.mp4")).suffix
         '.mp4'
         """
+        if Path(path).suffix.lower() == ".pdf":  # slides: one vector page per shown frame
+            from convanim.draw.pages import write_pages
+
+            return write_pages(self.plan, self.options, path)
         self._renderer.check_output(path)
         if self._frames is not None:
             return write_animation(iter(zip(self._frames, self.durations)), path, self.options,
@@ -201,8 +206,18 @@ class Animation:
             return extract_fragment(path.read_text(encoding="utf-8"))
 
     def _repr_html_(self) -> str:
-        # One output only: a PNG beside it would double the notebook for no gain.
         return self.player_html()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # The player, a still for renderers that run no script, and a text summary.
+        from convanim.notebook import mimebundle
+
+        return mimebundle(self)
+
+    def __repr__(self) -> str:
+        from convanim.notebook import summary
+
+        return summary(self)
 
 
 def animate(spec: Spec | Mapping[str, Any], *, x: Any = None, w: Any = None, seed: int = 0,

@@ -237,9 +237,18 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
 
             assert output is not None
             with commit_together():  # the still and its storyboard appear together or not
-                written = write_still(the_plan, opts, output, still)
+                if still == "pages":  # --frames/--max-slides with .pdf: one page per frame
+                    from convanim.draw.pages import write_pages
+
+                    written = write_pages(the_plan, opts, output)
+                else:
+                    written = write_still(the_plan, opts, output, still)
                 if board:
                     write_storyboard(the_plan, opts, board)
+        elif params.get("pair"):
+            from convanim.commands.pair import write_pair
+
+            written = write_pair(ctx, request, output, board)
         elif output is None:
             from convanim.draw import write_storyboard
 
@@ -256,14 +265,19 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     click.echo(f"wrote {written}  ({spec.label}; output {'x'.join(map(str, spec.output_shape))})")
     if board:
         click.echo(f"wrote {board}")
+    if params.get("open"):
+        from convanim.viewer import open_file
+
+        click.echo(open_file(output if params.get("pair") and output else written))
 
 
 def _still_frame(params: dict[str, Any], output: str | None, ctx: click.Context
                  ) -> str | None:
     """The frame to write as a still image, or None for an animation.
 
-    ``-o fig.pdf`` / ``.svg`` is always one frame (the last unless --frame says); ``.png`` is
-    an animated PNG unless --frame is given.
+    ``-o fig.pdf`` / ``.svg`` is one frame (the last unless --frame says), except that a
+    ``.pdf`` with --frames or --max-slides gets one page per picked frame (``"pages"``);
+    ``.png`` is an animated PNG unless --frame is given.
     """
     frame = params.get("frame")
     suffix = Path(output).suffix.lower() if output else ""
@@ -276,6 +290,8 @@ def _still_frame(params: dict[str, Any], output: str | None, ctx: click.Context
             raise click.UsageError(f"{where(ctx, 'frame')}: one frame is written to -o "
                                    "fig.png, fig.pdf or fig.svg; give such an -o path", ctx)
         return text
+    if suffix == ".pdf" and (params.get("frames") or params.get("max_slides")):
+        return "pages"
     return "last" if suffix in (".pdf", ".svg") else None
 
 

@@ -3,7 +3,9 @@
 Shared by the Sphinx extension (:mod:`convanim.sphinx`) and the MkDocs plugin
 (:mod:`convanim.mkdocs`). A block names its animation with the config file's keys; two keys
 belong to the block itself: ``output`` (the format: gif, webp, png, mp4 or html) and ``player``
-(yes or no: the interactive player, or a plain image in that format). The file is named by a
+(yes or no: the interactive player, or a plain image in that format); with ``player: no``,
+``pair: yes`` adds the figure in the other theme and reduced-motion stills, shown through a
+``<picture>`` that follows the reader's colour scheme. The file is named by a
 hash of everything that decides its bytes, so a rebuild finds it and renders nothing, and two
 builds writing the same name at once both write the same complete file (the writers are atomic).
 
@@ -28,7 +30,7 @@ from convanim.request import Request
 
 FORMATS = {"gif": ".gif", "webp": ".webp", "png": ".png", "apng": ".png", "mp4": ".mp4",
            "html": ".html"}
-BLOCK_KEYS = ("output", "player")
+BLOCK_KEYS = ("output", "player", "pair")
 
 
 class BlockError(ValueError):
@@ -69,9 +71,9 @@ def split_body(lines: list[str], first_line: int) -> tuple[str, dict[str, Any], 
             key, _, value = stripped[1:].partition(":")
             text = f"{key.strip()}: {value.strip()}"
         key, colon, value = text.partition(":")
-        if colon and key.strip() == "player":
-            own["player"] = yaml_value(value)
-            where["player"] = first_line + index
+        if colon and key.strip() in ("player", "pair"):
+            own[key.strip()] = yaml_value(value)
+            where[key.strip()] = first_line + index
             text = ""
         body.append(text)
     return "\n" * (first_line - 1) + "\n".join(body) + "\n", own, where
@@ -90,6 +92,8 @@ def block_options(raw: Mapping[str, Any], *, parse: bool = True) -> tuple[dict[s
                for key, value in raw.items()}
     fmt = options.pop("output", None)
     player = options.pop("player", True)
+    pair = options.pop("pair", None)
+    pair = False if pair is None else pair  # unset (a request's params hold None)
     fmt = "gif" if fmt is None else str(fmt).lower()
     # A config file's output is a file name; its suffix says the format.
     fmt = fmt.rsplit(".", 1)[-1]
@@ -98,7 +102,62 @@ def block_options(raw: Mapping[str, Any], *, parse: bool = True) -> tuple[dict[s
                          f"{', '.join(FORMATS)}")
     if not isinstance(player, bool):
         raise BlockError("player", f"{player!r} is not yes or no; write player: yes or no")
+    if not isinstance(pair, bool):
+        raise BlockError("pair", f"{pair!r} is not yes or no; write pair: yes or no")
+    if pair and (player or FORMATS[fmt] not in (".gif", ".webp", ".png")):
+        raise BlockError("pair", "a light/dark pair is a <picture> of images; give player: no "
+                         "and output: gif, webp or png")
     return options, "html" if player else fmt
+
+
+def wants_pair(raw: Mapping[str, Any]) -> bool:
+    """Whether a block asks for a light/dark pair (``pair: yes``; checked by block_options).
+
+    >>> wants_pair({"pair": "yes"}), wants_pair({"pair": True}), wants_pair({})
+    (True, True, False)
+    """
+    value = raw.get("pair", False)
+    return (yaml_value(value) if isinstance(value, str) else value) is True
+
+
+def pair_cached(request: Request, fmt: str, folder: str | os.PathLike[str]
+                ) -> tuple[list[Path], bool]:
+    """The pair's four files for ``request`` in ``folder``, rendered only if one is missing.
+
+    >>> import tempfile
+    >>> from convanim.request import from_mapping
+    >>> folder = tempfile.mkdtemp()
+    >>> paths, new = pair_cached(from_mapping({"i": 3, "k": 2}), "gif", folder)
+    >>> [p.name.split(".", 1)[1] for p in paths], new, pair_cached(
+    ...     from_mapping({"i": 3, "k": 2}), "gif", folder)[1]
+    (['gif', 'dark.gif', 'still.png', 'dark.still.png'], True, False)
+    """
+    from convanim.pair import pair_paths, render_pair
+
+    first = Path(folder) / file_name(request, fmt)
+    paths = pair_paths(first, request.options.get("theme"))
+    if all(path.is_file() for path in paths):
+        return paths, False
+    first.parent.mkdir(parents=True, exist_ok=True)
+    render_pair(request.spec, first, x=request.x, w=request.w, seed=request.seed,
+                **request.options)
+    return paths, True
+
+
+def pair_markup(request: Request, paths: list[Path], srcs: list[str]) -> str:
+    """The ``<picture>`` for a pair written by :func:`pair_cached`, at the addresses ``srcs``.
+
+    >>> import tempfile
+    >>> from convanim.request import from_mapping
+    >>> request = from_mapping({"i": 3, "k": 2})
+    >>> paths, _ = pair_cached(request, "gif", tempfile.mkdtemp())
+    >>> pair_markup(request, paths, [p.name for p in paths]).count("<source")
+    3
+    """
+    from convanim.pair import image_size, picture_html, twin_theme
+
+    dark = twin_theme(request.options.get("theme")) == "dark"
+    return picture_html(srcs, alt_text(request), image_size(paths[2]), dark, "convanim")
 
 
 def file_name(request: Request, fmt: str) -> str:

@@ -32,9 +32,18 @@ from mkdocs.config import config_options
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from convanim.embed import BlockError, alt_text, block_options, markup, render_cached, split_body
-from convanim.request.door import from_mapping, from_text
+from convanim.embed import (
+    BlockError,
+    alt_text,
+    block_options,
+    markup,
+    pair_cached,
+    pair_markup,
+    render_cached,
+    split_body,
+)
 from convanim.geometry.spec import SpecError
+from convanim.request.door import from_mapping, from_text
 from convanim.request.errors import RequestError
 
 FENCE = re.compile(r"^(?P<fence>```|~~~)[ \t]*\{?convanim\}?[ \t]*\n"
@@ -67,12 +76,19 @@ class ConvanimPlugin(BasePlugin):  # type: ignore[type-arg]
             try:
                 request = from_text(text, source) if text.strip() else from_mapping({})
                 raw = {**dict(request.params), **own}
-                raw = {k: v for k, v in raw.items() if k in ("output", "player")}
+                raw = {k: v for k, v in raw.items() if k in ("output", "player", "pair")}
                 _, fmt = block_options(raw, parse=False)
             except BlockError as err:
                 raise PluginError(f"{source}:{lines.get(err.key, first)}: {err}") from None
             except RequestError as err:  # the one error type, already at source:line
                 raise PluginError(str(err)) from None
+            if raw.get("pair") is True:  # the figure, its twin and stills, in a <picture>
+                paths, rendered = pair_cached(request, fmt, self.cache)
+                self.rendered += rendered
+                self.used.update(paths)
+                srcs = [posixpath.relpath(f"{ASSETS}/{p.name}", here or ".") for p in paths]
+                return ('\n<div class="convanim-figure">\n'
+                        f"{pair_markup(request, paths, srcs)}\n</div>\n")
             try:
                 path, rendered = render_cached(request, fmt, self.cache)
             except SpecError as err:  # a limit only the real layout shows

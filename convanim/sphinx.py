@@ -38,17 +38,20 @@ from docutils.parsers.rst import Directive, directives
 
 from convanim.config import ConfigError, load_entries, parse_entries
 from convanim.config_keys import SPELLINGS
-from convanim.geometry.spec import SpecError
 from convanim.embed import (
     BLOCK_KEYS,
     BlockError,
     alt_text,
     block_options,
     markup,
+    pair_cached,
+    pair_markup,
     render_cached,
     split_body,
+    wants_pair,
     yaml_value,
 )
+from convanim.geometry.spec import SpecError
 from convanim.request.checks import one_error
 from convanim.request.door import check_entry, from_mapping
 from convanim.request.errors import RequestError
@@ -115,6 +118,7 @@ class ConvanimDirective(Directive):
         node = ConvanimFigure()
         node["options"], node["format"], node["alt"] = options, fmt, alt_text(request)
         node.source, node.line = source, self.lineno
+        node["pair"] = wants_pair(merged)
         node += nodes.paragraph(text=node["alt"])  # what builders without HTML show
         return [node]
 
@@ -165,6 +169,12 @@ def visit_html(self: Any, node: ConvanimFigure) -> None:
     """Render (or reuse) the file in the image folder and write its markup."""
     request = from_mapping(node["options"])
     folder = Path(self.builder.outdir) / self.builder.imagedir
+    if node.get("pair"):  # the figure, its other-theme twin and stills, in a <picture>
+        paths, _ = pair_cached(request, node["format"], folder)
+        srcs = [f"{self.builder.imgpath}/{p.name}" for p in paths]
+        self.body.append(f'<div class="convanim-figure">{pair_markup(request, paths, srcs)}'
+                         "</div>\n")
+        raise nodes.SkipNode
     try:
         path, _ = render_cached(request, node["format"], folder)
     except SpecError as err:

@@ -160,7 +160,8 @@ def test_format_for_suffixes_and_directories(tmp_path: Path) -> None:
     (tmp_path / "dir.gif").mkdir()
     assert format_for(tmp_path / "dir.gif") == "frames"
     assert format_for("page.HTML") == format_for("page.htm") == "html"
-    assert set(SUFFIXES) == {".gif", ".mp4", ".webp", ".png", ".apng", ".html", ".htm"}
+    assert format_for("deck.PPTX") == "pptx"
+    assert set(SUFFIXES) == {".gif", ".mp4", ".webp", ".png", ".apng", ".html", ".htm", ".pptx"}
 
 
 def test_unknown_suffix_lists_the_supported_ones(tmp_path: Path) -> None:

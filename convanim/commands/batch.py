@@ -83,6 +83,26 @@ def _orphans(out_dir: Path, claimed: set[Path]) -> list[Path]:
                   and p.resolve() not in claimed)
 
 
+def foreign_figures(jobs: Sequence[Any], out_dir: Path) -> list[str]:
+    """Figures the gallery page on disk shows that none of ``jobs`` makes (a subset run).
+
+    >>> foreign_figures([], Path("no/such/folder"))
+    []
+    """
+    import html
+    import re
+
+    from convanim.gallery import page
+
+    try:
+        text = (out_dir / page.INDEX).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    ours = {page.link(job.output, out_dir) for job in jobs}
+    shown = [html.unescape(m) for m in re.findall(r'<figure id="([^"]*)">', text)]
+    return [name for name in shown if name not in ours]
+
+
 def _page_results(jobs: list[Any], results: list[Any], out_dir: Path, link_base: str,
                   checking: bool) -> list[Any]:
     from convanim.gallery import page
@@ -93,6 +113,10 @@ def _page_results(jobs: list[Any], results: list[Any], out_dir: Path, link_base:
     shown = [job for job, result in zip(jobs, results) if checking or result.ok]
     texts = {page.INDEX: page.render_html(shown, out_dir),
              page.MARKDOWN: page.render_markdown(shown, out_dir, link_base)}
+    if checking and foreign_figures(jobs, out_dir):
+        # Checking some configs against a larger gallery: its pages are not this run's to
+        # judge (nor to rewrite), so they are left out.
+        return []
     done = []
     for name, text in texts.items():
         path = out_dir / name
@@ -111,7 +135,7 @@ def _page_results(jobs: list[Any], results: list[Any], out_dir: Path, link_base:
 
 def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: int | None,
             fmt: str | None, checking: bool, allow_outside: bool, overrides: dict[str, Any],
-            link_base: str | None = None) -> None:
+            link_base: str | None = None, changed: bool = False) -> None:
     """Run batch (``link_base`` None) or gallery; exits with the command's status.
 
     >>> import tempfile
@@ -123,7 +147,7 @@ def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: in
     """
     from convanim.gallery import find_configs, make_jobs
     from convanim.gallery.pool import Progress, cpu_count, now, run_jobs, summary
-    from convanim.gallery.work import FAILED, Result
+    from convanim.gallery.work import FAILED, FRESH, STALE, WRITTEN, Result
 
     start = now()
     batch = make_jobs(find_configs(paths), out_dir, overrides, fmt, allow_outside,
@@ -142,9 +166,20 @@ def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: in
             raise click.UsageError(f"--output-dir: {out_dir} is a file, not a folder; give a "
                                    "folder for the animations", ctx)
         out_dir.mkdir(parents=True, exist_ok=True)
-    progress = Progress(len(batch.jobs), "checking" if checking else "rendering")
+    from convanim.gallery import manifest
+
+    recorded = manifest.load(out_dir)
+    if changed and not checking:
+        raise click.UsageError("--changed goes with --check (it skips figures recorded as "
+                               "up to date); add --check or drop --changed", ctx)
+    skip = {i for i, job in enumerate(batch.jobs)
+            if changed and manifest.unchanged(job, recorded.get(manifest.key_of(job, out_dir)))}
+    todo = [job for i, job in enumerate(batch.jobs) if i not in skip]
+    progress = Progress(len(todo), "checking" if checking else "rendering")
     try:
-        results = run_jobs(batch.jobs, workers, checking, progress.update)
+        done = iter(run_jobs(todo, workers, checking, progress.update))
+        results = [Result(job.name, FRESH, job.output, "unchanged since convanim.json")
+                   if i in skip else next(done) for i, job in enumerate(batch.jobs)]
     except KeyboardInterrupt as err:
         from convanim.writers import exit_code_for
 
@@ -154,6 +189,20 @@ def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: in
         # SystemExit passes through click untouched, so the code and message stay ours.
         sys.exit(exit_code_for(err))
     progress.close()
+    if not checking and link_base is not None:  # the gallery records what made its figures
+        written = [job for job, r in zip(batch.jobs, results) if r.status == WRITTEN]
+        if written:
+            manifest.save(out_dir, written)
+    makers = set()
+    for index, (job, result) in enumerate(zip(batch.jobs, results)):
+        maker = manifest.written_by(recorded.get(manifest.key_of(job, out_dir)))
+        if result.status == STALE and maker:
+            # Name the versions: "frame size differs" alone hides that the code did.
+            makers.add(maker)
+            results[index] = Result(result.name, STALE, result.output,
+                                    f"{result.message} (written by {maker}; this is "
+                                    f"{manifest.version()})", result.frames, result.size,
+                                    result.seconds, result.also)
     for result in results:
         if result.status == FAILED:
             _report(result.message)
@@ -172,9 +221,18 @@ def execute(ctx: click.Context, paths: Sequence[str], out_dir: Path, workers: in
     if bad:
         if not checking:
             raise Failed(f"{len(bad)} of {len(everything)} failed; see the messages above")
+        versions = (f" They were written by {', '.join(sorted(makers))}; this is "
+                    f"{manifest.version()}: render them with the convanim you pin, or update "
+                    "the pin." if makers else "")
+        if link_base is not None and foreign_figures(batch.jobs, out_dir):
+            # A subset of a larger gallery: rerunning it would rewrite the gallery's pages
+            # with this subset alone, so point at the whole gallery instead.
+            raise Failed(f"{len(bad)} of {len(everything)} are stale, missing or failed; "
+                         f"render the whole gallery of {out_dir.as_posix()} again (all the "
+                         f"configs its pages show) to bring them up to date.{versions}")
         again = _rerun(ctx, paths, out_dir, fmt, allow_outside, overrides, link_base)
         raise Failed(f"{len(bad)} of {len(everything)} are stale, missing or failed; run "
-                     f"`{again}` to bring them up to date")
+                     f"`{again}` to bring them up to date.{versions}")
 
 
 def _rerun(ctx: click.Context, paths: Sequence[str], out_dir: Path, fmt: str | None,
@@ -246,21 +304,29 @@ def register(group: click.Group) -> None:
     @click.option("--link-base", default=None,
                   help="Prefix of the image links in gallery.md [the output dir, so the table "
                        "works in a README next to it].")
+    @click.option("--changed", is_flag=True,
+                  help="With --check: skip the figures whose config, convanim and file are "
+                       "as convanim.json recorded them when they were written (the "
+                       "pre-commit hook).")
     @shared
     @click.pass_context
     def gallery(ctx: click.Context, paths: tuple[str, ...], output_dir: str,
                 link_base: str | None, workers: int | None, fmt: str | None, checking: bool,
-                allow_outside: bool, **overrides: Any) -> None:
+                allow_outside: bool, changed: bool, **overrides: Any) -> None:
         """Render PATHS [configs/] and write index.html and gallery.md beside the animations.
 
         index.html shows each animation with its title, parameters, output-size formula, alt
         text and the YAML that renders it; gallery.md is a table to paste into a README.
-        --check compares everything, the two pages included, and writes nothing.
+        --check compares everything, the two pages included, and writes nothing; files
+        identical in bytes to a fresh render are not decoded. convanim.json records which
+        convanim wrote each figure from which job: --check --changed skips those still as
+        recorded, and a stale figure says which convanim wrote it.
 
         \b
         Examples:
           convanim gallery                       # configs/ -> outputs/gallery/
           convanim gallery --check               # in CI: exit 1 if a figure is stale
+          convanim gallery --check --changed     # the pre-commit hook: changed ones only
           convanim gallery configs/conv_arithmetic --theme classic -o classic/
         """
         if not paths:
@@ -270,7 +336,8 @@ def register(group: click.Group) -> None:
             paths = ("configs",)
         out_dir = Path(output_dir)
         base = link_base if link_base is not None else out_dir.as_posix().rstrip("/") + "/"
-        execute(ctx, paths, out_dir, workers, fmt, checking, allow_outside, overrides, base)
+        execute(ctx, paths, out_dir, workers, fmt, checking, allow_outside, overrides, base,
+                changed)
 
     group.add_command(batch)
     group.add_command(gallery)

@@ -62,6 +62,11 @@ class Renderer:
         from convanim.writers import format_for
 
         width, height = self.layout.size
+        if path is not None and format_for(path) == "pptx":
+            from convanim.writers.pptx import MISSING, pptx_available
+
+            if not pptx_available():
+                raise SpecError(MISSING, "output")
         if path is not None:
             check_frame(width, height, len(self.plan.frames), format_for(path),
                         sum(self.durations()))
@@ -228,6 +233,8 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
         from convanim.draw.player import player_metadata
 
         metadata = player_metadata(renderer)
+    if renderer is not None and any(format_for(t) == "pptx" for t in targets):
+        metadata = deck_metadata(renderer, metadata)
     derived = [*looks, *(renderer.scene.looks if renderer is not None else ())]
     derived = list(dict.fromkeys(name for name in derived if "@" in name or "+" in name))
     with ExitStack() as stack:
@@ -257,6 +264,27 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
             if progress is not None:
                 progress(done, total)
     return Path(path)
+
+
+def deck_metadata(renderer: Renderer, metadata: dict[str, Any] | None = None
+                  ) -> dict[str, Any]:
+    """What a slide deck needs: the alt text, the shown frames' captions, the slide shape.
+
+    >>> deck_metadata(Renderer(plan(Spec(i=3, k=2)), RenderOptions(frames="key")))["slide"]
+    '16:9'
+    """
+    from convanim.explain import alt_text
+
+    meta = dict(metadata or {})
+    scene, options = renderer.scene, renderer.options
+    captions = meta.get("captions") or [scene.caption_of(f) for f in renderer.plan.frames]
+    meta.update({
+        "title": meta.get("title") or renderer.layout.title,
+        "alt": meta.get("alt") or alt_text(renderer.plan.spec),
+        "deck_captions": [captions[i] for i in renderer.selected],
+        "slide": "figure" if options.box is not None else "16:9",
+    })
+    return meta
 
 
 def write_plan(the_plan: Plan, opts: RenderOptions, path: PathLike, *,

@@ -141,8 +141,9 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
     >>> from convanim.geometry import Spec, plan
     >>> from convanim.draw.animate import Renderer
     >>> sorted(player_metadata(Renderer(plan(Spec(i=3, k=2, view="matrix")))))
-    ['alt', 'caption_drawn', 'captions', 'title']
+    ['alt', 'caption_drawn', 'captions', 'chrome', 'title']
     """
+    from convanim.draw.themes import luminance
     from convanim.explain import alt_text
 
     the_plan, scene, layout = renderer.plan, renderer.scene, renderer.layout
@@ -154,6 +155,9 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         # screen readers only, so a reader sees it once.
         "caption_drawn": "caption" in getattr(layout, "slots", {})
         or the_plan.spec.view == "matrix",
+        # The player's caption, counter and controls take the figure's colours.
+        "chrome": {"ink": renderer.theme.ink, "background": renderer.theme.background,
+                   "dark": luminance(renderer.theme.background) < 0.4},
     }
     if renderer.options.hidpi:
         meta["scale"] = 2  # image pixels per CSS pixel

@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Any
 
+import numpy as np
 from matplotlib import rc_context
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.collections import LineCollection, PatchCollection, PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Polygon, Rectangle
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Polygon
 
 from convanim.draw.arrange import LegendItem
 from convanim.draw.cells import outline_bands
@@ -66,6 +70,126 @@ def frame_axes(fig: Figure, layout: Layout, rect: tuple[float, float, float, flo
     return ax
 
 
+# PDF text through a per-string cache of what matplotlib's own draw_text writes (see
+# _PdfText); off, every string goes through draw_text (the tests compare the two byte for byte).
+FAST_PDF_TEXT = True
+
+
+class _PdfText:
+    """matplotlib's PDF ``draw_text``, remembered per (string, font) and replayed.
+
+    For upright text, ``draw_text`` writes ``q``, a matrix placing the string, then operators
+    that depend on the string and font only (font selection, glyphs, kerning), and records
+    the glyphs for the embedded font subset. A storyboard draws the same few numbers
+    thousands of times, so the first drawing of each is recorded and later ones write the
+    recorded bytes around their own matrix: the file is the same, byte for byte. Anything
+    unexpected (another backend, Type 3 or core fonts, a matplotlib that writes otherwise)
+    falls back to ``draw_text``.
+    """
+
+    def __init__(self, renderer: Any) -> None:
+        from matplotlib import rcParams
+
+        # savefig wraps the PDF renderer in a MixedModeRenderer; the text goes to the inner one.
+        renderer = getattr(renderer, "_renderer", renderer)
+        self.file = getattr(renderer, "file", None)
+        self.renderer = renderer
+        self.cache: dict[tuple[str, int], tuple[bytes, bytes] | None] = {}
+        self.ok = (type(renderer).__name__ == "RendererPdf" and self.file is not None
+                   and rcParams["pdf.fonttype"] == 42 and not rcParams["pdf.use14corefonts"])
+        if self.ok:
+            from matplotlib.backends.backend_pdf import Op
+
+            self.matrix_op = Op.concat_matrix
+
+    def draw(self, gc: Any, x: float, y: float, text: str, prop: FontProperties) -> bool:
+        """Write ``text`` at (x, y) as draw_text would; False when it must do it itself."""
+        if not self.ok:
+            return False
+        self.renderer.check_gc(gc, gc._rgb)  # the colour, written before the text as usual
+        key = (text, id(prop))
+        if key not in self.cache:
+            self.cache[key] = self._record(gc, text, prop)
+            if self.cache[key] is None:
+                return False
+        recorded = self.cache[key]
+        if recorded is None:
+            return False
+        head, tail = recorded
+        self.file.write(head)
+        self.file.output(1.0, 0.0, -0.0, 1.0, x, y, self.matrix_op)
+        self.file.write(tail)
+        return True
+
+    def _record(self, gc: Any, text: str, prop: FontProperties) -> tuple[bytes, bytes] | None:
+        writes: list[bytes] = []
+        self.file.write = writes.append  # type: ignore[method-assign]  # capture, then undo
+        try:
+            self.renderer.draw_text(gc, 0.0, 0.0, text, prop, 0.0)
+        finally:
+            del self.file.write
+        # Expected: "q", the matrix at the origin, then the string's own operators (each
+        # output() is a write and a newline). Only the glyph record is kept from this run.
+        if (len(writes) < 5 or writes[:2] != [b"q", b"\n"] or not writes[2].endswith(b" cm")
+                or writes[3] != b"\n"):
+            self.ok = False
+            return None  # the caller draws this one with draw_text, and so on from now
+        return b"q\n", b"".join(writes[4:])
+
+
+class TextBatch(Artist):
+    """Many left-aligned texts drawn straight through the renderer, as real text.
+
+    A storyboard holds about ten thousand numbers; as ``Text`` artists each one is created,
+    clipped, laid out and drawn on its own, which took most of a PDF storyboard's time. The
+    layout already knows every left end and baseline, so the batch hands each string to the
+    backend's ``draw_text`` at that point: the same text operators, selectable, in the same
+    font, without the per-artist work.
+
+    >>> batch = TextBatch()
+    >>> batch.add("12", 3.0, 9.0, 8.0, False, "#1a1a1a", "DejaVu Sans")
+    >>> len(batch.items)
+    1
+    """
+
+    zorder = 3  # where matplotlib puts Text: above cells and crosses
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[tuple[float, float, str, FontProperties, str]] = []
+        self._fonts: dict[tuple[float, bool, str], FontProperties] = {}
+
+    def add(self, text: str, x: float, baseline: float, size_pt: float, bold: bool,
+            color: str, family: str) -> None:
+        """Queue ``text`` with its left end and baseline at (x, baseline) in data units."""
+        key = (size_pt, bold, family)
+        prop = self._fonts.get(key)
+        if prop is None:
+            prop = self._fonts[key] = FontProperties(
+                family=family, size=size_pt, weight="bold" if bold else "normal")
+        self.items.append((x, baseline, text, prop, color))
+
+    def draw(self, renderer: Any) -> None:
+        if not self.get_visible() or not self.items:
+            return
+        renderer.open_group("texts", gid=self.get_gid())
+        points = self.get_transform().transform([(x, y) for x, y, *_ in self.items])
+        if renderer.flipy():  # SVG counts y downwards, as Text.draw allows for
+            points[:, 1] = renderer.get_canvas_width_height()[1] - points[:, 1]
+        gc = renderer.new_gc()
+        color = None
+        pdf = _PdfText(renderer) if FAST_PDF_TEXT else None
+        for (px, py), (_, _, text, prop, fg) in zip(points, self.items):
+            if fg != color:
+                gc.set_foreground(fg)
+                color = fg
+            if pdf is None or not pdf.draw(gc, float(px), float(py), text, prop):
+                renderer.draw_text(gc, px, py, text, prop, 0.0)
+        gc.restore()
+        renderer.close_group("texts")
+        self.stale = False
+
+
 class VectorCanvas:
     """Collects frames (each at a pixel origin) into one axes, one collection per look.
 
@@ -78,32 +202,34 @@ class VectorCanvas:
     >>> layout = Layout.build(scene, RenderOptions())
     >>> canvas = VectorCanvas(frame_axes(Figure(), layout, (0, 0, 1, 1)), layout)
     >>> canvas.frame(scene.advance(0))
-    >>> canvas.finish() > 20
-    True
+    >>> canvas.finish() > 5, len(canvas.texts.items) > 20
+    (True, True)
     """
 
     def __init__(self, ax: Axes, layout: Layout) -> None:
         self.ax, self.layout, self.theme = ax, layout, layout.theme
         self.pt = 72 / layout.options_dpi  # points per frame pixel
-        self.rects: dict[tuple[str, int], list[Rectangle]] = defaultdict(list)
+        # Boxes as (x, y, w, h): one PolyCollection per look draws them without a Rectangle
+        # patch (and its transform) per cell.
+        self.rects: dict[tuple[str, int], list[tuple[float, float, float, float]]] = \
+            defaultdict(list)
         self.crosses: dict[str, list] = defaultdict(list)
         self.links: list = []
         self.polys: list[Polygon] = []
-        self.bands: list[Rectangle] = []
+        self.bands: list[tuple[float, float, float, float]] = []
+        self.texts = TextBatch()
 
     def text(self, text: str, x: float, baseline: float, font: Font, color: str) -> None:
-        """One text artist with its left end and baseline at (x, baseline)."""
-        self.ax.text(x, baseline, text, ha="left", va="baseline", color=_hex(color),
-                     fontsize=font.size_pt, family=self.theme.font,
-                     fontweight="bold" if font.bold else "normal",
-                     parse_math=False)  # user text is text: a "$" starts no mathtext
+        """One text with its left end and baseline at (x, baseline)."""
+        self.texts.add(text, x, baseline, font.size_pt, font.bold, _hex(color),
+                       self.theme.font)
 
     def frame(self, scene: Scene, origin: tuple[int, int] = (0, 0)) -> None:
         """Add the scene's current frame with its top-left corner at ``origin``."""
         layout, theme = self.layout, self.theme
         ox, oy = origin
         width, height = layout.size
-        self.rects[("background", 0)].append(Rectangle((ox, oy), width, height))
+        self.rects[("background", 0)].append((ox, oy, width, height))
         for name, slot in layout.slots.items():
             value = layout.title if name == "title" else scene.texts.get(name, "")
             for text, x, base in slot_lines(slot, value):
@@ -130,7 +256,7 @@ class VectorCanvas:
             self.links += [[(a + ox, b + oy), (c + ox, d + oy)] for a, b, c, d in lines]
         for panel, cells in scene.outlines:
             box = layout.panels[panel]
-            self.bands += [Rectangle((x + ox, y + oy), w, h)
+            self.bands += [(x + ox, y + oy, w, h)
                            for x, y, w, h in outline_bands(box, cells, outline_px(theme, box))]
         for item in layout.legend:
             self.swatch(item, origin)
@@ -147,19 +273,22 @@ class VectorCanvas:
     def _cell(self, look_name: str, px: int, tile: tuple[int, int, int, int]) -> None:
         x0, y0, x1, y1 = tile
         # Edges are stroked on the pixel centres the raster sprites use.
-        self.rects[(look_name, px)].append(Rectangle((x0 + 0.5, y0 + 0.5), x1 - x0 - 1,
-                                                     y1 - y0 - 1))
+        self.rects[(look_name, px)].append((x0 + 0.5, y0 + 0.5, x1 - x0 - 1, y1 - y0 - 1))
         look = self.theme.look(look_name)
         if look.cross:
             self.crosses[look.edge] += [[(x0, y0), (x1, y1)], [(x0, y1), (x1, y0)]]
 
     def finish(self) -> int:
-        """Add the collected collections to the axes; returns how many artists it holds."""
+        """Add the collected collections (and the texts, as one artist) to the axes; returns
+    how many artists it holds."""
         ax, theme, pt = self.ax, self.theme, self.pt
+        if self.texts.items:  # first among equal z-orders, as the Text artists it replaced
+            self.texts.set_transform(ax.transData)
+            ax.add_artist(self.texts)
         background = self.rects.pop(("background", 0), [])
         if background:
-            ax.add_collection(PatchCollection(background, facecolor=_hex(theme.background),
-                                              edgecolor="none", zorder=0))
+            ax.add_collection(boxes(background, facecolor=_hex(theme.background),
+                                    edgecolor="none", zorder=0))
         for (look_name, px), rects in sorted(self.rects.items()):
             _patches(ax, rects, theme.look(look_name), px, pt, zorder=1)
         for color, segments in sorted(self.crosses.items()):
@@ -172,8 +301,8 @@ class VectorCanvas:
             ax.add_collection(LineCollection(self.links, colors=_hex(theme.link),
                                              linewidths=pt, alpha=0.85, zorder=3))
         if self.bands:
-            ax.add_collection(PatchCollection(self.bands, facecolor=_hex(theme.outline),
-                                              edgecolor="none", zorder=4))
+            ax.add_collection(boxes(self.bands, facecolor=_hex(theme.outline),
+                                    edgecolor="none", zorder=4))
         return len(ax.get_children())
 
 
@@ -184,7 +313,7 @@ def draw_frame(ax: Axes, scene: Scene, layout: Layout) -> int:
     >>> from convanim.draw.options import RenderOptions
     >>> scene = Scene(plan(Spec(i=4, k=3)))
     >>> layout = Layout.build(scene, RenderOptions())
-    >>> draw_frame(frame_axes(Figure(), layout, (0, 0, 1, 1)), scene.advance(0), layout) > 20
+    >>> draw_frame(frame_axes(Figure(), layout, (0, 0, 1, 1)), scene.advance(0), layout) > 5
     True
     """
     canvas = VectorCanvas(ax, layout)
@@ -192,12 +321,26 @@ def draw_frame(ax: Axes, scene: Scene, layout: Layout) -> int:
     return canvas.finish()
 
 
-def _patches(ax: Axes, rects: list[Rectangle], look: Look, px: int, pt: float,
-             zorder: int) -> None:
+def boxes(rects: list[tuple[float, float, float, float]], **style: Any) -> PolyCollection:
+    """Axis-aligned boxes (x, y, w, h) as one collection: each the path a Rectangle patch
+    has (its corners counter-clockwise from (x, y), closed).
+
+    >>> boxes([(0, 0, 2, 1)]).get_paths()[0].vertices.tolist()
+    [[0.0, 0.0], [2.0, 0.0], [2.0, 1.0], [0.0, 1.0], [0.0, 0.0]]
+    """
+    xywh = np.asarray(rects, dtype=float).reshape(-1, 4)
+    x, y, w, h = xywh.T
+    verts = np.stack([np.stack([x, y], 1), np.stack([x + w, y], 1),
+                      np.stack([x + w, y + h], 1), np.stack([x, y + h], 1)], axis=1)
+    return PolyCollection(verts, closed=True, **style)
+
+
+def _patches(ax: Axes, rects: list[tuple[float, float, float, float]], look: Look, px: int,
+             pt: float, zorder: int) -> None:
     edge = "none" if look.line == "none" else _hex(look.edge)
     # The hatch colour is read from rcParams when the collection is made.
     with rc_context({"hatch.color": _hex(look.hatch_color), "hatch.linewidth": 0.5}):
-        ax.add_collection(PatchCollection(
+        ax.add_collection(boxes(
             rects, facecolor=_hex(look.fill), edgecolor=edge, linewidths=pt,
             linestyle=_dashes(look, px, pt), hatch=(look.hatch * 3) or None, zorder=zorder))
 
@@ -250,6 +393,9 @@ def compact_svg(text: str) -> str:
     height="3" class="s0"/></svg>
     """
     text = re.sub(r' transform="rotate\(-0 [^"]*\)"', "", text)
+    # Texts drawn straight through the renderer (TextBatch) are placed by a translation.
+    text = re.sub(r'(<text [^>]*?) transform="translate\(([^ )]+) ([^ )]+)\)"',
+                  r'\1 x="\2" y="\3"', text)
     text = re.sub(r' clip-path="url\(#[^"]*\)"', "", text)
     text = _TEXT_GROUP.sub(r"\1", text)
     text = _RECT.sub(_rect, text)

@@ -137,6 +137,28 @@ def _render_chain(job: Job, target: Any, player: Any = None) -> None:
                  x=job.x)
 
 
+def same_bytes(disk: Path, fresh: Path) -> bool:
+    """Whether two files (or two folders of frames) hold the same bytes.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "a").write_bytes(b"x"), (d / "b").write_bytes(b"x")
+    >>> same_bytes(d / "a", d / "b"), same_bytes(d / "a", d / "c")
+    (True, False)
+    """
+    import filecmp
+
+    if disk.is_dir() and fresh.is_dir():
+        names = sorted(p.name for p in disk.iterdir())
+        if names != sorted(p.name for p in fresh.iterdir()):
+            return False
+        return all(filecmp.cmp(disk / n, fresh / n, shallow=False) for n in names)
+    if not (disk.is_file() and fresh.is_file()):
+        return False
+    return disk.stat().st_size == fresh.stat().st_size and filecmp.cmp(disk, fresh,
+                                                                       shallow=False)
+
+
 def check(job: Job) -> Result:
     """Draw ``job`` again and compare it with its file on disk; writes nothing in the project.
 
@@ -172,8 +194,11 @@ def check(job: Job) -> Result:
                 render(job.spec, _target(fresh), x=job.x, w=job.w, seed=job.seed,
                        player=player, **job.options)
             try:
-                found = difference(job.output, fresh)
-                if found is None and job.player is not None and player is not None:
+                # Bytes first: rendering is deterministic, so an up-to-date file is the same
+                # bytes and nothing needs decoding; only files that differ are decoded.
+                found = None if same_bytes(job.output, fresh) else difference(job.output, fresh)
+                if (found is None and job.player is not None and player is not None
+                        and not same_bytes(job.player, player)):
                     from convanim.writers.html import player_shell
 
                     found = difference(job.player, player)

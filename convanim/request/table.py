@@ -187,6 +187,13 @@ OUTPUT: tuple[Option, ...] = (
            default=False, off="--opaque"),
     Option("hidpi", "bool", "Frames at twice the pixels (dpi x2); the HTML player shows them "
            "at the 1x size, crisp on high-DPI screens [off].", default=False),
+    # Where the figure goes next (issue 26): a light/dark pair for READMEs, and a viewer.
+    Option("pair", "bool", "Also write the figure in the other theme (fig.dark.gif; light for "
+           "--theme dark) and reduced-motion stills (fig.still.png), plus fig.picture.html: "
+           "the <picture> that picks one for a README.", default=False,
+           commands=frozenset((RENDER,))),
+    Option("open", "bool", "Open what was written in the system's viewer.", default=False,
+           commands=frozenset((RENDER,))),
     Option("frame", "text", "Write one still frame (N or last) to -o .png, .pdf or .svg.",
            commands=frozenset((RENDER,))),
     Option("title", "text", "Title text [the parameters]."),

@@ -1,4 +1,4 @@
-"""Write animations (GIF, MP4, WebP, APNG, an HTML player, PNG frames) atomically.
+"""Write animations (GIF, MP4, WebP, APNG, an HTML player, a .pptx deck, PNG frames) atomically.
 
 >>> import numpy as np, tempfile, os
 >>> from convanim.writers import open_writer, read_animation
@@ -40,6 +40,7 @@ WRITERS: dict[str, tuple[str, str]] = {
     "apng": ("apng", "ApngWriter"),
     "frames": ("frames", "FramesWriter"),
     "html": ("html", "HtmlWriter"),
+    "pptx": ("pptx", "PptxWriter"),
 }
 _LAZY = {name: module for module, name in WRITERS.values()} | {"read_animation": "read"}
 
@@ -86,7 +87,7 @@ def open_writer(
     True
     """
     fmt = format_for(path)
-    if fmt == "html":
+    if fmt in ("html", "pptx"):
         return writer_class(fmt)(path, loop=loop, palette=palette, metadata=metadata)
     return writer_class(fmt)(path, loop=loop, palette=palette)
 

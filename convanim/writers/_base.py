@@ -19,6 +19,7 @@ SUFFIXES: dict[str, str] = {
     ".apng": "apng",
     ".html": "html",
     ".htm": "html",
+    ".pptx": "pptx",
 }
 
 Color = tuple[int, int, int]

@@ -11,6 +11,13 @@ the player paints (with ``putImageData``: no resampling, no colour management) a
 The optional ``metadata`` (from :func:`convanim.draw.player.player_metadata`) adds the caption
 of every frame, the alt text and the cell geometry plus the plan's links, which drive the hover
 highlighting; without it the player still plays the frames.
+
+Static first: the element carries a poster, the last frame as a palette PNG in an ``<img>``
+with the alt sentence and that frame's caption, so the figure shows where no script runs
+(untrusted notebooks, GitHub's notebook view, feed readers, ``chromium --screenshot``). The
+style hides the canvas and the controls until the script has painted the first frame, then
+hides the poster. ``metadata["chrome"]`` (the theme's ink and background) colours the caption,
+counter and controls, so a dark figure gets light text on a dark page.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import base64
 import functools
 import html
+import io
 import json
 import os
 import re
@@ -87,12 +95,46 @@ def _tighten(line: str) -> str:
 _PUNCTUATION = re.compile(r"\s*([=,;{}()\[\]:?<>&|*/!%])\s*")
 
 
+def poster_png(index: np.ndarray, colors: bytes) -> bytes:
+    """One frame of palette indices as a palette PNG (the player's colours, exactly).
+
+    >>> from PIL import Image
+    >>> png = poster_png(np.array([[0, 1]], np.uint8), bytes([255, 0, 0, 0, 0, 255]))
+    >>> Image.open(io.BytesIO(png)).convert("RGB").getpixel((1, 0))
+    (0, 0, 255)
+    """
+    from PIL import Image
+
+    image = Image.fromarray(index, "P")
+    image.putpalette(colors + bytes(3 * 256 - len(colors)))
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _chrome_style(meta: Mapping[str, Any]) -> str:
+    """CSS declarations that colour the player's text and controls like the figure.
+
+    >>> _chrome_style({"chrome": {"ink": "#e8e8e8", "background": "#1e2227", "dark": True}})
+    'color:#e8e8e8;background:#1e2227;color-scheme:dark;'
+    """
+    chrome = meta.get("chrome") or {}
+    hex_color = re.compile(r"#[0-9a-fA-F]{6}")
+    ink, background = str(chrome.get("ink", "")), str(chrome.get("background", ""))
+    if not (hex_color.fullmatch(ink) and hex_color.fullmatch(background)):
+        return ""
+    scheme = "dark" if chrome.get("dark") else "light"
+    return f"color:{ink};background:{background};color-scheme:{scheme};"
+
+
 def player_fragment(frames: Sequence[Mapping[str, Any]], size: tuple[int, int], loop: bool,
-                    metadata: Mapping[str, Any] | None = None, colors: bytes = b"") -> str:
+                    metadata: Mapping[str, Any] | None = None, colors: bytes = b"",
+                    poster: bytes = b"") -> str:
     """The ``<div data-convanim-player>`` element, with its style, data and script.
 
     ``frames`` are ``{"x", "y", "w", "h", "ms", "d"}`` rectangles as :class:`HtmlWriter`
     makes them, whose indices point into ``colors`` (RGB triples; 255 means transparent).
+    ``poster`` is a PNG shown until the script runs (the last frame, see :func:`poster_png`).
 
     >>> text = player_fragment([], (10, 10), True)
     >>> 'data-frames="0"' in text and "<canvas" in text
@@ -104,6 +146,8 @@ def player_fragment(frames: Sequence[Mapping[str, Any]], size: tuple[int, int], 
     # drawn 1:1 on a screen with devicePixelRatio 2.
     css_width = width / float(meta.get("scale") or 1)
     alt = str(meta.get("alt") or meta.get("title") or "convolution animation")
+    captions = meta.get("captions") or []
+    still_caption = str(captions[-1]) if captions and poster else ""
     data = {"width": width, "height": height, "loop": loop, "transparent": TRANSPARENT,
             "colors": base64.b64encode(colors).decode("ascii"), "frames": list(frames),
             "meta": meta}
@@ -112,14 +156,17 @@ def player_fragment(frames: Sequence[Mapping[str, Any]], size: tuple[int, int], 
     return "\n".join([
         FRAGMENT_START,
         f'<div class="cvp" data-convanim-player data-frames="{len(frames)}" data-frame="0" '
-        f'style="max-width:{css_width:g}px">',
+        f'style="max-width:{css_width:g}px;{_chrome_style(meta)}">',
         f"<style>{css}</style>",
         f'<div class="cvp-stage" style="aspect-ratio:{width}/{height}">',
+        (f'<img class="cvp-poster" width="{width}" height="{height}" alt="{esc(alt)}" '
+         f'src="data:image/png;base64,{base64.b64encode(poster).decode("ascii")}">'
+         if poster else ""),
         f'<canvas class="cvp-canvas" width="{width}" height="{height}" role="img" '
         f'aria-label="{esc(alt)}"></canvas>',
         '<div class="cvp-cells"></div></div>',
         f'<p class="cvp-caption{" cvp-drawn" if meta.get("caption_drawn") else ""}" '
-        'aria-live="polite"></p>',
+        f'aria-live="polite">{esc(still_caption)}</p>',
         '<div class="cvp-controls">',
         '<button type="button" class="cvp-prev" aria-label="previous frame">&#9664;&#9664;'
         "</button>",
@@ -143,16 +190,17 @@ def player_fragment(frames: Sequence[Mapping[str, Any]], size: tuple[int, int], 
     ])
 
 
-def player_document(fragment: str, title: str) -> str:
-    """A whole page around one player fragment.
+def player_document(fragment: str, title: str, style: str = "") -> str:
+    """A whole page around one player fragment; ``style`` (CSS declarations) for its body.
 
     >>> player_document("<div></div>", "a & b").splitlines()[3]
     '<title>a &amp; b</title>'
     """
+    body = f'<body style="{html.escape(style)}">' if style else "<body>"
     return "\n".join(["<!doctype html>", '<html lang="en">', '<meta charset="utf-8">',
                       f"<title>{html.escape(title)}</title>",
                       '<meta name="viewport" content="width=device-width, initial-scale=1">',
-                      "<body>", fragment, "</body>", "</html>", ""])
+                      body, fragment, "</body>", "</html>", ""])
 
 
 def extract_fragment(document: str) -> str:
@@ -259,6 +307,11 @@ class HtmlWriter(AnimationWriter):
             self._source = gif
 
     def _append(self, rgb: np.ndarray, ms: int) -> None:
+        # The poster is the last frame; rgb may be the renderer's reused buffer, so copy it.
+        if getattr(self, "_last", None) is None or self._last.shape != rgb.shape:
+            self._last = rgb.copy()
+        else:
+            np.copyto(self._last, rgb)
         source = getattr(self, "_source", None)
         if source is not None and getattr(source, "last_delta", (None,))[0] == self.frame_count:
             _, x0, y0, index = source.last_delta
@@ -289,10 +342,14 @@ class HtmlWriter(AnimationWriter):
 
     def _finish(self) -> None:
         assert self.size is not None
+        poster = poster_png(self._map(self._last), self._map.table_bytes()) if self._frames else b""
         colors = self._map.table_bytes()[: 3 * len(self._map.colors)]
-        fragment = player_fragment(self._frames, self.size, self.loop, self.metadata, colors)
+        fragment = player_fragment(self._frames, self.size, self.loop, self.metadata, colors,
+                                   poster)
         title = str((self.metadata or {}).get("title") or "convanim")
-        self._tmp.file.write(player_document(fragment, title).encode("utf-8"))
+        # The page around a dark figure is dark too (its own text follows the theme).
+        page = player_document(fragment, title, _chrome_style(self.metadata or {}))
+        self._tmp.file.write(page.encode("utf-8"))
         self._tmp.commit()
 
     def _discard(self) -> None:
