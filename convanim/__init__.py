@@ -23,4 +23,8 @@ def __getattr__(name: str) -> Any:
         from convanim import draw
 
         return getattr(draw, name)
+    if name in ("from_module", "from_onnx", "from_keras"):  # torch/onnx load only when called
+        from convanim import model
+
+        return getattr(model, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
