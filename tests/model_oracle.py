@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import torch
 from torch import nn
-from torch.nn import functional as F  # noqa: N812
+from torch.nn import functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 
@@ -27,7 +27,7 @@ def max_as_average() -> Iterator[None]:
     saved = {n: getattr(F, n) for n in ("max_pool1d", "max_pool2d")}
     avg = {"max_pool1d": F.avg_pool1d, "max_pool2d": F.avg_pool2d}
 
-    def make(name: str):  # noqa: ANN202
+    def make(name: str):
         def pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                  return_indices=False):
             assert dilation in (1, (1,), (1, 1)), "the oracle has no dilated average pool"
@@ -59,7 +59,7 @@ def module_outputs(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]
     handles = []
     for name, sub in model.named_modules():
         if name and not list(sub.children()):
-            def hook(mod, args, result, name=name):  # noqa: ANN001, ANN202
+            def hook(mod, args, result, name=name):
                 n = 1
                 while (name if n == 1 else f"{name}#{n}") in out:
                     n += 1
@@ -112,7 +112,7 @@ def hook_shapes(model: nn.Module, input_size: Sequence[int]) -> dict[str, tuple]
     handles = []
     for name, sub in model.named_modules():
         if name and not list(sub.children()):
-            def hook(mod, args, result, name=name):  # noqa: ANN001, ANN202
+            def hook(mod, args, result, name=name):
                 shapes.setdefault(name, (tuple(args[0].shape), tuple(result.shape)))
             handles.append(sub.register_forward_hook(hook))
     try:

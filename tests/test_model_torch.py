@@ -14,7 +14,7 @@ from tests import model_nets as nets  # noqa: E402
 from tests.model_oracle import GradientBoxes, flop_macs, hook_shapes  # noqa: E402
 
 CASES = {
-    "vgg16": (nets.vgg16, (3, 72, 72)),
+    "vgg16": (nets.vgg16, (3, 64, 64)),
     "resnet": (lambda: nets.ResNet(nets.Basic, (1, 2), 4), (3, 40, 40)),
     "bottleneck": (lambda: nets.ResNet(nets.Bottleneck, (1, 1), 2), (3, 36, 36)),
     "unet": (nets.UNet, (1, 16, 16)),

@@ -343,8 +343,7 @@ def _hook_graph(module: nn.Module, x: torch.Tensor) -> Graph:
 
     handles = []
     for sub in module.modules():
-        if not list(sub.children()) and sub is not module or sub is module and \
-                not list(module.children()):
+        if not list(sub.children()):  # a leaf (the model itself when it has no children)
             handles += [sub.register_forward_pre_hook(pre), sub.register_forward_hook(post)]
     try:
         with Mode():

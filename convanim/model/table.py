@@ -318,11 +318,12 @@ def build_table(graph: Graph) -> Table:
         if not spatial_kept or node.kind in ("mix", "unknown"):
             lo = [np.array([min(fields[s].lo[a].min() for s in sources)]) for a in range(dims)]
             hi = [np.array([max(fields[s].hi[a].max() for s in sources)]) for a in range(dims)]
-            jump = [max(fields[s].jump[a] for s in sources) for a in range(dims)]
+            # One cell now stands for the whole grid: its jump is the grid's span.
+            jump = [max(fields[s].jump[a] * len(fields[s].lo[a]) for s in sources)
+                    for a in range(dims)]
             if len(out_axes) == dims:
                 lo = [np.repeat(x, n) for x, n in zip(lo, out_axes)]
                 hi = [np.repeat(x, n) for x, n in zip(hi, out_axes)]
-                jump = [Fraction(0)] * dims
             new = _Field(lo, hi, jump)
             note = ("not placed on the grid: assumed to see all its input" if
                     node.kind == "unknown" else "sees its whole input")
@@ -460,7 +461,7 @@ def text_table(table: Table, width: int = 40) -> str:
         text = clean(text)
         return text if len(text) <= width else "…" + text[-(width - 1):]
 
-    body = [[clip(c) for c in cells(row)] for row in table.rows]
+    body = [[clip(c) for c in cells(row)[:-1]] + [clean(row.note)] for row in table.rows]
     sizes = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(COLUMNS)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(COLUMNS, sizes)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, sizes)).rstrip() for r in body]
