@@ -180,7 +180,7 @@ def test_keras_2_format_and_free_sizes(tmp_path):
     # a: cells 2n..2n+1; b ('same': one cell of padding on 8 cells, after): 2n..2n+2.
     assert add.box((1, 1)) == ((2, 4), (2, 4)) and add.receptive_field == (3, 3)
     with pytest.raises(ModelError, match=r"^--input: 9x9x3: the model fails on this input "
-                       r"size \(layer s adds 4x4x2 and 5x5x2\)"):
+                       r"size \(layer s merges 4x4x2 and 5x5x2\)"):
         from_keras(path, (3, 9, 9))
 
 
