@@ -158,6 +158,9 @@ def _function_node(name: str, fname: str, args: Sequence[Any], kwargs: dict[str,
     shape_in = tuple(first.shape) if first is not None else ()
     shape_out = tuple(out.shape)
     fname = fname.rstrip("_") if fname.endswith("_") and not fname.startswith("_") else fname
+    if fname in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                 "conv_transpose3d") and first is not None:
+        return _conv_function(name, fname, args, kwargs, shape_in, shape_out, inputs)
     if fname.startswith(("max_pool", "avg_pool")) and first is not None:
         mode = "maxpool" if fname.startswith("max") else "avgpool"
         kernel = _arg(args, kwargs, 1, "kernel_size", 1)
@@ -197,6 +200,37 @@ def _function_node(name: str, fname: str, args: Sequence[Any], kwargs: dict[str,
     return Node(name, fname, "unknown", inputs, shape_in, shape_out)
 
 
+def _conv_function(name: str, fname: str, args: Sequence[Any], kwargs: dict[str, Any],
+                   shape_in: tuple[int, ...], shape_out: tuple[int, ...],
+                   inputs: tuple[str, ...]) -> Node:
+    """``F.conv2d(x, w, b, stride, padding, dilation, groups)`` and the transposed ones
+    (``..., stride, padding, output_padding, groups, dilation``)."""
+    weight = _arg(args, kwargs, 1, "weight", None)
+    dims = len(shape_in) - 2
+    k = tuple(weight.shape[2:])
+    transposed = "transpose" in fname
+    stride = _pair(_arg(args, kwargs, 3, "stride", 1), dims)
+    pad = _arg(args, kwargs, 4, "padding", 0)
+    if transposed:
+        extra = {"output_padding": _pair(_arg(args, kwargs, 5, "output_padding", 0), dims)}
+        groups = int(_arg(args, kwargs, 6, "groups", 1))
+        dilation = _pair(_arg(args, kwargs, 7, "dilation", 1), dims)
+        macs = macs_of_window(shape_in, weight.shape[1], k)
+    else:
+        extra = {}
+        dilation = _pair(_arg(args, kwargs, 5, "dilation", 1), dims)
+        groups = int(_arg(args, kwargs, 6, "groups", 1))
+        macs = macs_of_window(shape_out, weight.shape[1], k)
+    if isinstance(pad, str):
+        pads = tuple(((d * (kk - 1)) // 2, d * (kk - 1) - (d * (kk - 1)) // 2) if
+                     pad == "same" else (0, 0) for kk, d in zip(k, dilation))
+    else:
+        pads = tuple((p, p) for p in _pair(pad, dims))
+    mode = ("transposed" if transposed else "conv") if dims in (1, 2) else None
+    return Node(name, fname, "transposed" if transposed else "window", inputs, shape_in,
+                shape_out, k, stride, pads, dilation, groups, 0, macs, mode, extra)
+
+
 def _own_params(module: nn.Module, seen: set[int]) -> int:
     total = 0
     for p in module.parameters():
@@ -204,6 +238,19 @@ def _own_params(module: nn.Module, seen: set[int]) -> int:
             seen.add(id(p))
             total += p.numel()
     return total
+
+
+_LEAVES = (nn.modules.conv._ConvNd, nn.modules.pooling._MaxPoolNd,
+           nn.modules.pooling._AvgPoolNd, nn.modules.pooling._AdaptiveAvgPoolNd,
+           nn.modules.pooling._AdaptiveMaxPoolNd, nn.Upsample, nn.Linear, *_PASS_MODULES)
+
+
+class _Tracer(torch.fx.Tracer):
+    """fx's tracer, keeping a user's subclass of a standard layer (a Conv2d with its own
+    name or a tweak) as one layer with its module name, as the hook tracer does."""
+
+    def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
+        return isinstance(m, _LEAVES) or super().is_leaf_module(m, module_qualified_name)
 
 
 def graph_of(module: nn.Module, input_size: Sequence[int]) -> Graph:
@@ -217,7 +264,7 @@ def graph_of(module: nn.Module, input_size: Sequence[int]) -> Graph:
     try:
         with torch.no_grad():
             try:
-                traced = torch.fx.symbolic_trace(module)
+                traced = torch.fx.GraphModule(module, _Tracer().trace(module))
             except Exception:
                 traced = None
             if traced is not None:

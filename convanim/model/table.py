@@ -17,8 +17,8 @@ numbers equal Araujo, Norris and Sim's ``r = r' + (k-1)*j'``, ``j = j'*s``,
 ...     Node("c", "Conv2d", "window", ("input",), (1, 1, 8, 8), (1, 1, 8, 8), (3, 3), (1, 1),
 ...          ((1, 1), (1, 1)), (1, 1), 1, 10, 576)])
 >>> row = build_table(g).rows[-1]
->>> row.receptive_field, row.jump, row.start
-((3, 3), (1, 1), (-1, -1))
+>>> row.receptive_field, row.to_json()["jump"], row.start
+((3, 3), [1, 1], (-1, -1))
 """
 
 from __future__ import annotations
@@ -480,18 +480,23 @@ def clean(text: str) -> str:
 def md_escape(text: str) -> str:
     """Text as Markdown text: every character Markdown or HTML could read as markup escaped.
 
-    >>> md_escape("a|b <i>*x*</i>")
-    'a\\\\|b &lt;i&gt;\\\\*x\\\\*&lt;/i&gt;'
+    >>> md_escape("a|b <i>*x*</i>"), md_escape("1. x"), md_escape("-3x-3")
+    ('a\\\\|b &lt;i&gt;\\\\*x\\\\*&lt;/i&gt;', '1\\\\. x', '\\\\-3x-3')
     """
     out = []
     for c in clean(text):
         if c in "&<>":
             out.append({"&": "&amp;", "<": "&lt;", ">": "&gt;"}[c])
-        elif c in "\\`*_{}[]()#+-.!|~":
+        elif c in "\\`*_{}[]()#!|~":
             out.append("\\" + c)
         else:
             out.append(c)
-    return "".join(out)
+    text = "".join(out)
+    # A list marker or a numbered item only at the start of a line.
+    head = len(text) - len(text.lstrip("0123456789"))
+    if text[:1] in ("-", "+", "=") or (text[head:head + 1] in (".", ")") and head):
+        text = text[:head] + "\\" + text[head:] if head else "\\" + text
+    return text
 
 
 def markdown_table(table: Table) -> str:
