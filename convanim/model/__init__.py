@@ -47,8 +47,9 @@ def from_onnx(path: str | PathLike[str], input_size: Sequence[int] | None = None
 
 def from_keras(path: str | PathLike[str], input_size: Sequence[int] | None = None) -> Table:
     """The per-layer table of a Keras model: ``model.to_json()`` text in a ``.json`` file, or a
-    ``.keras`` archive; read as plain JSON (no TensorFlow). ``input_size`` is ``(H, W, C)``
-    in Keras's channels-last order when the model's input has free sizes.
+    ``.keras`` archive; read as plain JSON (no TensorFlow). ``input_size`` is ``(C, H, W)``
+    as everywhere in convanim (laid out channels-last for the model) when the model's input
+    has free sizes.
     """
     from convanim.model.from_keras import graph_of_keras
 

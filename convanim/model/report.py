@@ -34,15 +34,16 @@ CHAIN_CELLS = 20  # the chain figure's largest grid, per side
 
 
 def settings(table: Table) -> list[tuple[dict[str, Any], str, list[Row]]]:
-    """The distinct drawable layer settings, most used first: (layer mapping, label, rows).
+    """The distinct drawable layer settings, most used first: (layer mapping, label, rows);
+    the label ends with the count, e.g. "conv k3 s1 p1 x12" (with a multiplication sign).
 
     >>> from convanim.model.table import Graph, Node, build_table
     >>> conv = lambda n: Node(n, "Conv2d", "window", ("input",), (1, 1, 8, 8), (1, 1, 8, 8),
     ...     (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1, 0, 0, "conv")
     >>> g = Graph(("input",), [Node("input", "input", "input", (), (1, 1, 8, 8),
     ...     (1, 1, 8, 8)), conv("a"), conv("b")])
-    >>> [(label, len(rows)) for _, label, rows in settings(build_table(g))]
-    [('conv k3 s1 p1 ×2', 2)]
+    >>> [(label.rsplit(" ", 1)[0], len(rows)) for _, label, rows in settings(build_table(g))]
+    [('conv k3 s1 p1', 2)]
     """
     groups: dict[str, tuple[dict[str, Any], list[Row]]] = {}
     for row in table.rows:
@@ -121,7 +122,7 @@ def write_report(table: Table, directory: str | Path) -> Path:
     import convanim
 
     drawn: list[tuple[str, str | None, str]] = []  # (label, file, alt)
-    for n, (spec, label, rows) in enumerate(settings(table)):
+    for n, (spec, label, _) in enumerate(settings(table)):
         if n >= MAX_SETTINGS:
             drawn.append((label, None, "not drawn: more settings than the report shows"))
             continue
