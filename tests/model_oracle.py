@@ -82,13 +82,15 @@ class GradientBoxes:
         self.x = torch.ones((1, *input_size), dtype=torch.float64, requires_grad=True)
         self.outputs = module_outputs(positive_copy(model), self.x)
 
-    def box(self, name: str, cell: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    def box(self, name: str, cell: Sequence[int]) -> tuple[tuple[int, int], ...] | None:
         """First and last input cell per spatial axis with a non-zero gradient of output
         cell ``cell`` (channel 0) of module ``name`` ('' for the model's output)."""
         y = self.outputs[name]
         index = (0, 0, *cell) if y.dim() > 2 else (0, 0)
         (grad,) = torch.autograd.grad(y[index], self.x, retain_graph=True)
         support = grad[0].abs().sum(0) > 0
+        if not support.any():
+            return None  # no input cell reaches it
         box = []
         for axis in range(support.dim()):
             other = tuple(a for a in range(support.dim()) if a != axis)

@@ -20,11 +20,17 @@ CASES = {
     "unet": (nets.UNet, (1, 16, 16)),
     "net1d": (nets.net1d, (2, 60)),
     "branchy": (nets.Branchy, (3, 13, 11)),
+    # A transposed convolution with stride > kernel leaves cells no input reaches.
+    "gaps": (lambda: torch.nn.Sequential(torch.nn.ConvTranspose2d(1, 2, 2, stride=3),
+                                         torch.nn.Conv2d(2, 2, 3, padding=1)), (1, 5, 4)),
 }
 
 
 def _clip(box, size):
-    return tuple((max(lo, 0), min(hi, n - 1)) for (lo, hi), n in zip(box, size))
+    if box is None:
+        return None
+    clipped = tuple((max(lo, 0), min(hi, n - 1)) for (lo, hi), n in zip(box, size))
+    return None if any(lo > hi for lo, hi in clipped) else clipped
 
 
 def test_vgg16_pool5_is_212_with_jump_32():
@@ -64,12 +70,15 @@ def test_receptive_field_equals_autograd(case):
         if name.partition("#")[0] not in modules or len(row.node.out_shape) != len(size) + 1:
             continue
         out = row.node.out_shape[2:]
-        cells = {tuple(n // 2 for n in out), (0,) * len(out), tuple(n - 1 for n in out)}
+        cells = {tuple(n // 2 for n in out), (0,) * len(out), tuple(n - 1 for n in out),
+                 tuple(min(2, n - 1) for n in out)}  # (2, 2): a gap in "gaps"
         for cell in cells:
             assert oracle.box(name, cell) == _clip(row.box(cell), spatial), \
                 (name, cell)
             checked += 1
     assert checked >= 3
+    if case == "gaps":
+        assert table.rows[1].box((2, 2)) is None
     # The model's output, every cell for the small ones.
     final = table.rows[-1]
     out = final.node.out_shape[2:]

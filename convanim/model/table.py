@@ -102,11 +102,14 @@ class Row:
     lo: tuple[np.ndarray, ...] = ()
     hi: tuple[np.ndarray, ...] = ()
 
-    def box(self, cell: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    def box(self, cell: Sequence[int]) -> tuple[tuple[int, int], ...] | None:
         """The first and last input cell, per axis, that output cell ``cell`` depends on
-        (padding counted: they may lie outside the input). A node without spatial axes has
-        one cell, ``(0,) * dims``."""
+        (padding counted: they may lie outside the input), or None when no input cell
+        reaches it. A node without spatial axes has one cell, ``(0,) * dims``."""
         cell = tuple(cell) if len(cell) == len(self.lo) else (0,) * len(self.lo)
+        if not all(np.isfinite(lo[n]) and np.isfinite(hi[n])
+                   for lo, hi, n in zip(self.lo, self.hi, cell)):
+            return None  # no input reaches it (a gap of a transposed convolution)
         return tuple((int(lo[n]), int(hi[n])) for lo, hi, n in zip(self.lo, self.hi, cell))
 
     def to_json(self) -> dict[str, Any]:
@@ -224,8 +227,11 @@ class _Field:
             step = float(self.jump[axis])
             return lo[0] + idx * step, hi[0] + idx * step
         inside = np.clip(idx, 0, n - 1)
-        left = np.minimum(idx, 0) * (lo[1] - lo[0])
-        right = np.maximum(idx - (n - 1), 0) * (lo[-1] - lo[-2])
+        nominal = float(self.jump[axis])
+        first = lo[1] - lo[0] if np.isfinite(lo[:2]).all() else nominal
+        last = lo[-1] - lo[-2] if np.isfinite(lo[-2:]).all() else nominal
+        left = np.minimum(idx, 0) * first
+        right = np.maximum(idx - (n - 1), 0) * last
         return lo[inside] + left + right, hi[inside] + left + right
 
 
@@ -240,8 +246,13 @@ def _step(node: Node, prev: _Field, axis: int, n_in: int, n_out: int
     if node.kind == "window":
         k, s, d = node.kernel_size[axis], node.stride[axis], node.dilation[axis]
         first = o * s - node.padding[axis][0]
-        lo, _ = prev.at(axis, first)
-        _, hi = prev.at(axis, first + d * (k - 1))
+        # Every tap, not the first and last alone: after a transposed convolution with
+        # stride > kernel some cells depend on no input (lo = inf, hi = -inf).
+        lo = np.full(n_out, np.inf)
+        hi = np.full(n_out, -np.inf)
+        for t in range(k):
+            a, b = prev.at(axis, first + t * d)
+            lo, hi = np.minimum(lo, a), np.maximum(hi, b)
         return lo, hi, j * s
     if node.kind == "pad":
         lo, hi = prev.at(axis, o - node.padding[axis][0])
