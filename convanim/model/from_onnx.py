@@ -84,9 +84,12 @@ def graph_of_onnx(path: str | PathLike[str], input_size: Sequence[int] | None = 
                              f"give {len(shape) - 1}")
         if shape is not None and any(isinstance(d, int) and d > 0 and d != w
                                      for d, w in zip(shape[1:], want[1:])):
-            fixed = "x".join(map(str, shape[1:]))
+            shown = "x".join(map(str, shape[1:]))
+            example = ",".join(str(d) if isinstance(d, int) and d > 0 else "224"
+                               for d in shape[1:])
             raise ModelError(f"--input: {','.join(map(str, input_size))}: the model's input "
-                             f"is fixed at {fixed}; drop --input or give {fixed}")
+                             f"is {clean(shown)}; give sizes that match, e.g. --input "
+                             f"{clean(example)}")
         shape = want
     elif shape is None or any(not isinstance(d, int) or d <= 0 for d in shape[1:]):
         shown = "x".join(map(str, shape or ("?",)))
@@ -138,6 +141,7 @@ def graph_of_onnx(path: str | PathLike[str], input_size: Sequence[int] | None = 
                     params += math.prod(tensor.dims)
         built = _node(name, node, tuple(dict.fromkeys(data)), in_shape, tuple(out_shape),
                       params, inits, shapes, path)
+        _check_window(built, shape)
         nodes.append(built)
         for out in node.output:
             made[out] = name
@@ -243,3 +247,18 @@ def _pads(at: dict[str, Any], in_shape: tuple[int, ...], out_shape: tuple[int, .
         return tuple(out)
     pads = at.get("pads") or [0] * (2 * dims)
     return tuple((int(pads[a]), int(pads[a + dims])) for a in range(dims))
+
+
+def _check_window(node: Node, model_input: tuple[int, ...]) -> None:
+    """Refuse a window larger than its padded input: ONNX shape inference lets it pass (it
+    clamps to one cell), the runtimes and PyTorch do not."""
+    if node.kind != "window" or node.extra.get("ceil_mode"):
+        return
+    for n, k, d, (a, b) in zip(node.in_shape[2:], node.kernel_size or (), node.dilation or (),
+                               node.padding or ()):
+        span = d * (k - 1) + 1
+        if n + a + b < span:
+            size = "x".join(map(str, model_input[1:]))
+            raise ModelError(f"--input: {size}: the model fails on this input size (node "
+                             f"{clean(node.name)}: its window of {span} is larger than its "
+                             f"padded input of {n + a + b}); give a larger input")
