@@ -31,6 +31,8 @@ from convanim.model.table import (
 
 MAX_SETTINGS = 12  # animations per report; further settings are listed, not drawn
 CHAIN_CELLS = 20  # the chain figure's largest grid, per side
+NONE_DRAWN = ("No layer convanim can draw: it draws 1-D and 2-D convolutions, pooling, "
+              "transposed convolutions and upsampling.")
 
 
 def settings(table: Table) -> list[tuple[dict[str, Any], str, list[Row]]]:
@@ -214,6 +216,8 @@ def _markdown(table: Table, drawn: list[tuple[str, str | None, str]], chain_file
     lines = [f"# {md_escape(table.source)}: layer by layer", "",
              md_escape(summary(table)), "", "## Table", "", markdown_table(table), "",
              "## Layer settings", ""]
+    if not drawn:
+        lines += [NONE_DRAWN, ""]
     for label, file, alt in drawn:
         lines.append(f"### {md_escape(label)}")
         lines.append(f"![{md_escape(alt)}]({file})" if file else md_escape(alt))
@@ -236,6 +240,8 @@ def _html(table: Table, drawn: list[tuple[str, str | None, str]], chain_file: st
     for label, file, alt in drawn:
         inner = (f'<img src="{e(file)}" alt="{e(alt)}">' if file else f"<p>{e(alt)}</p>")
         figs.append(f"<figure>{inner}<figcaption>{e(label)}</figcaption></figure>")
+    if not figs:
+        figs.append(f"<p>{e(NONE_DRAWN)}</p>")
     chain = (f'<img src="{e(chain_file)}" alt="{e(chain_alt)}"><p>{e(chain_alt)}</p>'
              if chain_file else f"<p>{e(chain_alt or 'not drawn')}</p>")
     title = e(f"{table.source}: layer by layer")
