@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = ["Animation", "RequestError", "Spec", "SpecError", "__version__", "animate",
-           "check", "compute", "plan", "render"]
+           "check", "compute", "from_keras", "from_module", "from_onnx", "plan", "render"]
 
 
 def __getattr__(name: str) -> Any:
@@ -30,6 +30,10 @@ def __getattr__(name: str) -> Any:
         from convanim.request.errors import RequestError
 
         return RequestError
+    if name in ("from_module", "from_onnx", "from_keras"):  # torch/onnx load only when called
+        from convanim import model
+
+        return getattr(model, name)
     # The geometry (numpy) loads on first use too: the command line starts by taking over
     # the ending signals, which it can only do once this package has been imported.
     if name in ("Spec", "SpecError", "compute", "plan"):

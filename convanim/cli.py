@@ -300,9 +300,9 @@ def _register_commands() -> None:
     if _registered:
         return
     _registered.append(True)
-    from convanim.commands import batch, chain, compare, explain
+    from convanim.commands import batch, chain, compare, explain, model
 
-    for module in (batch, explain, chain, compare):
+    for module in (batch, explain, chain, compare, model):
         module.register(cli)
 
 
