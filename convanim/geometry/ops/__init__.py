@@ -23,6 +23,7 @@ _MODULES = (
     "convanim.geometry.ops.upsample",
     "convanim.geometry.ops.unpool",
     "convanim.geometry.ops.pixelshuffle",
+    "convanim.geometry.ops.pixelunshuffle",
 )
 """One line per operation family; each module lists its ops in ``OPS``."""
 
