@@ -24,6 +24,7 @@ _MODULES = (
     "convanim.geometry.ops.unpool",
     "convanim.geometry.ops.pixelshuffle",
     "convanim.geometry.ops.pixelunshuffle",
+    "convanim.geometry.ops.adaptive",
 )
 """One line per operation family; each module lists its ops in ``OPS``."""
 
