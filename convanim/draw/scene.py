@@ -402,6 +402,8 @@ class Scene(Labels):
             terms = [f"{v}{TIMES}{fmt(u)}" for v, u in zip(seen, frame.weights)]
             return Formula(head, terms, sep, f"{tail} = {value}")
         if not self.weighted:
+            if frame.formula is not None and frame.value is None:  # a copy (unfold)
+                return Formula(head, seen, sep, tail)
             return Formula(head, seen, sep, f"{tail} = {value}")
         if self.scatter:
             return Formula(f"{value} {TIMES} kernel adds ", [fmt(p) for p in frame.products], ", ",

@@ -25,6 +25,7 @@ _MODULES = (
     "convanim.geometry.ops.pixelshuffle",
     "convanim.geometry.ops.pixelunshuffle",
     "convanim.geometry.ops.adaptive",
+    "convanim.geometry.ops.unfold",
 )
 """One line per operation family; each module lists its ops in ``OPS``."""
 

@@ -16,13 +16,13 @@ import numpy as np
 
 from convanim.geometry.ops.base import Call, Field
 from convanim.geometry.ops.channels import CONV_FIELDS, Channels
-from convanim.geometry.ops.pool_options import _flag
+from convanim.geometry.ops.pool_options import flag
 from convanim.geometry.ops.window import Windowed, value_text
 from convanim.geometry.plan import Plan
 from convanim.geometry.spec import Spec
 
 FLIP = Field("flip", False, "bool", "Conv: rotate the kernel 180° before sliding (true "
-             "convolution, as in signal processing) [no].", parse=_flag("flip"))
+             "convolution, as in signal processing) [no].", parse=flag("flip"))
 
 
 def flipped(spec: Spec, w: np.ndarray) -> np.ndarray:

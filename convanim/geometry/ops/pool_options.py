@@ -23,7 +23,12 @@ from convanim.geometry.ops.base import Field
 from convanim.geometry.spec import Spec, SpecError
 
 
-def _flag(name: str) -> Any:
+def flag(name: str) -> Any:
+    """A ``Field`` parser for a true/false field named ``name`` (``yes``/``no`` too).
+
+    >>> flag("ceil_mode")("yes", 2)
+    True
+    """
     def parse(value: Any, dims: int) -> bool:
         if isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1"):
             return True
@@ -49,9 +54,9 @@ def _divisor(value: Any, dims: int) -> int | None:
 
 CEIL_MODE = Field("ceil_mode", False, "bool", "Pooling: round the output size up; the last "
                   "window may hang past the edge but never starts in the right padding [no].",
-                  parse=_flag("ceil_mode"))
+                  parse=flag("ceil_mode"))
 COUNT_INCLUDE_PAD = Field("count_include_pad", True, "bool", "Avgpool: count padding cells in "
-                          "the mean's divisor [yes].", parse=_flag("count_include_pad"))
+                          "the mean's divisor [yes].", parse=flag("count_include_pad"))
 DIVISOR_OVERRIDE = Field("divisor_override", None, "int", "Avgpool (2-D): divide every window's "
                          "sum by this number instead [none].", parse=_divisor)
 
