@@ -1,4 +1,5 @@
-"""Unfold (im2col): ``nn.Unfold(kernel_size, dilation, padding, stride)``.
+"""Unfold (im2col) and fold (col2im): ``nn.Unfold``/``nn.Fold(kernel_size, dilation,
+padding, stride)``.
 
 Every position of a kernel window over the zero-padded input becomes one column of the patch
 matrix: ``x`` of ``(C, H, W)`` (one map: ``(H, W)``) gives ``(C*kh*kw, L)``, ``L`` the
@@ -7,6 +8,10 @@ window sees in channel ``c``. A convolution is then one matrix product: the kern
 times this matrix. The figure puts the patch matrix beside the input and fills it column
 by column as the window slides (maps stacked down, one below the other, for several
 channels).
+
+Fold reads the same spec backwards: a ``(C*kh*kw, L)`` matrix is added back, column by
+column, into the padded ``input_size`` image (``nn.Fold``'s ``output_size``), where windows
+overlap the values sum; the padding is cropped at the end.
 
 >>> from convanim.geometry import Spec, compute
 >>> compute(Spec(i=3, k=2, mode="unfold"), [[1, 2, 3], [4, 5, 6], [7, 8, 9]]).tolist()[0]
@@ -25,6 +30,7 @@ from convanim.geometry.ops.base import Call, Op
 from convanim.geometry.ops.channels import IN_CHANNELS
 from convanim.geometry.ops.window import Windowed, value_text
 from convanim.geometry.plan import (
+    CROP,
     INPUT,
     Frame,
     Grid,
@@ -235,4 +241,153 @@ class Unfold(Windowed):
                 "last, another order)")
 
 
-OPS = (Unfold(),)
+class Fold(Unfold):
+    """``mode: fold`` (alias ``col2im``): ``input_size`` is the image folded into.
+
+    >>> spec = Spec(i=3, k=2, mode="fold")
+    >>> spec.op.input_shape(spec), spec.output_shape
+    ((4, 4), (3, 3))
+    >>> compute(spec, np.ones((4, 4))).tolist()
+    [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
+    """
+
+    mode = "fold"
+    aliases = ("col2im",)
+    title = "fold"
+    noun = "Fold (col2im)"
+    picture = Picture(weighted=False, scatter=True, window="matrix column",
+                      formula=("", ", ", ""))
+
+    def output_length(self, spec: Spec, axis: int) -> int:
+        """The image: ``input_size``."""
+        return spec.i[axis]
+
+    def window_count(self, spec: Spec, axis: int) -> int:
+        """The floor formula of a sliding window."""
+        return Windowed.output_length(self, spec, axis)
+
+    def axis_arithmetic(self, spec: Spec, axis: int) -> AxisArithmetic:
+        """``o = output_size``: fold's image is given (the input's columns must fit it)."""
+        i = spec.i[axis]
+        return AxisArithmetic(axis, "o = output_size", str(i), i, 0, spec.p[axis], 0, i,
+                              i + sum(spec.p[axis]))
+
+    def input_shape(self, spec: Spec) -> tuple[int, ...]:
+        """The patch matrix ``(C*kh*kw, L)``."""
+        bh, bw = self.blocks(spec)
+        return (spec.in_channels * int(np.prod(spec.k)), bh * bw)
+
+    def report_input_shape(self, spec: Spec) -> tuple[int, ...]:
+        """The patch matrix."""
+        return self.input_shape(spec)
+
+    def compute(self, spec: Spec, x: np.ndarray, w: np.ndarray | None,
+                b: Any = None) -> np.ndarray:
+        """Each column added into its window of the padded image; the padding cropped."""
+        (ph, _), (pw, _) = spec.p
+        canvas = self._canvas(spec)
+        for col in range(x.shape[1]):
+            rows, cells = self._targets(spec, col)
+            np.add.at(canvas, (rows, cells[:, 0], cells[:, 1]), x[:, col])
+        h, w_ = spec.i
+        out = canvas[:, ph: ph + h, pw: pw + w_]
+        return out if spec.in_channels > 1 else out[0]
+
+    def _canvas(self, spec: Spec) -> np.ndarray:
+        return np.zeros((spec.in_channels, *(n + b + a for n, (b, a) in zip(spec.i, spec.p))))
+
+    def _targets(self, spec: Spec, col: int) -> tuple[np.ndarray, np.ndarray]:
+        """For column ``col``: each row's channel and padded (row, col) cell."""
+        r, c = divmod(col, self.blocks(spec)[1])
+        taps = _tap_grid(self._axes(spec))
+        cells = taps * np.array(spec.d) + np.array(spec.s) * (r, c)
+        per = len(taps)
+        return (np.repeat(np.arange(spec.in_channels), per),
+                np.tile(cells, (spec.in_channels, 1)))
+
+    def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Plan:
+        """``input`` (the matrix), one ``slide`` per column adding it into the padded
+        image (maps stacked down), ``crop`` when padded, ``output``."""
+        cin, (h, wid) = spec.in_channels, spec.i
+        (ph, pa), (pw, pb) = spec.p
+        rows_per = h + ph + pa
+        canvas_shape = (cin * rows_per, wid + pw + pb)
+        kinds = np.full(canvas_shape, CROP, dtype=np.int8)
+        source = np.full((*canvas_shape, 2), -1, dtype=np.int64)
+        for ch in range(cin):
+            top = ch * rows_per + ph
+            kinds[top: top + h, pw: pw + wid] = INPUT
+            rr, cc = np.meshgrid(np.arange(h), np.arange(wid), indexing="ij")
+            source[top: top + h, pw: pw + wid] = np.stack([rr + ch * h, cc], axis=-1)
+        target = Grid(np.zeros(canvas_shape), kinds, source, np.ones(canvas_shape, bool),
+                      (ph, pw))
+        arith = arithmetic(spec)
+        rows, cols = x.shape
+        frames = [Frame("input", "input", f"the {rows}×{cols} patch matrix: one row per "
+                        "(channel, tap), one column per window")]
+        sums = np.zeros(canvas_shape)
+        counts = np.zeros(canvas_shape, dtype=np.int64)
+        for col in range(cols):
+            chans, cells = self._targets(spec, col)
+            at = cells + np.stack([chans * rows_per, np.zeros_like(chans)], axis=1)
+            sums[at[:, 0], at[:, 1]] += x[:, col]
+            counts[at[:, 0], at[:, 1]] += 1
+            window = np.stack([np.arange(rows), np.full(rows, col)], axis=1)
+            links = []
+            for row, (tr, tc) in enumerate(at):
+                if kinds[tr, tc] == CROP:
+                    continue
+                sr, sc = source[tr, tc]
+                out = (int(sr) // h, int(sr) % h, int(sc)) if cin > 1 else (int(sr), int(sc))
+                links.append((out, (row, col), ()))
+            r, c = divmod(col, self.blocks(spec)[1])
+            frames.append(Frame("slide", "input", f"column {col} is added into the window at "
+                                f"({r}, {c}); where windows overlap the values sum",
+                                col + 1, window, window, at, x[:, col].copy(), None,
+                                sums[at[:, 0], at[:, 1]].copy(),
+                                counts[at[:, 0], at[:, 1]].copy(), None, tuple(links),
+                                formula=(f"column {col} adds (", ", ", ")")))
+        if (kinds == CROP).any():
+            crop = _sides_text(spec, spec.p, "crop", "p").replace("crop each side with",
+                                                                   "crop each side by")
+            frames.append(Frame("crop", "input", crop))
+        frames.append(Frame("output", "input", f"the {h}×{wid} image"
+                            + (f" × {cin}" if cin > 1 else "") + ": each cell the sum of "
+                            "the matrix entries folded onto it"))
+        return Plan(spec, x, w, y, {"input": _input_grid(x)}, "input", target, (ph, pw),
+                    tuple(frames), arith, self.picture)
+
+    def frame_count(self, spec: Spec) -> int:
+        """Input, one per column, crop when padded, output."""
+        bh, bw = self.blocks(spec)
+        return 2 + bh * bw + int(any(v for pr in spec.p for v in pr))
+
+    def largest_grid(self, spec: Spec) -> int:
+        """The matrix and the padded images stacked down."""
+        padded = [n + b + a for n, (b, a) in zip(spec.i, spec.p)]
+        return max(spec.in_channels * padded[0], padded[1], *self.input_shape(spec))
+
+    def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The matrix, and the padded images stacked down."""
+        padded = [n + b + a for n, (b, a) in zip(spec.i, spec.p)]
+        return self.input_shape(spec), (spec.in_channels * padded[0], padded[1])
+
+    def alt_text(self, spec: Spec) -> str:
+        """``Fold (col2im) of a 4x9 patch matrix into a 4x4 image ...``."""
+        rows, cols = self.input_shape(spec)
+        return (f"{self.noun} of a {rows}x{cols} patch matrix into a "
+                f"{'x'.join(map(str, spec.i))} image with a {'x'.join(map(str, spec.k))} "
+                f"window, stride {_fmt(spec.s)}: each column is added into its window, "
+                "overlaps summed.")
+
+    def pytorch(self, spec: Spec) -> tuple[Call, ...]:
+        """``nn.Fold(output_size=..., kernel_size=..., ...)``."""
+        args = Unfold.pytorch(self, spec)[0].args
+        return (Call("nn.Fold", (f"output_size={value_text(spec.i)}", *args)),)
+
+    def keras(self, spec: Spec) -> Call | str:
+        """No Keras layer folds."""
+        return "Keras has no fold (col2im) layer"
+
+
+OPS = (Unfold(), Fold())
