@@ -184,7 +184,7 @@ class Unfold(Windowed):
                     continue
                 at = (int(sr) // h, int(sr) % h, int(sc)) if cin > 1 else (int(sr), int(sc))
                 links.append(((row, col), at, ()))
-            caption = (f"column {col} ← the window at ({r}, {c}), read row by row"
+            caption = ("each window position becomes the next column, read row by row"
                        + (", channel by channel" if cin > 1 else ""))
             frames.append(Frame("slide", slide_grid, caption, col + 1, window,
                                 np.tile(taps, (cin, 1)), cells, seen, None, seen.copy(),
@@ -340,9 +340,8 @@ class Fold(Unfold):
                 sr, sc = source[tr, tc]
                 out = (int(sr) // h, int(sr) % h, int(sc)) if cin > 1 else (int(sr), int(sc))
                 links.append((out, (row, col), ()))
-            r, c = divmod(col, self.blocks(spec)[1])
-            frames.append(Frame("slide", "input", f"column {col} is added into the window at "
-                                f"({r}, {c}); where windows overlap the values sum",
+            frames.append(Frame("slide", "input", "each column is added into its window of "
+                                "the image; where windows overlap the values sum",
                                 col + 1, window, window, at, x[:, col].copy(), None,
                                 sums[at[:, 0], at[:, 1]].copy(),
                                 counts[at[:, 0], at[:, 1]].copy(), None, tuple(links),
