@@ -1,6 +1,6 @@
 """``mode: pixelunshuffle`` against ``torch.nn.functional.pixel_unshuffle``: accept/refuse,
-shapes, values, connectivity from the Jacobian, every frame's written value, and the printed
-``nn.PixelUnshuffle`` run on the input."""
+shapes, values, connectivity from unshuffling an image of input indices, every frame's
+written value, and the printed ``nn.PixelUnshuffle`` run on the input."""
 
 from __future__ import annotations
 
@@ -54,11 +54,12 @@ def test_random_pixelunshuffle_specs_match_pytorch(kwargs: dict, seed: int) -> N
     pairs = [(out, src) for frame in p.frames for out, src, _ in frame.links]
     assert not [pair for pair, n in Counter(pairs).items() if n > 1], "a link appears twice"
 
-    def run(t: torch.Tensor) -> torch.Tensor:
-        return F.pixel_unshuffle(t[None], r)[0]
-
-    jac = torch.autograd.functional.jacobian(run, torch.as_tensor(x))
-    support = {(tuple(i[:3]), tuple(i[3:])) for i in torch.nonzero(jac).tolist()}
+    # PyTorch moves an image of input indices: each output cell names the input it copies.
+    index = torch.arange(x.size, dtype=torch.float64).reshape(x.shape)
+    moved = F.pixel_unshuffle(index[None], r)[0]
+    support = {(tuple(o), tuple(int(v) for v in np.unravel_index(int(moved[tuple(o)]),
+                                                                  x.shape)))
+               for o in np.ndindex(*moved.shape)}
     assert set(pairs) == support
     # Every output value is written once, in the tile the caption names.
     for frame in p.frames:
@@ -66,6 +67,7 @@ def test_random_pixelunshuffle_specs_match_pytorch(kwargs: dict, seed: int) -> N
             (oc, h, w), _, _ = frame.links[0]
             assert frame.value == expected[oc, h, w]
             assert p.target.values[tuple(frame.cells[0])] == expected[oc, h, w]
+    np.testing.assert_array_equal(p.target.values, expected.reshape(-1, expected.shape[-1]))
     report = explain_shape(spec).to_json()
     layer = eval(report["pytorch"], {"nn": torch.nn})
     np.testing.assert_array_equal(layer(torch.as_tensor(x)[None])[0].numpy(), got)

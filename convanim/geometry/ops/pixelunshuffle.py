@@ -4,8 +4,8 @@
 ``(c*r*r + a*r + b, h, w)`` is input ``(c, r*h + a, r*w + b)``, so each ``r x r`` block of a
 map is spread over ``r*r`` channels, offset ``(a, b)`` to channel ``a*r + b``. ``x`` is
 ``(C, rH, rW)`` and the result ``(C*r*r, H, W)``. The drawing stacks the input maps down and
-tiles each input map's ``r*r`` output channels as an ``r x r`` mosaic (tile ``(a, b)`` is
-channel ``a*r + b``, pixel shuffle's input turned around), one frame per input cell.
+the output channels down in their order (so each drawn cell is the tensor's own, and the
+player's hover finds it), one frame per input cell moving it to its channel.
 """
 
 from __future__ import annotations
@@ -94,12 +94,6 @@ class PixelUnshuffle(Op):
         c = spec.in_channels
         return x.reshape(c, h, r, w_, r).transpose(0, 2, 4, 1, 3).reshape(c * r * r, h, w_)
 
-    def _tiles(self, spec: Spec, y: np.ndarray) -> np.ndarray:
-        """The output as an ``r x r`` mosaic of channels per input map, stacked down."""
-        r, (h, w) = spec.scale[0], spec.output_shape
-        c = spec.in_channels
-        return y.reshape(c, r, r, h, w).transpose(0, 1, 3, 2, 4).reshape(c * r * h, r * w)
-
     def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Plan:
         """``input`` (the maps stacked down), one ``slide`` per input cell, ``output``."""
         r, (rh, rw) = spec.scale[0], spec.i
@@ -112,20 +106,20 @@ class PixelUnshuffle(Op):
         for step, (ch, yy, xx) in enumerate(np.ndindex(c, rh, rw), start=1):
             a, b, hh, ww = yy % r, xx % r, yy // r, xx // r
             oc = ch * r * r + a * r + b
-            tile = (ch * r * h + a * h + hh, b * wid + ww)
+            tile = (oc * h + hh, ww)
             value = float(x[ch, yy, xx])
-            caption = (f"offset ({a}, {b}) of block ({hh}, {ww}) goes to channel {oc} "
-                       f"(tile {a},{b}), cell ({hh}, {ww})")
+            caption = (f"offset ({a}, {b}) of each {r}×{r} block goes to channel "
+                       f"{ch * r * r} + {a}·{r} + {b} = {oc}")
             frames.append(Frame("slide", grid, caption, step, np.array([[ch * rh + yy, xx]]),
                                 np.zeros((1, 2), dtype=np.int64), np.array([tile]),
                                 np.array([value]), value, np.array([value]),
                                 np.ones(1, dtype=np.int64), None,
                                 (((oc, hh, ww), (ch, yy, xx), ()),)))
         frames.append(Frame("output", grid, f"the {self.output_channels(spec)} output "
-                            f"channels of {h}×{wid}, tiled {r}×{r} per input map: "
+                            f"channels of {h}×{wid}, stacked down: "
                             + "; ".join(a.text for a in arith[:1])))
         return Plan(spec, x, w, y, {grid: _input_grid(x.reshape(c * rh, rw))}, grid,
-                    _output_grid(self._tiles(spec, y)), (0, 0), tuple(frames), arith,
+                    _output_grid(y.reshape(-1, wid)), (0, 0), tuple(frames), arith,
                     self.picture)
 
     def frame_count(self, spec: Spec) -> int:
@@ -133,8 +127,9 @@ class PixelUnshuffle(Op):
         return 2 + spec.in_channels * int(np.prod(spec.i))
 
     def largest_grid(self, spec: Spec) -> int:
-        """The input maps stacked down (the output mosaic is as large)."""
-        return max(spec.in_channels * spec.i[0], spec.i[1])
+        """The input maps stacked down and the output channels stacked down (r times taller
+        than the input: r*r maps of 1/r the height)."""
+        return max(spec.in_channels * spec.i[0] * spec.scale[0], spec.i[1])
 
     def oversize(self, spec: Spec, limit: int) -> tuple[str, str]:
         """Blame ``in_channels`` when one map fits and the maps stacked down do not.
@@ -142,11 +137,12 @@ class PixelUnshuffle(Op):
         >>> from convanim.geometry import Spec
         >>> spec = Spec(i=8, mode="pixelunshuffle", scale=2, in_channels=20)
         >>> spec.op.oversize(spec, 96)
-        ('in_channels', 'use at most 12 input channels')
+        ('in_channels', 'use at most 6 input channels')
         """
-        if max(spec.i) > limit:
+        if max(spec.i[0] * spec.scale[0], spec.i[1]) > limit:
             return super().oversize(spec, limit)
-        return "in_channels", f"use at most {max(1, limit // spec.i[0])} input channels"
+        most = max(1, limit // (spec.i[0] * spec.scale[0]))
+        return "in_channels", f"use at most {most} input channels"
 
     def alt_text(self, spec: Spec) -> str:
         """``Pixel unshuffle of 1 channel of 4x4 by 2, giving 4 channels of 2x2.``"""
