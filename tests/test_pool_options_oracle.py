@@ -130,3 +130,14 @@ def test_refusals_name_the_parameter(kwargs: dict, param: str) -> None:
         Spec(**kwargs)
     assert err.value.param == param
     assert "\n" not in str(err.value)
+
+
+def test_solve_finds_ceil_mode_layers_and_their_code_gives_the_size() -> None:
+    from convanim.explain import Bounds, solve
+
+    found = solve(5, 3, "avgpool", Bounds(kernel=2))
+    ceil = [s for s in found if s.params.get("ceil_mode")]
+    assert ceil and found[0].params.get("ceil_mode") is None  # floor settings rank first
+    for solution in found:
+        layer = eval(solution.to_json(1)["pytorch"], {"nn": torch.nn})
+        assert layer(torch.zeros(1, 1, 5)).shape[-1] == 3
