@@ -20,7 +20,7 @@ from click.core import ParameterSource
 if TYPE_CHECKING:  # the config module (and PyYAML) loads only when a file is given
     from convanim.config import Entry
 from convanim.geometry import Spec, SpecError, frame_count, largest_grid
-from convanim.geometry.ops import BASE_FIELDS, FIELDS, Field, get_op, mode_names
+from convanim.geometry.ops import BASE_FIELDS, FIELDS, MODES, Field, get_op, mode_names
 
 ENTRY_KEY = "convanim.entry"
 SPEC_KEYS = ("input_size", "kernel_size", "stride", "padding", "dilation", "output_padding",
@@ -244,8 +244,8 @@ SPEC_OPTIONS = [
     click.option("-d", "--dilation", type=SIZE, help="Dilation [1]."),
     click.option("--output-padding", type=SIZE,
                  help="Transposed only: extra cells on the bottom/right [0]."),
-    click.option("-m", "--mode", type=_choice(*mode_names()),
-                 help="Operation [conv; `render` alone: transposed]."),
+    click.option("-m", "--mode", type=_choice(*mode_names()), metavar="MODE",
+                 help=f"Operation: {', '.join(MODES)} [conv; `render` alone: transposed]."),
     click.option("--view", type=_choice("gather", "scatter", "matrix", "trace"),
                  help="gather (transposed: zeros inserted, stride 1), scatter (transposed: "
                       "kernel x input, overlaps summed), matrix (the sparse matrix C) or "

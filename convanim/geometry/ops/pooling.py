@@ -49,6 +49,12 @@ class PoolWindow(Windowed):
         return opts.ceil_length(spec.i[axis], before, after,
                                 spec.d[axis] * (spec.k[axis] - 1) + 1, spec.s[axis])
 
+    def window_count(self, spec: Spec, axis: int) -> int:
+        """With ``ceil_mode``, its length: it may fit a window the floor formula does not."""
+        if not getattr(spec, "ceil_mode", False):
+            return super().window_count(spec, axis)
+        return PoolWindow.output_length(self, spec, axis)
+
     def axis_arithmetic(self, spec: Spec, axis: int) -> AxisArithmetic:
         """``o = ceil((i + 2p - k) / s) + 1`` (``- 1`` when the last window was dropped)."""
         base = sliding_arithmetic(spec, axis)
@@ -228,7 +234,7 @@ class MaxPool(Pooling):
     reducer = "max"
     torch_name = "MaxPool"
     keras_name_prefix = "MaxPooling"
-    fields = (*POOL_FIELDS, opts.CEIL_MODE)
+    fields = (*POOL_FIELDS, opts.CEIL_MODE)  # ceil_mode last (max-unpooling drops it)
     picture = Picture(weighted=False, window="pooling window", formula=("max(", ", ", ")"))
 
     def pad_value(self, spec: Spec) -> float:

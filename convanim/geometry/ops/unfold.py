@@ -80,10 +80,6 @@ class Unfold(Windowed):
         """Window positions per axis (rows, columns of the window grid)."""
         return (Windowed.output_length(self, spec, 0), Windowed.output_length(self, spec, 1))
 
-    def window_count(self, spec: Spec, axis: int) -> int:
-        """The floor formula of a sliding window."""
-        return Windowed.output_length(self, spec, axis)
-
     def output_length(self, spec: Spec, axis: int) -> int:
         """Rows ``C*kh*kw`` (axis 0) and columns ``L`` (axis 1) of the patch matrix."""
         if axis == 0:
@@ -244,6 +240,7 @@ class Unfold(Windowed):
 class Fold(Unfold):
     """``mode: fold`` (alias ``col2im``): ``input_size`` is the image folded into.
 
+    >>> from convanim.geometry import compute
     >>> spec = Spec(i=3, k=2, mode="fold")
     >>> spec.op.input_shape(spec), spec.output_shape
     ((4, 4), (3, 3))
@@ -261,10 +258,6 @@ class Fold(Unfold):
     def output_length(self, spec: Spec, axis: int) -> int:
         """The image: ``input_size``."""
         return spec.i[axis]
-
-    def window_count(self, spec: Spec, axis: int) -> int:
-        """The floor formula of a sliding window."""
-        return Windowed.output_length(self, spec, axis)
 
     def axis_arithmetic(self, spec: Spec, axis: int) -> AxisArithmetic:
         """``o = output_size``: fold's image is given (the input's columns must fit it)."""

@@ -115,9 +115,9 @@ class Windowed(Op):
         return (i + before + after - (d * (k - 1) + 1)) // s + 1
 
     def window_count(self, spec: Spec, axis: int) -> int:
-        """Window positions along one axis (the output length, unless the output is not
-        the grid of windows, as unfold's patch matrix)."""
-        return self.output_length(spec, axis)
+        """Window positions along one axis: the floor formula (pooling's ``ceil_mode`` may
+        add one; an op whose output is not the grid of windows keeps this)."""
+        return Windowed.output_length(self, spec, axis)
 
     def axis_arithmetic(self, spec: Spec, axis: int) -> AxisArithmetic:
         """The sliding-window formula."""
