@@ -21,6 +21,7 @@ SPECS = [
     {"i": (5, 7), "mode": "adaptive_avgpool", "output_size": 3},
     {"i": 7, "mode": "adaptive_maxpool", "output_size": 5, "dims": 1},
     {"i": (4, 6), "mode": "pixelunshuffle", "scale": 2, "in_channels": 2},
+    {"i": (2, 3), "mode": "pixelshuffle", "scale": 2, "in_channels": 8},
     {"i": 4, "k": 3, "flip": True},
     {"i": 4, "k": 2, "s": 2, "p": 1, "mode": "unfold"},
     {"i": (3, 4), "k": 2, "mode": "unfold", "in_channels": 2},
