@@ -229,3 +229,36 @@ def maxunpool_connectivity(spec: Spec, x: np.ndarray) -> set[tuple[tuple[int, ..
     jac = torch.autograd.functional.jacobian(run, torch.as_tensor(np.asarray(x, np.float64)))
     dims = spec.dims
     return {(tuple(idx[:dims]), tuple(idx[dims:])) for idx in torch.nonzero(jac).tolist()}
+
+
+def pool_options_direct(kw: dict, x: np.ndarray) -> np.ndarray:
+    """``F.max_pool*d``/``F.avg_pool*d`` with ``ceil_mode``, ``count_include_pad`` and
+    ``divisor_override`` as given (``x`` is ``(C, *i)``); raises whatever torch raises."""
+    dims, mode = kw["dims"], kw["mode"]
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64))[None]
+    k, s, p = kw["k"], kw["s"], kw["p"]
+    if mode == "maxpool":
+        pool = F.max_pool1d if dims == 1 else F.max_pool2d
+        return pool(xt, k, s, p, kw["d"], ceil_mode=kw["ceil_mode"])[0].numpy()
+    extra = {}
+    if "divisor_override" in kw:  # avg_pool1d has no such argument: torch's TypeError
+        extra["divisor_override"] = kw["divisor_override"]
+    avg = F.avg_pool1d if dims == 1 else F.avg_pool2d
+    return avg(xt, k, s, p, ceil_mode=kw["ceil_mode"],
+               count_include_pad=kw["count_include_pad"], **extra)[0].numpy()
+
+
+def pool_options_connectivity(kw: dict, i: tuple[int, ...]) -> set[tuple[tuple[int, ...], ...]]:
+    """(output cell, input cell) pairs of a max pooling's windows with ``ceil_mode``: input
+    cell j is in output o's window when o's max over a -1 image with j set to 0 is 0
+    (padding and cells past the edge never win), one image per input cell, in one batch."""
+    n = int(np.prod(i))
+    images = -torch.ones((n, 1, n), dtype=torch.float64)
+    images[torch.arange(n), 0, torch.arange(n)] = 0.0
+    images = images.reshape(n, 1, *i)
+    pool = F.max_pool1d if len(i) == 1 else F.max_pool2d
+    out = pool(images, kw["k"], kw["s"], kw["p"], kw.get("d", 1), ceil_mode=kw["ceil_mode"])
+    links = set()
+    for idx in torch.nonzero(out[:, 0] == 0).tolist():
+        links.add((tuple(idx[1:]), tuple(int(v) for v in np.unravel_index(idx[0], i))))
+    return links

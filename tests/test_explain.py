@@ -236,7 +236,8 @@ def test_alt_text() -> None:
 # -- solve -------------------------------------------------------------------------------------
 
 
-def torch_length(mode: str, i: int, k: int, s: int, p: int, op: int, d: int) -> int | None:
+def torch_length(mode: str, i: int, k: int, s: int, p: int, op: int, d: int,
+                 ceil: bool = False) -> int | None:
     """The output length PyTorch gives, or None when PyTorch refuses the parameters."""
     x = torch.zeros(1, 1, i, dtype=torch.float64)
     w = torch.zeros(1, 1, k, dtype=torch.float64)
@@ -246,11 +247,11 @@ def torch_length(mode: str, i: int, k: int, s: int, p: int, op: int, d: int) -> 
         elif mode == "transposed":
             out = F.conv_transpose1d(x, w, stride=s, padding=p, output_padding=op, dilation=d)
         elif mode == "maxpool":
-            out = F.max_pool1d(x, k, s, p, d)
+            out = F.max_pool1d(x, k, s, p, d, ceil_mode=ceil)
         else:
             if d != 1:
                 return None
-            out = F.avg_pool1d(x, k, s, p)
+            out = F.avg_pool1d(x, k, s, p, ceil_mode=ceil)
     except RuntimeError:
         return None
     return out.shape[-1] if out.shape[-1] > 0 else None
@@ -262,8 +263,13 @@ def brute_force(i: int, o: int, mode: str, bounds: Bounds) -> set[tuple[int, ...
                            range(1, bounds.max_dilation + 1)):
         for p, op in product(range(d * (k - 1) + 1), range(max(s, d)) if mode == "transposed"
                              else [0]):
-            if torch_length(mode, i, k, s, p, op, d) == o:
+            floor = torch_length(mode, i, k, s, p, op, d)
+            if floor == o:
                 found.add((k, s, p, op, d))
+            # Pooling's ceil_mode, where it gives another length than the floor.
+            if mode in ("maxpool", "avgpool") and floor != o and torch_length(
+                    mode, i, k, s, p, op, d, ceil=True) == o:
+                found.add((k, s, p, op, d, True))
     return found
 
 

@@ -132,6 +132,8 @@ def _table(solutions: list[Any], dims: int, transposed: bool) -> list[str]:
         else:
             note = ("all read" if not solution.unread else
                     f"{solution.unread} never read")
+            if v.get("ceil_mode"):
+                note += ", ceil_mode (last window partial)"
         lines.append(f"{rank:>3} {v['kernel_size']:>2} {v['stride']:>2} {v['padding']:>2} "
                      f"{v['output_padding']:>2} {v['dilation']:>2}  {note}")
         code = pytorch_code(solution.layer(dims), width=76)

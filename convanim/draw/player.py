@@ -31,6 +31,14 @@ def _pair(index: tuple[int, ...]) -> tuple[int, int]:
     return (0, int(index[0])) if len(index) == 1 else (int(index[0]), int(index[1]))
 
 
+def _flat(index: tuple[int, ...], values: np.ndarray) -> tuple[int, int]:
+    """A (channel, row, col) index of maps drawn stacked down, as its (row, col) on the
+    stack (pixel unshuffle, unfold, fold); shorter indices as :func:`_pair`."""
+    if len(index) == 3:
+        return (int(index[0]) * int(np.shape(values)[-2]) + int(index[1]), int(index[2]))
+    return _pair(index)
+
+
 def plan_links(plan: Plan) -> list[int]:
     """Every (output, input, tap) link of every frame, flattened to ``or, oc, ir, ic, kr, kc``.
 
@@ -71,7 +79,7 @@ def link_key(plan: Plan, out: tuple, src: tuple, tap: tuple) -> tuple[int, ...]:
     (1, 0, 0, 0, 2, 1, 1, 0, 2, 1)
     """
     if plan.stack is None:
-        return _pair(out) + _pair(src) + _pair(tap)
+        return _flat(out, plan.y) + _flat(src, plan.x) + _pair(tap)
     weight = ((int(tap[0]), int(tap[1]), *_pair(tap[2:])) if plan.picture.weighted
               else (0, 0, *_pair(tap)))
     return (int(out[0]), *_pair(out[1:]), int(src[0]), *_pair(src[1:]), *weight)

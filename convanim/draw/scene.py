@@ -457,9 +457,10 @@ class Scene(Labels):
             terms = [f"{v}{TIMES}{fmt(u)}" for v, u in zip(seen, frame.weights)]
             return Formula(head, terms, sep, f"{tail} = {value}")
         if not self.weighted:
-            if frame.formula is not None and len(seen) == 1 and seen[0] == value:
-                # A frame that moves one value says where from and to ("y[0:2, 0:2] =
-                # x[0, 0] = 4"); "copy 4 = 4" would say nothing.
+            if frame.formula is not None and (frame.value is None or (
+                    len(seen) == 1 and seen[0] == value)):
+                # A copy (unfold), or a frame that moves one value, says where from and to
+                # ("y[0:2, 0:2] = x[0, 0] = 4"); "copy 4 = 4" would say nothing.
                 return Formula(head, seen, sep, tail)
             return Formula(head, seen, sep, f"{tail} = {value}")
         if self.scatter:

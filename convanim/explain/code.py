@@ -83,4 +83,7 @@ def keras_code(spec: Spec) -> str | None:
     'layers.MaxPooling2D(pool_size=2, padding="valid")'
     """
     found = spec.op.keras(spec)
-    return None if isinstance(found, str) else _call(found.name, list(found.args))
+    if isinstance(found, str):
+        return None
+    code = _call(found.name, list(found.args))
+    return code + (f"  # {found.comment}" if found.comment else "")

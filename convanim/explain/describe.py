@@ -112,7 +112,8 @@ class ShapeReport:
         'input 5x5 -> output 3x3'
         """
         spec = self.spec
-        out = [spec.label, f"input {shape_text(spec.i)} -> output {shape_text(spec.output_shape)}"]
+        out = [spec.label, f"input {shape_text(spec.op.report_input_shape(spec))} -> output "
+               f"{shape_text(spec.output_shape)}"]
         facts = _layer_facts(spec)
         if facts is not None and (facts["input"] != list(spec.i) or facts.get("bias")):
             out += _layer_lines(facts)
@@ -149,7 +150,8 @@ class ShapeReport:
                           "padding": [list(a.equivalent_padding) for a in self.axes],
                           "stride": [1] * spec.dims, "kernel_rotated": True}
         return {
-            "spec": spec.to_dict(), "label": spec.label, "input_shape": list(spec.i),
+            "spec": spec.to_dict(), "label": spec.label,
+            "input_shape": list(spec.op.report_input_shape(spec)),
             "output_shape": list(spec.output_shape),
             "padding": [list(pair) for pair in spec.p], "axes": axes,
             "equivalent_convolution": equivalent,

@@ -79,8 +79,11 @@ class Solution:
     def params(self) -> dict[str, int]:
         """kernel_size, stride, padding, output_padding and dilation as plain ints."""
         spec = self.spec
-        return {"kernel_size": spec.k[0], "stride": spec.s[0], "padding": spec.p[0][0],
-                "output_padding": spec.output_padding[0], "dilation": spec.d[0]}
+        values = {"kernel_size": spec.k[0], "stride": spec.s[0], "padding": spec.p[0][0],
+                  "output_padding": spec.output_padding[0], "dilation": spec.d[0]}
+        if getattr(spec, "ceil_mode", False):
+            values["ceil_mode"] = True
+        return values
 
     def to_json(self, dims: int = 2) -> dict[str, Any]:
         """JSON-ready data; ``dims`` picks the PyTorch class (Conv1d or Conv2d).
@@ -99,9 +102,10 @@ class Solution:
         (32, 32)
         """
         values = self.params
+        extra = {"ceil_mode": True} if values.get("ceil_mode") else {}
         return Spec(i=self.spec.i[0], k=values["kernel_size"], s=values["stride"],
                     p=values["padding"], output_padding=values["output_padding"],
-                    d=values["dilation"], mode=self.spec.mode, dims=dims)
+                    d=values["dilation"], mode=self.spec.mode, dims=dims, **extra)
 
 
 def default_mode(size_from: int, size_to: int) -> str:
@@ -120,17 +124,30 @@ def candidates(size_from: int, mode: str, bounds: Bounds) -> Iterator[Spec]:
     6
     """
     extra = "output_padding" in get_op(mode).takes
+    ceil = any(f.name == "ceil_mode" for f in get_op(mode).fields)
     for k in bounds.kernels():
         for s in bounds.strides():
             for d in bounds.dilations():
                 extras = range(max(s, d)) if extra else range(1)
                 for p in bounds.paddings(d * (k - 1) + 1):
                     for op in extras:
+                        floor = None
                         try:
-                            yield Spec(i=size_from, k=k, s=s, p=p, d=d, output_padding=op,
-                                       mode=mode, dims=1)
+                            floor = Spec(i=size_from, k=k, s=s, p=p, d=d, output_padding=op,
+                                         mode=mode, dims=1)
+                            yield floor
+                        except SpecError:
+                            pass
+                        if not ceil:
+                            continue
+                        # PyTorch's ceil_mode: one more window where the floor leaves cells
+                        try:
+                            up = Spec(i=size_from, k=k, s=s, p=p, d=d, mode=mode, dims=1,
+                                      ceil_mode=True)
                         except SpecError:
                             continue
+                        if floor is None or up.output_shape != floor.output_shape:
+                            yield up
 
 
 def _unread(spec: Spec) -> int:
@@ -145,7 +162,8 @@ def rank_key(spec: Spec, even: bool, unread: int) -> tuple[Any, ...]:
     Transposed: checkerboard-free first, then kernels larger than the stride (each output
     cell blends neighbouring inputs; kernel = stride just pastes copies of the kernel), then
     no output_padding, dilation 1, smaller kernel, smaller padding, smaller stride. Conv and
-    pooling: reading every input cell first, then the same from dilation on.
+    pooling: reading every input cell first, then without ceil_mode, then the same from
+    dilation on.
 
     >>> rank_key(Spec(i=16, k=4, s=2, p=1, mode="transposed", dims=1), True, 0)
     (False, False, False, False, 4, 1, 2)
@@ -153,7 +171,7 @@ def rank_key(spec: Spec, even: bool, unread: int) -> tuple[Any, ...]:
     k, s, p, d, op = spec.k[0], spec.s[0], spec.p[0][0], spec.d[0], spec.output_padding[0]
     if spec.is_transposed:
         return (not even, k <= s and s > 1, op != 0, d != 1, k, p, s)
-    return (unread > 0, False, False, d != 1, k, p, s)
+    return (unread > 0, False, bool(getattr(spec, "ceil_mode", False)), d != 1, k, p, s)
 
 
 MAX_CANDIDATES = 250_000  # the command line's largest box; ~10 s of specs at worst

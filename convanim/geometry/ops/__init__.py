@@ -23,6 +23,9 @@ _MODULES = (
     "convanim.geometry.ops.upsample",
     "convanim.geometry.ops.unpool",
     "convanim.geometry.ops.pixelshuffle",
+    "convanim.geometry.ops.pixelunshuffle",
+    "convanim.geometry.ops.adaptive",
+    "convanim.geometry.ops.unfold",
 )
 """One line per operation family; each module lists its ops in ``OPS``."""
 
@@ -105,7 +108,7 @@ def modes_with_field(name: str) -> tuple[str, ...]:
     """The modes that declare the op-specific field ``name``.
 
     >>> modes_with_field("scale")
-    ('upsample', 'pixelshuffle')
+    ('upsample', 'pixelshuffle', 'pixelunshuffle')
     """
     return tuple(op.mode for op in _ORDER if any(f.name == name for f in op.fields))
 

@@ -160,6 +160,10 @@ class Op:
         """The shape of ``x``: the input size (a channels op would put ``C_in`` first)."""
         return spec.i
 
+    def report_input_shape(self, spec: Spec) -> tuple[int, ...]:
+        """The input's spatial shape as ``shape`` reports it (fold: its patch matrix)."""
+        return spec.i
+
     def weight_shape(self, spec: Spec) -> tuple[int, ...]:
         """The shape of ``w`` (drawn for every mode, used when ``weighted``)."""
         return spec.k

@@ -403,7 +403,8 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                 seen = grid.values[cells[:, 0], cells[:, 1]]
                 weights = (w[slot].reshape(kh, kw)[f.taps[:, 0], f.taps[:, 1]]
                            if weighted else np.ones(len(seen)))
-                prods, value, pick = op.reduce(seen, weights)
+                prods, value, pick = (op.reduce_at(one, tuple(f.cells[0]), seen, weights)
+                                      if hasattr(op, "reduce_at") else op.reduce(seen, weights))
                 partial.append(value)
                 if pick is not None:
                     chosen = pick
@@ -436,7 +437,7 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
             frames.append(Frame("slide", f.grid, caption, step, np.concatenate(window),
                                 np.concatenate(taps), cells_out, np.concatenate(products),
                                 total, np.array([total]), np.array([len(links)]), chosen,
-                                tuple(links)))
+                                tuple(links), formula=f.formula))
     for f in tail:
         frames.append(f)
     picture = first.picture

@@ -2,16 +2,36 @@
 
 A kernel slides over the padded input; each output cell is the sum of the products of the
 window's values and the kernel's weights. PyTorch's ``padding_mode`` fills the padding.
+With ``flip`` the kernel is first rotated by 180 degrees (true convolution, as in signal
+processing, rather than deep learning's cross-correlation): the figure slides the rotated
+kernel, and the values equal ``conv2d`` with the flipped weight.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 
-from convanim.geometry.ops.base import Call
+from convanim.geometry.ops.base import Call, Field
 from convanim.geometry.ops.channels import CONV_FIELDS, Channels
+from convanim.geometry.ops.pool_options import flag
 from convanim.geometry.ops.window import Windowed, value_text
+from convanim.geometry.plan import Plan
 from convanim.geometry.spec import Spec
+
+FLIP = Field("flip", False, "bool", "Conv: rotate the kernel 180° before sliding (true "
+             "convolution, as in signal processing) [no].", parse=flag("flip"))
+
+
+def flipped(spec: Spec, w: np.ndarray) -> np.ndarray:
+    """``w`` with its kernel axes (the last ``dims``) reversed: rotated by 180 degrees.
+
+    >>> flipped(Spec(i=3, k=2), np.array([[1, 2], [3, 4]])).tolist()
+    [[4, 3], [2, 1]]
+    """
+    return np.flip(w, axis=tuple(range(w.ndim - spec.dims, w.ndim))).copy()
 
 
 class Conv(Channels, Windowed):
@@ -29,7 +49,51 @@ class Conv(Channels, Windowed):
     solvable = True
     weighted = True
     own_padding_mode = True
-    fields = CONV_FIELDS
+    fields = (*CONV_FIELDS, FLIP)
+
+    def compute(self, spec: Spec, x: np.ndarray, w: np.ndarray | None,
+                b: Any = None) -> np.ndarray:
+        """The (cross-correlating) convolution, of the rotated kernel with ``flip``."""
+        if getattr(spec, "flip", False) and w is not None:
+            w = flipped(spec, w)
+        return super().compute(spec, x, w, b)
+
+    def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray,
+             b: np.ndarray | None = None) -> Plan:
+        """With ``flip``: the plan of the rotated kernel (the kernel panel shows it, taps
+        index it as ``conv2d`` with the flipped weight does), the rotation in the captions."""
+        if not getattr(spec, "flip", False):
+            return super().plan(spec, x, w, y, b)
+        base = super().plan(spec, x, flipped(spec, w), y, b)
+        note = {"input": "; the kernel is rotated 180° first (true convolution)",
+                "slide": " (kernel rotated 180°: true convolution)"}
+        frames = tuple(replace(f, caption=f.caption + note[f.phase]) if f.phase in note
+                       else f for f in base.frames)
+        return replace(base, frames=frames)
+
+    def named_parameters(self, spec: Spec) -> list[tuple[str, Any]]:
+        """The window's and channels' parameters, then ``flip``."""
+        items = super().named_parameters(spec)
+        return [*items, ("flip", None)] if getattr(spec, "flip", False) else items
+
+    def pytorch(self, spec: Spec) -> tuple[Call, ...]:
+        """The layer; with ``flip`` a comment says to load the kernel rotated."""
+        calls = super().pytorch(spec)
+        if not getattr(spec, "flip", False):
+            return calls
+        last = calls[-1]
+        dims = ", ".join(str(-a) for a in range(spec.dims, 0, -1))
+        return (*calls[:-1], Call(last.name, last.args, f"true convolution: load the kernel "
+                                  f"rotated, weight = w.flip({dims})"))
+
+    def keras(self, spec: Spec) -> Call | str:
+        """The layer; with ``flip`` a comment says to load the kernel rotated."""
+        call = super().keras(spec)
+        if isinstance(call, str) or not getattr(spec, "flip", False):
+            return call
+        axes = tuple(range(spec.dims))
+        return Call(call.name, call.args, f"true convolution: load the kernel rotated, "
+                    f"np.flip(kernel, axis={axes})")
 
     def combine(self, taps: list[np.ndarray], w2: np.ndarray | None) -> np.ndarray:
         """The weighted sum over taps."""

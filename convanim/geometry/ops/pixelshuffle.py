@@ -140,7 +140,14 @@ class PixelShuffle(Op):
         frames.append(Frame("output", "channels", f"the {c} output channel"
                             f"{'s' if c > 1 else ''} of {h * r}×{wid * r}: "
                             + "; ".join(a.text for a in arith[:1])))
-        return Plan(spec, x, w, y, {"channels": _input_grid(tiles)}, "channels",
+        # Each tile cell's source is its (channel, row, col) as the maps stacked down
+        # (channel*H + row, col), the key the player's hover gives a channel cell.
+        grid = _input_grid(tiles)
+        rows, cols = np.indices(tiles.shape)
+        oc, a, hh = rows // (r * h), rows // h % r, rows % h
+        b, ww = cols // wid, cols % wid
+        grid.source[...] = np.stack([(oc * r * r + a * r + b) * h + hh, ww], axis=-1)
+        return Plan(spec, x, w, y, {"channels": grid}, "channels",
                     _output_grid(out2), (0, 0), tuple(frames), arith, self.picture)
 
     def frame_count(self, spec: Spec) -> int:

@@ -74,6 +74,7 @@ class MaxUnpool(MaxPool):
     title = "max unpool"
     noun = "Max-unpooling"
     takes = ("kernel_size", "stride")
+    fields = MaxPool.fields[:-1]  # the pooling's channels, not its ceil_mode
     views = ("gather",)
     solvable = False
     picture = Picture(weighted=False, window="pooling window", formula=("max(", ", ", ")"))

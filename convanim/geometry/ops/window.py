@@ -114,6 +114,11 @@ class Windowed(Op):
         before, after = spec.p[axis]
         return (i + before + after - (d * (k - 1) + 1)) // s + 1
 
+    def window_count(self, spec: Spec, axis: int) -> int:
+        """Window positions along one axis: the floor formula (pooling's ``ceil_mode`` may
+        add one; an op whose output is not the grid of windows keeps this)."""
+        return Windowed.output_length(self, spec, axis)
+
     def axis_arithmetic(self, spec: Spec, axis: int) -> AxisArithmetic:
         """The sliding-window formula."""
         return sliding_arithmetic(spec, axis)
@@ -156,7 +161,7 @@ class Windowed(Op):
                     f"once around the input {i}{where}; use padding <= {i}", "padding")
             span = d * (k - 1) + 1
             padded = i + before + after
-            if span > padded:
+            if span > padded and self.window_count(spec, axis) < 1:  # ceil_mode may fit
                 what = (f"kernel {k} dilated by {d} spans {span} cells but the padded input is "
                         f"{padded}" if d > 1
                         else f"kernel {k} is larger than the padded input {padded}")
