@@ -28,7 +28,8 @@ _SPEC_NAMES = (
 )  # fmt: skip
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 """Spec keys that one operation declares (``scale`` for upsample), from the op registry."""
-_NUMBER_NAMES = ("values", "input_values", "kernel_values", "seed")
+_NUMBER_NAMES = ("values", "input_values", "kernel_values", "seed", "input_image", "image_size",
+                 "image_color", "image_scale")
 _OUTPUT_NAMES = (
     "output", "fps", "frame_ms", "hold_ms", "loop", "width", "cell_px", "dpi",
     "theme", "layout", "title", "storyboard", "max_frames",
@@ -65,6 +66,8 @@ _KINDS: dict[str, str] = {
     **dict.fromkeys(("values", "loop", "transparent"), "bool"),
     **dict.fromkeys(("input_values", "kernel_values"), "matrix"),
     "seed": "int",
+    "image_size": "size",
+    **dict.fromkeys(("input_image", "image_color", "image_scale"), "str"),
     **dict.fromkeys(
         ("mode", "view", "padding_mode", "theme", "layout", "output", "title", "storyboard",
          "style"),

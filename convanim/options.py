@@ -138,6 +138,9 @@ class MatrixType(_Value):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
         given = value
+        if isinstance(value, str) and param is not None and param.name == "kernel_values" \
+                and value.strip()[:1].isalpha():
+            return value.strip()  # a kernel name (sobel_x, blur...): the spec decides its fit
         if isinstance(value, str):
             try:
                 value = load_json(value)
@@ -256,7 +259,18 @@ SPEC_OPTIONS = [
     *(_field_option(f) for f in FIELDS),
     click.option("--values/--no-values", default=None, help="Show numbers in the cells [on]."),
     click.option("--input-values", type=MATRIX, help="Input numbers as JSON nested lists."),
-    click.option("--kernel-values", type=MATRIX, help="Kernel numbers as JSON nested lists."),
+    click.option("--kernel-values", type=MATRIX,
+                 help="Kernel numbers as JSON nested lists, or a name: sobel_x, sobel_y, blur, "
+                      "gaussian, sharpen, emboss, outline, laplacian, identity (3x3)."),
+    click.option("--input-image", type=str,
+                 help="A photo as the input (PNG, JPEG; or sample:camera, sample:cat, "
+                      "sample:coffee): the window over the picture, the output image forming."),
+    click.option("--image-size", type=SIZE, help="Input image: resized/cropped to this, 48 or "
+                                                  "32,48 (height,width) [48]."),
+    click.option("--image-color", type=_choice("gray", "rgb"),
+                 help="Input image: gray (one channel) or rgb (three, each filtered) [gray]."),
+    click.option("--image-scale", type=_choice("255", "1"),
+                 help="Input image values: 0-255 or 0-1 [255]."),
     click.option("--seed", type=_int(0), help="Seed for the random small-integer values [0]."),
 ]
 
