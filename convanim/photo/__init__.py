@@ -70,6 +70,12 @@ def photo_figure(spec_options: Mapping[str, Any], image: str | os.PathLike[str],
     name = None
     if op.weighted:
         given = DEFAULT_KERNEL if kernel is None else kernel
+        k_given = options.get("kernel_size")
+        if kernel is None and k_given is not None and Spec.from_dict(
+                {"input_size": planes.shape[1:], **options}).k != (3, 3):
+            # Another size without values: the box blur of that size (the mean of the patch).
+            k = Spec.from_dict({"input_size": planes.shape[1:], **options}).k
+            given = np.full(k, 1.0 / float(np.prod(k)))
         if is_kernel_name(given):
             name = str(given).strip().lower().replace("-", "_")
             weights = named_kernel(name)
