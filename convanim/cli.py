@@ -186,6 +186,11 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
         raise click.UsageError("--name: it picks one animation of a config file; give the file "
                                "too, e.g. convanim render configs/a.yaml --name NAME", ctx)
     entry = ctx.meta.get(ENTRY_KEY)
+    if params.get("input_image") is not None and not (entry is not None and entry.layers):
+        from convanim.commands.photo import render_photo_command  # a photograph as the input
+
+        render_photo_command(ctx, params)
+        return
     if params.get("view") == "trace" or (entry is not None and entry.layers):
         from convanim.commands.chain import render_chain_command  # a chain of layers
         from convanim.request import render_options

@@ -286,7 +286,8 @@ class _Reader:
                 "int": isinstance(value, int) and not isinstance(value, bool),
                 "str": isinstance(value, str),
                 "name": isinstance(value, str) and bool(value.strip()),
-                "matrix": False,
+                # kernel_values may also be a name (sobel_x, blur, ...), checked by the spec
+                "matrix": key == "kernel_values" and isinstance(value, str),
             }.get(kind, isinstance(value, (int, float, str)) and not isinstance(value, bool))
             if ok:
                 return value

@@ -54,7 +54,7 @@ EXPECT = {
     "padding": "a number, a name (valid/same/full/half), a list, or pairs like [[1, 0], [2, 1]]",
     "scalar": "a number",
     "bool": "true or false",
-    "matrix": "a (nested) list of numbers",
+    "matrix": "a (nested) list of numbers (kernel_values: or a name such as sobel_x)",
     "int": "a whole number",
     "str": "a string",
     "name": "a non-empty name",

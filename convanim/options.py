@@ -148,6 +148,9 @@ class MatrixType(_Value):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
         given = value
+        if isinstance(value, str) and param is not None and param.name == "kernel_values" \
+                and value.strip()[:1].isalpha():
+            return value.strip()  # a kernel name (sobel_x, blur...): the spec decides its fit
         if isinstance(value, str):
             try:
                 value = load_json(value)

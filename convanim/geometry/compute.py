@@ -135,11 +135,30 @@ def make_values(spec: Spec, x: Any = None, w: Any = None, seed: int = 0
         return drawn_x.astype(float), drawn_w.astype(float)
 
     seed = _check_seed(seed)
+    if isinstance(w, str):
+        w = named_weights(w, w_shape)
     given_w = None if w is None else _as_array(w, w_shape, "kernel_values", "kernel_size")
     if x is None:
         return examples.choose(spec, draw, seed, compute, given_w)
     x = _as_array(x, x_shape, "input_values", "input_size")
     return x, (draw(seed)[1] if given_w is None else given_w)
+
+
+def named_weights(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A named 3x3 kernel (``sobel_x``, ``blur``...) in the weight layout ``shape``: every
+    filter of a channel stack gets the same kernel on each channel it reads.
+
+    >>> named_weights("laplacian", (2, 1, 3, 3))[1, 0].tolist()
+    [[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]
+    """
+    from convanim.geometry.kernels import named_kernel
+
+    kernel = named_kernel(name)
+    if tuple(shape[-2:]) != kernel.shape:
+        raise SpecError(f"the kernel {name!r} is 3x3 but the weights here are "
+                        f"{'x'.join(map(str, shape[-2:] if len(shape) > 1 else shape))}; "
+                        "use a 2-D layer with kernel_size 3", "kernel_values")
+    return np.broadcast_to(kernel, shape).copy()
 
 
 def make_bias(spec: Spec, seed: int = 0) -> np.ndarray | None:

@@ -58,6 +58,13 @@ def from_api(spec: Spec | Mapping[str, Any], options: Mapping[str, Any], *, x: A
                                    "values as x= and w=, the file as path=" if name != "name"
                                    else f"{key!r} names a config entry; leave it out",
                                    key=name)
+            if name in ("input_image", "image_size", "image_color", "image_scale"):
+                raise RequestError(f"{key!r}: a photo figure is made in Python with "
+                                   "convanim.photo.photo_figure(layer, image, ...) and written "
+                                   "with convanim.photo.render_photo(figure, path)", key=name)
+            if name in ("pair", "open"):
+                raise RequestError(f"{key!r} is a command-line switch (convanim render "
+                                   f"--{name}); leave it out here", key=name)
             if isinstance(spec, Spec) and table.OPTIONS[name].group == "spec":
                 raise RequestError(f"{key} is set by the Spec given; use spec.replace("
                                    f"{key}=...) or pass a mapping", key=name)

@@ -142,7 +142,20 @@ SPEC: tuple[Option, ...] = (
 NUMBERS: tuple[Option, ...] = (
     Option("values", "bool", "Show numbers in the cells [on].", default=True, group="numbers"),
     Option("input_values", "matrix", "Input numbers as JSON nested lists.", group="numbers"),
-    Option("kernel_values", "matrix", "Kernel numbers as JSON nested lists.", group="numbers"),
+    Option("kernel_values", "matrix", "Kernel numbers as JSON nested lists, or a name: "
+           "sobel_x, sobel_y, blur, gaussian, sharpen, emboss, outline, laplacian, identity "
+           "(3x3).", group="numbers"),
+    # A photograph as the input (issue 29): the photo figure, `render` only.
+    Option("input_image", "path", "A photo as the input (PNG, JPEG; or sample:camera, "
+           "sample:cat, sample:coffee): the window over the picture, the output forming.",
+           group="numbers", commands=frozenset((RENDER,))),
+    Option("image_size", "size", "Input image: cropped and resized to this, 48 or 32,48 "
+           "(height,width) [48].", group="numbers", commands=frozenset((RENDER,))),
+    Option("image_color", "choice", "Input image: gray (one channel) or rgb (three, each "
+           "filtered) [gray].", choices=("gray", "rgb"), default="gray", group="numbers",
+           commands=frozenset((RENDER,))),
+    Option("image_scale", "choice", "Input image values: 0-255 or 0-1 [255].",
+           choices=("255", "1"), default="255", group="numbers", commands=frozenset((RENDER,))),
     Option("seed", "int", "Seed for the random small-integer values [0].", low=0, default=0,
            group="numbers"),
 )

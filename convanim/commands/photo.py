@@ -1,0 +1,97 @@
+"""``convanim render --input-image``: the photo figure from flags or a config entry.
+
+The layer's own options (mode, kernel, stride, padding, dilation, padding mode, the op's
+fields) are read as for every figure; the picture gives the input size. Options that do not
+apply to a photo figure are refused in one line rather than ignored.
+
+>>> _size("32,48"), _size(None)
+((32, 48), 48)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from convanim.geometry import SpecError
+from convanim.options import ENTRY_KEY, SPEC_KEYS, check_output, where
+
+# Render options a photo figure does not draw (yet): refused, never silently ignored.
+UNSUPPORTED = ("width", "cell_px", "dpi", "size", "height", "aspect", "layout", "style",
+               "storyboard", "columns", "transparent", "frames", "input_values", "cell")
+DEFAULT_FOLDER = Path("outputs")
+
+
+def render_photo_command(ctx: click.Context, params: dict[str, Any]) -> Path:
+    """Check the options, build the figure and write it; returns the path written."""
+    from convanim.geometry.ops import FIELDS
+    from convanim.photo import photo_figure, render_photo
+
+    for key in UNSUPPORTED:
+        if params.get(key) not in (None, False, ()):
+            raise click.UsageError(f"{where(ctx, key)}: photo figures (--input-image) do not "
+                                   f"take {key}; drop it", ctx)
+    if params.get("view") not in (None, "gather"):
+        raise click.UsageError(f"{where(ctx, 'view')}: photo figures show the gather view "
+                               "only; drop --view", ctx)
+    entry = ctx.meta.get(ENTRY_KEY)
+    base = entry.path.parent if entry is not None and entry.path is not None else None
+    names = {*SPEC_KEYS, *(f.name for f in FIELDS)} - {"view"}
+    spec_options = {key: params[key] for key in names if params.get(key) is not None}
+    frame = params.get("frame")
+    raw = params.get("output")
+    try:
+        fig = photo_figure(
+            spec_options, params["input_image"], base=base,
+            image_size=_size(params.get("image_size")),
+            image_color=params.get("image_color") or "gray",
+            image_scale=str(params.get("image_scale") or "255"),
+            kernel=params.get("kernel_values"), theme=params.get("theme") or "light",
+            max_slides=params.get("max_slides"), title=params.get("title"),
+            frame_ms=params.get("frame_ms") or (round(1000 / params["fps"])
+                                                if params.get("fps") else None),
+            hold_ms=params.get("hold_ms"))
+    except SpecError as err:
+        key = err.param or "input_image"
+        raise click.UsageError(f"{where(ctx, key)}: {err}", ctx) from None
+    frames = len(fig.positions) + 1
+    limit = params.get("max_frames") or 5000
+    if frames > limit:
+        raise click.UsageError(f"{where(ctx, 'max_slides')}: {frames} frames is more than the "
+                               f"limit {limit}; use a smaller --max-slides", ctx)
+    still = frame is not None or (raw or "").lower().endswith((".pdf", ".svg"))
+    if still and (str(frame or "last").lower() != "last"
+                  or not (raw or "").lower().endswith(".png")):
+        raise click.UsageError(f"{where(ctx, 'frame')}: a photo figure's still is its last "
+                               "frame as .png; use -o fig.png --frame last", ctx)
+    output = Path(raw) if raw else DEFAULT_FOLDER / f"photo_{_slug(fig)}.gif"
+    check_output(output, ctx)
+    if not raw:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    loop = params.get("loop")
+    return render_photo(fig, output, loop=True if loop is None else bool(loop), still=still)
+
+
+def _size(value: Any) -> int | tuple[int, ...]:
+    """``--image-size`` as given (``48``, ``"32,48"`` or a list) -> int or (height, width)."""
+    from convanim.photo import DEFAULT_SIZE
+
+    if value is None:
+        return DEFAULT_SIZE
+    if isinstance(value, str):
+        try:
+            parts = tuple(int(part) for part in value.split(","))
+        except ValueError:
+            raise SpecError(f"image size {value!r} is not one or two whole numbers; give "
+                            "e.g. 48 or 32,48", "image_size") from None
+        return parts[0] if len(parts) == 1 else parts
+    if isinstance(value, (list, tuple)):
+        return value[0] if len(value) == 1 else tuple(value)
+    return value
+
+
+def _slug(fig: Any) -> str:
+    kernel = fig.title.split(" on ")[0].lower().replace(" kernel", "").replace(" ", "_")
+    return f"{fig.source}_{kernel}"
