@@ -42,8 +42,9 @@ def error(path: Path) -> ConfigError:
 
 
 def test_option_names_and_aliases() -> None:
-    # 38: frame and quiet became keys too (issue 22: every flag of the table is a key)
-    assert len(OPTION_NAMES) == len(set(OPTION_NAMES)) == 45  # hidpi (25), pair and open (26), the photo input (29)
+    # 38: frame and quiet became keys too (issue 22: every flag of the table is a key); then
+    # hidpi (issue 25), pair and open (26), and the photo input's four (29)
+    assert len(OPTION_NAMES) == len(set(OPTION_NAMES)) == 45
     assert {"i", "k", "s", "p", "d"} <= ALIASES.keys()
     assert set(ALIASES.values()) <= set(OPTION_NAMES)
     assert ALIASES["output-padding"] == "output_padding"
