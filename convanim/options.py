@@ -309,15 +309,20 @@ def flag(option: Option) -> Callable[[Any], Any]:
         "int": Checked(click.INT if option.low is None and option.high is None
                        else click.IntRange(option.low, option.high)),
     }
-    return click.option(*option.flags, option.name, type=kinds[option.kind], help=option.help)
+    extra: dict[str, Any] = {}
+    if option.kind == "choice" and len("|".join(option.choices)) > 40:
+        # A long list (the modes) reads better in the help text than in a 200-column usage.
+        extra["metavar"] = option.name.upper()
+    return click.option(*option.flags, option.name, type=kinds[option.kind], help=option.help,
+                        **extra)
 
 
 def flags(group: str, command: str = "render") -> list[Callable[[Any], Any]]:
     """The click options of one group of the table (``spec``, ``numbers``, ``output``) that
     ``command`` takes, in table order.
 
-    >>> len(flags("numbers"))
-    4
+    >>> len(flags("numbers"))  # values, input and kernel values, seed, the photo's four
+    8
     """
     return [flag(option) for option in TABLE
             if option.group == group and command in option.commands]

@@ -27,7 +27,7 @@ from convanim.draw.options import RenderOptions
 from convanim.geometry.ops import FIELDS
 from convanim.request import RequestError, from_mapping, from_text
 from convanim.request.door import COMMAND
-from convanim.request.table import OPTIONS, TABLE, taken_by
+from convanim.request.table import API, OPTIONS, TABLE, taken_by
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = settings(max_examples=60, deadline=None,
@@ -284,7 +284,8 @@ def _values(name: str) -> st.SearchStrategy[object]:
                             "title": ["Hi", "two\nlines"]}.get(name, ["x"]))
 
 
-RANDOM = [o.name for o in TABLE if o.kind not in ("matrix", "path")
+# Options of the command line alone (a photo's input, --pair, --open) are not keywords.
+RANDOM = [o.name for o in TABLE if o.kind not in ("matrix", "path") and API in o.commands
           and o.name not in ("input_size", "kernel_size", "frame", "quiet", "view")]
 
 

@@ -32,8 +32,8 @@ def test_pixel_shuffle_hover_lights_what_autograd_reaches(channels: int, scale: 
     the_plan = plan(spec)
     meta = player_metadata(Renderer(the_plan))
     links = _links(meta)
-    # Which input (channel, row, col) each drawn tile cell holds: the plan's tiles of indices.
-    index = spec.op._tiles(spec, np.arange(channels * i * i).reshape(channels, i, i))
+    # The page keys an input cell of a channel stack by its maps stacked down:
+    # (channel * H + row, col), so key (kr, kc) is input number kr * W + kc.
     x = torch.zeros((1, channels, i, i), dtype=torch.float64, requires_grad=True)
     y = F.pixel_shuffle(x, scale)[0]
     c_out, rows, cols = y.shape
@@ -42,7 +42,7 @@ def test_pixel_shuffle_hover_lights_what_autograd_reaches(channels: int, scale: 
         x.grad = None
         y[oc, r, c].backward(retain_graph=True)
         reached = {int(v) for v in np.flatnonzero(x.grad[0].numpy())}
-        lit = {int(index[tr, tc]) for tr, tc in links.get((oc * rows + r, c), ())}
+        lit = {int(tr * i + tc) for tr, tc in links.get((oc * rows + r, c), ())}
         assert lit == reached, (oc, r, c)
 
 

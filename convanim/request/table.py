@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from convanim.geometry.ops import FIELDS, Field, mode_names, modes_with_field
+from convanim.geometry.ops import FIELDS, MODES, Field, mode_names, modes_with_field
 
 KINDS = ("size", "padding", "choice", "int", "float", "bool", "text", "path", "matrix",
          "count")
@@ -127,7 +127,8 @@ SPEC: tuple[Option, ...] = (
     Option("dilation", "size", "Dilation [1].", short="d", commands=EXPLAINED, group="spec"),
     Option("output_padding", "size", "Transposed only: extra cells on the bottom/right [0].",
            commands=EXPLAINED, modes=("transposed",), group="spec"),
-    Option("mode", "choice", "Operation [conv; `render` alone: transposed].", short="m",
+    Option("mode", "choice", f"Operation: {', '.join(MODES)} [conv; `render` alone: "
+           "transposed].", short="m",
            choices=mode_names(), commands=EXPLAINED - {OVERLAP}, group="spec"),
     Option("view", "choice", "gather (transposed: zeros inserted, stride 1), scatter "
            "(transposed: kernel x input, overlaps summed), matrix (the sparse matrix C) or "
