@@ -335,7 +335,14 @@ def _reserve(shown: str, target: Path, make: Callable[..., Any]) -> Any:
                         suffix=".tmp")
         except OSError as err:
             raise describe_os_error(shown, err) from err
-        _LIVE.add(made[1] if isinstance(made, tuple) else made)
+        name = made[1] if isinstance(made, tuple) else made
+        _LIVE.add(name)
+        if str(target.parent).startswith(_PROC_FD):
+            # Inside a held folder (confined()): its handle may be closed before an
+            # interrupt's cleanup runs, so the temp is also known by the folder's real path
+            # (resolved now; the random name is ours alone).
+            with contextlib.suppress(OSError):
+                _LIVE.add(os.path.join(os.path.realpath(target.parent), os.path.basename(name)))
     return made
 
 
