@@ -72,7 +72,7 @@ class Labels:
                 items += [(f"kernel@g{t}", f"filters of {label.split(':')[0]}")
                           for t, (_, label) in zip(tints, self._group_items(plan.stack[0],
                                                                             groups))]
-        if plan.spec.mode == "pixelshuffle" and items and items[0][0] == "input":
+        if plan.spec.op.tiles_channels and items and items[0][0] == "input":
             items[:1] = self._shuffle_items()
         if not plan.grids[plan.slide_grid].reached.all():
             items.append(("unreached", LABELS["unreached"]))
@@ -177,7 +177,7 @@ class Labels:
         """
         grid = self.plan.grids[name]
         spec = self.plan.spec
-        if spec.mode == "pixelshuffle":  # the channels as tiles, each its own tint
+        if spec.op.tiles_channels:  # the channels as tiles, each its own tint
             r = spec.scale[0]
             return f"{spec.in_channels} channels {self._shape(spec.i)}, tiled {r}{chr(215)}{r}"
         title = GRID_NAMES.get(name, name.capitalize())

@@ -282,7 +282,7 @@ class Scene(Labels):
             tints = group_tint(cols // stack[3] // (stack[0] // self.groups))
             for tint in distinct(tints):
                 codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
-        if self.plan.spec.mode == "pixelshuffle":  # each input channel its own tint
+        if self.plan.spec.op.tiles_channels:  # each input channel its own tint
             tints = self._shuffle_tint(rows, cols, True)
             for tint in distinct(tints):
                 codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
@@ -339,7 +339,7 @@ class Scene(Labels):
 
     def _done_codes(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | int:
         """The look of written output cells: ``done``; pixel shuffle's in its channel's tint."""
-        if self.plan.spec.mode != "pixelshuffle":
+        if not self.plan.spec.op.tiles_channels:
             return self.code("done")
         tints = self._shuffle_tint(np.asarray(rows), np.asarray(cols), False)
         return np.array([self.code(f"done@g{t}") for t in np.ravel(tints).tolist()]

@@ -45,6 +45,7 @@ class PixelShuffle(Op):
     ((4, 6), (8, 2, 3), 2)
     """
 
+    tiles_channels = True
     mode = "pixelshuffle"
     title = "pixel shuffle"
     noun = "Pixel shuffle"
