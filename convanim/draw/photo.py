@@ -118,14 +118,14 @@ def photo_palette(fig: PhotoFigure) -> list[tuple[int, int, int]]:
                               theme.current.fill, theme.kernel.fill, theme.kernel.edge,
                               theme.kernel.text, theme.pending.edge, theme.padding.edge,
                               theme.chosen.fill)]
-    colours = [*named, _pending(theme), (0, 0, 0), (255, 255, 255)]
+    colours = [*named, pending_colour(theme), (0, 0, 0), (255, 255, 255)]
     colours += [tuple(int(v) for v in row) for row in _grey_ramp()]
     if not fig.colour_output:
         colours += [tuple(int(v) for v in row) for row in _diverging_ramp()]
     if fig.rgb:
-        colours += [tuple(int(v) for v in c) for c in _rgb_display(fig.x, fig.top)[1]]
+        colours += [tuple(int(v) for v in c) for c in rgb_display(fig.x, fig.top)[1]]
     if fig.colour_output:
-        colours += [tuple(int(v) for v in c) for c in _rgb_display(fig.y, fig.top)[1]]
+        colours += [tuple(int(v) for v in c) for c in rgb_display(fig.y, fig.top)[1]]
     return list(dict.fromkeys(colours))  # type: ignore[arg-type]
 
 
@@ -169,7 +169,7 @@ def _diverging_ramp() -> np.ndarray:
     return np.vstack([low, high[1:]]).round().astype(np.uint8)
 
 
-def _pending(theme: Theme) -> tuple[int, int, int]:
+def pending_colour(theme: Theme) -> tuple[int, int, int]:
     """Output pixels not computed yet: the background tinted with the input colour."""
     a, b = np.asarray(rgb(theme.background)), np.asarray(rgb(theme.input.fill))
     return tuple(int(v) for v in ((a + b) / 2).round())  # type: ignore[return-value]
@@ -201,7 +201,7 @@ def colourize(values: np.ndarray, limits: tuple[float, float]) -> np.ndarray:
     return _grey_ramp()[np.rint(t * (2 * STEPS - 1)).astype(int)]
 
 
-def _rgb_display(x: np.ndarray, top: float) -> tuple[np.ndarray, np.ndarray]:
+def rgb_display(x: np.ndarray, top: float) -> tuple[np.ndarray, np.ndarray]:
     """A (3, H, W) picture quantized to at most 96 colours: (H, W, 3) pixels and the colours."""
     from PIL import Image
 
@@ -216,7 +216,7 @@ def _rgb_display(x: np.ndarray, top: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 @cache
-def _font(px: int, bold: bool = False) -> Any:
+def photo_font(px: int, bold: bool = False) -> Any:
     """DejaVu Sans (matplotlib's copy, the font of every other figure) at ``px`` pixels."""
     from PIL import ImageFont
 
@@ -310,7 +310,7 @@ class _Painter:
         self.fig, self.theme = fig, THEMES[fig.theme]
         self.lay = _Layout(fig)
         self.limits = scale_limits(fig.y)
-        self.pending = np.asarray(_pending(self.theme), np.uint8)
+        self.pending = np.asarray(pending_colour(self.theme), np.uint8)
         base = Image.new("RGB", (self.lay.width, self.lay.height), rgb(self.theme.background))
         self._static_text(ImageDraw.Draw(base))
         self.base = np.asarray(base).copy()
@@ -322,25 +322,27 @@ class _Painter:
             self._paint_bar()
         self.done = np.zeros(fig.y.shape[1:], bool)
         if fig.colour_output:
-            self.colours = [_rgb_display(fig.y, fig.top)[0]]
+            self.colours = [rgb_display(fig.y, fig.top)[0]]
         else:
             self.colours = [colourize(plane, self.limits) for plane in fig.y]
 
     def _static_text(self, draw: Any) -> None:
         fig, lay, ink, muted = self.fig, self.lay, self.theme.ink, self.theme.muted
-        draw.text((MARGIN, MARGIN), fig.title, font=_font(TITLE_PX, True), fill=ink)
-        draw.text((MARGIN, MARGIN + TITLE_PX + 8), fig.caption, font=_font(TEXT_PX), fill=muted)
+        draw.text((MARGIN, MARGIN), fig.title, font=photo_font(TITLE_PX, True), fill=ink)
+        draw.text((MARGIN, MARGIN + TITLE_PX + 8), fig.caption, font=photo_font(TEXT_PX),
+                  fill=muted)
         label_y = lay.top - TEXT_PX - 6
         _, h, w = fig.x.shape
         draw.text((lay.input_at[0], label_y), f"input: {fig.source} {h}×{w}",
-                  font=_font(TEXT_PX), fill=ink)
+                  font=photo_font(TEXT_PX), fill=ink)
         if fig.windowed:
             head = "under the window" + ("  ×  kernel" if fig.w is not None else "")
         else:
             head = "the input pixels it reads"
-        draw.text((lay.patch_at[0], label_y), head, font=_font(TEXT_PX), fill=ink)
+        draw.text((lay.patch_at[0], label_y), head, font=photo_font(TEXT_PX), fill=ink)
         oh, ow = fig.y.shape[1:]
-        draw.text((lay.output_at[0], label_y), f"output {oh}×{ow}", font=_font(TEXT_PX), fill=ink)
+        draw.text((lay.output_at[0], label_y), f"output {oh}×{ow}", font=photo_font(TEXT_PX),
+                  fill=ink)
         low, high = self.limits
         if fig.colour_output:
             scale = f"the R, G, B values as a colour picture ({fig.unit})"
@@ -349,12 +351,12 @@ class _Painter:
         else:
             scale = f"grey, 0 black to {fmt(high)} white"
         draw.text(lay.foot_at, f"output colours: {scale}; light blue: not computed yet; "
-                               f"input values {fig.unit}", font=_font(SMALL_PX), fill=muted)
+                               f"input values {fig.unit}", font=photo_font(SMALL_PX), fill=muted)
         if lay.out_stack > 1:
             for ch in range(lay.out_stack):
                 y0 = lay.top + ch * (lay.out_h + SLICE_GAP) + lay.out_h + 3
                 name = f"c={ch}" + (f" ({CHANNEL_NAMES[ch]})" if fig.rgb else "")
-                draw.text((lay.output_at[0], y0), name, font=_font(SMALL_PX), fill=muted)
+                draw.text((lay.output_at[0], y0), name, font=photo_font(SMALL_PX), fill=muted)
 
     def _paint_input(self) -> None:
         fig, lay, px = self.fig, self.lay, self.lay.px
@@ -374,7 +376,7 @@ class _Painter:
             ring[pt * px:(pt + h) * px, pl * px:(pl + w) * px] = False
             ys, xs = np.mgrid[0:lay.in_h, 0:lay.in_w]
             region[ring & ((ys + xs) % 4 == 0)] = rgb(self.theme.padding.edge)
-        pixels = _rgb_display(fig.x, fig.top)[0] if fig.rgb else colourize(fig.x[0],
+        pixels = rgb_display(fig.x, fig.top)[0] if fig.rgb else colourize(fig.x[0],
                                                                             (0.0, fig.top))
         big = np.repeat(np.repeat(pixels, px, axis=0), px, axis=1)
         region[pt * px:(pt + h) * px, pl * px:(pl + w) * px] = big
@@ -393,9 +395,9 @@ class _Painter:
         if low < 0:
             ticks.insert(1, (lay.out_w // 2, "0"))
         for at, text in ticks:
-            width = draw.textlength(text, font=_font(SMALL_PX))
+            width = draw.textlength(text, font=photo_font(SMALL_PX))
             left = min(max(x0 + at - width / 2, x0 - 8), lay.width - MARGIN - width)
-            draw.text((left, y0 + 18), text, font=_font(SMALL_PX), fill=self.theme.ink)
+            draw.text((left, y0 + 18), text, font=photo_font(SMALL_PX), fill=self.theme.ink)
         self.base = np.asarray(strip).copy()
 
     def frame(self, position: int | None) -> np.ndarray:
@@ -430,7 +432,7 @@ class _Painter:
                                width=2)
             self._patch(draw, r, c, cells)
             note = f"output pixel ({r}, {c}) of {oh}×{ow}, position {position + 1} of {oh * ow}"
-        draw.text(lay.note_at, note, font=_font(TEXT_PX), fill=self.theme.ink)
+        draw.text(lay.note_at, note, font=photo_font(TEXT_PX), fill=self.theme.ink)
         return np.asarray(image)
 
     def _window(self, draw: Any, r: int, c: int) -> tuple[np.ndarray, np.ndarray]:
@@ -462,7 +464,7 @@ class _Painter:
         fig, lay, theme = self.fig, self.lay, self.theme
         rows, cols = cells
         x0, y0 = lay.patch_at
-        font = _font(SMALL_PX)
+        font = photo_font(SMALL_PX)
         for row in range(fig.x.shape[0]):
             gy = y0 + row * (lay.kh * CELL + ROW_GAP)
             source = self.padded[row] if fig.windowed else fig.x[row]
@@ -484,7 +486,7 @@ class _Painter:
                     draw.rectangle(box, fill=fill, outline=theme.pending.edge)
                     if picked == (a, b):
                         draw.rectangle(box, outline=theme.chosen.fill, width=3)
-                    _centred(draw, box, text, _contrast(fill))
+                    centred(draw, box, text, contrast(fill))
             if fig.x.shape[0] > 1:
                 name = CHANNEL_NAMES[row] if fig.rgb else f"c={row}"
                 draw.text((x0 - 6 - draw.textlength(name, font=font),
@@ -492,23 +494,23 @@ class _Painter:
             at = x0 + taps.shape[1] * CELL + 8
             mid = gy + taps.shape[0] * CELL // 2
             if fig.w is not None and fig.windowed:
-                draw.text((at, mid - 10), "×", font=_font(16), fill=theme.ink)
+                draw.text((at, mid - 10), "×", font=photo_font(16), fill=theme.ink)
                 at += 22
                 self._kernel(draw, at, gy)
                 at += lay.kw * CELL + 8
             elif fig.reduce:
-                draw.text((at, mid - 8), fig.reduce, font=_font(TEXT_PX), fill=theme.ink)
+                draw.text((at, mid - 8), fig.reduce, font=photo_font(TEXT_PX), fill=theme.ink)
                 at += 50
             value = float(fig.y[row if fig.y.shape[0] > 1 else 0, r, c])
             if fig.colour_output:
                 fill = tuple(int(v) for v in colourize(np.array(value), (0.0, fig.top)))
             else:
                 fill = tuple(int(v) for v in colourize(np.array(value), self.limits))
-            draw.text((at, mid - 10), "=" if fig.windowed else "→", font=_font(16),
+            draw.text((at, mid - 10), "=" if fig.windowed else "→", font=photo_font(16),
                       fill=theme.ink)
             box = (at + 20, mid - CELL // 2, at + 20 + RESULT_W, mid + CELL // 2)
             draw.rectangle(box, fill=fill, outline=theme.current.fill, width=2)
-            _centred(draw, box, fmt(value), _contrast(fill))
+            centred(draw, box, fmt(value), contrast(fill))
 
     def _kernel(self, draw: Any, at: int, gy: int) -> None:
         """The kernel's numbers (over their common divisor, said below) at ``(at, gy)``."""
@@ -519,24 +521,24 @@ class _Painter:
                 box = (at + b * CELL, gy + a * CELL, at + (b + 1) * CELL - 1,
                        gy + (a + 1) * CELL - 1)
                 draw.rectangle(box, fill=theme.kernel.fill, outline=theme.kernel.edge)
-                _centred(draw, box, fmt(float(kernel[a, b])), rgb(theme.kernel.text))
+                centred(draw, box, fmt(float(kernel[a, b])), rgb(theme.kernel.text))
         if self.fig.divisor != 1:
             draw.text((at, gy + lay.kh * CELL + 3), f"all ÷ {fmt(self.fig.divisor)}",
-                      font=_font(SMALL_PX), fill=theme.ink)
+                      font=photo_font(SMALL_PX), fill=theme.ink)
 
 
-def _contrast(fill: tuple[int, ...]) -> tuple[int, int, int]:
+def contrast(fill: tuple[int, ...]) -> tuple[int, int, int]:
     lum = 0.2126 * fill[0] + 0.7152 * fill[1] + 0.0722 * fill[2]
     return (0, 0, 0) if lum > 140 else (255, 255, 255)
 
 
-def _centred(draw: Any, box: tuple[int, int, int, int], text: str, colour: Any) -> None:
+def centred(draw: Any, box: tuple[int, int, int, int], text: str, colour: Any) -> None:
     """``text`` centred in ``box``, at 13 px or smaller down to 10 px so it never clips."""
     width = box[2] - box[0] - 4
     size = TEXT_PX
-    while size > 10 and draw.textlength(text, font=_font(size)) > width:
+    while size > 10 and draw.textlength(text, font=photo_font(size)) > width:
         size -= 1
-    font = _font(size)
+    font = photo_font(size)
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
     cx = (box[0] + box[2]) / 2 - (left + right) / 2
     cy = (box[1] + box[3]) / 2 - (top + bottom) / 2

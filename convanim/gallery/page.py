@@ -70,6 +70,8 @@ def _panels(job: Job) -> tuple[Job, ...]:
 
 def job_alt(job: Job) -> str:
     """The alt text; a comparison figure describes its panels left to right."""
+    if job.photo is not None:  # a photograph: its own title and what to look for
+        return f"{job.photo.title}: {job.photo.caption.splitlines()[0]}"
     if job.chain is not None:
         return job.chain.alt_text(job.chain_view)
     if not job.panels:
@@ -80,6 +82,8 @@ def job_alt(job: Job) -> str:
 
 def job_label(job: Job) -> str:
     """The label; a comparison figure's panels' labels joined by ``vs``."""
+    if job.photo is not None:
+        return " vs ".join(f.spec.label for f in getattr(job.photo, "figures", (job.photo,)))
     if job.chain is not None:
         return job.chain.label
     return " vs ".join(p.spec.label for p in _panels(job))
@@ -87,6 +91,8 @@ def job_label(job: Job) -> str:
 
 def job_formula(job: Job) -> str:
     """The output-size formula (each panel's, for a comparison figure)."""
+    if job.photo is not None:
+        return "; ".join(formula(f.spec) for f in getattr(job.photo, "figures", (job.photo,)))
     if job.chain is not None:
         return job.chain.sizes
     return "; ".join(formula(p.spec) for p in _panels(job))
@@ -194,7 +200,7 @@ def is_wide(job: Job) -> bool:
     spec = job.spec
     stack = int(getattr(spec, "in_channels", 1) or 1) > 1 or int(
         getattr(spec, "out_channels", 1) or 1) > 1
-    return bool(job.panels) or job.chain is not None or stack
+    return bool(job.panels) or job.chain is not None or job.photo is not None or stack
 
 
 def _sections(jobs: Sequence[Job]) -> dict[str, list[Job]]:
