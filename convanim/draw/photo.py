@@ -57,6 +57,7 @@ CELL = 42  # a magnified patch cell
 RESULT_W = 76
 ROW_GAP = 24  # between the patch rows of an RGB picture
 SLICE_GAP = TEXT_PX + 10  # between output slices, room for their label
+KEY_ROW = SMALL_PX + 8  # one row of the legend
 
 
 @dataclass(frozen=True)
@@ -278,8 +279,10 @@ class _Layout:
         self.bar_at = (out_x, self.top + body + 12)
         self.note_at = (MARGIN, self.bar_at[1] + 14 + 6 + SMALL_PX + 10)
         self.foot_at = (MARGIN, self.note_at[1] + TEXT_PX + 10)
+        self.key_at = (MARGIN, self.foot_at[1] + SMALL_PX + 10)
         self.width = max(out_x + self.out_w + MARGIN + 24, MARGIN * 2 + 640)
-        self.height = self.foot_at[1] + SMALL_PX + MARGIN
+        self.keys = key_rows(photo_keys(fig), self.width - 2 * MARGIN)
+        self.height = self.key_at[1] + len(self.keys) * KEY_ROW + MARGIN
         self.width += self.width % 2  # even sizes for MP4
         self.height += self.height % 2
 
@@ -350,8 +353,9 @@ class _Painter:
             scale = "blue < 0 < orange, zero is mid-grey"
         else:
             scale = f"grey, 0 black to {fmt(high)} white"
-        draw.text(lay.foot_at, f"output colours: {scale}; light blue: not computed yet; "
-                               f"input values {fig.unit}", font=photo_font(SMALL_PX), fill=muted)
+        draw.text(lay.foot_at, f"output colours: {scale}; input values {fig.unit}",
+                  font=photo_font(SMALL_PX), fill=muted)
+        key_legend(draw, lay.key_at, lay.keys, ink)
         if lay.out_stack > 1:
             for ch in range(lay.out_stack):
                 y0 = lay.top + ch * (lay.out_h + SLICE_GAP) + lay.out_h + 3
@@ -525,6 +529,75 @@ class _Painter:
         if self.fig.divisor != 1:
             draw.text((at, gy + lay.kh * CELL + 3), f"all ÷ {fmt(self.fig.divisor)}",
                       font=photo_font(SMALL_PX), fill=theme.ink)
+
+
+def key_rows(keys: list[tuple[str, Any, str]], width: int) -> list[list[tuple[str, Any, str]]]:
+    """The legend's marks broken into rows no wider than ``width`` pixels (never clipped).
+
+    >>> keys = [("fill", (0, 0, 0), "not computed yet"), ("box", (9, 9, 9), "the window")]
+    >>> len(key_rows(keys, 600)), len(key_rows(keys, 150))
+    (1, 2)
+    """
+    font = photo_font(SMALL_PX)
+    rows: list[list[tuple[str, Any, str]]] = [[]]
+    x = 0
+    for key in keys:
+        span = 16 + int(font.getlength(key[2])) + 18
+        if rows[-1] and x + span - 18 > width:
+            rows.append([])
+            x = 0
+        rows[-1].append(key)
+        x += span
+    return rows
+
+
+def key_legend(draw: Any, at: tuple[int, int], rows: list[list[tuple[str, Any, str]]],
+               ink: Any) -> None:
+    """Rows (from :func:`key_rows`) naming every mark in use: a filled square, an outlined
+    box or a hatched square in the exact colour, then its words.
+
+    >>> from PIL import Image, ImageDraw
+    >>> d = ImageDraw.Draw(Image.new("RGB", (400, 20)))
+    >>> key_legend(d, (0, 2), [[("fill", (1, 2, 3), "done"), ("box", (9, 9, 9), "window")]],
+    ...            (0, 0, 0))
+    """
+    font = photo_font(SMALL_PX)
+    for n, row in enumerate(rows):
+        x, y = at[0], at[1] + n * KEY_ROW
+        for kind, colour, words in row:
+            box = (x, y + 1, x + 11, y + 12)
+            if kind == "fill":
+                draw.rectangle(box, fill=colour)
+            elif kind == "hatch":
+                for k in range(0, 12, 4):
+                    draw.line((x + k, y + 12, x + 11, y + 1 + k), fill=colour)
+                    draw.line((x, y + 12 - k, x + 11 - k, y + 1), fill=colour)
+            else:
+                draw.rectangle(box, outline=colour, width=2)
+            x += 16
+            draw.text((x, y), words, font=font, fill=ink)
+            x += int(draw.textlength(words, font=font)) + 18
+
+
+def photo_keys(fig: PhotoFigure) -> list[tuple[str, Any, str]]:
+    """The marks a photo figure uses, for its legend.
+
+    >>> from convanim.geometry import Spec
+    >>> f = PhotoFigure(Spec(i=2, k=1), np.zeros((1, 2, 2)), np.zeros((1, 2, 2)),
+    ...                 np.ones((1, 1)), (0,), "t", "c")
+    >>> [words for _, _, words in photo_keys(f)][:2]
+    ['not computed yet', 'the window']
+    """
+    theme = THEMES[fig.theme]
+    keys = [("fill", pending_colour(theme), "not computed yet"),
+            ("box", rgb(theme.window.fill),
+             "the window" if fig.windowed else "the input pixels read"),
+            ("box", rgb(theme.current.fill), "the output pixel being computed")]
+    if fig.reduce == "max":
+        keys.append(("box", rgb(theme.chosen.fill), "the maximum"))
+    if fig.windowed and any(a or b for a, b in _pads(fig)):
+        keys.append(("hatch", rgb(theme.padding.edge), "padding (the values read)"))
+    return keys
 
 
 def contrast(fill: tuple[int, ...]) -> tuple[int, int, int]:

@@ -30,9 +30,12 @@ from typing import Any
 import numpy as np
 
 from convanim.draw.photo import (
+    KEY_ROW,
     PhotoFigure,
     colourize,
     fmt,
+    key_legend,
+    key_rows,
     pending_colour,
     photo_font,
     photo_palette,
@@ -187,8 +190,15 @@ class _Layout:
         self.notes_top = self.zoom_top + zooms + 6
         self.note_at = (MARGIN, self.notes_top + 2 * (SMALL_PX + 5) + 12)
         self.foot_at = (MARGIN, self.note_at[1] + TEXT_PX + 10)
+        self.key_at = (MARGIN, self.foot_at[1] + SMALL_PX + 10)
         self.width = max(x - GAP + MARGIN, 640)
-        self.height = self.foot_at[1] + SMALL_PX + MARGIN
+        theme = THEMES[fig.theme]
+        self.keys = key_rows([
+            ("fill", pending_colour(theme), "not computed yet"),
+            ("box", rgb(theme.window.fill), "the input pixels read"),
+            ("box", rgb(theme.current.fill), "the output pixel being computed"),
+            ("box", rgb(theme.ink), "the zoomed region")], self.width - 2 * MARGIN)
+        self.height = self.key_at[1] + len(self.keys) * KEY_ROW + MARGIN
         self.width += self.width % 2  # even sizes for MP4
         self.height += self.height % 2
 
@@ -256,9 +266,9 @@ class _Painter:
             scale = f"one scale for every panel: grey, 0 black to {fmt(high)} white"
         if not comp.colour_output and any(f.y.shape[0] > 1 for f in comp.figures):
             scale += f"; the mean of the {'R, G, B' if self.fig.rgb else 'channels'}"
-        draw.text(lay.foot_at, f"output colours: {scale}; light blue: not computed yet; "
-                               f"input values {self.fig.unit}", font=photo_font(SMALL_PX),
-                  fill=muted)
+        draw.text(lay.foot_at, f"output colours: {scale}; input values {self.fig.unit}",
+                  font=photo_font(SMALL_PX), fill=muted)
+        key_legend(draw, lay.key_at, lay.keys, ink)
 
     def _paint_input(self) -> None:
         fig, lay, px = self.fig, self.lay, self.lay.in_px
