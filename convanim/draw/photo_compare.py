@@ -29,16 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from convanim.draw.photo import (
+from convanim.draw.photo import PhotoFigure, photo_palette
+from convanim.draw.photo_marks import (
     KEY_ROW,
-    PhotoFigure,
     colourize,
     fmt,
     key_legend,
     key_rows,
     pending_colour,
     photo_font,
-    photo_palette,
     rgb_display,
     scale_limits,
 )

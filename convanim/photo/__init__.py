@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from convanim.draw.photo import PhotoFigure, photo_frames, photo_palette
-from convanim.draw.photo import fmt as fmt_value
 from convanim.draw.photo_compare import PhotoComparison, comparison_frames, comparison_palette
+from convanim.draw.photo_marks import fmt as fmt_value
 from convanim.geometry import Spec, SpecError, compute, get_op
 from convanim.geometry.kernels import is_kernel_name, kernel_caption, named_kernel
 from convanim.geometry.ops.window import Windowed
