@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from convanim.geometry.ops.base import Op
 
-VIEWS = ("gather", "scatter", "matrix")
+VIEWS = ("gather", "scatter", "matrix", "backward")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 PADDING_NAMES = ("valid", "same", "full", "half")
 
