@@ -185,3 +185,51 @@ def test_refusals_are_one_line() -> None:
         with pytest.raises(SpecError) as err:
             Spec(i=5, k=3, view="backward", **kwargs)
         assert err.value.param == param and "\n" not in str(err.value)
+
+
+def test_gradient_checkerboard_counts_are_autograd_with_all_ones() -> None:
+    """``overlap --gradient``'s maps: dL/dx through 1 and 2 stacked layers for dL/dy and W
+    all ones, as autograd gives it (a strided conv's is uneven)."""
+    from convanim.explain.overlap import gradient_counts
+
+    checked = 0
+    for spec in SPECS[:60]:
+        try:
+            maps = gradient_counts(spec, 2)
+        except SpecError:
+            maps = gradient_counts(spec, 1)
+        layers = [spec.replace(view="gather")]
+        for _ in maps[1:]:
+            layers.append(layers[-1].replace(i=layers[-1].output_shape))
+        x = torch.ones(spec.i, dtype=torch.float64, requires_grad=True)
+        ones = torch.ones(spec.k, dtype=torch.float64)
+        values, inputs = x, [x]
+        for n, layer in enumerate(layers):
+            values = _forward(layer, values, ones)
+            if n + 1 < len(layers):
+                inputs.append(values)
+        grads = torch.autograd.grad(values, inputs, torch.ones_like(values))
+        for got, want in zip(maps, reversed(grads)):
+            assert np.array_equal(got, want.numpy())
+            checked += 1
+    assert checked > 60
+    from convanim.explain.overlap import gradient_counts as counts
+
+    assert counts(Spec(i=7, k=3, s=2, p=1))[0][1].tolist() == [2, 4, 2, 4, 2, 4, 2]
+
+
+def test_overlap_gradient_command(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from convanim.cli import cli
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["overlap", "--gradient", "-o", str(tmp_path / "g.png")])
+    assert result.exit_code == 0 and "checkerboard" in result.output
+    assert (tmp_path / "g.png").stat().st_size > 1000
+    config = tmp_path / "pool.yaml"
+    config.write_text("mode: maxpool\ni: 6\nk: 2\n")
+    result = runner.invoke(cli, ["overlap", str(config), "--gradient", "-o",
+                                 str(tmp_path / "p.png")])
+    assert result.exit_code == 2 and "--gradient" in result.output
+    assert len(result.output.strip().splitlines()) == 1
