@@ -27,9 +27,9 @@ from convanim.options import (
     apply,
     build_spec,
     default_output,
-    flag,
     where,
 )
+from convanim.options import flag as table_flag
 from convanim.request.entries import load_config, pick_name, require_entry
 from convanim.request.table import OPTIONS
 
@@ -288,7 +288,7 @@ def _layer_specs(spec: Spec, layers: int, flag: str, ctx: click.Context) -> None
 @click.option("--resize", type=Checked(click.Choice(["nearest", "bilinear"])),
               help="Also draw the resize-convolution: upsample by the stride, then a "
                    "stride-1 conv with the kernel ('same' padding).")
-@flag(OPTIONS["gradient"])
+@table_flag(OPTIONS["gradient"])
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
               help="Image to write: .png or .svg [outputs/overlap_<params>.png].")
 @click.option("--dpi", default=150, show_default=True, type=Checked(click.IntRange(50, 600)),
