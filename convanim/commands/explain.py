@@ -308,7 +308,7 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
       convanim overlap -o overlap.png              # i=3 k=3 s=2 p=1: uneven
       convanim overlap -i 5 -k 3 -s 2 --layers 3 --compare k=4 -o stack.svg
       convanim overlap -i 4 -k 3 -s 2 --resize nearest  # resize-conv: even
-      convanim overlap -i 8 -k 3 -s 2 --gradient   # a strided conv's gradient: uneven
+      convanim overlap -i 8 -k 3 -s 2 --gradient   # strided conv gradient: uneven
     """
     from convanim.explain import layered_counts
     from convanim.explain.draw import save_overlap
