@@ -245,9 +245,9 @@ def backward_plan(spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Pl
     noun = ("convolution" if transposed else "transposed convolution")
     for f in part.frames:
         if f.phase == "input":
-            caption = (f"the output's gradient dL/dy (example values as if from a loss) "
-                       f"flows back; 1. dL/dx = {op_name}(dL/dy, W): the {noun} of dL/dy "
-                       "with the same kernel W")
+            caption = (f"backward: the output's gradient dL/dy (example values, as if from "
+                       f"a loss) flows back. Part 1: dL/dx = {op_name}(dL/dy, W), the "
+                       f"{noun} of dL/dy with the same kernel W")
             if dropped:
                 caption += (f"; its last {dropped} row(s)/column(s) are output_padding "
                             "that no input reached: their gradient goes nowhere")
@@ -265,11 +265,12 @@ def backward_plan(spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Pl
     slides_a = sum(f.phase == "slide" for f in frames)
     b_grid = _part_b_grid(spec, ax, x2, dy2)
     frames.append(Frame("input", "forward", (
-        "2. dL/dW = the input x correlated with dL/dy: each weight met one input cell at "
-        "every position; its gradient sums those cells times their outputs' gradients")
+        "Part 2: dL/dW = the input x correlated with dL/dy: each weight met one input cell "
+        "at every position; its gradient sums those cells times their outputs' gradients")
         if not transposed else (
-        "2. dL/dW: each weight carried every input cell x to one cell of the output; its "
-        "gradient sums dL/dy there times that input (zeros where the output was cropped)")))
+        "Part 2: dL/dW: each weight carried every input cell x to one cell of the output; "
+        "its gradient sums dL/dy there times that input (zeros where the output was "
+        "cropped)")))
     frames += _part_b_frames(spec, ax, b_grid, x2, dy2, dw, dw_at, second_at, transposed,
                              slides_a)
     bias = ""
