@@ -233,3 +233,26 @@ def test_overlap_gradient_command(tmp_path) -> None:
                                  str(tmp_path / "p.png")])
     assert result.exit_code == 2 and "--gradient" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_printed_input_gradient_layer_gives_autograds_dx() -> None:
+    """``shape --view backward`` prints the layer that carries dL/dy back to dL/dx; run with
+    the forward weight on dL/dy (its output_padding cells left out, as it says), it gives
+    autograd's dL/dx."""
+    from convanim.explain import explain_shape
+    from convanim.explain.describe import backward_facts
+
+    for spec in SPECS[:80]:
+        facts = backward_facts(spec)
+        assert facts["input_gradient"] in "\n".join(explain_shape(spec).lines())
+        assert explain_shape(spec).to_json()["gradients"] == facts
+        layer = eval(facts["input_gradient"], {"nn": torch.nn})  # the printed code, run
+        convs = [m for m in layer.modules() if isinstance(m, torch.nn.modules.conv._ConvNd)]
+        p = plan(spec)
+        dy = output_gradient(spec, p.x, p.w)
+        gx, _ = _autograd(spec, p.x, p.w, dy)
+        with torch.no_grad():
+            convs[0].weight.copy_(torch.tensor(p.w).reshape(convs[0].weight.shape))
+            seen = torch.tensor(dy[tuple(slice(0, n) for n in facts["input_gradient_reads"])])
+            got = layer.double()(seen[None, None])[0, 0].numpy()
+        assert np.allclose(got, gx), spec

@@ -487,6 +487,27 @@ def panel_sides(spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return grid, (*target[:-1], spec.i[-1] + 1 + spec.k[-1])
 
 
+def alt_sentence(spec: Spec) -> str:
+    """One sentence for the backward figure (its ``alt`` text).
+
+    >>> alt_sentence(Spec(i=4, k=3, s=2, p=1, view="backward"))[:60]
+    'The backward pass of a convolution of a 4x4 input with a 3x3'
+    """
+    def size(shape: tuple[int, ...]) -> str:
+        return "x".join(map(str, shape)) if spec.dims == 2 else f"length-{shape[0]}"
+
+    noun = spec.op.noun[0].lower() + spec.op.noun[1:]
+    pad = (_fmt(tuple(b for b, _ in spec.p)) if all(b == a for b, a in spec.p)
+           else str(tuple(tuple(pair) for pair in spec.p)))
+    back = "a convolution" if spec.op.transposed else "a transposed convolution"
+    return (f"The backward pass of a {noun} of a {size(spec.i)} input with a {size(spec.k)} "
+            f"kernel, stride {_fmt(spec.s)}, padding {pad}, giving a "
+            f"{size(spec.output_shape)} output: an example output gradient flows back as "
+            f"{back} with the same kernel to the input's gradient ({size(spec.i)}), then "
+            "as the input correlated with the output's gradient to the kernel's gradient "
+            f"({size(spec.k)}).")
+
+
 class Backward:
     """Mixin put first in an op's bases (conv, transposed): ``view: backward`` asks this
     module, every other view the op.
@@ -525,6 +546,12 @@ class Backward:
         if spec.view == "backward":
             return panel_sides(spec)
         return super().panel_sides(spec)  # type: ignore[misc]
+
+    def alt_text(self, spec: Spec) -> str | None:
+        """The backward figure in one sentence; None (the sliding sentence) for the rest."""
+        if spec.view != "backward":
+            return super().alt_text(spec)  # type: ignore[misc]
+        return alt_sentence(spec)
 
     def extra_dict(self, spec: Spec) -> dict[str, Any]:
         """The op's keys, with ``view: backward`` (a conv's keys leave the view out)."""
