@@ -29,9 +29,7 @@ from convanim.options import (
     default_output,
     where,
 )
-from convanim.options import flag as table_flag
 from convanim.request.entries import load_config, pick_name, require_entry
-from convanim.request.table import OPTIONS
 
 SOLVABLE = [op.mode for op in ops() if op.solvable]
 
@@ -288,7 +286,10 @@ def _layer_specs(spec: Spec, layers: int, flag: str, ctx: click.Context) -> None
 @click.option("--resize", type=Checked(click.Choice(["nearest", "bilinear"])),
               help="Also draw the resize-convolution: upsample by the stride, then a "
                    "stride-1 conv with the kernel ('same' padding).")
-@table_flag(OPTIONS["gradient"])
+@click.option("--gradient", is_flag=True,
+              help="Draw the backward pass instead: paths carrying the output's gradient back "
+                   "to each input cell (dL/dx for dL/dy and W all ones); the mode is then "
+                   "conv.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
               help="Image to write: .png or .svg [outputs/overlap_<params>.png].")
 @click.option("--dpi", default=150, show_default=True, type=Checked(click.IntRange(50, 600)),

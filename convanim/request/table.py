@@ -216,9 +216,6 @@ OUTPUT: tuple[Option, ...] = (
            "(with -o: as well as the animation)."),
     Option("max_frames", "int", "Refuse animations with more frames than this [5000].", low=1,
            high=10_000_000, default=5000, commands=OVERRIDES - {COMPARE}),
-    Option("gradient", "bool", "Overlap: the backward pass instead: paths carrying the "
-           "output's gradient back to each input cell (dL/dx for dL/dy and W all ones); the "
-           "mode is then conv [off].", default=False, commands=frozenset((OVERLAP,))),
     Option("quiet", "bool", "No progress line (shown on a terminal for renders over ~2 s).",
            short="q", default=False, commands=frozenset((RENDER,))),
 )
