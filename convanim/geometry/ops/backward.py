@@ -383,7 +383,7 @@ def _words(spec: Spec, derived: Spec, dx: np.ndarray, dw: np.ndarray,
         padded = tuple(i + b + a_ for i, (b, a_) in zip(derived.i, derived.p))
         words.update({
             "grid:padded": f"dL/dy padded {shape(padded)}",
-            "grid:forward": "dL/dy, the cropped border as zeros",
+            "grid:forward": f"dL/dy {shape(_part_b_sides(spec))}, cropped border as zeros",
             "kernel": f"W {shape(spec.k)} | input x {shape(spec.i)}",
             "legend:input": "dL/dy, read by the window",
             "legend:padding": "cropped in the forward pass: gradient 0",
@@ -392,8 +392,9 @@ def _words(spec: Spec, derived: Spec, dx: np.ndarray, dw: np.ndarray,
         padded = tuple(o + sp - 1 for o, sp in zip(spec.i, _spans(spec)))
         words.update({
             "grid:padded": f"dL/dy padded {shape(padded)}",
-            "grid:forward": ("input x, padded as in the forward pass" if any(
-                v for p in spec.p for v in p) else "input x"),
+            "grid:forward": (f"input x padded {shape(_part_b_sides(spec))} as in the forward "
+                             "pass" if any(v for p in spec.p for v in p)
+                             else f"input x {shape(spec.i)}"),
             "kernel": f"W {shape(spec.k)} rotated 180° | dL/dy {shape(spec.output_shape)}",
             "legend:input": "read by the window: dL/dy (part 1), x (part 2)",
             "legend:padding": "padding (zeros)",
