@@ -202,10 +202,6 @@ def _user(dims: int, cell: Any) -> tuple[int, ...]:
     return (int(cell[1]),) if dims == 1 else (int(cell[0]), int(cell[1]))
 
 
-def _grid2(values: np.ndarray, spec: Spec) -> np.ndarray:
-    return values.reshape(values.shape if spec.dims == 2 else (1, -1))
-
-
 def _part_a(spec: Spec, dy: np.ndarray, w: np.ndarray, dx: np.ndarray
             ) -> tuple[Spec, Plan, int]:
     """Part 1's own plan: the derived op's (on ``dL/dy`` cropped as it reads it)."""
@@ -236,11 +232,10 @@ def backward_plan(spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Pl
     shown_w = w2 if transposed else w2[::-1, ::-1]  # as part 1's window reads it
     second = x2 if transposed else dy2
     kernel, second_at = _two(shown_w, second, np.nan)
-    grids: dict[str, Grid] = {}
+    grids: dict[str, Grid] = dict(part.grids)
     frames: list[Frame] = []
-    grids.update(part.grids)
     grids["input"] = _input_grid(dy2)  # all of dL/dy, also cells part 1 leaves out
-    words = _words(spec, derived, dx, dw, transposed)
+    words = _words(spec, derived, transposed)
     op_name = "conv" if transposed else "conv_transpose"
     noun = ("convolution" if transposed else "transposed convolution")
     for f in part.frames:
@@ -366,8 +361,7 @@ def _part_b_frames(spec: Spec, ax: Axes2, grid: Grid, x2: np.ndarray, dy2: np.nd
     return frames
 
 
-def _words(spec: Spec, derived: Spec, dx: np.ndarray, dw: np.ndarray,
-           transposed: bool) -> dict[str, str]:
+def _words(spec: Spec, derived: Spec, transposed: bool) -> dict[str, str]:
     """Titles and legend labels in the gradients' names."""
     shape = _shape_text
     zeros = shape(tuple((i - 1) * s + 1 for i, s in zip(derived.i, derived.s)))
