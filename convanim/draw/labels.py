@@ -154,6 +154,9 @@ class Labels:
         >>> scene.target_title(False).startswith("Output before crop")
         True
         """
+        worded = dict(self.plan.titles).get("target_title")
+        if worded:
+            return worded
         stack = self.plan.stack
         if stack is not None:
             # Each map is labelled under it (slice_labels): the title says how many.
@@ -177,6 +180,9 @@ class Labels:
         """
         grid = self.plan.grids[name]
         spec = self.plan.spec
+        worded = dict(self.plan.titles).get("grid_title")
+        if worded:  # several maps in one grid: the op words the title
+            return worded
         if spec.op.tiles_channels:  # the channels as tiles, each its own tint
             r = spec.scale[0]
             return f"{spec.in_channels} channels {self._shape(spec.i)}, tiled {r}{chr(215)}{r}"
@@ -205,7 +211,8 @@ class Labels:
 
     def slice_labels(self) -> dict[str, str]:
         """A channel stack's per-slice labels, by the layout slot that draws each: input
-        slices and output maps ``c=0, c=1, ...``; filters ``W0, W1, ...`` with their bias.
+        slices and output maps ``c=0, c=1, ...``; filters ``W0, W1, ...`` with their bias;
+        and the words under maps side by side in one grid (``block_0``.., ``Plan.labels``).
 
         >>> from convanim.geometry import Spec, plan
         >>> from convanim.draw.scene import Scene
@@ -214,8 +221,9 @@ class Labels:
         True
         """
         stack = self.plan.stack
+        blocks = {f"block_{n}": text for n, (*_, text) in enumerate(self.plan.labels)}
         if stack is None:
-            return {}
+            return blocks
         from convanim.draw.formula import fmt
 
         cin, cout = stack[:2]
@@ -225,7 +233,7 @@ class Labels:
             b = self.plan.b
             out.update({f"slice_kernel_{n}": f"W{n}" + (f" b={fmt(b[n])}" if b is not None
                                                         else "") for n in range(cout)})
-        return out
+        return {**out, **blocks}
 
     def kernel_title(self, given: bool = False) -> str:
         """The kernel panel's title, e.g. ``Kernel 3x3``; ``given``: the kernel as stored,

@@ -279,7 +279,8 @@ class Layout:
         # A channel stack labels each slice under it (c=0, c=1, ...): a line of room more.
         room = ({name: (rows + -(-lab_h // px), cols) if name in ("grid", "target")
                  else (rows, cols) for name, (rows, cols) in shapes.items()}
-                if scene.plan.stack is not None and not minimal else shapes)
+                if (scene.plan.stack is not None or scene.plan.labels) and not minimal
+                else shapes)
         groups, gap = arrange(room, titles, px, kp, lab_h, stacked)
         if scene.plan.stack is not None and not stacked and "kernel" in shapes:
             groups = _compact(groups, gap)
@@ -343,6 +344,8 @@ class Layout:
                                           1, label, "ink")
         if scene.plan.stack is not None and not minimal:
             slots.update(stack_slots(scene, panels, fonts["caption"], lab_h, stacked))
+        if scene.plan.labels and not minimal:
+            slots.update(block_slots(scene, panels, fonts["caption"]))
         y = bottom + 8
         legend: list[LegendItem] = []
         if not minimal:
@@ -444,6 +447,25 @@ def stack_slots(scene: Scene, panels: dict[str, Box], font: Font | None, lab_h: 
             top = middle - lines * font.line_height // 2
             slots[f"slice_kernel_{n}"] = _slot(kernel.x - 8 - round(font.measure("W00 ")),
                                                kernel.x - 4, top, lines, font, "ink")
+    return slots
+
+
+def block_slots(scene: Scene, panels: dict[str, Box], font: Font | None) -> dict[str, Slot]:
+    """Words under maps side by side in one panel (``Plan.labels``: the input, the pooled
+    map and the indices of max-unpooling), each under its own map's last row.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> lay = Layout.build(Scene(plan(Spec(i=4, k=2, mode="maxunpool"))), RenderOptions())
+    >>> sorted(n for n in lay.slots if n.startswith("block_"))
+    ['block_0', 'block_1', 'block_2']
+    """
+    assert font is not None
+    slots: dict[str, Slot] = {}
+    for n, (name, rows, col, cols, _) in enumerate(scene.plan.labels):
+        box = panels[name]
+        x0 = box.x + col * box.px
+        slots[f"block_{n}"] = _slot(x0 - 12, x0 + cols * box.px + 12,
+                                    box.y + rows * box.px + 2, 1, font, "muted")
     return slots
 
 

@@ -290,8 +290,30 @@ class Scene(Labels):
         main = np.full(grid.shape, "", object)
         if self.values:
             main = np.array([cell_fmt(v) for v in grid.values.ravel()], object).reshape(grid.shape)
-            main[codes == 0] = ""
+        # Cells a frame fills in (a pooled map forming) wait as not yet written; _slide
+        # writes them into this base, so they stay written in later frames.
+        filled = [f.fills for f in self.plan.frames if f.grid == name and len(f.fills)]
+        if filled:
+            cells = np.concatenate(filled)
+            codes[cells[:, 0], cells[:, 1]] = self.code("pending")
+            main[cells[:, 0], cells[:, 1]] = ""
+        main[codes == 0] = ""
         return rows + r0, cols + c0, codes, main
+
+    def _fill(self, frame: Frame) -> None:
+        """Write the grid cells ``frame`` fills: being written now, written from now on."""
+        r0, c0 = self.offsets[frame.grid]
+        fr, fc = frame.fills[:, 0], frame.fills[:, 1]
+        _, _, codes, main = self._grid_base(frame.grid)
+        codes[fr, fc] = self.code("done")
+        grid = self.plan.grids[frame.grid]
+        if self.values:
+            main[fr, fc] = [cell_fmt(v) for v in grid.values[fr, fc].tolist()]
+        cells = frame.fills + np.array([r0, c0])
+        self.panels["grid"].set(cells[:, 0], cells[:, 1], self.code("current"),
+                                main[fr, fc].copy())
+        self._touched.append(("grid", cells))
+        self.outlines.append(("grid", cells))
 
     def _show_grid(self, name: str) -> None:
         panel = self.panels["grid"]
@@ -430,6 +452,8 @@ class Scene(Labels):
             # no input reaches: nothing to link.
             lit = [(name, at) for name, at in (("grid", window), ("target", cells)) if len(at)]
             self._touched, self.outlines, self.link = list(lit), list(lit), None
+        if len(frame.fills):
+            self._fill(frame)
         self._text("formula", self._formula(frame, grid) if self.values else "")
 
     def _dim_other_groups(self, frame: Frame, grid: Grid, block: int) -> None:

@@ -93,6 +93,9 @@ class Frame:
     formula: tuple[str, str, str] | None = None
     """This frame's formula head, separator and tail, overriding the picture's (a second
     stage of a two-stage animation, such as max-unpooling's placing of the maxima)."""
+    fills: np.ndarray = field(default_factory=lambda: EMPTY)
+    """Cells of this frame's grid that the frame writes (max-unpooling's pooled map and
+    indices forming beside the input): drawn as not yet written until then, written after."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,12 @@ class Plan:
     by side, NaN between slices); frames' ``taps`` index it."""
     stack: tuple[int, ...] | None = None
     """For a channel stack: (C_in, C_out, groups, input block width, output block width)."""
+    labels: tuple[tuple[str, int, int, int, str], ...] = ()
+    """Words under the maps side by side in one panel (besides a stack's ``c=0..``):
+    ``(panel, rows, first column, columns, text)``, the text under that block's last row."""
+    titles: tuple[tuple[str, str], ...] = ()
+    """Panel titles the op words itself (``("grid_title", "Max pooling 4×4 → 2×2")``), for a
+    panel whose grid holds several maps."""
 
     def __len__(self) -> int:
         return len(self.frames)
