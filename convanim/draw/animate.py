@@ -101,11 +101,11 @@ class Renderer:
         """
         wanted = dict(zip(self.selected, self.durations()))
         if self.plan.spec.view == "matrix":
-            from convanim.draw.matrix import render_matrix_frames
+            from convanim.draw.matrix import MatrixPainter
 
-            for index, (rgb, _) in enumerate(render_matrix_frames(self.plan, self.options)):
-                if index in wanted:
-                    yield _letterbox(rgb, self.options, self.theme), wanted[index]
+            matrix = MatrixPainter(self.plan, self.options)
+            for index in self.selected:
+                yield _letterbox(matrix.paint(index), self.options, self.theme), wanted[index]
             return
         painter = self.layout.painter(self.scene)
         out = np.empty_like(painter.base) if self.reuse_buffer else None

@@ -158,7 +158,8 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "title": layout.title,
         "alt": alt_text(the_plan.spec),
-        "captions": [scene.caption_of(frame) for frame in the_plan.frames],
+        # One per frame shown (the page indexes them by the frame it shows).
+        "captions": [scene.caption_of(the_plan.frames[i]) for i in renderer.selected],
         # The frames (shared with the GIF) draw the caption: the page keeps its text for
         # screen readers only, so a reader sees it once.
         "caption_drawn": "caption" in getattr(layout, "slots", {})
@@ -179,7 +180,7 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         return meta  # the matrix view draws no cell grid: no hover map
     grids = list(the_plan.grids)
     meta.update({
-        "grids": [frame.grid for frame in the_plan.frames],
+        "grids": [the_plan.frames[i].grid for i in renderer.selected],
         "panels": boxes,
         "output_shape": [int(n) for n in np.reshape(the_plan.y, (-1, the_plan.y.shape[-1])
                                                     ).shape],
