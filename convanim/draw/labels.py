@@ -80,6 +80,8 @@ class Labels:
             items.append(("unreached", "other groups: not seen"))
         # The window is see-through: its swatch is the tint it gives the input under it.
         items.append(("window+input" if INPUT in kinds else "window", plan.picture.window))
+        if plan.bias_cells and "kernel" in self.panels:
+            items.append(("bias", "bias b: added to the sum"))
         if any(frame.chosen is not None for frame in plan.frames):
             items.append(("chosen", LABELS["chosen"]))
         items += [("pending", LABELS["pending"]), ("current", LABELS["current"])]
@@ -217,8 +219,8 @@ class Labels:
         >>> from convanim.geometry import Spec, plan
         >>> from convanim.draw.scene import Scene
         >>> Scene(plan(Spec(i=4, k=3, in_channels=2, out_channels=2, bias=True))
-        ...       ).slice_labels()["slice_kernel_1"].startswith("W1 b=")
-        True
+        ...       ).slice_labels()["slice_kernel_1"]
+        'W1'
         """
         stack = self.plan.stack
         blocks = {f"block_{n}": text for n, (*_, text) in enumerate(self.plan.labels)}
@@ -230,9 +232,11 @@ class Labels:
         out = {f"slice_grid_{n}": f"c={n}" for n in range(cin)}
         out.update({f"slice_target_{n}": f"c={n}" for n in range(cout)})
         if getattr(self, "weighted", False):
-            b = self.plan.b
+            # A bias drawn as a cell of its own (bias_cells) needs no words beside W.
+            b = None if self.plan.bias_cells else self.plan.b
             out.update({f"slice_kernel_{n}": f"W{n}" + (f" b={fmt(b[n])}" if b is not None
                                                         else "") for n in range(cout)})
+        out.update({f"bias_plus_{n}": "+" for n in range(len(self.plan.bias_cells))})
         return {**out, **blocks}
 
     def kernel_title(self, given: bool = False) -> str:
@@ -248,7 +252,8 @@ class Labels:
         stack = self.plan.stack
         if stack is not None:
             shape = "×".join(map(str, self.plan.w.shape))
-            return (f"Filters {shape}: one row per output channel" if self.weighted
+            bias = " + bias" if self.plan.bias_cells else ""
+            return (f"Filters {shape}{bias}: one row per output channel" if self.weighted
                     else f"Kernel {shape}")
         note = " as given" if given else getattr(self, "kernel_note", "")
         return f"Kernel {self._shape(self.w2.shape)}{note}"

@@ -441,12 +441,17 @@ def stack_slots(scene: Scene, panels: dict[str, Box], font: Font | None, lab_h: 
     kernel = panels.get("kernel")
     if kernel is not None:
         rows = (kernel.rows + 1) // cout  # a filter's rows and the empty row under it
-        lines = 2 if scene.plan.b is not None else 1
+        lines = 2 if scene.plan.b is not None and not scene.plan.bias_cells else 1
         for n in range(cout):
             middle = kernel.y + n * rows * kernel.px + (rows - 1) * kernel.px // 2
             top = middle - lines * font.line_height // 2
             slots[f"slice_kernel_{n}"] = _slot(kernel.x - 8 - round(font.measure("W00 ")),
                                                kernel.x - 4, top, lines, font, "ink")
+        for n, (r, c) in enumerate(scene.plan.bias_cells):
+            # A "+" in the blank column before each bias cell: it joins the filter's sum.
+            top = kernel.y + r * kernel.px + (kernel.px - font.line_height) // 2
+            slots[f"bias_plus_{n}"] = _slot(kernel.x + (c - 1) * kernel.px,
+                                            kernel.x + c * kernel.px, top, 1, font, "ink")
     return slots
 
 

@@ -258,6 +258,8 @@ class Scene(Labels):
                 tints = group_tint(filters * self.groups // stack[1])
                 for tint in distinct(tints):
                     self._kernel_codes[~gap & (tints == tint)] = self.code(f"kernel@g{tint}")
+            for cell in self.plan.bias_cells:  # each filter's bias, a cell of its own
+                self._kernel_codes[cell] = self.code("bias")
             self.panels["kernel"].set(kr, kc, self._kernel_codes, main)
             self._text("kernel_title", self.kernel_title(given=bool(self.kernel_note)))
         self._text("target_title", self.target_title(final=False))
@@ -426,6 +428,10 @@ class Scene(Labels):
             # A stack's filters sit in one panel: light up the one this frame applies.
             # It stays lit while the filter is the same, so consecutive frames repaint nothing.
             taps = unique_cells(frame.taps)
+            if self.plan.bias_cells and len(taps):
+                # The filter's bias joins its sum: it lights up with the filter.
+                rows = (self.w2.shape[0] + 1) // self.plan.stack[1]
+                taps = np.vstack([taps, self.plan.bias_cells[int(taps[0, 0]) // rows]])
             kernel = self.panels["kernel"]
             lit = self._lit_kernel
             if lit is None or not np.array_equal(lit, taps):

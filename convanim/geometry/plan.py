@@ -145,6 +145,9 @@ class Plan:
     by side, NaN between slices); frames' ``taps`` index it."""
     stack: tuple[int, ...] | None = None
     """For a channel stack: (C_in, C_out, groups, input block width, output block width)."""
+    bias_cells: tuple[tuple[int, int], ...] = ()
+    """Where the kernel panel draws each output channel's bias (a stack with a bias), in
+    output channel order; empty without a bias."""
     labels: tuple[tuple[str, int, int, int, str], ...] = ()
     """Words under the maps side by side in one panel (besides a stack's ``c=0..``):
     ``(panel, rows, first column, columns, text)``, the text under that block's last row."""

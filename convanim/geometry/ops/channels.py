@@ -373,13 +373,22 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
     weighted = op.weighted
     kh, kw = (one.k if one.dims == 2 else (1, one.k[0]))
     per_in = cin // groups if weighted else 1
-    panel = np.full((cout * (kh + 1) - 1, per_in * (kw + 1) - 1), np.nan)
+    bias = np.zeros(cout) if b is None else np.asarray(b, float).reshape(-1)
+    # A bias is a cell of its own right of its filter's slices (after a blank column), so
+    # the figure shows it joining the sum, as CS231n's does.
+    with_bias = weighted and b is not None
+    panel = np.full((cout * (kh + 1) - 1, per_in * (kw + 1) - 1 + 2 * with_bias), np.nan)
+    bias_cells: tuple[tuple[int, int], ...] = ()
     if weighted:
         for co in range(cout):
             for ci, slot in op._pairs(spec, co):
                 r, c = filter_cell((cin, cout, groups), (kh, kw), co, ci, (0, 0))
                 panel[r: r + kh, c: c + kw] = w[slot].reshape(kh, kw)
-    bias = np.zeros(cout) if b is None else np.asarray(b, float).reshape(-1)
+    if with_bias:
+        bias_cells = tuple((co * (kh + 1) + (kh - 1) // 2, panel.shape[1] - 1)
+                           for co in range(cout))
+        for co, cell in enumerate(bias_cells):
+            panel[cell] = bias[co]
     slides = [f for f in first.frames if f.phase == "slide"]
     frames: list[Frame] = []
     head = first.frames[: first.frames.index(slides[0])]
@@ -446,7 +455,7 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                           (picture.formula[0], picture.formula[1], picture.formula[2] + " + b"))
     return Plan(spec, x, w, y, grids, first.slide_grid, target, first.target_offset,
                 tuple(frames), first.arithmetic, picture, b=b, kernel=panel if weighted
-                else None, stack=(cin, cout, groups, block, ow + 1))
+                else None, stack=(cin, cout, groups, block, ow + 1), bias_cells=bias_cells)
 
 
 __all__ = ["BIAS", "CONV_FIELDS", "DEPTH_MULTIPLIER", "GAP", "GROUPS", "INPUT", "IN_CHANNELS",
