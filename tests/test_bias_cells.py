@@ -36,11 +36,15 @@ def test_drawn_bias_cells_give_torchs_output(spec: Spec, seed: int) -> None:
     y = torch.nn.functional.conv2d(x, w, drawn_bias, spec.s, spec.p[0][0] if isinstance(
         spec.p[0], tuple) else spec.p, groups=spec.groups)[0].numpy()
     np.testing.assert_allclose(np.asarray(p.y).reshape(y.shape), y)
-    # The bias cell sits right of its own filter's rows, alone in its column.
-    rows = (p.kernel.shape[0] + 1) // spec.out_channels
+    # Each filter's cells hold exactly torch's weights of that output channel, and its
+    # bias cell sits on the filter's rows, right of all of them, after a blank column.
     for co, (r, c) in enumerate(p.bias_cells):
-        assert r // rows == co and c == p.kernel.shape[1] - 1
-        assert np.isnan(np.delete(p.kernel[:, c], [cell[0] for cell in p.bias_cells])).all()
+        rows, cols = np.nonzero(p.filters == co)
+        weights = p.kernel[(p.filters == co) & ~np.isin(
+            np.arange(p.kernel.size).reshape(p.kernel.shape), [r * p.kernel.shape[1] + c])]
+        np.testing.assert_array_equal(np.sort(weights), np.sort(w[co].numpy().ravel()))
+        assert p.filters[r, c] == co and rows.min() <= r <= rows.max()
+        assert c == cols.max() and np.isnan(p.kernel[r, c - 1])
 
 
 def test_bias_cell_lights_with_its_filter() -> None:

@@ -257,10 +257,9 @@ def test_groups_have_their_own_colour_on_inputs_and_filters(theme: str) -> None:
         want = g0 if c // block < 2 else g1
         assert _tile_colour(frame, box, r + r0, c + c0) == want, (r, c)
     kbox, kernel = renderer.layout.panels["kernel"], p.kernel
-    rows_per_filter = (kernel.shape[0] + 1) // 4
     for (r, c), v in np.ndenumerate(kernel):
         if not np.isnan(v):
-            want = k0 if r // rows_per_filter < 2 else k1
+            want = k0 if p.filters[r, c] < 2 else k1  # filters 0-1 are group 0
             assert _tile_colour(frame, kbox, r, c) == want, (r, c)
     legend = dict(renderer.scene.legend())
     assert legend["input@g0"] == "group 0: c=0-1" and legend["input@g1"] == "group 1: c=2-3"

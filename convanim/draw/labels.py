@@ -65,13 +65,15 @@ class Labels:
         items += [(KIND_LOOKS[k], LABELS[KIND_LOOKS[k]]) for k in (INPUT, PAD, ZERO) if k in kinds]
         groups = getattr(self, "groups", 1)
         if groups > 1 and plan.stack is not None and items[0][0] == "input":
-            items[:1] = self._group_items(plan.stack[0], groups)
-            if "kernel" in self.panels:
-                # The filters are drawn in their group's own tint: the legend shows it too.
-                tints = [look.split("@g")[1] for look, _ in items if look.startswith("input@g")]
-                items += [(f"kernel@g{t}", f"filters of {label.split(':')[0]}")
-                          for t, (_, label) in zip(tints, self._group_items(plan.stack[0],
-                                                                            groups))]
+            paired: list[tuple[str, str]] = []
+            for look, label in self._group_items(plan.stack[0], groups):
+                paired.append((look, label))
+                if "kernel" in self.panels:
+                    # The filters are drawn in their group's own tint and mark: each
+                    # group's entry is followed by its filters', so the pairs read together.
+                    tint = look.split("@g")[1]
+                    paired.append((f"kernel@g{tint}", f"its filters ({label.split(':')[0]})"))
+            items[:1] = paired
         if plan.spec.op.tiles_channels and items and items[0][0] == "input":
             items[:1] = self._shuffle_items()
         if not plan.grids[plan.slide_grid].reached.all():
@@ -253,7 +255,11 @@ class Labels:
         if stack is not None:
             shape = "×".join(map(str, self.plan.w.shape))
             bias = " + bias" if self.plan.bias_cells else ""
-            return (f"Filters {shape}{bias}: one row per output channel" if self.weighted
+            cin, _, groups = stack[:3]
+            where = ("one row per output channel" if groups == 1 else
+                     "each under its channel" if groups == cin else
+                     "each group's under its channels")
+            return (f"Filters {shape}{bias}: {where}" if self.weighted
                     else f"Kernel {shape}")
         note = " as given" if given else getattr(self, "kernel_note", "")
         return f"Kernel {self._shape(self.w2.shape)}{note}"

@@ -105,13 +105,13 @@ def stack_cells(plan: Plan) -> dict[str, Any]:
                for v in (o, r, c, r + r0, o * out_block + c + c0)]
     cells: dict[str, Any] = {"key_dims": [3, 3, 4], "outputs": outputs}
     if plan.picture.weighted and plan.kernel is not None:
-        kernel = ((plan.kernel.shape[0] + 1) // cout - 1, plan.spec.k[-1])
+        kernel = (plan.spec.k[0] if plan.spec.dims == 2 else 1, plan.spec.k[-1])
         taps = {}
         for frame in plan.frames:
             for out, src, tap in frame.links:
                 at = _pair(tap[2:])
                 taps[(int(tap[0]), int(tap[1]), *at)] = filter_cell(
-                    plan.stack, kernel, int(out[0]), int(src[0]), at)
+                    plan.stack, kernel, int(out[0]), int(src[0]), at, bool(plan.bias_cells))
         cells["taps"] = [v for key in sorted(taps) for v in (*key, *taps[key])]
     return cells
 

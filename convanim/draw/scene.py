@@ -253,9 +253,9 @@ class Scene(Labels):
             self._kernel_codes = np.where(gap, 0, self.code("kernel"))
             if self.groups > 1:
                 stack = self.plan.stack
-                assert stack is not None
-                filters = kr // ((shown.shape[0] + 1) // stack[1])  # one row of slices each
-                tints = group_tint(filters * self.groups // stack[1])
+                assert stack is not None and self.plan.filters is not None
+                # Each filter in its group's tint (the owner map says whose a cell is).
+                tints = group_tint(np.maximum(self.plan.filters, 0) * self.groups // stack[1])
                 for tint in distinct(tints):
                     self._kernel_codes[~gap & (tints == tint)] = self.code(f"kernel@g{tint}")
             for cell in self.plan.bias_cells:  # each filter's bias, a cell of its own
@@ -428,10 +428,10 @@ class Scene(Labels):
             # A stack's filters sit in one panel: light up the one this frame applies.
             # It stays lit while the filter is the same, so consecutive frames repaint nothing.
             taps = unique_cells(frame.taps)
-            if self.plan.bias_cells and len(taps):
+            if self.plan.bias_cells and self.plan.filters is not None and len(taps):
                 # The filter's bias joins its sum: it lights up with the filter.
-                rows = (self.w2.shape[0] + 1) // self.plan.stack[1]
-                taps = np.vstack([taps, self.plan.bias_cells[int(taps[0, 0]) // rows]])
+                owner = int(self.plan.filters[taps[0, 0], taps[0, 1]])
+                taps = np.vstack([taps, self.plan.bias_cells[owner]])
             kernel = self.panels["kernel"]
             lit = self._lit_kernel
             if lit is None or not np.array_equal(lit, taps):

@@ -213,7 +213,9 @@ class Theme:
             return look
         n = (group - 1) % len(self.group_hues)
         fill = _hex(_mix(look.fill, self.group_hues[n], self.group_alpha))
-        mark = _hex(_mix(fill, look.edge, 0.3))
+        # The hatch is the group's own hue, whatever the role: a group's input channels and
+        # its filters share one mark, so the eye pairs them (their fills keep their roles).
+        mark = _hex(_mix(self.group_hues[n], self.ink, 0.25))
         return replace(look, fill=fill, hatch=("/", "\\", "x")[n], hatch_color=mark)
 
     def palette(self, looks: tuple[str, ...] | list[str] = ()) -> list[RGB]:

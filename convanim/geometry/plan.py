@@ -148,6 +148,9 @@ class Plan:
     bias_cells: tuple[tuple[int, int], ...] = ()
     """Where the kernel panel draws each output channel's bias (a stack with a bias), in
     output channel order; empty without a bias."""
+    filters: np.ndarray | None = None
+    """For a stack's filter panel: per cell, the output channel whose filter (or bias) it
+    draws, -1 in the gaps; the renderer tints, lights and labels filters by it."""
     labels: tuple[tuple[str, int, int, int, str], ...] = ()
     """Words under the maps side by side in one panel (besides a stack's ``c=0..``):
     ``(panel, rows, first column, columns, text)``, the text under that block's last row."""
