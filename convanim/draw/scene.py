@@ -285,8 +285,8 @@ class Scene(Labels):
             for tint in distinct(tints):
                 codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
         if self.plan.spec.op.tiles_channels:  # each input channel its own tint
-            tints = self._shuffle_tint(rows, cols, True)
-            for tint in distinct(tints):
+            tints = self._shuffle_tint(grid.source[..., 0], cols, True)
+            for tint in distinct(tints[grid.kinds == INPUT]):
                 codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
         codes[~grid.reached] = self.code("unreached")
         main = np.full(grid.shape, "", object)
@@ -353,12 +353,14 @@ class Scene(Labels):
         panel.set(r, c, np.array(codes), np.array(sums, object))
 
     def _shuffle_tint(self, rows: np.ndarray, cols: np.ndarray, tiled: bool) -> np.ndarray:
-        """Pixel shuffle: the tint of the input channel a cell belongs to (``tiled``: a
-        cell of the tiled input) or came from (an output cell), so where each goes shows."""
+        """Pixel shuffle: the tint of the input channel a cell belongs to (``tiled``: the
+        tile cells' source rows, ``channel * H + row``) or came from (an output cell at
+        ``rows, cols``), so where each goes shows."""
         spec = self.plan.spec
         r = spec.scale[0]
-        h, w = spec.i
-        channel = (rows % (r * h)) // h * r + cols // w if tiled else rows % r * r + cols % r
+        h = spec.i[0]
+        channel = (np.asarray(rows) // h % (r * r) if tiled
+                   else np.asarray(rows) % r * r + np.asarray(cols) % r)
         return group_tint(channel)
 
     def _done_codes(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | int:
