@@ -257,8 +257,8 @@ class Labels:
             bias = " + bias" if self.plan.bias_cells else ""
             cin, _, groups = stack[:3]
             where = ("one row per output channel" if groups == 1 else
-                     "each under its channel" if groups == cin else
-                     "each group's under its channels")
+                     "one per channel, in channel order" if groups == cin else
+                     "groups side by side, in channel order")
             return (f"Filters {shape}{bias}: {where}" if self.weighted
                     else f"Kernel {shape}")
         note = " as given" if given else getattr(self, "kernel_note", "")

@@ -232,7 +232,10 @@ class MaxUnpool(MaxPool):
                 "elsewhere", step, read, np.zeros((2, 2), dtype=np.int64), np.array([win]),
                 np.array([value]), value, np.array([value]), np.ones(1, dtype=np.int64), 0,
                 links, formula=("unpool: ", " at index ", tail)))
-        frames.append(Frame("output", "pooling", captions["output"] + ", zeros elsewhere"))
+        # "o = 4" would say nothing: the output is the input's size, the maxima back in place.
+        frames.append(Frame("output", "pooling",
+                            f"the {_shape_text(spec.i)} output, the input's size: each max "
+                            "back where it was, zeros elsewhere"))
         rows, cols = pooled_shape(spec) if spec.dims == 2 else (1, *pooled_shape(spec))
         labels = (("grid", ax.i[0], 0, width, "input x"),
                   ("grid", rows, pool_col, cols, "pooled"),
