@@ -200,12 +200,13 @@ class PixelShuffle(Op):
         >>> from convanim.geometry import Spec
         >>> spec = Spec(i=3, mode="pixelshuffle", scale=2, in_channels=80)
         >>> spec.op.oversize(spec, 96)
-        ('in_channels', 'use at most 64 input channels')
+        ('in_channels', 'use at most 48 input channels')
         """
         r = spec.scale[0]
-        if max(spec.i) * r > limit:
+        if max(spec.i) * r > limit or r * (spec.i[1] + 1) - 1 > limit:
             return super().oversize(spec, limit)
-        most = max(1, limit // (spec.i[0] * r)) * r * r
+        # Each output channel's r tiles down take r*(H+1) rows (a blank line under each).
+        most = max(1, (limit + 1) // (r * (spec.i[0] + 1))) * r * r
         return "in_channels", f"use at most {most} input channels"
 
     def alt_text(self, spec: Spec) -> str:

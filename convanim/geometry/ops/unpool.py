@@ -263,6 +263,21 @@ class MaxUnpool(MaxPool):
         """
         return max(spec.i[0], pooling_width(spec)) if spec.dims == 2 else pooling_width(spec)
 
+    def oversize(self, spec: Spec, limit: int) -> tuple[str, str]:
+        """The pooling grid (input, pooled map and indices in a row) is what grows: blame
+        the input's width, with the widest that fits.
+
+        >>> spec = Spec(i=60, k=2, mode="maxunpool")
+        >>> name, fix = spec.op.oversize(spec, 96)
+        >>> name, fix.split(" across")[0]
+        ('input_size', 'use an input_size of at most 47')
+        """
+        k, s = spec.k[-1], spec.s[-1]
+        widest = max((n for n in range(k, limit + 1)
+                      if n + 2 + 2 * ((n - k) // s + 1) <= limit), default=k)
+        return "input_size", (f"use an input_size of at most {widest} across (the input, "
+                              "pooled map and indices stand in one row)")
+
     def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The pooling grid (input, pooled map and indices side by side) and the output."""
         if spec.dims == 1:
