@@ -93,6 +93,9 @@ class Frame:
     formula: tuple[str, str, str] | None = None
     """This frame's formula head, separator and tail, overriding the picture's (a second
     stage of a two-stage animation, such as max-unpooling's placing of the maxima)."""
+    fills: np.ndarray = field(default_factory=lambda: EMPTY)
+    """Cells of this frame's grid that the frame writes (max-unpooling's pooled map and
+    indices forming beside the input): drawn as not yet written until then, written after."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,18 @@ class Plan:
     """The player's hover map when the plan keys its cells itself: ``key_dims``,
     ``outputs``/``taps`` (key, then the panel cell), ``inputs`` per grid (key, then the
     cell on that grid) and the flat ``links``."""
+    bias_cells: tuple[tuple[int, int], ...] = ()
+    """Where the kernel panel draws each output channel's bias (a stack with a bias), in
+    output channel order; empty without a bias."""
+    filters: np.ndarray | None = None
+    """For a stack's filter panel: per cell, the output channel whose filter (or bias) it
+    draws, -1 in the gaps; the renderer tints, lights and labels filters by it."""
+    labels: tuple[tuple[str, int, int, int, str], ...] = ()
+    """Words under the maps side by side in one panel (besides a stack's ``c=0..``):
+    ``(panel, rows, first column, columns, text)``, the text under that block's last row."""
+    titles: tuple[tuple[str, str], ...] = ()
+    """Panel titles the op words itself (``("grid_title", "Max pooling 4×4 → 2×2")``), for a
+    panel whose grid holds several maps."""
 
     def __len__(self) -> int:
         return len(self.frames)
