@@ -116,6 +116,27 @@ class Picture:
 
 
 @dataclass(frozen=True, eq=False)
+class Slices:
+    """A volume's depth slices laid side by side on the 2-D panels (``dims=3``).
+
+    Keyed by a grid's name, ``"target"`` and ``"kernel"``: ``shapes`` the volume's (depth,
+    rows, cols), ``block`` the columns from one slice's first column to the next one's, and
+    ``labels`` the words under each slice (``d=0``, ``pad``, ``zeros``).
+
+    >>> Slices({"target": (2, 3, 3)}, {"target": 4}, {"target": ("d=0", "d=1")}).count("target")
+    2
+    """
+
+    shapes: dict[str, tuple[int, ...]]
+    block: dict[str, int]
+    labels: dict[str, tuple[str, ...]]
+
+    def count(self, name: str) -> int:
+        """How many slices the panel content ``name`` has."""
+        return len(self.labels[name])
+
+
+@dataclass(frozen=True, eq=False)
 class Plan:
     """Everything the renderer needs: the spec, the numbers, the grids, the frames.
 
@@ -142,6 +163,8 @@ class Plan:
     by side, NaN between slices); frames' ``taps`` index it."""
     stack: tuple[int, ...] | None = None
     """For a channel stack: (C_in, C_out, groups, input block width, output block width)."""
+    slices: Slices | None = None
+    """For a volume (``dims=3``): its depth slices side by side on each panel."""
 
     def __len__(self) -> int:
         return len(self.frames)
