@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from convanim.draw.formula import shape_text
+from convanim.draw.slices import slice_texts, slice_title
 from convanim.geometry import CROP, INPUT, PAD, ZERO, Plan
 
 KIND_LOOKS = {INPUT: "input", PAD: "padding", ZERO: "zero"}
@@ -154,6 +155,8 @@ class Labels:
         >>> scene.target_title(False).startswith("Output before crop")
         True
         """
+        if self.plan.slices is not None:  # a volume: its depth slices side by side
+            return slice_title(self.plan, "target", "Output")
         stack = self.plan.stack
         if stack is not None:
             # Each map is labelled under it (slice_labels): the title says how many.
@@ -183,6 +186,8 @@ class Labels:
         title = GRID_NAMES.get(name, name.capitalize())
         if name == "padded" and not (grid.kinds == PAD).any():
             title = "Cropped input"
+        if self.plan.slices is not None:  # a volume: its depth slices side by side
+            return slice_title(self.plan, name, title)
         stack = self.plan.stack
         if stack is not None:  # the slices side by side, each one block wide
             one = (grid.shape[0], (grid.shape[1] - (stack[0] - 1) * stack[3]))
@@ -213,6 +218,8 @@ class Labels:
         ...       ).slice_labels()["slice_kernel_1"].startswith("W1 b=")
         True
         """
+        if self.plan.slices is not None:  # a volume: d=0, d=1, ... under each slice
+            return slice_texts(self.plan)
         stack = self.plan.stack
         if stack is None:
             return {}
@@ -243,4 +250,6 @@ class Labels:
             return (f"Filters {shape}: one row per output channel" if self.weighted
                     else f"Kernel {shape}")
         note = " as given" if given else getattr(self, "kernel_note", "")
+        if self.plan.slices is not None:  # a volume: its depth slices side by side
+            return slice_title(self.plan, "kernel", "Kernel") + note
         return f"Kernel {self._shape(self.w2.shape)}{note}"

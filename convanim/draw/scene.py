@@ -19,6 +19,7 @@ import numpy as np
 from convanim.draw.formula import ELLIPSIS, INFINITY, TIMES, Formula, fmt, shape_text
 from convanim.draw.labels import KIND_LOOKS, Labels
 from convanim.draw.legible import cell_fmt, uniform_fmt
+from convanim.draw.slices import grid_texts
 from convanim.geometry import CROP, INPUT, Frame, Grid, Plan
 from convanim.geometry.plan import GAP
 
@@ -301,6 +302,9 @@ class Scene(Labels):
         panel.set(r, c, codes, main)
         self._grid_name = name
         self._text("grid_title", self.grid_title(name))
+        if self.plan.slices is not None:  # a volume: this grid's slice labels, others blank
+            for slot, text in grid_texts(self.plan, name).items():
+                self._text(slot, text)
 
     def _restore_touched(self) -> None:
         """Put back the base look of cells the previous frame highlighted."""

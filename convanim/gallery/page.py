@@ -160,8 +160,8 @@ pre{background:#f3f3f3;padding:.5rem;overflow-x:auto}.alt{color:#555}.formula{co
 
 
 # A newcomer starts with one kernel over one grid and ends with chains and comparisons.
-SECTION_ORDER = ("conv_arithmetic", "seeds", "conv", "pooling", "showcase", "upsampling",
-                 "channels", "perspective", "chains")
+SECTION_ORDER = ("conv_arithmetic", "seeds", "conv", "pooling", "volumes", "showcase",
+                 "upsampling", "channels", "perspective", "chains")
 MODE_ORDER = ("conv", "maxpool", "avgpool", "transposed", "upsample", "maxunpool",
               "pixelshuffle")
 

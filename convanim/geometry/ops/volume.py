@@ -249,8 +249,10 @@ def _grids(op: Any, spec: Spec, x: np.ndarray) -> tuple[list[tuple[str, str, Vol
         eq = [a.equivalent_padding for a in arith]
         if max(spec.s) > 1:
             zeros = tuple(s - 1 for s in spec.s)
-            shown.append(("zeros", f"insert s-1 = {_fmt(zeros)} zeros between input cells, "
-                          "whole slices of zeros between depth slices",
+            noun, between = ("zero", "a whole slice") if max(zeros) == 1 else ("zeros", "slices")
+            shown.append(("zeros", f"insert s-1 = {_fmt(zeros)} {noun} between input cells: "
+                          f"{between} of zeros between depth slices" if zeros[0] else
+                          f"insert s-1 = {_fmt(zeros)} {noun} between input cells",
                           Volume3([_zeros_axis(spec, a, 0, 0) for a in range(3)], x, 0.0)))
         if any(v != 0 for pair in eq for v in pair):
             rule = "k-p-1" if all(d == 1 for d in spec.d) else "d*(k-1)-p"
@@ -336,7 +338,9 @@ def volume_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
         if len(window) < len(taps):
             caption += f"; past the edge (ceil_mode): {len(window)} of {len(taps)} cells"
         if divisors is not None:
-            caption += f"; divide by {int(divisors[cell])}"
+            caption += f"; divide by {int(divisors[cell])}" + (
+                " (divisor_override)" if spec.divisor_override is not None
+                else "" if spec.count_include_pad else " input cells (padding not counted)")
         drawn = np.stack([window[:, 1], window[:, 0] * block + window[:, 2]], axis=1)
         frames.append(Frame("slide", slide_name, caption, step, drawn,
                             panel_taps[keep] if weighted else np.stack(
@@ -428,10 +432,8 @@ class Volume:
         """Name the depth: its slices side by side make the row too long."""
         if spec.dims != 3:
             return super().oversize(spec, limit)  # type: ignore[misc]
-        _, cols = self.volume_sides(spec)
-        return "input_size", (f"a 3-D figure draws its depth slices side by side ({cols} "
-                              f"cells wide here); use a smaller input_size, fewer depth "
-                              f"slices or a smaller stride")
+        return "input_size", ("a 3-D figure draws its depth slices side by side: use a "
+                              "smaller input_size (fewer or smaller slices)")
 
 
 def check_drawable(spec: Spec, style: str, output: str | None) -> None:
