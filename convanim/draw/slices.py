@@ -122,4 +122,49 @@ def slice_slots(scene: Scene, panels: dict[str, Box], font: Font | None, lab_h: 
     return slots
 
 
-__all__ = ["grid_texts", "shape_words", "slice_slots", "slice_texts", "slice_title"]
+def volume_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """The HTML player's hover map of a volume: keys of three numbers, ``(d, h, w)`` for
+    input and output cells and ``(a, b, c)`` for kernel taps, each listed with the (row, col)
+    of the panel cell that draws it (the slices side by side).
+
+    >>> from convanim.geometry import Spec, plan
+    >>> p = plan(Spec(i=(2, 2, 2), k=(2, 1, 1), dims=3))
+    >>> cells = volume_cells(p, {"input": (0, 0)})
+    >>> cells["key_dims"], cells["links"][:9], cells["inputs"]["input"][-5:]
+    ([3, 3, 3], [0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 4])
+    """
+    import numpy as np
+
+    from convanim.geometry import INPUT, PAD
+
+    assert plan.slices is not None
+    seen: dict[tuple[int, ...], None] = {}
+    for frame in plan.frames:
+        for out, src, tap in frame.links:
+            seen.setdefault((*out, *src, *tap), None)
+    out_block = plan.slices.block["target"]
+    outputs = [v for od, oh, ow in np.ndindex(*plan.slices.shapes["target"])
+               for v in (od, oh, ow, oh, od * out_block + ow)]
+    kw1 = plan.slices.block["kernel"]
+    taps = [v for a, b, c in np.ndindex(*plan.slices.shapes["kernel"])
+            for v in (a, b, c, b, a * kw1 + c)]
+    rows_in = plan.spec.i[1]
+    inputs = {}
+    for name, grid in plan.grids.items():
+        if name not in offsets:
+            continue
+        # Padding that copies an input cell (reflect, replicate, circular) stands for it.
+        rows, cols = np.nonzero((grid.kinds == INPUT) | (grid.kinds == PAD))
+        src = grid.source[rows, cols]
+        keep = (src >= 0).all(axis=1)
+        r0, c0 = offsets[name]
+        flat = np.stack([src[keep, 0] // rows_in, src[keep, 0] % rows_in, src[keep, 1],
+                         rows[keep] + r0, cols[keep] + c0], axis=1)
+        inputs[name] = [int(v) for v in flat.ravel()]
+    return {"key_dims": [3, 3, 3], "links": [int(v) for key in sorted(seen) for v in key],
+            "outputs": [int(v) for v in outputs], "taps": [int(v) for v in taps],
+            "inputs": inputs}
+
+
+__all__ = ["grid_texts", "shape_words", "slice_slots", "slice_texts", "slice_title",
+           "volume_cells"]

@@ -451,9 +451,6 @@ is drawn as depth slices side by side in the flat style: use style=flat
     if style == "perspective":
         raise SpecError("style='perspective' draws dims 1 and 2; a 3-D volume is drawn as "
                         "depth slices side by side in the flat style: use style=flat", "style")
-    if output is not None and str(output).lower().endswith((".html", ".htm")):
-        raise SpecError("an .html player hovers dims 1 and 2 only; for a 3-D volume write a "
-                        ".gif, .mp4, .webp or .png", "output")
     if getattr(spec, "in_channels", 1) > 1 or getattr(spec, "out_channels", 1) > 1:
         raise SpecError("a 3-D figure draws one channel (its depth slices side by side); "
                         "drop in_channels and out_channels to draw it (compute and shape "

@@ -1,0 +1,163 @@
+"""``dims=3`` drawn: the depth slices side by side with their labels, the HTML player's hover
+map against autograd, the refusals before any work, and every gallery config of the
+``volumes`` section rendering."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import convanim
+from convanim.draw.animate import Renderer
+from convanim.draw.layout import Layout
+from convanim.draw.options import RenderOptions
+from convanim.draw.player import player_metadata
+from convanim.draw.scene import Scene
+from convanim.geometry import INPUT, PAD, Spec, compute, plan
+
+REPO = Path(__file__).resolve().parent.parent
+nn = torch.nn
+
+HOVERED = [
+    {"i": (2, 3, 4), "k": (2, 2, 3), "p": 1, "padding_mode": "reflect"},
+    {"i": (2, 2, 3), "k": 2, "s": 2, "p": (0, 1, 0), "mode": "transposed",
+     "output_padding": (1, 0, 1)},
+    {"i": (3, 4, 4), "k": 2, "s": 2, "p": 1, "mode": "avgpool", "ceil_mode": True,
+     "count_include_pad": False},
+]
+
+
+def _torch_layer(spec: Spec) -> torch.nn.Module:
+    if spec.mode == "conv":
+        return nn.Conv3d(1, 1, spec.k, padding=tuple(b for b, _ in spec.p), bias=False,
+                         padding_mode=spec.padding_mode).double()
+    if spec.mode == "transposed":
+        return nn.ConvTranspose3d(1, 1, spec.k, stride=spec.s,
+                                  padding=tuple(b for b, _ in spec.p),
+                                  output_padding=spec.output_padding, bias=False).double()
+    return nn.AvgPool3d(spec.k, stride=spec.s, padding=tuple(b for b, _ in spec.p),
+                        ceil_mode=True, count_include_pad=False)
+
+
+@pytest.mark.parametrize("kwargs", HOVERED, ids=lambda k: k.get("mode", "conv"))
+def test_hover_lights_what_autograd_reaches_where_it_is_drawn(kwargs: dict) -> None:
+    """An output cell's hover lights exactly the input cells its gradient reaches, and every
+    key sits on a panel cell drawing the value it names (distinct values: no luck)."""
+    spec = Spec(**kwargs, dims=3)
+    x = np.random.default_rng(2).permutation(int(np.prod(spec.i))).reshape(spec.i) + 1.0
+    w = np.arange(1.0, 1.0 + np.prod(spec.k)).reshape(spec.k)
+    p = plan(spec, x, w if spec.op.weighted else None)
+    y = compute(spec, x, w if spec.op.weighted else None)
+    renderer = Renderer(p)
+    meta = player_metadata(renderer)
+    assert meta["key_dims"] == [3, 3, 3]
+    flat = meta["links"]
+    lit: dict[tuple, set] = {}
+    for j in range(0, len(flat), 9):
+        lit.setdefault(tuple(flat[j:j + 3]), set()).add(tuple(flat[j + 3:j + 6]))
+    layer = _torch_layer(spec)
+    if spec.op.weighted:
+        with torch.no_grad():
+            layer.weight.copy_(torch.ones_like(layer.weight))
+    xt = torch.zeros((1, 1, *spec.i), dtype=torch.float64, requires_grad=True)
+    out = layer(xt)[0, 0]
+    assert tuple(out.shape) == spec.output_shape
+    for cell in np.ndindex(*spec.output_shape):
+        xt.grad = None
+        out[cell].backward(retain_graph=True)
+        reached = {tuple(int(v) for v in idx) for idx in np.argwhere(xt.grad[0, 0].numpy())}
+        assert lit.get(cell, set()) == reached, cell
+    # Where the page puts each key: output keys on the target cell drawing y, input keys on
+    # the grid cells drawing x (per grid shown), taps on the kernel cell drawing w.
+    target = p.target.values
+    outs = meta["outputs"]
+    for j in range(0, len(outs), 5):
+        key, (r, c) = tuple(outs[j:j + 3]), outs[j + 3:j + 5]
+        assert target[r, c] == pytest.approx(y[key])
+    for name, listed in meta["inputs"].items():
+        grid, (r0, c0) = p.grids[name], renderer.scene.offsets[name]
+        for j in range(0, len(listed), 5):
+            key, (r, c) = tuple(listed[j:j + 3]), listed[j + 3:j + 5]
+            assert grid.kinds[r - r0, c - c0] in (INPUT, PAD)
+            assert grid.values[r - r0, c - c0] == x[key]
+    if spec.op.weighted:
+        taps = meta["taps"]
+        for j in range(0, len(taps), 5):
+            key, (r, c) = tuple(taps[j:j + 3]), taps[j + 3:j + 5]
+            assert renderer.scene.w2[r, c] == w[key]
+
+
+def test_slices_are_labelled_under_each_slice_and_follow_the_grid_shown() -> None:
+    spec = Spec(i=(2, 3, 3), k=2, p=1, dims=3)
+    scene = Scene(plan(spec))
+    layout = Layout.build(scene, RenderOptions())
+    slots = {n for n in layout.slots if n.startswith("slice_")}
+    # input: 2 slices; padded: pad, d=0, d=1, pad; output: 3 slices
+    assert len(slots) == 2 + 4 + 3
+    scene.advance(0)
+    assert [scene.texts[f"slice_grid_0_{n}"] for n in range(2)] == ["d=0", "d=1"]
+    assert scene.texts["grid_title"] == "Input 2×3×3"
+    scene.advance(1)  # the pad phase: the padded grid's labels, the input's blank
+    assert [scene.texts[f"slice_grid_1_{n}"] for n in range(4)] == ["pad", "d=0", "d=1", "pad"]
+    assert scene.texts["slice_grid_0_0"] == ""
+    assert scene.texts["target_title"] == "Output 3×4×4"
+    assert [scene.texts[f"slice_target_{n}"] for n in range(3)] == ["d=0", "d=1", "d=2"]
+    # Every slice label sits under its own slice: left edges one block apart.
+    box = layout.panels["grid"]
+    x0 = [layout.slots[f"slice_grid_1_{n}"].x0 for n in range(4)]
+    assert {b - a for a, b in zip(x0, x0[1:])} == {plan(spec).slices.block["padded"] * box.px}
+
+
+def test_a_slide_lights_the_window_in_every_slice_it_covers() -> None:
+    spec = Spec(i=(3, 3, 3), k=(2, 2, 2), dims=3)
+    p = plan(spec)
+    frame = next(f for f in p.frames if f.phase == "slide")
+    block = p.slices.block["input"]
+    assert sorted({int(c) // block for c in frame.window[:, 1]}) == [0, 1]
+    assert len(frame.window) == 8
+    assert "reads slices d=0, d=1" in frame.caption
+
+
+@pytest.mark.parametrize(("options", "param", "words"), [
+    ({"style": "perspective"}, "style", "use style=flat"),
+    ({"in_channels": 2}, "in_channels", "draws one channel"),
+    ({"view": "scatter", "mode": "transposed"}, "view", "gather view"),
+    ({"i": 40}, "input_size", "depth slices side by side"),
+    ({"mode": "pixelshuffle", "k": None}, "dims", "3-D volumes are drawn for"),
+])
+def test_what_is_not_drawn_is_refused_in_one_line_before_any_work(options: dict, param: str,
+                                                                   words: str) -> None:
+    request = {"i": 3, "k": 2, "dims": 3, **options}
+    request = {k: v for k, v in request.items() if v is not None}
+    start = time.perf_counter()
+    with pytest.raises(convanim.RequestError) as err:
+        convanim.check(request)
+    assert time.perf_counter() - start < 1.0
+    message = str(err.value)
+    assert "\n" not in message and words in message and param in message, message
+
+
+def test_a_large_volume_is_refused_by_the_frame_budget() -> None:
+    with pytest.raises(convanim.RequestError, match="max_frames"):
+        convanim.check({"i": (3, 9, 9), "k": 1, "dims": 3}, max_frames=100)
+
+
+@pytest.mark.parametrize("config", sorted((REPO / "configs" / "volumes").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_the_gallery_volumes_render(config: Path, tmp_path: Path) -> None:
+    from convanim.config import load_entries
+    from convanim.request.door import from_entry
+
+    request = from_entry(load_entries(config)[0])
+    assert request.spec.dims == 3
+    out = tmp_path / "v.gif"
+    convanim.render(request.spec, out)
+    from PIL import Image
+
+    with Image.open(out) as im:
+        assert im.n_frames == len(plan(request.spec).frames)
+        assert im.size[0] <= 2000
