@@ -110,7 +110,8 @@ def test_slices_are_labelled_under_each_slice_and_follow_the_grid_shown() -> Non
     # Every slice label sits under its own slice: left edges one block apart.
     box = layout.panels["grid"]
     x0 = [layout.slots[f"slice_grid_1_{n}"].x0 for n in range(4)]
-    assert {b - a for a, b in itertools.pairwise(x0)} == {plan(spec).slices.block["padded"] * box.px}
+    block = plan(spec).slices.block["padded"]
+    assert {b - a for a, b in itertools.pairwise(x0)} == {block * box.px}
 
 
 def test_a_slide_lights_the_window_in_every_slice_it_covers() -> None:
