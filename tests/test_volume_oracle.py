@@ -276,3 +276,21 @@ def test_printed_code_runs_and_matches(layer: int) -> None:
     out = keras.ops.convert_to_numpy(layer(last))[0]
     np.testing.assert_allclose(np.moveaxis(out, -1, 0).reshape(-1), expected, rtol=1e-4,
                                atol=1e-3, err_msg=code)
+
+
+@pytest.mark.parametrize(("size_from", "size_to", "mode"), [
+    (6, 12, "transposed"), (9, 4, "conv"), (8, 4, "maxpool"), (7, 3, "avgpool")])
+def test_solve_dims_3_prints_layers_that_map_the_sizes(size_from: int, size_to: int,
+                                                       mode: str) -> None:
+    """``solve --dims 3``: every printed 3-D layer maps size_from to size_to on all three
+    axes in torch."""
+    from convanim.explain import solve
+
+    found = solve(size_from, size_to, mode)
+    assert found
+    for solution in found[:5]:
+        code = solution.to_json(3)["pytorch"]
+        assert "3d(" in code
+        layer = eval(code, {"nn": nn, "float": float}).double()
+        out = layer(torch.zeros((1, 1, size_from, size_from, size_from), dtype=torch.float64))
+        assert tuple(out.shape[2:]) == (size_to,) * 3, code
