@@ -348,7 +348,10 @@ def volume_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                             np.array([[cell[1], cell[0] * out_block + cell[2]]]), products,
                             value, np.array([value]), np.array([len(links)]), chosen, links,
                             formula=formula))
-    outs = "; ".join(dict.fromkeys(a.text for a in arithmetic(spec)))
+    texts: dict[str, list[str]] = {}
+    for name, a in zip(("depth", "height", "width"), arithmetic(spec)):
+        texts.setdefault(a.text, []).append(name)
+    outs = "; ".join(f"{' and '.join(names)} {text}" for text, names in texts.items())
     frames.append(Frame("output", slide_name,
                         f"the {shape_text(spec.output_shape)} output, {od_} depth slices: {outs}"))
     target = Volume3([_input_axis(n) for n in spec.output_shape], y, 0.0).drawn(
