@@ -163,3 +163,42 @@ def test_the_gallery_volumes_render(config: Path, tmp_path: Path) -> None:
     with Image.open(out) as im:
         assert im.n_frames == len(plan(request.spec).frames)
         assert im.size[0] <= 2000
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["overlap", "--dims", "3", "-i", "4", "-k", "3", "-s", "2"], "--dims: overlap maps"),
+    (["render", "CHAIN", "--view", "trace"], "--view: the trace view draws dims 1 and 2"),
+    (["render", "--dims", "3", "-i", "3", "-k", "2", "--style", "perspective"], "--style"),
+    (["render", "--dims", "3", "-i", "3", "-k", "2", "--view", "matrix"], "--view"),
+    (["render", "--dims", "4", "-i", "3", "-k", "2"], "--dims"),
+])
+def test_the_command_line_refuses_in_one_line_with_exit_2(args: list[str], words: str,
+                                                          tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from convanim.cli import cli
+
+    chain = tmp_path / "chain.yaml"
+    chain.write_text("input_size: 6\ndims: 3\nlayers:\n  - {mode: conv, kernel_size: 3}\n"
+                     "  - {mode: maxpool, kernel_size: 2}\n")
+    args = [str(chain) if a == "CHAIN" else a for a in args]
+    result = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "x.gif")],
+                                catch_exceptions=False)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and words in lines[0], result.output
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_a_chain_of_volumes_renders_forward_and_its_fields_name_depth(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from convanim.cli import cli
+
+    chain = tmp_path / "chain.yaml"
+    chain.write_text("input_size: 6\ndims: 3\nlayers:\n  - {mode: conv, kernel_size: 3}\n"
+                     "  - {mode: maxpool, kernel_size: 2}\n")
+    result = CliRunner().invoke(cli, ["render", str(chain), "-o", str(tmp_path / "c.gif")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["field", str(chain)], catch_exceptions=False)
+    assert "depth:  r = 1 + (3-1)*1 = 3" in result.output

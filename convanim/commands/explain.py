@@ -316,6 +316,10 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
     # given sizes with the flag defaults for the rest.
     params["mode"] = None if bare else (given if given is not None else "transposed")
     spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
+    if spec.dims == 3:
+        raise click.UsageError(f"{where(ctx, 'dims')}: overlap maps are drawn for dims 1 and 2 "
+                               "(a 3-D layer's counts are its axes' counts multiplied): use "
+                               "--dims 2", ctx)
     if not spec.is_transposed:
         raise click.UsageError(f"{where(ctx, 'mode')}: overlap maps are for mode 'transposed', "
                                f"not {spec.mode!r}; use --mode transposed", ctx)
