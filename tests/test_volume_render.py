@@ -19,6 +19,8 @@ from convanim.draw.options import RenderOptions
 from convanim.draw.player import player_metadata
 from convanim.draw.scene import Scene
 from convanim.geometry import INPUT, PAD, Spec, compute, plan
+from tests.browser import Page
+from tests.test_player import frame, lit, open_player
 
 REPO = Path(__file__).resolve().parent.parent
 nn = torch.nn
@@ -202,3 +204,27 @@ def test_a_chain_of_volumes_renders_forward_and_its_fields_name_depth(tmp_path: 
     assert result.exit_code == 0, result.output
     result = CliRunner().invoke(cli, ["field", str(chain)], catch_exceptions=False)
     assert "depth:  r = 1 + (3-1)*1 = 3" in result.output
+
+
+def test_the_player_hover_in_chromium_lights_what_autograd_reaches(tmp_path: Path,
+                                                                  page: Page) -> None:
+    """In the browser: hovering each output cell of a 3-D average pooling (ceil_mode,
+    padding not counted) lights exactly the input cells of its Jacobian row, keyed (d, h, w)."""
+    kwargs = {"i": [3, 4, 4], "k": 2, "s": 2, "p": 1, "mode": "avgpool", "ceil_mode": True,
+              "count_include_pad": False, "dims": 3}
+    layer = nn.AvgPool3d(2, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+    jac = torch.autograd.functional.jacobian(lambda t: layer(t[None, None])[0, 0],
+                                             torch.ones((3, 4, 4), dtype=torch.float64))
+    expected: dict[str, set[str]] = {}
+    for idx in torch.nonzero(jac).tolist():
+        expected.setdefault(",".join(map(str, idx[:3])), set()).add(",".join(map(str, idx[3:])))
+    root = open_player(page, convanim.render(kwargs, tmp_path / "v.html"))
+    p = page.page
+    p.keyboard.press("End")
+    assert frame(root) == int(root.get_attribute("data-frames")) - 1
+    outputs = p.eval_on_selector_all("[data-panel=output]", "els => els.map(e => e.dataset.cell)")
+    assert set(outputs) == set(expected)
+    for cell in outputs:
+        p.hover(f'[data-panel=output][data-cell="{cell}"]')
+        assert lit(p).get("input", set()) == expected[cell], cell
+    assert page.errors == []
