@@ -22,7 +22,7 @@ import pytest
 
 from convanim import Spec, SpecError, compute, plan
 from convanim.explain import keras_code, pytorch_code
-from convanim.geometry import make_values
+from convanim.geometry import frame_count, largest_grid, make_values
 from convanim.geometry.compute import make_bias
 from tests.test_printed_code import run_pytorch
 
@@ -30,7 +30,7 @@ torch = pytest.importorskip("torch", reason="torch is the oracle: pip install to
 F = torch.nn.functional
 nn = torch.nn
 
-CASES = 90  # per mode; each case is a few milliseconds
+CASES = 60  # per mode; each case is a few milliseconds
 
 
 def _random_kwargs(mode: str, rng: np.random.Generator) -> dict:
@@ -162,6 +162,10 @@ def _check(kwargs: dict, rng: np.random.Generator) -> None:
     assert spec.output_shape == expected.shape
     np.testing.assert_allclose(compute(spec, x, w), expected, rtol=0, atol=1e-9)
     p = plan(spec, x, w if weighted else None)
+    assert len(p.frames) == frame_count(spec)  # the budget counts exactly what is planned
+    drawn = [*(g.shape for g in p.grids.values()), p.target.shape]
+    assert max(max(shape) for shape in drawn) == largest_grid(spec)
+    assert spec == Spec.from_dict(spec.to_dict())
     slides = [f for f in p.frames if f.phase == "slide"]
     got = np.array([f.value for f in slides]).reshape(spec.output_shape)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)

@@ -414,16 +414,23 @@ class Volume:
         return 2 + slides + int(any(v for pair in spec.p for v in pair))
 
     def volume_sides(self, spec: Spec) -> tuple[int, int]:
-        """The most rows and the most columns of any panel: the slices side by side."""
+        """The most rows and the most columns of any panel (the slices side by side, one
+        slice spacing for every grid), by arithmetic: exactly what :func:`volume_plan` draws.
+        """
+        shapes = [tuple(spec.i)]
         if self.transposed:  # type: ignore[attr-defined]
             eq = [a.equivalent_padding for a in arithmetic(spec)]
-            sizes = [(i - 1) * s + 1 + sum(p) for i, s, p in zip(spec.i, spec.s, eq)]
-            sizes = [max(a, b) for a, b in zip(sizes, spec.i)]
-        else:
-            sizes = [i + sum(p) for i, p in zip(spec.i, spec.p)]
+            inner = [(i - 1) * s + 1 for i, s in zip(spec.i, spec.s)]
+            if max(spec.s) > 1:
+                shapes.append(tuple(inner))
+            if any(v for pair in eq for v in pair):
+                shapes.append(tuple(n + sum(p) for n, p in zip(inner, eq)))
+        elif any(v for pair in spec.p for v in pair):
+            shapes.append(tuple(i + sum(p) for i, p in zip(spec.i, spec.p)))
+        block = max(w for _, _, w in shapes) + 1
         o = spec.output_shape
-        cols = max((sizes[0] - 1) * (sizes[2] + 1) + sizes[2], (o[0] - 1) * (o[2] + 1) + o[2])
-        return max(sizes[1], o[1]), cols
+        cols = max([(d - 1) * block + w for d, _, w in shapes] + [(o[0] - 1) * (o[2] + 1) + o[2]])
+        return max([h for _, h, _ in shapes] + [o[1]]), cols
 
     def largest_grid(self, spec: Spec) -> int:
         """The most cells along one side of any panel (the slices laid side by side)."""
