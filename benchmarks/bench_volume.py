@@ -32,9 +32,12 @@ FIGURES = {  # name: (the 3-D figure, the 2-D layer of its height and width)
                        Spec(i=3, k=3, s=2, p=1, mode="transposed")),
     "maxpool 3-D ceil": (Spec(i=(4, 5, 5), k=2, p=1, mode="maxpool", ceil_mode=True, dims=3),
                          Spec(i=5, k=2, p=1, mode="maxpool", ceil_mode=True)),
-    "avgpool 3-D": (Spec(i=(4, 5, 5), k=3, s=2, p=1, mode="avgpool",
+    "avgpool 3-D": (Spec(i=(3, 4, 4), k=2, s=2, p=1, mode="avgpool",
                          count_include_pad=False, dims=3),
-                    Spec(i=5, k=3, s=2, p=1, mode="avgpool", count_include_pad=False)),
+                    Spec(i=4, k=2, s=2, p=1, mode="avgpool", count_include_pad=False)),
+    "avgpool 3-D k=3": (Spec(i=(4, 5, 5), k=3, s=2, p=1, mode="avgpool",
+                             count_include_pad=False, dims=3),
+                        Spec(i=5, k=3, s=2, p=1, mode="avgpool", count_include_pad=False)),
 }
 
 

@@ -338,9 +338,11 @@ def volume_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
         if len(window) < len(taps):
             caption += f"; past the edge (ceil_mode): {len(window)} of {len(taps)} cells"
         if divisors is not None:
-            caption += f"; divide by {int(divisors[cell])}" + (
+            div = int(divisors[cell])
+            caption += f"; divide by {div}" + (
                 " (divisor_override)" if spec.divisor_override is not None
-                else "" if spec.count_include_pad else " input cells (padding not counted)")
+                else "" if spec.count_include_pad else
+                f" input cell{'s' if div != 1 else ''} (padding not counted)")
         drawn = np.stack([window[:, 1], window[:, 0] * block + window[:, 2]], axis=1)
         frames.append(Frame("slide", slide_name, caption, step, drawn,
                             panel_taps[keep] if weighted else np.stack(
