@@ -249,7 +249,7 @@ class Labels:
             shape = "×".join(map(str, self.plan.w.shape))
             return (f"Filters {shape}: one row per output channel" if self.weighted
                     else f"Kernel {shape}")
-        note = " as given" if given else getattr(self, "kernel_note", "")
         if self.plan.slices is not None:  # a volume: its depth slices side by side
-            return slice_title(self.plan, "kernel", "Kernel") + note
+            return slice_title(self.plan, "kernel", "Kernel")
+        note = " as given" if given else getattr(self, "kernel_note", "")
         return f"Kernel {self._shape(self.w2.shape)}{note}"

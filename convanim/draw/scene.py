@@ -521,8 +521,8 @@ def _kernel_as_read(plan: Plan, w2: np.ndarray) -> tuple[np.ndarray, str]:
     """
     first = next((f for f in plan.frames if f.phase == "slide" and len(f.taps) == w2.size
                   and len(f.window) == len(f.taps)), None)
-    if first is None or w2.ndim != 2 or plan.stack is not None:
-        return w2, ""  # a channel stack's filters are drawn as stored, slice by slice
+    if first is None or w2.ndim != 2 or plan.stack is not None or plan.slices is not None:
+        return w2, ""  # a stack's filters, a volume's kernel: drawn as stored, slice by slice
     shown = np.empty_like(w2)
     # Sorted sets, not np.unique: that would import numpy.ma for every render's start-up.
     rows = np.array(sorted(set(first.window[:, 0].tolist())))

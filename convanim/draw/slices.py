@@ -48,7 +48,8 @@ def slice_title(plan: Plan, name: str, title: str) -> str:
     if name == "kernel":
         labels = plan.slices.labels["kernel"]
         shown = ", ".join(labels) if len(labels) <= 4 else f"{labels[0]} to {labels[-1]}"
-        text += f", depth slices {shown} left to right"
+        note = f" {plan.slices.kernel_note}" if plan.slices.kernel_note else ""
+        text += f"{note}, depth slices {shown} left to right"
     return text
 
 

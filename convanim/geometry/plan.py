@@ -130,6 +130,8 @@ class Slices:
     shapes: dict[str, tuple[int, ...]]
     block: dict[str, int]
     labels: dict[str, tuple[str, ...]]
+    kernel_note: str = ""
+    """How the window reads the kernel when not as drawn (``read rotated 180°``)."""
 
     def count(self, name: str) -> int:
         """How many slices the panel content ``name`` has."""

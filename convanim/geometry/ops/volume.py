@@ -371,7 +371,8 @@ def volume_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
         block={**{name: block for name, _, _ in shown}, "target": out_block, "kernel": kw + 1},
         labels={**{name: g.labels() for name, _, g in shown},
                 "target": tuple(f"d={j}" for j in range(od_)),
-                "kernel": tuple(f"d={j}" for j in range(kd))})
+                "kernel": tuple(f"d={j}" for j in range(kd))},
+        kernel_note="as stored, read rotated 180°" if op.transposed else "")
     return Plan(spec, x, w, y, grids, slide_name, target, (0, 0), tuple(frames),
                 arithmetic(spec), op.picture, kernel=panel, slices=slices)
 
