@@ -127,7 +127,6 @@ def test_a_slide_lights_the_window_in_every_slice_it_covers() -> None:
 
 
 @pytest.mark.parametrize(("options", "param", "words"), [
-    ({"style": "perspective"}, "style", "use style=flat"),
     ({"in_channels": 2}, "in_channels", "draws one channel"),
     ({"view": "scatter", "mode": "transposed"}, "view", "gather view"),
     ({"i": 40}, "input_size", "depth slices side by side"),
@@ -170,7 +169,8 @@ def test_the_gallery_volumes_render(config: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "words"), [
     (["overlap", "--dims", "3", "-i", "4", "-k", "3", "-s", "2"], "--dims: overlap maps"),
     (["render", "CHAIN", "--view", "trace"], "--view: the trace view draws dims 1 and 2"),
-    (["render", "--dims", "3", "-i", "3", "-k", "2", "--style", "perspective"], "--style"),
+    (["render", "--dims", "3", "-i", "3", "-k", "2", "--style", "perspective", "HTML"],
+     "--style: an .html player hovers a 3-D volume in the flat style"),
     (["render", "--dims", "3", "-i", "3", "-k", "2", "--view", "matrix"], "--view"),
     (["render", "--dims", "4", "-i", "3", "-k", "2"], "--dims"),
 ])
@@ -183,12 +183,12 @@ def test_the_command_line_refuses_in_one_line_with_exit_2(args: list[str], words
     chain = tmp_path / "chain.yaml"
     chain.write_text("input_size: 6\ndims: 3\nlayers:\n  - {mode: conv, kernel_size: 3}\n"
                      "  - {mode: maxpool, kernel_size: 2}\n")
-    args = [str(chain) if a == "CHAIN" else a for a in args]
-    result = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "x.gif")],
-                                catch_exceptions=False)
+    out = tmp_path / ("x.html" if "HTML" in args else "x.gif")
+    args = [str(chain) if a == "CHAIN" else a for a in args if a != "HTML"]
+    result = CliRunner().invoke(cli, [*args, "-o", str(out)], catch_exceptions=False)
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert result.exit_code == 2 and len(lines) == 1 and words in lines[0], result.output
-    assert not (tmp_path / "x.gif").exists()
+    assert not out.exists()
 
 
 def test_a_chain_of_volumes_renders_forward_and_its_fields_name_depth(tmp_path: Path) -> None:
@@ -228,3 +228,30 @@ def test_the_player_hover_in_chromium_lights_what_autograd_reaches(tmp_path: Pat
         p.hover(f'[data-panel=output][data-cell="{cell}"]')
         assert lit(p).get("input", set()) == expected[cell], cell
     assert page.errors == []
+
+
+def test_the_perspective_style_stacks_each_volume_s_slices_as_planes() -> None:
+    """Each slice is a tilted plane lifted above the one before (depth rising), the stacks
+    side by side without overlapping, a label left of every slice, numbers legible."""
+    from convanim.draw.perspective import PerspectiveLayout
+    from convanim.draw.perspective_slices import SlicedPlane
+
+    scene = Scene(plan(Spec(i=(2, 3, 3), k=3, s=2, p=1, mode="transposed", dims=3)))
+    layout = PerspectiveLayout.build(scene, RenderOptions(style="perspective"))
+    boxes = []
+    for name in ("grid", "target", "kernel"):
+        plane = layout.planes[name]
+        assert isinstance(plane, SlicedPlane) and plane.lift[0] == 0 and plane.lift[1] < 0
+        corners = plane.outline()
+        for j in range(plane.slices):
+            xs = [x for x, _ in corners[4 * j: 4 * j + 4]]
+            ys = [y for _, y in corners[4 * j: 4 * j + 4]]
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
+    for n, a in enumerate(boxes):  # no two slices overlap: the painter needs no depth order
+        for b in boxes[n + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    labels = {n for n in layout.slots if n.startswith("slice_")}
+    assert len(labels) == 2 + 3 + 5 + 3  # input, zeros, padded; output
+    assert layout.fonts["value"] is not None  # numbers shown at the default size
+    frames = list(Renderer(scene.plan, RenderOptions(style="perspective")).frames())
+    assert len(frames) == len(scene.plan.frames)

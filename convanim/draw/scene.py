@@ -179,7 +179,8 @@ class Scene(Labels):
         offsets = {}
         for name, grid in grids.items():
             offsets[name] = (slide.origin[0] - grid.origin[0], slide.origin[1] - grid.origin[1])
-        if "zeros" in grids and "input" in grids:
+        if "zeros" in grids and "input" in grids and self.plan.slices is None:
+            # (A volume's input stays on whole slices: aligned by origin, as padding is.)
             zr, zc = offsets["zeros"]
             (ir, ic), (gr, gc) = grids["input"].shape, grids["zeros"].shape
             offsets["input"] = (zr + (gr - ir) // 2, zc + (gc - ic) // 2)

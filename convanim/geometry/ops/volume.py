@@ -452,18 +452,20 @@ class Volume:
 def check_drawable(spec: Spec, style: str, output: str | None) -> None:
     """Refuse, before any work, what a 3-D figure is not drawn as, in one line with a fix.
 
-    >>> check_drawable(Spec(i=3, k=2, dims=3), "flat", "a.gif")
     >>> check_drawable(Spec(i=3, k=2, dims=3), "perspective", "a.gif")
+    >>> check_drawable(Spec(i=3, k=2, dims=3), "perspective", "a.html")
     Traceback (most recent call last):
     ...
-    convanim.geometry.spec.SpecError: style='perspective' draws dims 1 and 2; a 3-D volume \
-is drawn as depth slices side by side in the flat style: use style=flat
+    convanim.geometry.spec.SpecError: an .html player hovers a 3-D volume in the flat style; \
+its stacked perspective planes are for .gif, .mp4, .webp or .png: use style=flat for the player
     """
     if spec.dims != 3:
         return
-    if style == "perspective":
-        raise SpecError("style='perspective' draws dims 1 and 2; a 3-D volume is drawn as "
-                        "depth slices side by side in the flat style: use style=flat", "style")
+    if style == "perspective" and output is not None and str(output).lower().endswith(
+            (".html", ".htm")):
+        raise SpecError("an .html player hovers a 3-D volume in the flat style; its stacked "
+                        "perspective planes are for .gif, .mp4, .webp or .png: use style=flat "
+                        "for the player", "style")
     if getattr(spec, "in_channels", 1) > 1 or getattr(spec, "out_channels", 1) > 1:
         raise SpecError("a 3-D figure draws one channel (its depth slices side by side); "
                         "drop in_channels and out_channels to draw it (compute and shape "
