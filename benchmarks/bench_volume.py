@@ -1,7 +1,8 @@
 """``dims=3``: per-frame cost of a 3-D figure against a flat convolution frame of the same size.
 
 For each 3-D family (conv, transposed, max and average pooling, as in the gallery's
-``volumes`` section): ms per slide frame, painted and appended to a GIF, against a flat
+``volumes`` section; conv and transposed also as the perspective style's stacked planes): ms
+per slide frame, painted and appended to a GIF, against a flat
 ``conv i=5 k=3 s=2 p=1`` boxed to the same pixel size, and against the 2-D layer of the same
 height and width at its own size; runs alternate and each ratio is the median of the paired
 ratios (the machine is shared and noisy). Target: ratio <= 1.5.
@@ -41,6 +42,12 @@ FIGURES = {  # name: (the 3-D figure, the 2-D layer of its height and width)
 }
 
 
+STACKED = {  # the perspective style's stacked planes against a flat frame of the same size
+    "conv 3-D perspective": Spec(i=(3, 4, 4), k=(2, 3, 3), p=1, dims=3),
+    "transposed 3-D perspective": Spec(i=(2, 3, 3), k=3, s=2, p=1, mode="transposed", dims=3),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -63,6 +70,23 @@ def main() -> None:
                   f"same size {statistics.median(flat):5.2f} (ratio "
                   f"{statistics.median(ratios):.2f}); 2-D layer at its own size "
                   f"{statistics.median(two):5.2f}")
+        for name, spec in STACKED.items():
+            _, size = per_frame(spec, tmp, style="perspective")
+            box = f"{size[0]}x{size[1]}"
+            ours, flat, ratios, same, style_ratios = [], [], [], [], []
+            for _ in range(args.runs):
+                a, _ = per_frame(spec, tmp, style="perspective")
+                b, _ = per_frame(FLAT, tmp, size=box)
+                c, _ = per_frame(FLAT, tmp, size=box, style="perspective")
+                ours.append(a)
+                flat.append(b)
+                ratios.append(a / b)
+                same.append(c)
+                style_ratios.append(a / c)
+            print(f"{name:18s} {box:>9s}: {statistics.median(ours):5.2f} ms/frame; flat conv "
+                  f"same size {statistics.median(flat):5.2f} (ratio "
+                  f"{statistics.median(ratios):.2f}); 2-D perspective conv same size "
+                  f"{statistics.median(same):5.2f} (ratio {statistics.median(style_ratios):.2f})")
 
 
 if __name__ == "__main__":
