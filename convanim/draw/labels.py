@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from convanim.draw.formula import shape_text
+from convanim.draw.slices import slice_texts, slice_title
 from convanim.geometry import CROP, INPUT, PAD, ZERO, Plan
 
 KIND_LOOKS = {INPUT: "input", PAD: "padding", ZERO: "zero"}
@@ -164,6 +165,8 @@ class Labels:
         worded = dict(self.plan.titles).get("target_title")
         if worded:
             return worded
+        if self.plan.slices is not None:  # a volume: its depth slices side by side
+            return slice_title(self.plan, "target", "Output")
         stack = self.plan.stack
         if stack is not None:
             # Each map is labelled under it (slice_labels): the title says how many.
@@ -198,6 +201,8 @@ class Labels:
         title = GRID_NAMES.get(name, name.capitalize())
         if name == "padded" and not (grid.kinds == PAD).any():
             title = "Cropped input"
+        if self.plan.slices is not None:  # a volume: its depth slices side by side
+            return slice_title(self.plan, name, title)
         stack = self.plan.stack
         if stack is not None:  # the slices side by side, each one block wide
             one = (grid.shape[0], (grid.shape[1] - (stack[0] - 1) * stack[3]))
@@ -229,6 +234,8 @@ class Labels:
         ...       ).slice_labels()["slice_kernel_1"]
         'W1'
         """
+        if self.plan.slices is not None:  # a volume: d=0, d=1, ... under each slice
+            return slice_texts(self.plan)
         stack = self.plan.stack
         blocks = {f"block_{n}": text for n, (*_, text) in enumerate(self.plan.labels)}
         if stack is None:
@@ -268,5 +275,7 @@ class Labels:
                      "groups side by side, in channel order")
             return (f"Filters {shape}{bias}: {where}" if self.weighted
                     else f"Kernel {shape}")
+        if self.plan.slices is not None:  # a volume: its depth slices side by side
+            return slice_title(self.plan, "kernel", "Kernel")
         note = " as given" if given else getattr(self, "kernel_note", "")
         return f"Kernel {self._shape(self.w2.shape)}{note}"

@@ -26,6 +26,7 @@ from convanim.draw.choose import select_frames, slides_note
 from convanim.draw.legible import MIN_TEXT_PX, fitted_pt, panel_strings
 from convanim.draw.options import MAX_CELL, RenderOptions
 from convanim.draw.scene import Scene
+from convanim.draw.slices import slice_slots
 from convanim.draw.text import Font, get_font
 from convanim.draw.themes import THEMES, Theme
 from convanim.geometry import SpecError
@@ -281,7 +282,8 @@ class Layout:
         # A channel stack labels each slice under it (c=0, c=1, ...): a line of room more.
         room = ({name: (rows + -(-lab_h // px), cols) if name in ("grid", "target")
                  else (rows, cols) for name, (rows, cols) in shapes.items()}
-                if (scene.plan.stack is not None or scene.plan.labels) and not minimal
+                if (scene.plan.stack is not None or scene.plan.labels
+                    or scene.plan.slices is not None) and not minimal
                 else shapes)
         groups, gap = arrange(room, titles, px, kp, lab_h, stacked)
         if scene.plan.stack is not None and not stacked and "kernel" in shapes:
@@ -349,6 +351,8 @@ class Layout:
             slots.update(stack_slots(scene, panels, fonts["caption"], lab_h, stacked))
         if scene.plan.labels and not minimal:
             slots.update(block_slots(scene, panels, fonts["caption"]))
+        if scene.plan.slices is not None and not minimal:  # a volume's d=0, d=1, ...
+            slots.update(slice_slots(scene, panels, fonts["caption"], lab_h, stacked))
         y = bottom + 8
         legend: list[LegendItem] = []
         if not minimal:

@@ -211,7 +211,13 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
     })
     if the_plan.hover is not None:  # the plan keys its cells itself (the backward view)
         return meta | own_keys(the_plan, scene.offsets)
-    if the_plan.stack is not None:
+    if the_plan.slices is not None:  # a volume: (d, h, w) keys, slices side by side
+        from convanim.draw.slices import volume_cells
+
+        meta.update(volume_cells(the_plan, {g: scene.offsets[g] for g in grids}))
+        if "kernel" not in boxes or not the_plan.picture.weighted:
+            meta.pop("taps", None)
+    elif the_plan.stack is not None:
         meta.update(stack_cells(the_plan))
         if "kernel" not in boxes:
             meta.pop("taps", None)

@@ -19,6 +19,7 @@ import numpy as np
 from convanim.draw.formula import ELLIPSIS, INFINITY, TIMES, Formula, fmt, shape_text
 from convanim.draw.labels import KIND_LOOKS, Labels
 from convanim.draw.legible import cell_fmt, uniform_fmt
+from convanim.draw.slices import grid_texts
 from convanim.geometry import CROP, INPUT, Frame, Grid, Plan
 from convanim.geometry.plan import GAP
 
@@ -178,7 +179,8 @@ class Scene(Labels):
         offsets = {}
         for name, grid in grids.items():
             offsets[name] = (slide.origin[0] - grid.origin[0], slide.origin[1] - grid.origin[1])
-        if "zeros" in grids and "input" in grids:
+        if "zeros" in grids and "input" in grids and self.plan.slices is None:
+            # (A volume's input stays on whole slices: aligned by origin, as padding is.)
             zr, zc = offsets["zeros"]
             (ir, ic), (gr, gc) = grids["input"].shape, grids["zeros"].shape
             offsets["input"] = (zr + (gr - ir) // 2, zc + (gc - ic) // 2)
@@ -325,6 +327,9 @@ class Scene(Labels):
         panel.set(r, c, codes, main)
         self._grid_name = name
         self._text("grid_title", self.grid_title(name))
+        if self.plan.slices is not None:  # a volume: this grid's slice labels, others blank
+            for slot, text in grid_texts(self.plan, name).items():
+                self._text(slot, text)
 
     def _restore_touched(self) -> None:
         """Put back the base look of cells the previous frame highlighted."""
@@ -549,8 +554,8 @@ def _kernel_as_read(plan: Plan, w2: np.ndarray) -> tuple[np.ndarray, str]:
     """
     first = next((f for f in plan.frames if f.phase == "slide" and len(f.taps) == w2.size
                   and len(f.window) == len(f.taps)), None)
-    if first is None or w2.ndim != 2 or plan.stack is not None:
-        return w2, ""  # a channel stack's filters are drawn as stored, slice by slice
+    if first is None or w2.ndim != 2 or plan.stack is not None or plan.slices is not None:
+        return w2, ""  # a stack's filters, a volume's kernel: drawn as stored, slice by slice
     shown = np.empty_like(w2)
     # Sorted sets, not np.unique: that would import numpy.ma for every render's start-up.
     rows = np.array(sorted(set(first.window[:, 0].tolist())))

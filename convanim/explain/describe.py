@@ -15,8 +15,9 @@ from convanim.explain.overlap import phase_taps, uneven_axes
 from convanim.geometry import AxisArithmetic, Spec, arithmetic
 
 WIDTH = 80
-AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
-ROW_NAMES = {1: (("cell", "cells"),), 2: (("row", "rows"), ("column", "columns"))}
+AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+ROW_NAMES = {1: (("cell", "cells"),), 2: (("row", "rows"), ("column", "columns")),
+             3: (("slice", "slices"), ("row", "rows"), ("column", "columns"))}
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -40,7 +41,8 @@ def _padding_words(spec: Spec) -> str:
         return f"{spec.padding_name!r} {what}"
     if all(b == a for b, a in spec.p):
         return f"{what} {_per_axis(tuple(b for b, _ in spec.p), spec.dims)}"
-    sides = (("before", "after"),) if spec.dims == 1 else (("top", "bottom"), ("left", "right"))
+    sides = {1: (("before", "after"),), 2: (("top", "bottom"), ("left", "right")),
+             3: (("front", "back"), ("top", "bottom"), ("left", "right"))}[spec.dims]
     parts = [f"{b} {first}, {a} {second}" for (b, a), (first, second) in zip(spec.p, sides)]
     return f"{what} " + ", ".join(parts)
 
@@ -54,12 +56,12 @@ def alt_text(spec: Spec) -> str:
     'Convolution of a length-7 input with a size-3 kernel, stride 1, padding 0, dilation 2, giving a length-3 output.'
     """  # noqa: E501 - a doctest shows the sentence as one line
     def size(shape: tuple[int, ...]) -> str:
-        return shape_text(shape) if spec.dims == 2 else f"length-{shape[0]}"
+        return shape_text(shape) if spec.dims != 1 else f"length-{shape[0]}"
 
     own = spec.op.alt_text(spec)
     if own is not None:
         return own
-    kernel = shape_text(spec.k) if spec.dims == 2 else f"size-{spec.k[0]}"
+    kernel = shape_text(spec.k) if spec.dims != 1 else f"size-{spec.k[0]}"
     parts = [f"{spec.op.noun} of a {size(spec.i)} input with a {kernel} {spec.op.window_noun}",
              f"stride {_per_axis(spec.s, spec.dims)}", _padding_words(spec)]
     if any(d != 1 for d in spec.d):
@@ -226,7 +228,7 @@ def _layer_lines(facts: dict[str, Any]) -> list[str]:
                 f"each filter sees {facts['in_channels'] // groups} of {facts['in_channels']} "
                 "input channels")
         lines.append(f"groups {groups}: {kind}")
-        if groups == facts["in_channels"]:
+        if groups == facts["in_channels"] and len(weight) < 5:  # Keras has no SeparableConv3D
             lines.append("(depthwise, then a 1x1 pointwise conv = Keras layers.SeparableConv2D)")
     return lines
 
@@ -247,9 +249,8 @@ def _sides(spec: Spec) -> str:
 def _formula_lines(spec: Spec, axes: tuple[AxisArithmetic, ...]) -> list[str]:
     names = AXIS_NAMES[spec.dims]
     groups: list[tuple[str, AxisArithmetic]] = []
-    if spec.dims == 2 and (axes[0].formula, axes[0].numbers) == (axes[1].formula,
-                                                                 axes[1].numbers):
-        groups.append(("height and width", axes[0]))
+    if spec.dims >= 2 and len({(a.formula, a.numbers) for a in axes}) == 1:
+        groups.append((" and ".join(names).replace(" and ", ", ", spec.dims - 2), axes[0]))
     else:
         groups += [(names[a.axis], a) for a in axes]
     lines = []

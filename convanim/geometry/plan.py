@@ -119,6 +119,29 @@ class Picture:
 
 
 @dataclass(frozen=True, eq=False)
+class Slices:
+    """A volume's depth slices laid side by side on the 2-D panels (``dims=3``).
+
+    Keyed by a grid's name, ``"target"`` and ``"kernel"``: ``shapes`` the volume's (depth,
+    rows, cols), ``block`` the columns from one slice's first column to the next one's, and
+    ``labels`` the words under each slice (``d=0``, ``pad``, ``zeros``).
+
+    >>> Slices({"target": (2, 3, 3)}, {"target": 4}, {"target": ("d=0", "d=1")}).count("target")
+    2
+    """
+
+    shapes: dict[str, tuple[int, ...]]
+    block: dict[str, int]
+    labels: dict[str, tuple[str, ...]]
+    kernel_note: str = ""
+    """How the window reads the kernel when not as drawn (``read rotated 180°``)."""
+
+    def count(self, name: str) -> int:
+        """How many slices the panel content ``name`` has."""
+        return len(self.labels[name])
+
+
+@dataclass(frozen=True, eq=False)
 class Plan:
     """Everything the renderer needs: the spec, the numbers, the grids, the frames.
 
@@ -164,6 +187,8 @@ class Plan:
     titles: tuple[tuple[str, str], ...] = ()
     """Panel titles the op words itself (``("grid_title", "Max pooling 4×4 → 2×2")``), for a
     panel whose grid holds several maps."""
+    slices: Slices | None = None
+    """For a volume (``dims=3``): its depth slices side by side on each panel."""
 
     def __len__(self) -> int:
         return len(self.frames)

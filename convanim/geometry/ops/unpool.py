@@ -130,6 +130,7 @@ class MaxUnpool(MaxPool):
     """
 
     mode = "maxunpool"
+    volumes = False  # its own plan and code are 1-D and 2-D
     title = "max unpool"
     noun = "Max-unpooling"
     takes = ("kernel_size", "stride")
