@@ -313,4 +313,29 @@ def render_chain(chain: Chain, path: str | PathLike[str], options: RenderOptions
     check_frame(*size, len(durations), format_for(path), sum(durations))
     looks = [name for part in parts for name in part.renderer.scene.looks]
     return write_animation(stream(parts, size, options, "own" if slides else "hold"), path,
-                           options, also=() if player is None else (player,), looks=looks)
+                           options, also=() if player is None else (player,), looks=looks,
+                           metadata=chain_metadata(chain, parts, options, view))
+
+
+def chain_metadata(chain: Chain, parts: Sequence[Part], options: RenderOptions,
+                   view: str = "forward") -> dict[str, Any]:
+    """The player's and deck's texts for a chain: its title, alt sentence and every written
+    frame's caption, each layer's title before its own caption (the frames draw both).
+
+    >>> chain = Chain.build(5, [{"kernel_size": 3}] * 2)
+    >>> parts, _ = chain_parts(chain, RenderOptions(), view="trace")
+    >>> meta = chain_metadata(chain, parts, RenderOptions(), "trace")
+    >>> len(meta["captions"]), meta["captions"][0].startswith("Layer 2 of 2")
+    (3, True)
+    """
+    from convanim.draw.player import figure_metadata
+
+    captions = []
+    for part in parts:
+        renderer = part.renderer
+        head = renderer.layout.title
+        for index in renderer.selected:
+            caption = renderer.scene.caption_of(renderer.plan.frames[index])
+            captions.append(f"{head}: {caption}" if head else caption)
+    return figure_metadata(options.title or f"chain: {chain.sizes}", chain.alt_text(view),
+                           captions, options.theme, options.hidpi)

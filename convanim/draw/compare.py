@@ -154,4 +154,31 @@ def write_compare(items: Sequence[Panel], path: PathLike, player: PathLike | Non
     check_frame(*size, max(len(d) for d in durations), fmt, total)
     frames = _together(parts, size, options, caption, parts[0].y - header, scale)
     return write_animation(frames, path, options, also=() if player is None else (player,),
-                           looks=[n for p in parts for n in p.renderer.scene.looks])
+                           looks=[n for p in parts for n in p.renderer.scene.looks],
+                           metadata=compare_metadata(parts, caption, options))
+
+
+def compare_metadata(parts: Sequence[Part], caption: str, options: RenderOptions
+                     ) -> dict[str, Any]:
+    """The player's and deck's texts for a comparison: one caption per combined frame, the
+    figure's own caption then each panel's title and caption at that frame (a panel that has
+    run out holds its last), as the frames draw them.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> parts = [Part(Renderer(plan(Spec(i=3, mode="upsample"))), 0, 0)]
+    >>> compare_metadata(parts, "Look.", RenderOptions())["captions"][0][:24]
+    'Look. upsample  i=3 scal'
+    """
+    from convanim.draw.player import figure_metadata
+    from convanim.explain import alt_text
+
+    texts = []
+    for part in parts:
+        r = part.renderer
+        texts.append([f"{r.layout.title}: {r.scene.caption_of(r.plan.frames[i])}"
+                      for i in r.selected])
+    captions = [" ".join([caption, *("; ".join(t[min(n, len(t) - 1)] for t in texts),)])
+                for n in range(max(len(t) for t in texts))]
+    alt = "Side by side: " + " ".join(alt_text(p.renderer.plan.spec) for p in parts)
+    return figure_metadata(options.title or caption, alt, captions, options.theme,
+                           options.hidpi)
