@@ -30,7 +30,14 @@ from convanim.draw.figure import DEFAULT_PX, Part, sequence, stream
 from convanim.draw.options import RenderOptions
 from convanim.draw.scene import Scene
 from convanim.geometry import compute, make_values, plan
-from convanim.geometry.chain import Chain, ChainError, path_counts, receptive_fields, trace_cell
+from convanim.geometry.chain import (
+    Chain,
+    ChainError,
+    output_paths,
+    path_counts,
+    receptive_fields,
+    trace_cell,
+)
 from convanim.geometry.compute import MAX_VALUE
 from convanim.geometry.plan import GAP, INPUT, Frame, Grid, Picture, Plan
 from convanim.geometry.spec import SpecError
@@ -54,10 +61,28 @@ class TraceScene(Scene):
 
     def legend(self) -> list[tuple[str, str]]:
         """The three roles of a trace frame."""
-        reached = len(self.plan.frames[0].window) > 0
+        frame = self.plan.frames[0]
+        if frame.phase == "output":  # the whole input's paths to every output cell
+            found = sorted({min(int(v), 4) for v in self.plan.y.ravel().tolist()})
+            most = int(self.plan.y.max())
+            return [("input", "input cell: one path starts here"),
+                    *[(f"overlap{n}" if n else "pending",
+                       f"{n}{'+' if n == 4 and most > 4 else ''} path{'' if n == 1 else 's'}"
+                       " from the whole input") for n in found]]
+        # The window is see-through: the swatch is the tint the counted input cells get.
+        reached = len(frame.window) > 0
         return [("input", "0 paths: does not reach the traced cell"),
-                *([("window", "reaches it: the number of paths")] if reached else []),
+                *([("window+input", "reaches it: the number of paths")] if reached else []),
                 ("chosen", "the traced output cell"), ("pending", "other output cells")]
+
+    def _done_codes(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | int:
+        """The whole-input frame shades every output cell by its number of paths (the
+        written colour for one, deeper for 2, 3 and 4 or more), so a checkerboard shows."""
+        if self.plan.frames[0].phase != "output":
+            return super()._done_codes(rows, cols)
+        counts = self.plan.target.values[rows, cols]
+        return np.vectorize(lambda n: self.code(f"overlap{min(int(n), 4)}") if n >= 1
+                            else self.code("pending"))(counts)
 
     def titles(self) -> dict[str, list[str]]:
         """Both panels' titles with the channels named."""
@@ -159,12 +184,13 @@ def _lit(grid: Grid) -> np.ndarray:
 
 def trace_plans(chain: Chain, cell: Sequence[int] | None = None) -> list[Plan]:
     """One one-frame plan per layer, from the last back to the first: the cells of the
-    layer's input that reach the traced output cell, with their path counts as values.
-    Channels are drawn as slices side by side.
+    layer's input that reach the traced output cell, with their path counts as values;
+    then :func:`whole_plan`, every output cell's paths from the whole input. Channels are
+    drawn as slices side by side.
 
     >>> chain = Chain.build(5, [{"kernel_size": 3}] * 2)
     >>> [p.frames[0].window.shape[0] for p in trace_plans(chain)]
-    [9, 25]
+    [9, 25, 0]
     """
     cell = trace_cell(chain, cell)
     counts = path_counts(chain, cell)
@@ -199,7 +225,40 @@ def trace_plans(chain: Chain, cell: Sequence[int] | None = None) -> list[Plan]:
                           replace(above, kinds=np.where(above.kinds == GAP, GAP, INPUT)
                                   .astype(np.int8)),
                           (0, 0), (frame,), (), TRACE_PICTURE))
+    plans.append(whole_plan(chain))
     return plans
+
+
+def whole_plan(chain: Chain) -> Plan:
+    """The trace's last frame: every cell of the chain's input (one path each) and, in every
+    output cell, the number of paths reaching it from the whole input (:func:`output_paths`);
+    the caption says whether the counts are even away from the border or uneven (the
+    checkerboard of stacked strided transposed convolutions).
+
+    >>> twice = [{"mode": "transposed", "kernel_size": 3, "stride": 2}] * 2
+    >>> whole_plan(Chain.build(3, twice)).frames[0].caption.endswith("a checkerboard")
+    True
+    """
+    spec = chain.layers[-1]
+    first = chain.layers[0]
+    ones = np.ones(first.op.input_shape(first), np.int64)
+    totals = output_paths(chain)
+    below, above = _display(ones, spec.dims), _display(totals, spec.dims)
+    inner = _slices(totals, spec.dims)[:, 1:-1, 1:-1] if spec.dims == 2 else \
+        _slices(totals, spec.dims)[:, :, 1:-1]
+    found = sorted({int(v) for v in inner.ravel().tolist()})
+    if len(found) > 1:
+        verdict = (f"uneven, {', '.join(map(str, found[:-1]))} or {found[-1]} paths side by "
+                   "side: a checkerboard")
+    elif found:
+        verdict = f"even: {found[0]} path{'s' if found[0] > 1 else ''} to every cell away from " \
+            "the border"
+    else:
+        verdict = "too small to have cells away from the border"
+    caption = f"paths from the whole input to every output cell: {verdict}"
+    frame = Frame("output", "input", caption, value=float(totals.sum()))
+    return Plan(spec, ones.astype(float), np.ones(spec.k), totals.astype(float),
+                {"input": below}, "input", above, (0, 0), (frame,), (), TRACE_PICTURE)
 
 
 def _field_caption(fields: Any, cell: tuple[int, ...], reached: np.ndarray, where: str,
@@ -222,8 +281,13 @@ def _field_caption(fields: Any, cell: tuple[int, ...], reached: np.ndarray, wher
 def _titles(chain: Chain, view: str, options: RenderOptions) -> list[str | None]:
     count = len(chain.layers)
     order = range(count - 1, -1, -1) if view == "trace" else range(count)
-    return [options.title if options.title is not None else
-            f"{_layer_word(n, count)}: {chain.layers[n].label}" for n in order]
+    titles = [options.title if options.title is not None else
+              f"{_layer_word(n, count)}: {chain.layers[n].label}" for n in order]
+    if view == "trace":
+        titles.append(options.title if options.title is not None else
+                      f"All {count} layer{'s' if count > 1 else ''}: "
+                      + chain.sizes.replace("x", "×").replace(" -> ", " → "))
+    return titles
 
 
 def chain_parts(chain: Chain, options: RenderOptions, *, view: str = "forward",
@@ -234,7 +298,7 @@ def chain_parts(chain: Chain, options: RenderOptions, *, view: str = "forward",
     >>> parts, size = chain_parts(Chain.build(5, [{"kernel_size": 3}] * 2),
     ...                           RenderOptions(size="400x300"), view="trace")
     >>> size, len(parts)
-    ((400, 300), 2)
+    ((400, 300), 3)
     """
     plans = (trace_plans(chain, cell) if view == "trace"
              else forward_plans(chain, seed, x, slides))
@@ -250,7 +314,7 @@ def chain_frames(chain: Chain, options: RenderOptions, *, view: str = "forward",
 
     >>> chain = Chain.build(5, [{"kernel_size": 3}] * 2)
     >>> sum(1 for _ in chain_frames(chain, RenderOptions(cell_px=16), view="trace"))
-    2
+    3
     """
     parts, size = chain_parts(chain, options, view=view, cell=cell, seed=seed, x=x,
                               slides=slides)
@@ -283,7 +347,7 @@ def check_chain(chain: Chain, options: RenderOptions, path: str | PathLike[str] 
         ms = sum(max(n - 3, 0) * options.frame_ms + min(n, 3) * options.hold_ms
                  for n in counts)
     else:
-        frames = len(chain.layers) * (1 if view == "trace" else 2)
+        frames = len(chain.layers) + 1 if view == "trace" else 2 * len(chain.layers)
         ms = frames * options.hold_ms
     fmt = format_for(path) if path is not None else "gif"
     check_frame(width, height, frames, fmt, ms, EARLY_SLACK)
