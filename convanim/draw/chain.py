@@ -46,6 +46,19 @@ TRACE_PICTURE = Picture(weighted=False, window="paths from the traced cell (numb
                         formula=("paths: ", " + ", ""))
 
 
+def path_levels(counts: np.ndarray) -> dict[int, int]:
+    """Each non-zero path count's shade, 1 (the written colour) to 4 (the deepest): the
+    counts in order, spread over the four shades when there are more than four.
+
+    >>> path_levels(np.array([4, 6, 9])), path_levels(np.array([1, 2, 3, 4, 6, 9]))
+    ({4: 1, 6: 2, 9: 3}, {1: 1, 2: 2, 3: 2, 4: 3, 6: 3, 9: 4})
+    """
+    found = sorted({int(n) for n in np.ravel(counts).tolist() if n > 0})
+    if len(found) <= 4:
+        return {n: i + 1 for i, n in enumerate(found)}
+    return {n: 1 + round(i * 3 / (len(found) - 1)) for i, n in enumerate(found)}
+
+
 class TraceScene(Scene):
     """A traced layer's scene: path counts in the window colour, the traced output cells in
     their own colour (not "being written"), a legend and titles in those words.
@@ -63,12 +76,17 @@ class TraceScene(Scene):
         """The three roles of a trace frame."""
         frame = self.plan.frames[0]
         if frame.phase == "output":  # the whole input's paths to every output cell
-            found = sorted({min(int(v), 4) for v in self.plan.y.ravel().tolist()})
-            most = int(self.plan.y.max())
-            return [("input", "input cell: one path starts here"),
-                    *[(f"overlap{n}" if n else "pending",
-                       f"{n}{'+' if n == 4 and most > 4 else ''} path{'' if n == 1 else 's'}"
-                       " from the whole input") for n in found]]
+            items = [("input", "input cell: one path starts here")]
+            if (self.plan.y == 0).any():
+                items.append(("pending", "0 paths: no input reaches it"))
+            by_level: dict[int, list[int]] = {}
+            for n, level in path_levels(self.plan.y).items():
+                by_level.setdefault(level, []).append(n)
+            for level, counts in sorted(by_level.items()):
+                many = "" if counts == [1] else "s"
+                text = str(counts[0]) if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+                items.append((f"overlap{level}", f"{text} path{many} from the whole input"))
+            return items
         # The window is see-through: the swatch is the tint the counted input cells get.
         reached = len(frame.window) > 0
         return [("input", "0 paths: does not reach the traced cell"),
@@ -81,7 +99,8 @@ class TraceScene(Scene):
         if self.plan.frames[0].phase != "output":
             return super()._done_codes(rows, cols)
         counts = self.plan.target.values[rows, cols]
-        return np.vectorize(lambda n: self.code(f"overlap{min(int(n), 4)}") if n >= 1
+        levels = path_levels(self.plan.y)
+        return np.vectorize(lambda n: self.code(f"overlap{levels[int(n)]}") if n >= 1
                             else self.code("pending"))(counts)
 
     def titles(self) -> dict[str, list[str]]:
@@ -123,6 +142,10 @@ def forward_plans(chain: Chain, seed: int = 0, x: Any = None, slides: bool = Fal
     """
     plans = []
     values = x
+    try:
+        fields: tuple[Any, ...] | None = receptive_fields(chain)
+    except SpecError:
+        fields = None
     for n, spec in enumerate(chain.layers):
         try:
             x_n, w_n = make_values(spec, values, None, seed=seed + n)
@@ -150,6 +173,10 @@ def forward_plans(chain: Chain, seed: int = 0, x: Any = None, slides: bool = Fal
                 frames = (middle, frames[-1])
             else:
                 frames = frames[-1:]
+        sentence = field_sentence(fields, n)
+        if sentence:  # the layer's finished output: what one of its cells sees
+            frames = (*frames[:-1], replace(frames[-1], caption=f"{frames[-1].caption}; "
+                                            f"{sentence}"))
         plans.append(replace(layer_plan, frames=frames))
         values = compute(spec, x_n, w_n)
     return plans
@@ -267,15 +294,37 @@ def _field_caption(fields: Any, cell: tuple[int, ...], reached: np.ndarray, wher
     hit = np.argwhere(spatial > 0)[:, (1 if dims == 1 else 0):]
     most = int(reached.max())
     lo, hi = hit.min(axis=0), hit.max(axis=0)
-    sees = " x ".join(str(int(b - a + 1)) for a, b in zip(lo, hi))
+    sees = "×".join(str(int(b - a + 1)) for a, b in zip(lo, hi))
     text = (f"output cell ({where}) sees {sees} input cells, reached by up to {most} "
             f"path{'s' if most > 1 else ''}")
     if fields is None:
         return text + " (the layers move by fractions of a cell: no whole-cell step)"
     last = fields[-1]
-    jump = "x".join(map(str, last.jump))
-    step = "1 input cell" if set(last.jump) == {1} else f"{jump} input cells"
-    return f"{text}; one step along the output moves {step}"
+    return f"{text}; one step along the output moves {_cells(last.jump)}"
+
+
+def _cells(sizes: Sequence[int]) -> str:
+    """``(2, 2)`` -> ``2 input cells``, ``(5, 3)`` -> ``5×3 input cells``, ``(1,)`` -> ``1
+    input cell``."""
+    if len(set(sizes)) == 1:
+        return f"{sizes[0]} input cell{'s' if sizes[0] != 1 else ''}"
+    return "×".join(map(str, sizes)) + " input cells"
+
+
+def field_sentence(fields: Sequence[Any] | None, n: int) -> str:
+    """Layer ``n``'s receptive field in plain words, or "" when the chain has none.
+
+    >>> fields = receptive_fields(Chain.build(7, [{"kernel_size": 3}] * 2))
+    >>> field_sentence(fields, 1)
+    'each output cell sees 5×5 input cells of the chain; one step moves 1 input cell'
+    """
+    if fields is None:
+        return ""
+    field = fields[n]
+    size = ("×".join(map(str, field.receptive_field)) if len(field.receptive_field) > 1
+            else str(field.receptive_field[0]))
+    return (f"each output cell sees {size} input cells of the chain; one step moves "
+            f"{_cells(field.jump)}")
 
 
 def _titles(chain: Chain, view: str, options: RenderOptions) -> list[str | None]:

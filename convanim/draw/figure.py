@@ -133,8 +133,9 @@ def sequence(plans: Sequence[Plan], titles: Sequence[str | None], options: Rende
         w = width if width is not None else max(max(measured), round(MIN_WIDTH * dpi_k))
         if max(measured) > w:
             return w, []
-        return w, [Layout.at_cell_size(s, replace(o, cell_px=px), px, w)
-                   for s, o in zip(scenes, opts)]
+        # One fixed layout: every layer's grids and legend start where the others' do.
+        return w, aligned([Layout.at_cell_size(s, replace(o, cell_px=px), px, w)
+                           for s, o in zip(scenes, opts)])
 
     if options.cell_px is not None:
         px = options.cell_px
