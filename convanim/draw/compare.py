@@ -215,10 +215,15 @@ def write_compare(items: Sequence[Panel], path: PathLike, player: PathLike | Non
     titles = [opts.title for *_, opts in items]
     header = header_height(caption, options, est_w)
     parts, size = row(plans, titles, options, GAP, header)
-    # The caption grows with the panels' text (a large size scales every element together).
-    scale = max(1.0, parts[0].renderer.layout.cell_px / (32 * options.dpi / 100))
-    if scale > 1:
-        header = header_height(caption, options, size[0], scale)
+    # The caption grows with the panels' text (a large size scales every element together)
+    # and wraps to the figure's real width: lay out again until its height is the one kept,
+    # so no line of it is ever cut off.
+    for _ in range(3):
+        scale = max(1.0, parts[0].renderer.layout.cell_px / (32 * options.dpi / 100))
+        need = header_height(caption, options, size[0], scale)
+        if need == header:
+            break
+        header = need
         parts, size = row(plans, titles, options, GAP, header)
     durations = [p.renderer.durations() for p in parts]
     total = sum(max(d[t] for d in durations if t < len(d))
