@@ -88,10 +88,15 @@ class TraceScene(Scene):
                 items.append((f"overlap{level}", f"{text} path{many} from the whole input"))
             return items
         # The window is see-through: the swatch is the tint the counted input cells get.
-        reached = len(frame.window) > 0
-        return [("input", "0 paths: does not reach the traced cell"),
-                *([("window+input", "reaches it: the number of paths")] if reached else []),
-                ("chosen", "the traced output cell"), ("pending", "other output cells")]
+        # Only the roles drawn are named (a field as large as the input leaves no 0 cell).
+        grid, target = self.plan.grids["input"], self.plan.target
+        unreached = bool(((grid.values == 0) & (grid.kinds != GAP)).any())
+        untraced = int((target.kinds != GAP).sum()) > len(frame.cells)
+        return [*([("input", "0 paths: does not reach the traced cell")] if unreached else []),
+                *([("window+input", "reaches it: the number of paths")]
+                  if len(frame.window) else []),
+                ("chosen", "the traced output cell"),
+                *([("pending", "other output cells")] if untraced else [])]
 
     def _done_codes(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | int:
         """The whole-input frame shades every output cell by its number of paths (the
@@ -274,14 +279,16 @@ def whole_plan(chain: Chain) -> Plan:
     inner = _slices(totals, spec.dims)[:, 1:-1, 1:-1] if spec.dims == 2 else \
         _slices(totals, spec.dims)[:, :, 1:-1]
     found = sorted({int(v) for v in inner.ravel().tolist()})
-    if len(found) > 1:
+    if inner.size > 1 and len(found) > 1:
         verdict = (f"uneven, {', '.join(map(str, found[:-1]))} or {found[-1]} paths side by "
                    "side: a checkerboard")
-    elif found:
+    elif inner.size > 1:
         verdict = f"even: {found[0]} path{'s' if found[0] > 1 else ''} to every cell away from " \
             "the border"
-    else:
-        verdict = "too small to have cells away from the border"
+    else:  # one cell or none away from the border: nothing to call even or uneven
+        every = sorted({int(v) for v in totals.ravel().tolist()})
+        verdict = (f"{every[0]} to {every[-1]} paths" if len(every) > 1
+                   else f"{every[0]} path{'s' if every[0] != 1 else ''} each")
     caption = f"paths from the whole input to every output cell: {verdict}"
     frame = Frame("output", "input", caption, value=float(totals.sum()))
     return Plan(spec, ones.astype(float), np.ones(spec.k), totals.astype(float),
