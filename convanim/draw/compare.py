@@ -106,8 +106,8 @@ def _what_it_does(the_plan: Plan) -> str:
     if picture.weighted and picture.scatter:
         taps = ", ".join(map(str, made[:-1])) + (" or " if len(made) > 1 else "") + str(most)
         text = f"sums {taps} tap{'s' if most > 1 else ''} per output cell"
-        return text + (" (uneven: a checkerboard)" if _uneven(counts, the_plan.spec.dims)
-                       else "")
+        pattern = "a checkerboard" if the_plan.spec.dims == 2 else "stripes"
+        return text + (f" (uneven: {pattern})" if _uneven(counts, the_plan.spec.dims) else "")
     if picture.weighted:
         return f"sums up to {most} products per output cell"
     if most <= 1:
