@@ -279,8 +279,10 @@ def aligned(lays: Sequence[Layout]) -> list[Layout]:
     >>> from convanim.geometry import Spec, plan
     >>> opts = RenderOptions(cell_px=20)
     >>> a = Layout.at_cell_size(Scene(plan(Spec(i=3, k=2))), opts, 20, 300)
-    >>> b = Layout.at_cell_size(Scene(plan(Spec(i=3, k=2), )), replace(opts, title="a long "
-    ...     "title that wraps onto a second line in a narrow panel"), 20, 300)
+    >>> wraps = replace(opts, title="a long title that wraps onto a second line in a panel")
+    >>> b = Layout.at_cell_size(Scene(plan(Spec(i=3, k=2))), wraps, 20, 300)
+    >>> a.panels["grid"].y < b.panels["grid"].y
+    True
     >>> [lay.panels["grid"].y for lay in aligned([a, b])] == [b.panels["grid"].y] * 2
     True
     """
