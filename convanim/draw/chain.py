@@ -60,8 +60,9 @@ def path_levels(counts: np.ndarray) -> dict[int, int]:
 
 
 class TraceScene(Scene):
-    """A traced layer's scene: path counts in the window colour, the traced output cells in
-    their own colour (not "being written"), a legend and titles in those words.
+    """A traced layer's scene: path counts in the window's see-through tint, the traced output
+    cells in their own colour (not "being written"), a legend and titles in those words; the
+    whole-input frame shades output cells by their path counts (:func:`path_levels`).
 
     >>> scene = TraceScene(trace_plans(Chain.build(5, [{"kernel_size": 3}]))[0])
     >>> [label for _, label in scene.legend()][:2]
@@ -73,7 +74,7 @@ class TraceScene(Scene):
         return super().code("chosen" if name == "current" else name)
 
     def legend(self) -> list[tuple[str, str]]:
-        """The three roles of a trace frame."""
+        """The roles the frame draws, each named once, swatches in the drawn tints."""
         frame = self.plan.frames[0]
         if frame.phase == "output":  # the whole input's paths to every output cell
             items = [("input", "input cell: one path starts here")]
@@ -100,7 +101,8 @@ class TraceScene(Scene):
 
     def _done_codes(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | int:
         """The whole-input frame shades every output cell by its number of paths (the
-        written colour for one, deeper for 2, 3 and 4 or more), so a checkerboard shows."""
+        written colour for the fewest, deeper for more: :func:`path_levels`), so a
+        checkerboard shows."""
         if self.plan.frames[0].phase != "output":
             return super()._done_codes(rows, cols)
         counts = self.plan.target.values[rows, cols]
