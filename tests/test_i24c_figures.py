@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from click.testing import CliRunner
+from PIL import Image
 
 from convanim.cli import cli
 from convanim.draw.chain import TraceScene, chain_frames, trace_plans
@@ -221,3 +222,35 @@ def test_player_caption_text_follows_the_frame_in_chromium(tmp_path: Path, page:
         p.keyboard.press("ArrowRight")
     assert page.errors == []  # type: ignore[attr-defined]
 
+
+
+def test_gallery_page_gives_a_figure_wider_than_its_column_the_full_width(
+        tmp_path: Path, page: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    configs = tmp_path / "configs" / "conv"
+    configs.mkdir(parents=True)
+    # One small figure (a column's width) and one single-layer figure drawn ~730 px wide.
+    (configs / "small.yaml").write_text("i: 3\nk: 2\n")
+    (configs / "large.yaml").write_text("i: 12\nk: 3\np: 1\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["gallery", "-j", "1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    index = tmp_path / "outputs" / "gallery" / "index.html"
+    assert 'class="wide"' not in index.read_text(encoding="utf-8")  # decided by the page
+    p = page.page  # type: ignore[attr-defined]
+    p.set_viewport_size({"width": 1200, "height": 3000})
+    p.goto(index.as_uri())
+    p.wait_for_function("() => [...document.querySelectorAll('iframe.player')]"
+                        ".every(e => e.style.height.endsWith('px'))", polling=100,
+                        timeout=20_000)
+    drawn = {}
+    for name in ("small", "large"):
+        with Image.open(tmp_path / "outputs" / "gallery" / f"{name}.gif") as im:
+            drawn[name] = im.size[0]
+    p.wait_for_timeout(300)
+    wide = p.eval_on_selector_all("figure", "els => Object.fromEntries(els.map(e => "
+                                  "[e.id, [e.classList.contains('wide'), "
+                                  "e.querySelector('iframe').clientWidth]]))")
+    assert not wide["small.gif"][0] and drawn["small"] < 1.5 * wide["small.gif"][1]
+    assert drawn["large"] > 1.5 * 400 and wide["large.gif"][0]
+    assert wide["large.gif"][1] >= drawn["large"]  # shown at its own size, not shrunk
+    assert page.errors == []  # type: ignore[attr-defined]
