@@ -121,7 +121,9 @@ def counts(u: tuple[int, int], v: tuple[int, int], edge: float, line: str,
     lines = lines & mask
     marks = _marks(u, v, hatch) & mask & ~lines if hatch else np.zeros(mask.shape, bool)
     plain = mask & ~lines & ~marks
-    return tuple(block_sums(m.view(np.uint8), SS) for m in (plain, marks, lines))  # type: ignore[return-value]
+    # One pass over the three masks side by side (three passes cost three times as much).
+    sums = block_sums(np.stack([plain, marks, lines], axis=-1).view(np.uint8), SS)
+    return sums[..., 0], sums[..., 1], sums[..., 2]
 
 
 @lru_cache(maxsize=64)
@@ -165,12 +167,14 @@ def _cross(u: tuple[int, int], v: tuple[int, int]) -> np.ndarray:
     return np.minimum(np.abs(s - t), np.abs(s + t - 1)) * min(np.hypot(*u), np.hypot(*v)) < 0.6
 
 
+@lru_cache(maxsize=512)
 def cell_sums(look: Look, u: tuple[int, int], v: tuple[int, int], edge: float,
               sides: tuple[int, int, int, int]) -> np.ndarray:
     """One cell in ``look``: each pixel's sum (int32 RGB) over the sub-pixels the cell owns.
 
     A pixel the cell shares with its neighbours holds only this cell's part; the painter
-    adds the neighbours' parts, so the mean of the total is the anti-aliased pixel.
+    adds the neighbours' parts, so the mean of the total is the anti-aliased pixel. Cached
+    for the process (read only: a gallery's figures share them).
 
     >>> from convanim.draw.themes import THEMES
     >>> blank = Look("#ffffff", "#ffffff", "#000000", "none")
@@ -184,6 +188,7 @@ def cell_sums(look: Look, u: tuple[int, int], v: tuple[int, int], edge: float,
         out += hatch[..., None] * _color(look.hatch_color)
     if look.line != "none" or look.cross:
         out += lines[..., None] * _color(look.edge)
+    out.flags.writeable = False
     return out
 
 

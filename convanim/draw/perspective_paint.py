@@ -24,6 +24,7 @@ dtype('uint8')
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -39,10 +40,12 @@ from convanim.draw.perspective_cells import (
 )
 from convanim.draw.raster import slot_lines
 from convanim.draw.scene import Scene
-from convanim.draw.smooth import SS, block_sums, mean_table, put, stroke, trace
+from convanim.draw.smooth import SS, Trace, block_sums, mean_table, put, stroke, trace
 from convanim.draw.text import Font, blit, get_font
 from convanim.draw.themes import Look, rgb
 from convanim.geometry.plan import GAP
+
+PIXEL = np.dtype((np.void, 3))  # one RGB pixel as a unit, for whole-pixel scatters
 
 
 def link_color(theme: Any) -> str:
@@ -72,13 +75,13 @@ class PerspectivePainter:
     def __init__(self, scene: Scene, layout: PerspectiveLayout) -> None:
         self.scene, self.layout, self.theme = scene, layout, layout.theme
         w, h = layout.size
-        self.base = np.empty((h, w, 3), np.uint8)
-        self.base[:] = rgb(self.theme.background)
+        # (np.tile: ~3x faster than broadcasting a colour into an empty array)
+        background = np.array(rgb(self.theme.background), np.uint8)
+        self.base = np.tile(background, (h, w, 1))
         # Each pixel's sum over its SS x SS sub-pixels (text lives only in ``base``). Cells
         # tile the sub-pixels exactly, so a repainted cell adds its new sums and takes away
         # its old ones: exact integers, whatever order cells are painted in.
-        self.acc = np.empty((h, w, 3), np.int32)
-        self.acc[:] = np.array(rgb(self.theme.background)) * SS * SS
+        self.acc = np.tile(background.astype(np.int32) * SS * SS, (h, w, 1))
         self._shown: dict[tuple[str, int, int], tuple | None] = {}
         self._texts: dict[tuple[str, int, int], str] = {}
         plane = layout.planes["grid"]
@@ -95,7 +98,6 @@ class PerspectivePainter:
         self._looks: dict[tuple[bool, int], Look] = {}
         self._lines: dict[str, np.ndarray] = {
             name: np.full(scene.panels[name].shape, "none", object) for name in layout.planes}
-        self._outlines: dict[tuple, Any] = {}
         self._static_done = False
         self.cover = self._plane_cover(layout.planes["target"], scene.plan.target.kinds != GAP)
 
@@ -229,7 +231,9 @@ class PerspectivePainter:
             # two cells touch is listed twice, and gets the same value twice.
             width = self.base.shape[1]
             at = (np.array([y * width + x for x, y in spots])[:, None] + self._touched).ravel()
-            self.base.reshape(-1, 3)[at] = table.take(self.acc.reshape(-1, 3)[at])
+            mean = table.take(self.acc.reshape(-1, 3).take(at, axis=0))
+            # Whole pixels (3 bytes each) at once: ~2x faster than an (n, 3) row scatter.
+            self.base.view(PIXEL).reshape(-1)[at] = mean.view(PIXEL).reshape(-1)
             return
         x0, y0 = min(x for x, _ in spots), min(y for _, y in spots)
         x1, y1 = max(x for x, _ in spots) + w, max(y for _, y in spots) + h
@@ -265,24 +269,30 @@ class PerspectivePainter:
                 traced, shift = self._outline(planes[panel], panel, cells)
                 put(frame, traced, color, shift)
 
-    def _outline(self, plane: Plane, panel: str, cells: np.ndarray) -> tuple[Any, tuple]:
-        """The traced outline of ``cells`` and the whole-pixel shift that puts it in place.
-
-        Planes move cells by whole pixels, so an outline's pixels depend only on the shape
-        of its cells: each shape is traced once, at a fixed origin, and moved.
-        """
+    def _outline(self, plane: Plane, panel: str, cells: np.ndarray) -> tuple[Trace, tuple]:
+        """The traced outline of ``cells`` and the whole-pixel shift that puts it in place."""
         r0, c0 = (int(n) for n in cells.min(axis=0))
         shape = tuple(sorted((int(r) - r0, int(c) - c0) for r, c in cells))
         x, y = plane.corner(r0, c0)
-        shift = (int(x), int(y))
-        key = (panel, shape)
-        traced = self._outlines.get(key)
-        if traced is None:
-            thick = max(1.5, self.theme.outline_px * self.layout.cell_px / 48)
-            home = plane.shifted(-shift[0], -shift[1])
-            traced = self._outlines[key] = trace(
-                outline_segments(home, np.array(shape) + np.array([r0, c0])), thick)
-        return traced, shift
+        thick = max(1.5, self.theme.outline_px * self.layout.cell_px / 48)
+        return outline_trace(plane.u, plane.v, shape, thick), (int(x), int(y))
+
+
+@lru_cache(maxsize=256)
+def outline_trace(u: tuple[int, int], v: tuple[int, int], shape: tuple[tuple[int, int], ...],
+                  thick: float) -> Trace:
+    """The outline of a set of cells (``shape``: (row, col) from (0, 0)), traced with its
+    cell (0, 0)'s corner at the origin.
+
+    Planes move cells by whole pixels, so an outline's pixels depend only on the lattice and
+    the shape of its cells: each is traced once per process and moved into place.
+
+    >>> line = outline_trace((20, -8), (-11, -11), ((0, 0),), 2.0)
+    >>> int(line.rows.min()) < 0 < int(line.rows.max())  # around the corner at the origin
+    True
+    """
+    home = Plane((0, 0), u, v, 1 + max(r for r, _ in shape), 1 + max(c for _, c in shape))
+    return trace(outline_segments(home, np.array(shape)), thick)
 
 
 def draw_lines(img: np.ndarray, segments: list, color: np.ndarray, alpha: float = 1.0,

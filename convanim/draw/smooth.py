@@ -70,17 +70,18 @@ def _near(segments: list, width: float, shape: tuple[int, int]
     count = np.ceil(amax + reach).astype(int) + 1 - lo
     major = lo[:, None] + np.arange(count.max())  # (segments, steps)
     da, db = (a1 - a0)[:, None], (b1 - b0)[:, None]
-    slope = np.divide(db, da, out=np.zeros_like(da), where=da != 0)
-    centre = b0[:, None] + (np.clip(major + 0.5, amin[:, None], amax[:, None])
+    slope = db / np.where(da != 0, da, 1)  # a point (da = 0) has db = 0 too
+    # (np.minimum/np.maximum, not np.clip: the same numbers without clip's Python wrapper)
+    centre = b0[:, None] + (np.minimum(np.maximum(major + 0.5, amin[:, None]), amax[:, None])
                             - a0[:, None]) * slope
     minor = np.floor(centre - reach).astype(int)[..., None] + np.arange(
         int(np.ceil(2 * reach)) + 2)  # (segments, steps, across)
     pa = (major + 0.5 - a0[:, None])[..., None]
     pb = minor + 0.5 - b0[:, None, None]
     da, db = da[..., None], db[..., None]
-    l2 = da * da + db * db
-    t = np.clip(np.divide(pa * da + pb * db, l2, out=np.zeros_like(pb), where=l2 > 0), 0, 1)
-    value = np.clip(width / 2 + 0.5 - np.hypot(pa - t * da, pb - t * db), 0, 1)
+    l2 = np.maximum(da * da + db * db, 1e-300)  # a point: t = 0
+    t = np.minimum(np.maximum((pa * da + pb * db) / l2, 0), 1)
+    value = np.minimum(np.maximum(width / 2 + 0.5 - np.hypot(pa - t * da, pb - t * db), 0), 1)
     tall = steep[:, None, None]
     major = major[..., None]
     ok = ((value > 0) & (np.arange(major.shape[1])[None, :, None] < count[:, None, None])
@@ -122,9 +123,11 @@ def trace(segments: list, width: float, alpha: float = 1.0) -> Trace:
     its length, not its bounding box. A trace moved by whole pixels is the trace of the
     moved segments: callers cache the trace of a shape and move it (the window's outline).
 
-    >>> line = trace([((0.0, 1.0), (3.0, 1.0))], 2.0)
-    >>> line.rows.tolist(), line.cols.tolist(), (line.alpha[:, 0] * LEVELS).tolist()
-    ([0, 0, 0, 1, 1, 1], [0, 1, 2, 0, 1, 2], [6.0, 6.0, 6.0, 6.0, 6.0, 6.0])
+    >>> line = trace([((0.0, 1.0), (3.0, 1.0))], 2.0)  # round caps reach past the ends
+    >>> line.rows.tolist(), line.cols.tolist()
+    ([0, 0, 0, 0, 0, 1, 1, 1, 1, 1], [-1, 0, 1, 2, 3, -1, 0, 1, 2, 3])
+    >>> (line.alpha[:5, 0] * LEVELS).tolist()
+    [5.0, 6.0, 6.0, 6.0, 5.0]
     """
     if not segments:
         none = np.zeros(0, np.int64)
@@ -170,14 +173,16 @@ def put(img: np.ndarray, traced: Trace, color: np.ndarray, shift: tuple[int, int
     if x0 + dx < 0 or y0 + dy < 0 or x1 + dx > w or y1 + dy > h:
         ok = (rows + dy >= 0) & (rows + dy < h) & (cols + dx >= 0) & (cols + dx < w)
         at, alpha = at[ok], alpha[ok]
-    flat = img.reshape(-1, 3)
-    old = flat[at].astype(np.float32)
+    old = img.reshape(-1, 3).take(at, axis=0).astype(np.float32)
     top = np.floor(old + (np.asarray(color, np.float32) - old) * alpha + 0.5)
     if hide is not None:
         under, cover = hide
-        c = cover.reshape(-1)[at][:, None]
-        top = np.where(c > 0, np.floor(top + (under.reshape(-1, 3)[at] - top) * c + 0.5), top)
-    flat[at] = top.astype(np.uint8)
+        c = cover.reshape(-1).take(at)[:, None]
+        top = np.where(c > 0, np.floor(top + (under.reshape(-1, 3).take(at, axis=0) - top) * c
+                                       + 0.5), top)
+    # Whole pixels (3 bytes each) at once: ~2x faster than an (n, 3) row scatter.
+    pixel = np.dtype((np.void, 3))
+    img.view(pixel).reshape(-1)[at] = top.astype(np.uint8).view(pixel).reshape(-1)
 
 
 def downsample(hi: np.ndarray, ss: int = SS) -> np.ndarray:
