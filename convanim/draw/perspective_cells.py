@@ -100,16 +100,16 @@ def side_halves(line: str, other: str | None) -> int:
 
 @lru_cache(maxsize=256)
 def counts(u: tuple[int, int], v: tuple[int, int], edge: float, line: str,
-           sides: tuple[int, int, int, int], hatch: str, cross: bool
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per pixel of the cell's box, its sub-pixels painted in (fill, hatch, edge) colour.
+           sides: tuple[int, int, int, int], hatch: str, cross: bool) -> np.ndarray:
+    """Per pixel of the cell's box, its sub-pixels painted in fill, hatch and edge colour
+    (int32, the three counts along the last axis).
 
     ``sides`` are the halves of ``edge`` (px) drawn along the sides at v = 0, v = 1, u = 0
     and u = 1 (rows' start and end, columns' start and end). Hatch marks are one pixel wide
     on the cell's own axes; a cross (cells no stride reaches) is drawn in the edge colour.
 
-    >>> fill, hatch, edge = counts((20, -8), (-11, -11), 1.0, "solid", (1, 1, 1, 1), "", False)
-    >>> int((fill + hatch + edge).sum()) == 9 * (20 * 11 + 8 * 11), int(hatch.sum())
+    >>> sums = counts((20, -8), (-11, -11), 1.0, "solid", (1, 1, 1, 1), "", False)
+    >>> int(sums.sum()) == 9 * (20 * 11 + 8 * 11), int(sums[..., 1].sum())
     (True, 0)
     """
     mask = geometry(u, v)[0]
@@ -123,23 +123,37 @@ def counts(u: tuple[int, int], v: tuple[int, int], edge: float, line: str,
     plain = mask & ~lines & ~marks
     # One pass over the three masks side by side (three passes cost three times as much).
     sums = block_sums(np.stack([plain, marks, lines], axis=-1).view(np.uint8), SS)
-    return sums[..., 0], sums[..., 1], sums[..., 2]
+    sums.flags.writeable = False
+    return sums
 
 
 @lru_cache(maxsize=64)
 def _side(u: tuple[int, int], v: tuple[int, int], edge: float, line: str, side: int,
           halves: int) -> np.ndarray:
     """Sub-pixels of a ``line``-style edge, ``halves`` half-widths wide, along one side."""
+    dist, on = _distance(u, v, side), _dashes(u, v, side, line)
+    return dist < edge * halves / 2 if on is None else (dist < edge * halves / 2) & on
+
+
+@lru_cache(maxsize=16)
+def _distance(u: tuple[int, int], v: tuple[int, int], side: int) -> np.ndarray:
+    """Each sub-pixel's distance (px) from one side of the cell."""
+    _, s, t = geometry(u, v)
+    det = abs(u[0] * v[1] - u[1] * v[0])
+    nu, nv = float(np.hypot(*u)), float(np.hypot(*v))
+    return (t * det / nu, (1 - t) * det / nu, s * det / nv, (1 - s) * det / nv)[side]
+
+
+@lru_cache(maxsize=32)
+def _dashes(u: tuple[int, int], v: tuple[int, int], side: int, line: str) -> np.ndarray | None:
+    """Which sub-pixels along one side a ``line`` style draws (None: all of them)."""
+    if line == "solid":
+        return None
     _, s, t = geometry(u, v)
     # Lengths in pixels (not sub-pixels): dashes keep their size at any ``SS``.
-    nu, nv = float(np.hypot(*u)), float(np.hypot(*v))
-    det = abs(u[0] * v[1] - u[1] * v[0])
-    # Distance (px) from the side, and where along the side the point sits.
-    dist, along, length = ((t * det / nu, s, nu), ((1 - t) * det / nu, s, nu),
-                           (s * det / nv, t, nv), ((1 - s) * det / nv, t, nv))[side]
+    along, length = (s, float(np.hypot(*u))) if side < 2 else (t, float(np.hypot(*v)))
     n = max(2, round(length))
-    on = _pattern(n, line, n)[np.clip((along * n).astype(int), 0, n - 1)]
-    return (dist < edge * halves / 2) & on
+    return _pattern(n, line, n)[np.clip((along * n).astype(int), 0, n - 1)]
 
 
 @lru_cache(maxsize=16)
@@ -182,12 +196,15 @@ def cell_sums(look: Look, u: tuple[int, int], v: tuple[int, int], edge: float,
     >>> int(sums[..., 0].sum()) == 255 * 9 * 12
     True
     """
-    fill, hatch, lines = counts(u, v, edge, look.line, sides, look.hatch, look.cross)
-    out = fill[..., None] * _color(look.fill)
+    sums = counts(u, v, edge, look.line, sides, look.hatch, look.cross)
+    # Each class's count times its colour, summed: one product with a 3 x 3 colour matrix.
+    colors = np.zeros((3, 3), np.int32)
+    colors[0] = _color(look.fill)
     if look.hatch:
-        out += hatch[..., None] * _color(look.hatch_color)
+        colors[1] = _color(look.hatch_color)
     if look.line != "none" or look.cross:
-        out += lines[..., None] * _color(look.edge)
+        colors[2] = _color(look.edge)
+    out = sums @ colors
     out.flags.writeable = False
     return out
 

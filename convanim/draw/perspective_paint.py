@@ -32,6 +32,7 @@ import numpy as np
 from convanim.draw.cells import _c
 from convanim.draw.perspective import PLANES, PerspectiveLayout, Plane
 from convanim.draw.perspective_cells import (
+    RANK,
     cell_mask,
     cell_sums,
     edge_px,
@@ -46,6 +47,9 @@ from convanim.draw.themes import Look, rgb
 from convanim.geometry.plan import GAP
 
 PIXEL = np.dtype((np.void, 3))  # one RGB pixel as a unit, for whole-pixel scatters
+# HALVES[mine][theirs]: halves of the edge width a cell draws on a side, by line RANK
+# (RANK's values count up from 0 in its order).
+HALVES = tuple(tuple(side_halves(a, b if RANK[b] else None) for b in RANK) for a in RANK)
 
 
 def link_color(theme: Any) -> str:
@@ -96,8 +100,10 @@ class PerspectivePainter:
         self._sprites: dict[tuple | None, np.ndarray] = {
             None: self.owned[..., None] * np.array(rgb(self.theme.background), np.int32)}
         self._looks: dict[tuple[bool, int], Look] = {}
-        self._lines: dict[str, np.ndarray] = {
-            name: np.full(scene.panels[name].shape, "none", object) for name in layout.planes}
+        # Each cell's line style as its RANK, in lists padded by a ring of empty cells.
+        self._ranks = {name: [[0] * (scene.panels[name].shape[1] + 2)
+                              for _ in range(scene.panels[name].shape[0] + 2)]
+                       for name in layout.planes}
         self._static_done = False
         self.cover = self._plane_cover(layout.planes["target"], scene.plan.target.kinds != GAP)
 
@@ -166,12 +172,12 @@ class PerspectivePainter:
     def _repaint(self, name: str, plane: Plane) -> list[tuple[int, int]]:
         """The scene's dirty cells of a plane, plus the neighbours of any whose line style
         changed (the stronger style of two neighbours draws their shared side)."""
-        panel, lines = self.scene.panels[name], self._lines[name]
+        panel, ranks = self.scene.panels[name], self._ranks[name]
         cells = {(int(r), int(c)) for r, c in zip(*np.nonzero(panel.dirty))}
         for r, c in list(cells):
-            line = self._look(name, int(panel.look[r, c])).line
-            if line != lines[r, c]:
-                lines[r, c] = line
+            rank = RANK[self._look(name, int(panel.look[r, c])).line]
+            if rank != ranks[r + 1][c + 1]:
+                ranks[r + 1][c + 1] = rank
                 cells.update((rr, cc) for rr, cc in ((r - 1, c), (r + 1, c), (r, c - 1),
                                                      (r, c + 1))
                              if 0 <= rr < plane.rows and 0 <= cc < plane.cols)
@@ -191,11 +197,10 @@ class PerspectivePainter:
         covering)."""
         panel = self.scene.panels[name]
         code, text = int(panel.look[r, c]), panel.main[r, c]
-        lines = self._lines[name]
-        line = lines[r, c]
-        sides = tuple(side_halves(line, lines[rr, cc] if 0 <= rr < plane.rows and
-                                  0 <= cc < plane.cols else None)
-                      for rr, cc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)))
+        ranks = self._ranks[name]  # padded by a ring of "none": row r is ranks[r + 1]
+        halves = HALVES[ranks[r + 1][c + 1]]
+        sides = (halves[ranks[r][c + 1]], halves[ranks[r + 2][c + 1]],
+                 halves[ranks[r + 1][c]], halves[ranks[r + 1][c + 2]])
         key = (name == "kernel", code, sides)
         old = self._shown.get((name, r, c))
         if old == key:
