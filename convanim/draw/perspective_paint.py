@@ -271,10 +271,10 @@ class PerspectivePainter:
         color = _c(self.theme.outline)
         for panel, cells in scene.outlines:
             if panel in planes and len(cells):
-                traced, shift = self._outline(planes[panel], panel, cells)
+                traced, shift = self._outline(planes[panel], cells)
                 put(frame, traced, color, shift)
 
-    def _outline(self, plane: Plane, panel: str, cells: np.ndarray) -> tuple[Trace, tuple]:
+    def _outline(self, plane: Plane, cells: np.ndarray) -> tuple[Trace, tuple]:
         """The traced outline of ``cells`` and the whole-pixel shift that puts it in place."""
         r0, c0 = (int(n) for n in cells.min(axis=0))
         shape = tuple(sorted((int(r) - r0, int(c) - c0) for r, c in cells))
