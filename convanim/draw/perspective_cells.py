@@ -6,7 +6,7 @@ centre, so neighbours never overlap and planes have no gaps. What a cell paints 
 its look only through four colours (fill, hatch, edge, nothing), so the sub-pixels are
 counted once per shape (:func:`counts`, cached for the process: every figure, theme and look
 with the same cell size shares them) and a look's per-pixel sums (:func:`cell_sums`) are
-three multiply-adds at the pixel size.
+one product of those counts with a 3 x 3 colour matrix, at the pixel size.
 
 A shared side is drawn once: each side of a cell carries 0, 1 or 2 halves of the edge's
 width (:func:`side_halves`), the stronger line style of the two neighbours drawing all of

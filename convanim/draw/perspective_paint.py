@@ -293,8 +293,8 @@ def outline_trace(u: tuple[int, int], v: tuple[int, int], shape: tuple[tuple[int
     the shape of its cells: each is traced once per process and moved into place.
 
     >>> line = outline_trace((20, -8), (-11, -11), ((0, 0),), 2.0)
-    >>> int(line.rows.min()) < 0 < int(line.rows.max())  # around the corner at the origin
-    True
+    >>> line.box  # (x0, y0, x1, y1): the cell spans x -11..20, y -19..0, plus the line
+    (-13, -21, 22, 2)
     """
     home = Plane((0, 0), u, v, 1 + max(r for r, _ in shape), 1 + max(c for _, c in shape))
     return trace(outline_segments(home, np.array(shape)), thick)
