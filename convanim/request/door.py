@@ -174,9 +174,10 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
         opts = RenderOptions.from_mapping(options)
         style = opts.style
         _check_box(opts.box, frames, params)
-        from convanim.draw.perspective import check_style
+        if style == "perspective":  # the flat style never imports the perspective modules
+            from convanim.draw.perspective import check_style
 
-        check_style(spec, style)
+            check_style(spec, style)
         from convanim.geometry.ops.volume import check_drawable
 
         check_drawable(spec, style, params.get("output"))
