@@ -123,3 +123,24 @@ def test_the_default_render_does_not_load_the_perspective_style(tmp_path) -> Non
                          check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "d.gif").stat().st_size > 0
+
+
+def test_a_volume_window_outline_sits_on_every_slice_it_covers() -> None:
+    # A 3-D window covers two depth slices, drawn as two planes apart (SlicedPlane): its
+    # outline must sit on the corners of its cells in each slice (a shape traced once and
+    # moved from the first cell once put the second slice's outline off the planes).
+    r = Renderer(plan(Spec(i=(3, 4, 4), k=(2, 3, 3), p=1, dims=3)), RenderOptions(
+        style="perspective", values=False))
+    index = next(i for i, f in enumerate(r.plan.frames) if f.phase == "slide")
+    frame, grid = frame_at(r, index), r.layout.planes["grid"]
+    dark = (frame.astype(int).sum(axis=2) < 200)  # the outline's near-black ink
+    window = next(cells for panel, cells in r.scene.outlines if panel == "grid")
+    blocks = {int(c) // grid.block for _, c in window}
+    assert len(blocks) == 2  # the window spans two slices
+    for row, col in window:
+        x, y = grid.corner(float(row), float(col))
+        if not any((rr, cc) not in {(int(a), int(b)) for a, b in window}
+                   for rr, cc in ((row - 1, col), (row, col - 1))):
+            continue  # an inner corner: no outline passes here
+        near = dark[int(y) - 3:int(y) + 4, int(x) - 3:int(x) + 4]
+        assert near.any(), (row, col)

@@ -281,10 +281,14 @@ class PerspectivePainter:
 
     def _outline(self, plane: Plane, cells: np.ndarray) -> tuple[Trace, tuple]:
         """The traced outline of ``cells`` and the whole-pixel shift that puts it in place."""
+        thick = max(1.5, self.theme.outline_px * self.layout.cell_px / 48)
+        if type(plane) is not Plane:
+            # A volume's plane puts each depth slice elsewhere (SlicedPlane): its cells are
+            # not one lattice, so the outline is traced where it is, not moved into place.
+            return trace(outline_segments(plane, cells), thick), (0, 0)
         r0, c0 = (int(n) for n in cells.min(axis=0))
         shape = tuple(sorted((int(r) - r0, int(c) - c0) for r, c in cells))
         x, y = plane.corner(r0, c0)
-        thick = max(1.5, self.theme.outline_px * self.layout.cell_px / 48)
         return outline_trace(plane.u, plane.v, shape, thick), (int(x), int(y))
 
 
