@@ -99,6 +99,8 @@ def _uneven(counts: np.ndarray, dims: int) -> bool:
 def _what_it_does(the_plan: Plan) -> str:
     """What a panel's operation does to make one output cell, in plain words, from the
     plan's links and picture (no mode names)."""
+    if the_plan.spec.view == "backward":  # two parts, each its own grids: no one output
+        return "carries the output's gradient back: dL/dx, then dL/dW"
     counts = reads_per_cell(the_plan)
     made = sorted({int(n) for n in counts.ravel().tolist() if n})
     most = made[-1] if made else 0
