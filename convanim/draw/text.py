@@ -1,10 +1,11 @@
-"""Fast text for raster frames: matplotlib's FreeType glyphs, cached and placed by us.
+"""Text for raster frames through FreeType, by Pillow's ``ImageFont``, with fallback fonts.
 
-Laying out a new string through a matplotlib ``Text`` costs about 3 ms, and every slide frame
-has a new formula; composing cached glyph bitmaps costs a few microseconds per glyph. The
-glyphs come from the same DejaVu Sans files that matplotlib (and the vector storyboard) uses,
-through an on-disk atlas (:mod:`convanim.draw.atlas`), so a raster render does not import
-matplotlib at all once the atlas exists.
+Strings are laid out by Pillow (libraqm when the wheel has it: kerning and shaping, as
+matplotlib lays out the vector pages) and drawn anti-aliased. The faces are matplotlib's
+bundled TTFs (DejaVu Sans, then STIX for what DejaVu lacks), found by path, so a raster
+render needs no system font and never imports matplotlib. A character no bundled face has
+is looked up in a few well-known system faces (CJK, symbols); one no face has is drawn as
+``?``, never as an empty box. Rendered strings and widths are cached per font.
 Positions are ``(left x, baseline y)`` in image pixels, y downwards.
 
 >>> font = get_font(9, dpi=100)
@@ -14,16 +15,32 @@ True
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
-
-from convanim.draw.atlas import Atlas, Glyph
+from PIL import Image, ImageDraw, ImageFont, features
 
 FAMILY = "DejaVu Sans"
 _CACHE_STRINGS = 4096
+# Every face convanim draws with has these (tests/test_text_engine.py checks it against the
+# fonts' character maps): strings made of them skip the per-character fallback lookup.
+COMMON = frozenset(map(chr, range(32, 127))) | frozenset("·×−–—…²³ᵀ°±≤≥≠→←↑↓⌊⌋⌈⌉√Σ∑")
+# matplotlib's bundled faces: (family, bold) -> file in mpl-data/fonts/ttf.
+BUNDLED = {("DejaVu Sans", False): "DejaVuSans.ttf", ("DejaVu Sans", True): "DejaVuSans-Bold.ttf",
+           ("STIXGeneral", False): "STIXGeneral.ttf", ("STIXGeneral", True): "STIXGeneralBol.ttf"}
+# Tried in order after the theme's family for a character it lacks; system faces only when
+# installed (found through matplotlib's font list, for such characters only).
+FALLBACKS = ("STIXGeneral",)
+SYSTEM_FALLBACKS = ("Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC",
+                    "Noto Sans CJK KR", "Source Han Sans", "WenQuanYi Zen Hei",
+                    "WenQuanYi Micro Hei", "Droid Sans Fallback", "Noto Sans",
+                    "Noto Sans Symbols", "Noto Sans Symbols2", "Noto Emoji", "Symbola")
+LAYOUT = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
 
 
 @dataclass(frozen=True)
@@ -43,49 +60,192 @@ class TextImage:
     left: int = 0
 
 
+def _mpl_fonts() -> str:
+    spec = importlib.util.find_spec("matplotlib")
+    root = os.path.dirname(spec.origin) if spec is not None and spec.origin else "-"
+    return os.path.join(root, "mpl-data", "fonts", "ttf")
+
+
+@cache
+def font_file(family: str, bold: bool = False) -> str | None:
+    """The TTF file of ``family`` (bundled with matplotlib, else an installed one), or None.
+
+    >>> os.path.basename(font_file("DejaVu Sans", bold=True))
+    'DejaVuSans-Bold.ttf'
+    """
+    name = BUNDLED.get((family, bold))
+    if name is not None and os.path.isfile(os.path.join(_mpl_fonts(), name)):
+        return os.path.join(_mpl_fonts(), name)
+    from matplotlib import font_manager  # only for a family matplotlib does not bundle
+
+    prop = font_manager.FontProperties(family=family, weight="bold" if bold else "normal")
+    try:  # without the fallback, a family that is not installed is an error, not DejaVu
+        return font_manager.findfont(prop, fallback_to_default=False)
+    except ValueError:
+        return None
+
+
+@cache
+def charmap(path: str) -> frozenset[int]:
+    """The code points the font file has glyphs for (read once per file).
+
+    >>> ord("Σ") in charmap(font_file("DejaVu Sans"))
+    True
+    """
+    from fontTools.ttLib import TTFont  # matplotlib's own dependency; only for rare text
+
+    try:
+        with TTFont(path, lazy=True, fontNumber=0) as face:
+            return frozenset(face["cmap"].getBestCmap() or {})
+    except Exception:  # an unreadable system font is just not a fallback
+        return frozenset()
+
+
+@cache
+def chain(family: str = FAMILY, bold: bool = False) -> tuple[tuple[str, str], ...]:
+    """The (family, file) list tried for a character: the theme's face, then the bundled
+    fallbacks; installed system faces are added by :func:`face_for` when first needed.
+
+    >>> [name for name, _ in chain()]
+    ['DejaVu Sans', 'STIXGeneral']
+    """
+    out = []
+    for name in (family, *FALLBACKS):
+        path = font_file(name, bold)
+        if path is not None and all(path != p for _, p in out):
+            out.append((name, path))
+    return tuple(out)
+
+
+@cache
+def _system(bold: bool) -> tuple[tuple[str, str], ...]:
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    found = []
+    for name in SYSTEM_FALLBACKS:
+        if name in known:
+            path = font_file(name, bold)
+            if path is not None:
+                found.append((name, path))
+    return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def face_for(char: str, family: str = FAMILY, bold: bool = False) -> tuple[str, str] | None:
+    """The first (family, file) in the fallback chain with a glyph for ``char``, or None.
+
+    >>> face_for("Ⓐ")[0], face_for("7")[0], face_for(chr(0x10FFFD))
+    ('STIXGeneral', 'DejaVu Sans', None)
+    """
+    if char in COMMON:
+        return chain(family, bold)[0]
+    for entry in chain(family, bold) + _system(bold):
+        if ord(char) in charmap(entry[1]):
+            return entry
+    return None
+
+
+def families(text: str, family: str = FAMILY, bold: bool = False) -> list[str]:
+    """The families that draw ``text``, the theme's first (for a vector font list).
+
+    >>> families("α and Ⓐ")
+    ['DejaVu Sans', 'STIXGeneral']
+    """
+    out = [family]
+    if not COMMON.issuperset(text):
+        for char in set(text):
+            entry = face_for(char, family, bold)
+            if entry is not None and entry[0] not in out:
+                out.append(entry[0])
+    return out
+
+
+def drawable(text: str, family: str = FAMILY) -> str:
+    """``text`` as the fonts can draw it: tabs become spaces, other control characters go,
+    and characters no face has (in regular and bold) become ``?``.
+
+    >>> drawable("a" + chr(9) + "b" + chr(127) + "c " + chr(0x10000))  # Linear B
+    'a bc ?'
+    """
+    if COMMON.issuperset(text):
+        return text  # every font convanim draws with has these; no font file need be read
+    out = []
+    for char in text:
+        if char == "\t":
+            out.append(" ")
+        elif unicodedata.category(char).startswith("C"):
+            continue
+        elif face_for(char, family, False) is None or face_for(char, family, True) is None:
+            out.append("?")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@lru_cache(maxsize=512)
+def _face(path: str, size_px: float) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size_px, layout_engine=LAYOUT)
+
+
 class Font:
-    """One face at one size; glyphs and whole strings are cached.
+    """One family at one size (with its fallbacks); rendered strings and widths are cached.
 
     >>> get_font(9, dpi=100).render("7").mask.dtype
     dtype('uint8')
     """
 
     def __init__(self, size_pt: float, dpi: int, bold: bool = False, family: str = FAMILY):
-        self._atlas = Atlas.open(size_pt, dpi, bold, family)
-        self.path = self._atlas.path
-        self.size_pt, self.dpi, self.bold = size_pt, dpi, bold
+        self.size_pt, self.dpi, self.bold, self.family = size_pt, dpi, bold, family
         self.size_px = size_pt * dpi / 72
+        self.path = chain(family, bold)[0][1]
+        self.face = _face(self.path, self.size_px)
         self._strings: OrderedDict[str, TextImage] = OrderedDict()
         self._widths: dict[str, float] = {}
         # Digits' height centres numbers in cells; the face's extent spaces lines.
-        self.cap_height = self.glyph("0").top
-        self.ascent, self.descent = self._atlas.ascent, self._atlas.descent
+        self.cap_height = -self.face.getbbox("0", anchor="ls")[1]
+        self.ascent, self.descent = self.face.getmetrics()
         self.line_height = round((self.ascent + self.descent) * 1.15)
 
-    def glyph(self, char: str) -> Glyph:
-        """The cached bitmap of one character.
+    def runs(self, text: str) -> list[tuple[ImageFont.FreeTypeFont, str]]:
+        """``text`` split into runs each drawn by one face (the first that has its glyphs);
+        a character no face has becomes ``?``.
 
-        >>> get_font(9, 100).glyph(" ").mask.size
-        0
+        >>> [run for _, run in get_font(9, 100).runs("x Ⓐ!")]
+        ['x ', 'Ⓐ', '!']
         """
-        return self._atlas.glyph(char)
+        if COMMON.issuperset(text):
+            return [(self.face, text)]
+        out: list[tuple[ImageFont.FreeTypeFont, str]] = []
+        current, run = "", ""
+        for char in text:
+            entry = face_for(char, self.family, self.bold)
+            if entry is None or unicodedata.category(char).startswith("C"):
+                entry, char = chain(self.family, self.bold)[0], "?"
+            if entry[1] != current and run:
+                out.append((_face(current, self.size_px), run))
+                run = ""
+            current, run = entry[1], run + char
+        if run:
+            out.append((_face(current, self.size_px), run))
+        return out
 
     def measure(self, text: str) -> float:
-        """Width of ``text`` in pixels (advance widths).
+        """Width of ``text`` in pixels (advance widths, kerned).
 
         >>> round(get_font(9, 100).measure("00") / get_font(9, 100).measure("0"))
         2
         """
         found = self._widths.get(text)
         if found is None:
-            found = sum(self.glyph(c).advance for c in text)
+            found = sum(face.getlength(run) for face, run in self.runs(text))
             if len(self._widths) >= _CACHE_STRINGS:
                 self._widths.clear()
             self._widths[text] = found
         return found
 
     def render(self, text: str) -> TextImage:
-        """``text`` as one coverage mask (cached).
+        """``text`` as one anti-aliased coverage mask (cached).
 
         >>> get_font(9, 100).render("7") is get_font(9, 100).render("7")
         True
@@ -94,25 +254,29 @@ class Font:
         if found is not None:
             self._strings.move_to_end(text)
             return found
-        glyphs = [self.glyph(c) for c in text]
         pen, placed = 0.0, []
-        for g in glyphs:
-            if g.mask.size:
-                placed.append((g, round(pen) + g.left))
-            pen += g.advance
+        for face, run in self.runs(text):
+            x0, y0, x1, y1 = face.getbbox(run, anchor="ls")
+            if x1 > x0 and y1 > y0:
+                image = Image.new("L", (x1 - x0, y1 - y0))
+                ImageDraw.Draw(image).text((-x0, -y0), run, font=face, fill=255, anchor="ls")
+                placed.append((np.asarray(image), round(pen) + x0, -y0))
+            pen += face.getlength(run)
         if not placed:
             found = TextImage(np.zeros((0, 0), np.uint8), 0, pen, 0)
+        elif len(placed) == 1:
+            mask, x, above = placed[0]
+            found = TextImage(mask, above, pen, x)
         else:
-            x0 = min(0, min(x for _, x in placed))
-            above = max(g.top for g, _ in placed)
-            below = max(g.mask.shape[0] - g.top for g, _ in placed)
-            width = max(x + g.mask.shape[1] for g, x in placed) - x0
+            left = min(x for _, x, _ in placed)
+            above = max(a for _, _, a in placed)
+            below = max(m.shape[0] - a for m, _, a in placed)
+            width = max(x + m.shape[1] for m, x, _ in placed) - left
             mask = np.zeros((above + below, width), np.uint8)
-            for g, x in placed:
-                y = above - g.top
-                part = mask[y: y + g.mask.shape[0], x - x0: x - x0 + g.mask.shape[1]]
-                np.maximum(part, g.mask, out=part)
-            found = TextImage(mask, above, pen, x0)
+            for m, x, a in placed:
+                part = mask[above - a: above - a + m.shape[0], x - left: x - left + m.shape[1]]
+                np.maximum(part, m, out=part)
+            found = TextImage(mask, above, pen, left)
         self._strings[text] = found
         if len(self._strings) > _CACHE_STRINGS:
             self._strings.popitem(last=False)
@@ -133,45 +297,9 @@ class Font:
         return lines or [""]
 
 
-@lru_cache(maxsize=8)
-def _covered(family: str) -> frozenset[int]:
-    """Code points both the regular and the bold face of ``family`` have glyphs for."""
-    from matplotlib import font_manager  # only for text beyond printable ASCII
-
-    codes = None
-    for weight in ("normal", "bold"):
-        path = font_manager.findfont(font_manager.FontProperties(family=family, weight=weight))
-        have = frozenset(font_manager.get_font(path).get_charmap())
-        codes = have if codes is None else codes & have
-    return codes or frozenset()
-
-
-def drawable(text: str, family: str = FAMILY) -> str:
-    """``text`` as the font can draw it: tabs become spaces, other control characters go,
-    and characters without a glyph (CJK, emoji, ...) become ``?``.
-
-    >>> drawable("a" + chr(9) + "b" + chr(127) + "c 卷")
-    'a bc ?'
-    """
-    if text.isascii() and text.isprintable():
-        return text  # every font convanim draws with has these; no font file need be read
-    import unicodedata
-
-    covered = _covered(family)
-    out = []
-    for char in text:
-        if char == "\t":
-            out.append(" ")
-        elif unicodedata.category(char).startswith("C"):
-            continue
-        else:
-            out.append(char if ord(char) in covered else "?")
-    return "".join(out)
-
-
 @lru_cache(maxsize=256)
 def get_font(size_pt: float, dpi: int, bold: bool = False, family: str = FAMILY) -> Font:
-    """A shared :class:`Font` (glyph caches survive between animations in one process).
+    """A shared :class:`Font` (string caches survive between animations in one process).
 
     >>> get_font(9, 100) is get_font(9, 100)
     True
