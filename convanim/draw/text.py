@@ -1,7 +1,10 @@
 """Text for raster frames through FreeType, by Pillow's ``ImageFont``, with fallback fonts.
 
-Strings are laid out by Pillow (libraqm when the wheel has it: kerning and shaping, as
-matplotlib lays out the vector pages) and drawn anti-aliased. The faces are matplotlib's
+Strings are laid out by Pillow and drawn anti-aliased. Below ``KERN_PX`` the layout uses
+FreeType's hinted advances (Pillow's basic layout): libraqm's kerned, unhinted positions
+leave 1 px gaps and touching letters at 10-14 px ("kernel" read "kemel"). From ``KERN_PX``
+up, and for any text that needs shaping (right-to-left or combining marks), libraqm lays
+it out with the font's kerning, as matplotlib lays out the vector pages. The faces are matplotlib's
 bundled TTFs (DejaVu Sans, then STIX for what DejaVu lacks), found by path, so a raster
 render needs no system font and never imports matplotlib. A character no bundled face has
 is looked up in a few well-known system faces (CJK, symbols); one no face has is drawn as
@@ -40,7 +43,8 @@ SYSTEM_FALLBACKS = ("Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC",
                     "Noto Sans CJK KR", "Source Han Sans", "WenQuanYi Zen Hei",
                     "WenQuanYi Micro Hei", "Droid Sans Fallback", "Noto Sans",
                     "Noto Sans Symbols", "Noto Sans Symbols2", "Noto Emoji", "Symbola")
-LAYOUT = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+SHAPER = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+KERN_PX = 18.0
 
 
 @dataclass(frozen=True)
@@ -184,8 +188,20 @@ def drawable(text: str, family: str = FAMILY) -> str:
 
 
 @lru_cache(maxsize=512)
-def _face(path: str, size_px: float) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size_px, layout_engine=LAYOUT)
+def _face(path: str, size_px: float, shaped: bool = False) -> ImageFont.FreeTypeFont:
+    engine = SHAPER if shaped or size_px >= KERN_PX else ImageFont.Layout.BASIC
+    return ImageFont.truetype(path, size_px, layout_engine=engine)
+
+
+def needs_shaping(text: str) -> bool:
+    """Whether ``text`` has right-to-left or combining characters (drawn through libraqm).
+
+    >>> needs_shaping("kernel 3×3"), needs_shaping("שלום"), needs_shaping("e" + chr(0x301))
+    (False, True, True)
+    """
+    return not COMMON.issuperset(text) and any(
+        unicodedata.bidirectional(c) in ("R", "AL", "AN") or unicodedata.combining(c)
+        or unicodedata.category(c) in ("Mn", "Mc", "Me") for c in text)
 
 
 class Font:
@@ -216,6 +232,7 @@ class Font:
         """
         if COMMON.issuperset(text):
             return [(self.face, text)]
+        shaped = needs_shaping(text)
         out: list[tuple[ImageFont.FreeTypeFont, str]] = []
         current, run = "", ""
         for char in text:
@@ -223,11 +240,11 @@ class Font:
             if entry is None or unicodedata.category(char).startswith("C"):
                 entry, char = chain(self.family, self.bold)[0], "?"
             if entry[1] != current and run:
-                out.append((_face(current, self.size_px), run))
+                out.append((_face(current, self.size_px, shaped), run))
                 run = ""
             current, run = entry[1], run + char
         if run:
-            out.append((_face(current, self.size_px), run))
+            out.append((_face(current, self.size_px, shaped), run))
         return out
 
     def measure(self, text: str) -> float:
