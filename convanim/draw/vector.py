@@ -36,7 +36,7 @@ from convanim.draw.cells import outline_bands
 from convanim.draw.layout import Layout
 from convanim.draw.raster import cell_text, link_geometry, outline_px, slot_lines
 from convanim.draw.scene import Scene
-from convanim.draw.text import Font
+from convanim.draw.text import Font, families
 from convanim.draw.themes import Look
 
 
@@ -157,16 +157,20 @@ class TextBatch(Artist):
     def __init__(self) -> None:
         super().__init__()
         self.items: list[tuple[float, float, str, FontProperties, str]] = []
-        self._fonts: dict[tuple[float, bool, str], FontProperties] = {}
+        self._fonts: dict[tuple[float, bool, tuple[str, ...]], FontProperties] = {}
 
     def add(self, text: str, x: float, baseline: float, size_pt: float, bold: bool,
             color: str, family: str) -> None:
-        """Queue ``text`` with its left end and baseline at (x, baseline) in data units."""
-        key = (size_pt, bold, family)
+        """Queue ``text`` with its left end and baseline at (x, baseline) in data units.
+
+        Characters ``family`` lacks are drawn by the raster text's fallback faces, named
+        after it in the font list (matplotlib picks the first face with each glyph)."""
+        names = tuple(families(text, family, bold))
+        key = (size_pt, bold, names)
         prop = self._fonts.get(key)
         if prop is None:
             prop = self._fonts[key] = FontProperties(
-                family=family, size=size_pt, weight="bold" if bold else "normal")
+                family=list(names), size=size_pt, weight="bold" if bold else "normal")
         self.items.append((x, baseline, text, prop, color))
 
     def draw(self, renderer: Any) -> None:
