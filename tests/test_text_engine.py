@@ -122,3 +122,22 @@ def test_the_pdf_embeds_the_fallback_face_for_its_character(tmp_path: Path) -> N
     path = animate({"i": 3, "k": 2}, title="A " + CIRCLED_A).storyboard(tmp_path / "t.pdf")
     fonts = set(re.findall(rb"/FontName /[A-Z]{6}\+([A-Za-z-]+)", path.read_bytes()))
     assert b"STIXGeneral-Bold" in fonts and b"DejaVuSans-Bold" in fonts
+
+
+@pytest.mark.parametrize(("size_pt", "bold"), [(9, False), (12, True), (7.3, False)])
+def test_words_side_by_side_draw_what_pillow_draws_for_the_whole_string(size_pt: float,
+                                                                          bold: bool) -> None:
+    font = get_font(size_pt, 100, bold=bold)
+    for text in ("0×3 + 0×3 + 2×3 + 1×2 + 0×1 = 8", "3. slide the 3×3 kernel, rotated 180°",
+                 " two  spaces ", "To Wa AV y. r-"):
+        ours = np.zeros((40, 400), np.uint8)
+        image = font.render(text)
+        h, w = image.mask.shape
+        ours[30 - image.baseline: 30 - image.baseline + h, 10 + image.left: 10 + image.left + w] \
+            = image.mask
+        theirs = Image.new("L", (400, 40))
+        face = ImageFont.truetype(font_file(FAMILY, bold), font.size_px,
+                                  layout_engine=ImageFont.Layout.BASIC)
+        ImageDraw.Draw(theirs).text((10, 30), text, font=face, fill=255, anchor="ls")
+        assert np.array_equal(ours, np.asarray(theirs)), text
+        assert image.width == face.getlength(text) == font.measure(text)
