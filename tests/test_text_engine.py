@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -141,3 +142,27 @@ def test_words_side_by_side_draw_what_pillow_draws_for_the_whole_string(size_pt:
         ImageDraw.Draw(theirs).text((10, 30), text, font=face, fill=255, anchor="ls")
         assert np.array_equal(ours, np.asarray(theirs)), text
         assert image.width == face.getlength(text) == font.measure(text)
+
+
+def test_svg_text_in_chromium_has_the_raster_width_and_keeps_double_spaces(
+        tmp_path: Path, browser: Any) -> None:
+    """The browser lays the SVG's text out in the same face and size as the frame's text:
+    the title's advance width (pt) is the raster width (px at 100 dpi) x 0.72, within the
+    hinting of small sizes; its two spaces are kept (SVG collapses them by default)."""
+    title = "Padded  input 7×7"
+    path = animate({"i": 3, "k": 2}, title=title).storyboard(tmp_path / "t.svg")
+    page = browser.new_page()
+    try:
+        page.goto(path.resolve().as_uri())
+        width, size = page.evaluate("""t => {
+            const e = [...document.querySelectorAll('text')].filter(e => e.textContent === t)[0];
+            return [e.getComputedTextLength(), parseFloat(getComputedStyle(e).fontSize)];
+        }""", title)
+        single = page.evaluate("""t => [...document.querySelectorAll('text')]
+            .filter(e => e.textContent === t)[0].getSubStringLength(7, 1)""", title)
+    finally:
+        page.close()
+    font = get_font(size, 100, bold=True)  # the SVG's pt are the frame's px at 100 dpi
+    assert abs(width - font.measure(title) * 0.72) <= 0.04 * width
+    # A collapsed space has no advance; a kept one is a space of this face.
+    assert abs(single - font.measure(" ") * 0.72) < 0.15 * single

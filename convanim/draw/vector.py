@@ -385,7 +385,8 @@ def _rect(match: re.Match[str]) -> str:
 def compact_svg(text: str) -> str:
     """Shrink matplotlib's SVG without changing what it draws: rectangles as ``<rect>``,
     repeated styles as CSS classes, hatch dots as ``<circle>``, no per-element clip (the axes
-    fills the page), no identity rotations and no one-text groups. Real ``<text>`` stays text.
+    fills the page), no identity rotations and no one-text groups. Real ``<text>`` stays text,
+    its spaces kept (``white-space: pre``).
 
     >>> svg = ('<svg><defs><style type="text/css">*{}</style></defs><g id="text_1">\\n'
     ...        '<text style="fill: #000" x="1" y="2" transform="rotate(-0 1 2)">hi</text>\\n'
@@ -393,6 +394,7 @@ def compact_svg(text: str) -> str:
     >>> print(compact_svg(svg))  # doctest: +NORMALIZE_WHITESPACE
     <svg><defs><style type="text/css">*{}
     .s0{fill: #000}
+    text{white-space: pre}
     </style></defs><text class="s0" x="1" y="2">hi</text><rect x="0" y="0" width="4"
     height="3" class="s0"/></svg>
     """
@@ -415,4 +417,7 @@ def compact_svg(text: str) -> str:
         return text
     body = _STYLE.sub(to_class, body)
     css = "".join(f"\n.{name}{{{style}}}" for style, name in classes.items())
+    # Runs of spaces in a text (a title's "conv  i=3", a caption's "  (3/25)") are kept as
+    # the raster frames draw them; SVG collapses them otherwise.
+    css += "\ntext{white-space: pre}"
     return head + css + "\n" + sep + body
