@@ -4,12 +4,14 @@ Strings are laid out by Pillow and drawn anti-aliased. Below ``KERN_PX`` the lay
 FreeType's hinted advances (Pillow's basic layout): libraqm's kerned, unhinted positions
 leave 1 px gaps and touching letters at 10-14 px ("kernel" read "kemel"). From ``KERN_PX``
 up, and for any text that needs shaping (right-to-left or combining marks), libraqm lays
-it out with the font's kerning, as matplotlib lays out the vector pages. The faces are matplotlib's
-bundled TTFs (DejaVu Sans, then STIX for what DejaVu lacks), found by path, so a raster
-render needs no system font and never imports matplotlib. A character no bundled face has
-is looked up in a few well-known system faces (CJK, symbols); one no face has is drawn as
-``?``, never as an empty box. Rendered strings and widths are cached per font.
-Positions are ``(left x, baseline y)`` in image pixels, y downwards.
+it out with the font's kerning, as matplotlib lays out the vector pages.
+
+The faces are matplotlib's bundled TTFs (DejaVu Sans, then STIX for what DejaVu lacks),
+found by path, so a raster render needs no system font and never imports matplotlib. A
+character no bundled face has is looked up in a few well-known system faces (CJK,
+symbols); one no face has is drawn as ``?``, never as an empty box. Rendered strings,
+words and widths are cached per font. Positions are ``(left x, baseline y)`` in image
+pixels, y downwards.
 
 >>> font = get_font(9, dpi=100)
 >>> font.measure("12") > font.measure("1")
