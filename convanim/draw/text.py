@@ -10,7 +10,7 @@ The faces are matplotlib's bundled TTFs (DejaVu Sans, then STIX for what DejaVu 
 found by path, so a raster render needs no system font and never imports matplotlib. A
 character no bundled face has is looked up in a few well-known system faces (CJK,
 symbols); one no face has is drawn as ``?``, never as an empty box. Rendered strings,
-words and widths are cached per font. Positions are ``(left x, baseline y)`` in image
+glyphs and widths are cached per font. Positions are ``(left x, baseline y)`` in image
 pixels, y downwards.
 
 >>> font = get_font(9, dpi=100)
@@ -221,6 +221,7 @@ class Font:
         self._strings: OrderedDict[str, TextImage] = OrderedDict()
         self._widths: dict[str, float] = {}
         self._pieces: dict[tuple[str, int, str], tuple[np.ndarray | None, int, int, float]] = {}
+        self._kerns: dict[tuple[str, str], float] = {}
         # Digits' height centres numbers in cells; the face's extent spaces lines.
         self.cap_height = -self.face.getbbox("0", anchor="ls")[1]
         self.ascent, self.descent = self.face.getmetrics()
@@ -276,16 +277,23 @@ class Font:
             return found
         pen, placed = 0.0, []
         for face, run in self.runs(text):
-            # With hinted whole-pixel advances a run is its words side by side, and words
-            # recur (formulas, captions): each word is rasterized once per font.
-            words = run.split(" ") if face.layout_engine == ImageFont.Layout.BASIC else [run]
-            for i, word in enumerate(words):
-                if i:
-                    pen += self._piece(face, " ")[3]
-                mask, x0, above, advance = self._piece(face, word)
+            if face.layout_engine != ImageFont.Layout.BASIC:  # shaped: the run at once
+                mask, x0, above, advance = self._piece(face, run)
                 if mask is not None:
                     placed.append((mask, round(pen) + x0, above))
                 pen += advance
+                continue
+            # Hinted layout: every advance and kerning step is whole pixels, so a run is its
+            # glyphs side by side where Pillow puts them, each rasterized once per font.
+            previous = ""
+            for char in run:
+                if previous:
+                    pen += self._kern(face, previous + char)
+                mask, x0, above, advance = self._piece(face, char)
+                if mask is not None:
+                    placed.append((mask, round(pen) + x0, above))
+                pen += advance
+                previous = char
         if not placed:
             found = TextImage(np.zeros((0, 0), np.uint8), 0, pen, 0)
         elif len(placed) == 1:
@@ -299,7 +307,10 @@ class Font:
             mask = np.zeros((above + below, width), np.uint8)
             for m, x, a in placed:
                 part = mask[above - a: above - a + m.shape[0], x - left: x - left + m.shape[1]]
-                np.maximum(part, m, out=part)
+                # Where neighbouring glyphs overlap (a kerned "rn"), Pillow lays one over
+                # the other: new + old * (255 - new) / 255.
+                over = (part.astype(np.uint16) * (255 - m) + 127) // 255
+                part[:] = m + over
             found = TextImage(mask, above, pen, left)
         self._strings[text] = found
         if len(self._strings) > _CACHE_STRINGS:
@@ -308,7 +319,8 @@ class Font:
 
     def _piece(self, face: ImageFont.FreeTypeFont, text: str
                ) -> tuple[np.ndarray | None, int, int, float]:
-        """(coverage mask or None, its left and top from the pen on the baseline, advance)."""
+        """(coverage mask or None, its left and top from the pen on the baseline, advance)
+        of a glyph or a shaped run, cached."""
         key = (str(face.path), int(face.layout_engine), text)
         found = self._pieces.get(key)
         if found is None:
@@ -322,6 +334,15 @@ class Font:
             if len(self._pieces) >= _CACHE_STRINGS:
                 self._pieces.clear()
             self._pieces[key] = found
+        return found
+
+    def _kern(self, face: ImageFont.FreeTypeFont, pair: str) -> float:
+        """The kerning step between the two characters of ``pair`` (whole pixels)."""
+        key = (str(face.path), pair)
+        found = self._kerns.get(key)
+        if found is None:
+            found = self._kerns[key] = face.getlength(pair) - sum(
+                self._piece(face, c)[3] for c in pair)
         return found
 
     def wrap(self, text: str, width: float) -> list[str]:
