@@ -220,8 +220,11 @@ class Font:
         self.face = _face(self.path, self.size_px)
         self._strings: OrderedDict[str, TextImage] = OrderedDict()
         self._widths: dict[str, float] = {}
-        self._pieces: dict[tuple[str, int, str], tuple[np.ndarray | None, int, int, float]] = {}
-        self._kerns: dict[tuple[str, str], float] = {}
+        # Per face (the font's own and its fallbacks at this size): glyphs or shaped runs,
+        # and kerning steps between two characters.
+        self._pieces: dict[ImageFont.FreeTypeFont,
+                           dict[str, tuple[np.ndarray | None, int, int, float]]] = {}
+        self._kerns: dict[ImageFont.FreeTypeFont, dict[str, float]] = {}
         # Digits' height centres numbers in cells; the face's extent spaces lines.
         self.cap_height = -self.face.getbbox("0", anchor="ls")[1]
         self.ascent, self.descent = self.face.getmetrics()
@@ -285,14 +288,17 @@ class Font:
                 continue
             # Hinted layout: every advance and kerning step is whole pixels, so a run is its
             # glyphs side by side where Pillow puts them, each rasterized once per font.
+            glyphs = self._pieces.setdefault(face, {})
+            kerns = self._kerns.setdefault(face, {})
             previous = ""
             for char in run:
                 if previous:
-                    pen += self._kern(face, previous + char)
-                mask, x0, above, advance = self._piece(face, char)
-                if mask is not None:
-                    placed.append((mask, round(pen) + x0, above))
-                pen += advance
+                    step = kerns.get(previous + char)
+                    pen += self._kern(face, previous + char) if step is None else step
+                glyph = glyphs.get(char) or self._piece(face, char)
+                if glyph[0] is not None:
+                    placed.append((glyph[0], round(pen) + glyph[1], glyph[2]))
+                pen += glyph[3]
                 previous = char
         if not placed:
             found = TextImage(np.zeros((0, 0), np.uint8), 0, pen, 0)
@@ -305,12 +311,14 @@ class Font:
             below = max(m.shape[0] - a for m, _, a in placed)
             width = max(x + m.shape[1] for m, x, _ in placed) - left
             mask = np.zeros((above + below, width), np.uint8)
+            right = left  # the right end of what is drawn so far (glyphs go left to right)
             for m, x, a in placed:
                 part = mask[above - a: above - a + m.shape[0], x - left: x - left + m.shape[1]]
-                # Where neighbouring glyphs overlap (a kerned "rn"), Pillow lays one over
-                # the other: new + old * (255 - new) / 255.
-                over = (part.astype(np.uint16) * (255 - m) + 127) // 255
-                part[:] = m + over
+                if x >= right:
+                    part[:] = m
+                else:  # overlapping a neighbour (a kerned "rn"): Pillow's new over old
+                    part[:] = m + (part.astype(np.uint16) * (255 - m) + 127) // 255
+                right = max(right, x + m.shape[1])
             found = TextImage(mask, above, pen, left)
         self._strings[text] = found
         if len(self._strings) > _CACHE_STRINGS:
@@ -320,9 +328,9 @@ class Font:
     def _piece(self, face: ImageFont.FreeTypeFont, text: str
                ) -> tuple[np.ndarray | None, int, int, float]:
         """(coverage mask or None, its left and top from the pen on the baseline, advance)
-        of a glyph or a shaped run, cached."""
-        key = (str(face.path), int(face.layout_engine), text)
-        found = self._pieces.get(key)
+        of a glyph or a shaped run, cached per face."""
+        pieces = self._pieces.setdefault(face, {})
+        found = pieces.get(text)
         if found is None:
             # The bitmap and its top-left offset from the pen on the baseline, wrapped as an
             # image as ImageDraw.text does (35% faster than drawing onto a new image).
@@ -331,18 +339,20 @@ class Font:
             if mask is not None and not mask.any():
                 mask = None
             found = (mask, x0, -y0, face.getlength(text))
-            if len(self._pieces) >= _CACHE_STRINGS:
-                self._pieces.clear()
-            self._pieces[key] = found
+            if len(pieces) >= _CACHE_STRINGS:
+                pieces.clear()
+            pieces[text] = found
         return found
 
     def _kern(self, face: ImageFont.FreeTypeFont, pair: str) -> float:
         """The kerning step between the two characters of ``pair`` (whole pixels)."""
-        key = (str(face.path), pair)
-        found = self._kerns.get(key)
+        kerns = self._kerns.setdefault(face, {})
+        found = kerns.get(pair)
         if found is None:
-            found = self._kerns[key] = face.getlength(pair) - sum(
+            found = kerns[pair] = face.getlength(pair) - sum(
                 self._piece(face, c)[3] for c in pair)
+            if len(kerns) >= _CACHE_STRINGS:
+                kerns.clear()
         return found
 
     def wrap(self, text: str, width: float) -> list[str]:
