@@ -195,6 +195,17 @@ def _face(path: str, size_px: float, shaped: bool = False) -> ImageFont.FreeType
     return ImageFont.truetype(path, size_px, layout_engine=engine)
 
 
+@cache
+def _em_metrics(path: str) -> tuple[float, float]:
+    """The face's ascent and descent per pixel of size (read at 2048 px, 1/2048 em exact).
+
+    >>> [round(v, 3) for v in _em_metrics(font_file("DejaVu Sans"))]
+    [0.928, 0.236]
+    """
+    ascent, descent = ImageFont.truetype(path, 2048).getmetrics()
+    return ascent / 2048, descent / 2048
+
+
 def needs_shaping(text: str) -> bool:
     """Whether ``text`` has right-to-left or combining characters (drawn through libraqm).
 
@@ -227,7 +238,10 @@ class Font:
         self._kerns: dict[ImageFont.FreeTypeFont, dict[str, float]] = {}
         # Digits' height centres numbers in cells; the face's extent spaces lines.
         self.cap_height = -self.face.getbbox("0", anchor="ls")[1]
-        self.ascent, self.descent = self.face.getmetrics()
+        # The face's unhinted extent (as matplotlib reports it): whole-pixel metrics would
+        # grow every line by up to a pixel, and the figure with them.
+        ascent, descent = _em_metrics(self.path)
+        self.ascent, self.descent = ascent * self.size_px, descent * self.size_px
         self.line_height = round((self.ascent + self.descent) * 1.15)
 
     def runs(self, text: str) -> list[tuple[ImageFont.FreeTypeFont, str]]:
