@@ -171,3 +171,13 @@ def test_svg_text_in_chromium_has_the_raster_width_and_keeps_double_spaces(
     assert abs(width - font.measure(title) * 0.72) <= 0.04 * width
     # A collapsed space has no advance; a kept one is a space of this face.
     assert abs(single - font.measure(" ") * 0.72) < 0.15 * single
+
+
+def test_a_right_to_left_word_stays_in_its_place_in_a_left_to_right_title() -> None:
+    """libraqm takes a line's direction from its first strong character unless told; a
+    title is a left-to-right line, so a Latin word after a Hebrew one stays on the right."""
+    font = get_font(9, 100, bold=True)
+    x = ink(font.render("x").mask)
+    line = font.render("\u05e9\u05dc\u05d5\u05dd x")
+    end = np.flatnonzero(line.mask.any(0))[-1] + 1
+    assert np.array_equal(ink(line.mask[:, end - x.shape[1] - 1: end]), x)

@@ -206,6 +206,12 @@ def _em_metrics(path: str) -> tuple[float, float]:
     return ascent / 2048, descent / 2048
 
 
+def _direction(face: ImageFont.FreeTypeFont) -> str | None:
+    # Every text is a left-to-right line: right-to-left words in it are reversed in place
+    # (libraqm would otherwise take the line's direction from its first strong character).
+    return "ltr" if face.layout_engine == ImageFont.Layout.RAQM else None
+
+
 def needs_shaping(text: str) -> bool:
     """Whether ``text`` has right-to-left or combining characters (drawn through libraqm).
 
@@ -276,7 +282,8 @@ class Font:
         """
         found = self._widths.get(text)
         if found is None:
-            found = sum(face.getlength(run) for face, run in self.runs(text))
+            found = sum(face.getlength(run, direction=_direction(face))
+                        for face, run in self.runs(text))
             if len(self._widths) >= _CACHE_STRINGS:
                 self._widths.clear()
             self._widths[text] = found
@@ -348,11 +355,12 @@ class Font:
         if found is None:
             # The bitmap and its top-left offset from the pen on the baseline, wrapped as an
             # image as ImageDraw.text does (35% faster than drawing onto a new image).
-            core, (x0, y0) = face.getmask2(text, mode="L", anchor="ls")
+            core, (x0, y0) = face.getmask2(text, mode="L", anchor="ls",
+                                           direction=_direction(face))
             mask = np.asarray(Image.Image()._new(core)) if text.strip() else None
             if mask is not None and not mask.any():
                 mask = None
-            found = (mask, x0, -y0, face.getlength(text))
+            found = (mask, x0, -y0, face.getlength(text, direction=_direction(face)))
             if len(pieces) >= _CACHE_STRINGS:
                 pieces.clear()
             pieces[text] = found
