@@ -174,9 +174,10 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
         opts = RenderOptions.from_mapping(options)
         style = opts.style
         _check_box(opts.box, frames, params)
-        from convanim.draw.perspective import check_style
+        if style == "perspective":  # a flat figure need not import the perspective style
+            from convanim.draw.perspective import check_style
 
-        check_style(spec, style)
+            check_style(spec, style)
         make_values(spec, nums.x, nums.w, nums.seed)
     except SpecError as err:
         key = err.param if err.param in params else "input_size"
