@@ -300,7 +300,8 @@ class Font:
             self._strings.move_to_end(text)
             return found
         pen, placed = 0.0, []
-        for face, run in self.runs(text):
+        runs = self.runs(text)
+        for face, run in runs:
             if face.layout_engine != ImageFont.Layout.BASIC:  # shaped: the run at once
                 mask, x0, above, advance = self._piece(face, run)
                 if mask is not None:
@@ -314,8 +315,8 @@ class Font:
             # Kerning steps are few (~20-100 pairs of the common characters at 10-17 px)
             # and all but one negative: a run as wide as its advances has none, and its
             # pairs need not be looked up (one call instead of one per new pair).
-            kerned = face.getlength(run) != sum(
-                (glyphs.get(c) or self._piece(face, c))[3] for c in run)
+            width = self.measure(text) if len(runs) == 1 else face.getlength(run)  # cached
+            kerned = width != sum((glyphs.get(c) or self._piece(face, c))[3] for c in run)
             previous = ""
             for char in run:
                 if previous and kerned:
