@@ -33,7 +33,7 @@ def summary(animation: Animation) -> str:
     >>> print(summary(convanim.animate({"i": 4, "k": 3, "s": 2, "p": 1})))
     ... # doctest: +NORMALIZE_WHITESPACE
     convanim animation: conv i=4 k=3 s=2 p=1 (input 4x4 -> output 2x2)
-      7 frames, 386x335 px, theme light, 8.5 s a loop
+      7 frames, 387x335 px, theme light, 8.5 s a loop
       save: .save("figure.gif")  (.gif .mp4 .webp .png .html; .pdf/.pptx: one page per frame)
             .storyboard("steps.pdf")  (every frame on one page)
     """

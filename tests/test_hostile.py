@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from convanim import Spec, SpecError
 from convanim.cli import cli
-from convanim.draw.text import _covered, drawable, get_font
+from convanim.draw.text import charmap, drawable, face_for, get_font
 from convanim.geometry import compute, plan
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -162,8 +162,10 @@ def test_a_bad_seed_is_a_spec_error(seed) -> None:
 @given(st.text(max_size=30))
 def test_any_title_is_drawable_after_the_glyph_fallback(text: str) -> None:
     shown = drawable(text)
-    covered = _covered("DejaVu Sans")
-    assert all(ord(c) in covered for c in shown)
+    for char in shown:  # each character is in the character map of a face in both weights
+        for bold in (False, True):
+            entry = face_for(char, bold=bold)
+            assert entry is not None and ord(char) in charmap(entry[1]), (char, bold)
     assert len(shown) <= len(text)
     get_font(9, 100).render(shown)
     get_font(9, 100, bold=True).render(shown)

@@ -7,7 +7,6 @@ written where it must not be.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -233,27 +232,6 @@ def test_a_deleted_working_folder_is_one_line(tmp_path: Path) -> None:
                           timeout=120)
     assert done.returncode == 2 and "the working folder no longer exists" in done.stderr
     one_line(done.stderr)
-
-
-def test_a_damaged_glyph_cache_is_rebuilt(tmp_path: Path) -> None:
-    env = {**os.environ, "CONVANIM_CACHE_DIR": str(tmp_path / "cache")}
-    first = subprocess.run([*COMMAND, "render", "-i", "3", "-k", "2", "-o", "a.gif"],
-                           cwd=tmp_path, env=env, capture_output=True, timeout=120)
-    assert first.returncode == 0
-    damaged = 0
-    for file in (tmp_path / "cache").glob("*.glyphs"):
-        magic, head, blob = file.read_bytes().split(b"\n", 2)
-        header = json.loads(head)
-        for row in header["glyphs"]:
-            row[3] = float("nan")  # the advance
-        header["ascent"] = float("inf")
-        file.write_bytes(magic + b"\n" + json.dumps(header).encode() + b"\n" + blob)
-        damaged += 1
-    assert damaged
-    again = subprocess.run([*COMMAND, "render", "-i", "3", "-k", "2", "-o", "b.gif"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    assert again.returncode == 0 and again.stderr == ""
-    assert (tmp_path / "a.gif").read_bytes() == (tmp_path / "b.gif").read_bytes()
 
 
 def test_an_unwritable_matplotlib_cache_prints_nothing(tmp_path: Path) -> None:

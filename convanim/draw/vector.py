@@ -36,7 +36,7 @@ from convanim.draw.cells import outline_bands
 from convanim.draw.layout import Layout
 from convanim.draw.raster import cell_text, link_geometry, outline_px, slot_lines
 from convanim.draw.scene import Scene
-from convanim.draw.text import Font
+from convanim.draw.text import Font, families
 from convanim.draw.themes import Look
 
 
@@ -157,16 +157,20 @@ class TextBatch(Artist):
     def __init__(self) -> None:
         super().__init__()
         self.items: list[tuple[float, float, str, FontProperties, str]] = []
-        self._fonts: dict[tuple[float, bool, str], FontProperties] = {}
+        self._fonts: dict[tuple[float, bool, tuple[str, ...]], FontProperties] = {}
 
     def add(self, text: str, x: float, baseline: float, size_pt: float, bold: bool,
             color: str, family: str) -> None:
-        """Queue ``text`` with its left end and baseline at (x, baseline) in data units."""
-        key = (size_pt, bold, family)
+        """Queue ``text`` with its left end and baseline at (x, baseline) in data units.
+
+        Characters ``family`` lacks are drawn by the raster text's fallback faces, named
+        after it in the font list (matplotlib picks the first face with each glyph)."""
+        names = tuple(families(text, family, bold))
+        key = (size_pt, bold, names)
         prop = self._fonts.get(key)
         if prop is None:
             prop = self._fonts[key] = FontProperties(
-                family=family, size=size_pt, weight="bold" if bold else "normal")
+                family=list(names), size=size_pt, weight="bold" if bold else "normal")
         self.items.append((x, baseline, text, prop, color))
 
     def draw(self, renderer: Any) -> None:
@@ -381,7 +385,8 @@ def _rect(match: re.Match[str]) -> str:
 def compact_svg(text: str) -> str:
     """Shrink matplotlib's SVG without changing what it draws: rectangles as ``<rect>``,
     repeated styles as CSS classes, hatch dots as ``<circle>``, no per-element clip (the axes
-    fills the page), no identity rotations and no one-text groups. Real ``<text>`` stays text.
+    fills the page), no identity rotations and no one-text groups. Real ``<text>`` stays text,
+    its spaces kept (``white-space: pre``).
 
     >>> svg = ('<svg><defs><style type="text/css">*{}</style></defs><g id="text_1">\\n'
     ...        '<text style="fill: #000" x="1" y="2" transform="rotate(-0 1 2)">hi</text>\\n'
@@ -389,6 +394,7 @@ def compact_svg(text: str) -> str:
     >>> print(compact_svg(svg))  # doctest: +NORMALIZE_WHITESPACE
     <svg><defs><style type="text/css">*{}
     .s0{fill: #000}
+    text{white-space: pre}
     </style></defs><text class="s0" x="1" y="2">hi</text><rect x="0" y="0" width="4"
     height="3" class="s0"/></svg>
     """
@@ -411,4 +417,7 @@ def compact_svg(text: str) -> str:
         return text
     body = _STYLE.sub(to_class, body)
     css = "".join(f"\n.{name}{{{style}}}" for style, name in classes.items())
+    # Runs of spaces in a text (a title's "conv  i=3", a caption's "  (3/25)") are kept as
+    # the raster frames draw them; SVG collapses them otherwise.
+    css += "\ntext{white-space: pre}"
     return head + css + "\n" + sep + body
