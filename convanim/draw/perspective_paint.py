@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from convanim.draw.cells import _c, _pattern
+from convanim.draw.cells import line_mask, rgb_array
 from convanim.draw.perspective import PLANES, PerspectiveLayout, Plane
 from convanim.draw.raster import slot_lines
 from convanim.draw.scene import Scene
@@ -133,7 +133,7 @@ def _edges(u: tuple[int, int], v: tuple[int, int], scale: int, edge: float, line
     out = np.zeros(mask.shape, bool)
     for (dist, along, length), full in zip(sides, outer):
         n = max(2, round(length))
-        on = _pattern(n, line, n)[np.clip((along * n).astype(int), 0, n - 1)]
+        on = line_mask(n, line, n)[np.clip((along * n).astype(int), 0, n - 1)]
         out |= (dist < (edge if full else edge / 2)) & on
     return out
 
@@ -268,7 +268,7 @@ class PerspectivePainter:
         y1 = y0 + slot.lines * slot.font.line_height + 2
         self.base[max(y0, 0): y1, slot.x0: slot.x1] = rgb(self.theme.background)
         for text, x, base in slot_lines(slot, value):
-            blit(self.base, slot.font.render(text), x, base, _c(self.theme.ink))
+            blit(self.base, slot.font.render(text), x, base, rgb_array(self.theme.ink))
 
     def _paint_cell(self, name: str, plane: Plane, r: int, c: int) -> None:
         """Swap cell (r, c)'s sub-pixel sums for those of its current look."""
@@ -314,7 +314,7 @@ class PerspectivePainter:
                 f = fit_font(font, text, plane, self.theme.font)
                 tx, base = text_at(f, text, plane, rr, cc)
                 look = self._look(name, int(state.look[rr, cc]))
-                blit(block, f.render(text), tx - x0, base - y0, _c(look.text))
+                blit(block, f.render(text), tx - x0, base - y0, rgb_array(look.text))
         np.copyto(self.base[y0:y1, x0:x1], block, where=touch[..., None])
 
     def paint_overlays(self, frame: np.ndarray) -> None:
@@ -322,7 +322,7 @@ class PerspectivePainter:
         scene, planes = self.scene, self.layout.planes
         if scene.link is not None:
             width = max(1.0, self.theme.link_px * self.layout.cell_px / 32)
-            stroke(frame, link_lines(planes, stack_link(scene)), _c(link_color(self.theme)),
+            stroke(frame, link_lines(planes, stack_link(scene)), rgb_array(link_color(self.theme)),
                    width)
             x0, y0, x1, y1, cover = self._cover
             part, under = frame[y0:y1, x0:x1], self.base[y0:y1, x0:x1]
@@ -335,7 +335,7 @@ class PerspectivePainter:
         thick = max(1.5, self.theme.outline_px * self.layout.cell_px / 48)
         segments = [seg for panel, cells in scene.outlines if panel in planes
                     for seg in outline_segments(planes[panel], cells)]
-        stroke(frame, segments, _c(self.theme.outline), thick)
+        stroke(frame, segments, rgb_array(self.theme.outline), thick)
 
 
 def draw_lines(img: np.ndarray, segments: list, color: np.ndarray, alpha: float = 1.0,

@@ -45,7 +45,12 @@ class AxisArithmetic:
         return f"o = {self.numbers} = {self.output}"
 
 
-def _padding_terms(before: int, after: int) -> tuple[str, str]:
+def padding_terms(before: int, after: int) -> tuple[str, str]:
+    """The padding's term in a size formula, as symbols and as numbers.
+
+    >>> padding_terms(1, 1), padding_terms(1, 0)
+    (('2p', '2*1'), ('(p_before + p_after)', '(1 + 0)'))
+    """
     if before == after:
         return "2p", f"2*{before}"
     return "(p_before + p_after)", f"({before} + {after})"
@@ -78,7 +83,7 @@ def sliding_arithmetic(spec: Spec, axis: int) -> AxisArithmetic:
     before, after = spec.p[axis]
     out = output_length(spec, axis)
     span = d * (k - 1) + 1
-    psym, pnum = _padding_terms(before, after)
+    psym, pnum = padding_terms(before, after)
     ksym, knum = kernel_terms(spec, axis)
     inner_sym, inner_num = f"i + {psym} - {ksym}", f"{i} + {pnum} - {knum}"
     if d != 1:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from convanim.geometry.spec import Spec, SpecError, _fmt
+from convanim.geometry.spec import Spec, SpecError, per_axis_text
 
 
 def _size_text(shape: tuple[int, ...]) -> str:
@@ -90,7 +90,8 @@ class Chain:
             title, _, rest = spec.label.partition("  ")
             return " ".join([title, *(p for p in rest.split(" ") if not p.startswith("i="))])
 
-        return f"chain i={_fmt(self.i)}: " + " | ".join(short(spec) for spec in self.layers)
+        layers = " | ".join(short(spec) for spec in self.layers)
+        return f"chain i={per_axis_text(self.i)}: {layers}"
 
     @property
     def sizes(self) -> str:
@@ -266,8 +267,8 @@ def field_lines(chain: Chain) -> list[str]:
     for layer in fields:
         lines.append(f"layers[{layer.index}] {layer.label}")
         lines.append(f"  output {_size_text(layer.output_size)}   receptive field "
-                     f"{_fmt(layer.receptive_field)}   jump {_fmt(layer.jump)}   start "
-                     f"{_fmt(layer.start)}")
+                     f"{per_axis_text(layer.receptive_field)}   "
+                     f"jump {per_axis_text(layer.jump)}   start {per_axis_text(layer.start)}")
         for axis in range(chain.dims):
             name = "" if chain.dims == 1 else ("height: " if axis == 0 else "width:  ")
             lines.append(f"  {name}" + "   ".join(layer.formulas[key][axis] for key in

@@ -17,7 +17,7 @@ import numpy as np
 from convanim.geometry.arithmetic import AxisArithmetic, arithmetic
 from convanim.geometry.ops.base import Call, Field, Op
 from convanim.geometry.ops.upsample import Upsample
-from convanim.geometry.plan import Frame, Picture, Plan, _input_grid, _output_grid
+from convanim.geometry.plan import Frame, Picture, Plan, input_grid, output_grid
 from convanim.geometry.spec import Spec, SpecError
 
 
@@ -143,13 +143,13 @@ class PixelShuffle(Op):
                             + "; ".join(a.text for a in arith[:1])))
         # Each tile cell's source is its (channel, row, col) as the maps stacked down
         # (channel*H + row, col), the key the player's hover gives a channel cell.
-        grid = _input_grid(tiles)
+        grid = input_grid(tiles)
         rows, cols = np.indices(tiles.shape)
         oc, a, hh = rows // (r * h), rows // h % r, rows % h
         b, ww = cols // wid, cols % wid
         grid.source[...] = np.stack([(oc * r * r + a * r + b) * h + hh, ww], axis=-1)
         return Plan(spec, x, w, y, {"channels": grid}, "channels",
-                    _output_grid(out2), (0, 0), tuple(frames), arith, self.picture)
+                    output_grid(out2), (0, 0), tuple(frames), arith, self.picture)
 
     def frame_count(self, spec: Spec) -> int:
         """Input, one per input cell (every channel), output."""

@@ -24,13 +24,13 @@ from convanim.geometry.plan import (
     Frame,
     Picture,
     Plan,
-    _captions,
-    _input_grid,
-    _output_grid,
-    _shape_text,
-    _tap_grid,
+    input_grid,
+    output_grid,
+    shared_captions,
+    size_words,
+    tap_grid,
 )
-from convanim.geometry.spec import Spec, SpecError, _fmt
+from convanim.geometry.spec import Spec, SpecError, per_axis_text
 
 
 def pooled_shape(spec: Spec) -> tuple[int, ...]:
@@ -52,7 +52,7 @@ def winners(spec: Spec, x: np.ndarray) -> list[tuple[tuple[int, int], tuple[int,
     ax = axes2(spec)
     x2 = x.reshape(ax.i)
     pooled = (ax.i[0] - ax.k[0]) // ax.s[0] + 1, (ax.i[1] - ax.k[1]) // ax.s[1] + 1
-    taps = _tap_grid(ax)
+    taps = tap_grid(ax)
     found = []
     for r, c in np.ndindex(*pooled):
         window = taps + np.array(ax.s) * (r, c)
@@ -127,14 +127,14 @@ class MaxUnpool(MaxPool):
         ax = axes2(spec)
         x2 = x.reshape(ax.i)
         arith = self.arithmetic(spec)
-        captions = _captions(spec, arith)
+        captions = shared_captions(spec, arith)
         found = winners(spec, x)
         pooled_shape2 = (found[-1][0][0] + 1, found[-1][0][1] + 1)
         pooled = np.array([x2[cell] for _, cell in found]).reshape(pooled_shape2)
-        pooled_grid = _output_grid(pooled)
+        pooled_grid = output_grid(pooled)
         pooled_grid.source[...] = np.array([cell for _, cell in found]).reshape(
             (*pooled_shape2, 2))
-        taps = _tap_grid(ax)
+        taps = tap_grid(ax)
         user = (lambda r, c: (c,)) if spec.dims == 1 else (lambda r, c: (r, c))
         where = (lambda r, c: f"{c}") if spec.dims == 1 else (lambda r, c: f"({r}, {c})")
         window_text = "×".join(map(str, spec.k))
@@ -143,13 +143,13 @@ class MaxUnpool(MaxPool):
             window = taps + np.array(ax.s) * cell
             seen = x2[window[:, 0], window[:, 1]]
             chosen = int(np.argmax(seen))
-            caption = (f"max pool ({window_text} window, stride {_fmt(spec.s)}): the max is at "
-                       f"{where(*win)}; remember that index")
+            caption = (f"max pool ({window_text} window, stride {per_axis_text(spec.s)}): "
+                       f"the max is at {where(*win)}; remember that index")
             frames.append(Frame("slide", "input", caption, step, window, taps, EMPTY, seen,
                                 float(seen[chosen]), np.zeros(0),
                                 np.zeros(0, dtype=np.int64), chosen))
         frames.append(Frame("pooled", "pooled",
-                            f"the {_shape_text(pooled_shape(spec))} pooled map; each max "
+                            f"the {size_words(pooled_shape(spec))} pooled map; each max "
                             "remembers its index"))
         linked: set[tuple[int, int]] = set()
         for step, (cell, win) in enumerate(found, start=len(found) + 1):
@@ -163,8 +163,8 @@ class MaxUnpool(MaxPool):
                 links, formula=(f"pooled[{where(*cell).strip('()')}] remembers index "
                                 f"{where(*win)}: y[{where(*win).strip('()')}] ← ", "", "")))
         frames.append(Frame("output", "pooled", captions["output"] + ", zeros elsewhere"))
-        return Plan(spec, x, w, y, {"input": _input_grid(x2), "pooled": pooled_grid}, "input",
-                    _output_grid(y.reshape(ax.i)), (0, 0), tuple(frames), arith,
+        return Plan(spec, x, w, y, {"input": input_grid(x2), "pooled": pooled_grid}, "input",
+                    output_grid(y.reshape(ax.i)), (0, 0), tuple(frames), arith,
                     self.picture)
 
     def arithmetic(self, spec: Spec) -> tuple[AxisArithmetic, ...]:
@@ -185,8 +185,8 @@ class MaxUnpool(MaxPool):
             return "x".join(map(str, shape)) if spec.dims == 2 else f"length-{shape[0]}"
 
         return (f"{self.noun} of a {size(spec.i)} input with a {size(spec.k)} window and "
-                f"stride {_fmt(spec.s)}: max pooling to {size(pooled_shape(spec))} keeps each "
-                "maximum's index, unpooling puts it back there with zeros elsewhere.")
+                f"stride {per_axis_text(spec.s)}: max pooling to {size(pooled_shape(spec))} keeps "
+                "each maximum's index, unpooling puts it back there with zeros elsewhere.")
 
     def pytorch(self, spec: Spec) -> tuple[Call, ...]:
         """``nn.MaxPool2d(..., return_indices=True)``, with the ``nn.MaxUnpool2d`` call that
