@@ -283,7 +283,7 @@ def deck_metadata(renderer: Renderer, metadata: dict[str, Any] | None = None
     >>> deck_metadata(Renderer(plan(Spec(i=3, k=2)), RenderOptions(frames="key")))["slide"]
     '16:9'
     """
-    from convanim.explain import alt_text
+    from convanim.geometry.words import alt_text
 
     meta = dict(metadata or {})
     scene, options = renderer.scene, renderer.options
