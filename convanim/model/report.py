@@ -121,7 +121,7 @@ def write_report(table: Table, directory: str | Path) -> Path:
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     dims = len(table.rows[0].receptive_field or (1,))
-    import convanim
+    from convanim.api import render
 
     drawn: list[tuple[str, str | None, str]] = []  # (label, file, alt)
     for n, (spec, label, _) in enumerate(settings(table)):
@@ -131,7 +131,7 @@ def write_report(table: Table, directory: str | Path) -> Path:
         layer = {**spec, "input_size": _small_input(spec, dims), "dims": dims}
         name = f"layer_{n + 1}.gif"
         try:
-            convanim.render(layer, figures / name)
+            render(layer, figures / name)
         except SpecError as err:
             drawn.append((label, None, f"not drawn: {err}"))
             continue

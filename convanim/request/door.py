@@ -46,7 +46,6 @@ from convanim.request.errors import RequestError
 from convanim.request.table import MAX_FRAMES as TABLE_MAX_FRAMES
 
 if TYPE_CHECKING:
-    from convanim.api import Animation
     from convanim.config import Entry
     from convanim.geometry.chain import Chain
 
@@ -126,19 +125,6 @@ class Request:
         from convanim.draw import render
 
         return render(self.spec, path, x=self.x, w=self.w, seed=self.seed, **self.options)
-
-    def animate(self) -> Animation:
-        """The animation in memory (notebooks).
-
-        >>> len(from_mapping({"i": 3, "k": 2}).animate())
-        6
-        """
-        from convanim.api import Animation
-        from convanim.draw.options import RenderOptions
-        from convanim.geometry import plan
-
-        return Animation(plan(self.spec, self.x, self.w, seed=self.seed),
-                         RenderOptions.from_mapping(dict(self.options)))
 
 
 def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
