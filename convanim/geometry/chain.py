@@ -167,7 +167,8 @@ def _check_channels(n: int, before: Spec, spec: Spec) -> None:
     takes = _channels_of(spec.op.input_shape(spec), spec.dims)
     if given != takes:
         fix = ("drop in_channels (the chain passes the channels on)"
-               if getattr(spec, "in_channels", None) is not None and spec.mode != "pixelshuffle"
+               if getattr(spec, "in_channels", None) is not None
+               and spec.op.in_channels_follow_input
                else f"give layers[{n - 1}] out_channels={takes} or change this layer")
         raise ChainError(n, f"in_channels: this layer reads {takes} channel"
                          f"{'s' if takes > 1 else ''} but layers[{n - 1}] writes {given}; "

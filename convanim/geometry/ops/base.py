@@ -105,6 +105,16 @@ class Op:
     tiles_channels: bool = False
     """Input channels drawn as tiles of one grid, each in its own tint, and each output cell
     in the tint of the channel it came from (pixel shuffle)."""
+    in_channels_follow_input: bool = True
+    """Whether ``in_channels`` only repeats the input's channel count, so that a chain (which
+    passes the channels on) needs none; False when it also sets the output (pixel shuffle's
+    ``C*r*r`` picks ``C``)."""
+    dilates: bool = True
+    """Whether its window can be dilated when it takes ``dilation`` (average pooling cannot:
+    PyTorch's ``avg_pool2d`` has no dilation)."""
+    value_range: tuple[int, int] = (0, 5)
+    """The half-open range of the seeded example inputs (max modes draw from a wider one, so
+    that their maxima can differ)."""
 
     # -- spec ---------------------------------------------------------------------------
 
@@ -222,6 +232,18 @@ class Op:
         from convanim.geometry.spec import SpecError
 
         raise SpecError(f"mode {self.mode!r} {self.field_refusal}", "mode")
+
+    # -- example values (convanim.geometry.examples) -----------------------------------------
+
+    def sparse_output(self, spec: Spec) -> bool:
+        """Whether the output puts zeros between its values on purpose (unpooling, bed of
+        nails), so that an all-zero output row does not make a poor example."""
+        return False
+
+    def example_maxima(self, spec: Spec, y: np.ndarray) -> np.ndarray | None:
+        """The maxima the figure shows being picked (a good example has varied ones), or None
+        when the op picks no maxima."""
+        return None
 
     # -- words and code -------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ class PixelShuffle(Op):
     """
 
     tiles_channels = True
+    in_channels_follow_input = False
     mode = "pixelshuffle"
     title = "pixel shuffle"
     noun = "Pixel shuffle"

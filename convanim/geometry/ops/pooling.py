@@ -230,6 +230,7 @@ class MaxPool(Pooling):
     """
 
     mode = "maxpool"
+    value_range = (0, 10)
     title = "max pool"
     noun = "Max pooling"
     reducer = "max"
@@ -237,6 +238,10 @@ class MaxPool(Pooling):
     keras_name_prefix = "MaxPooling"
     fields = (*POOL_FIELDS, opts.CEIL_MODE)  # ceil_mode last (max-unpooling drops it)
     picture = Picture(weighted=False, window="pooling window", formula=("max(", ", ", ")"))
+
+    def example_maxima(self, spec: Spec, y: np.ndarray) -> np.ndarray | None:
+        """Every output cell is a window's maximum."""
+        return y
 
     def pad_value(self, spec: Spec) -> float:
         """-inf: a max never picks padding."""
@@ -267,6 +272,7 @@ class AvgPool(Pooling):
     """
 
     mode = "avgpool"
+    dilates = False
     title = "avg pool"
     noun = "Average pooling"
     reducer = "average"

@@ -79,6 +79,14 @@ class MaxUnpool(MaxPool):
     solvable = False
     picture = Picture(weighted=False, window="pooling window", formula=("max(", ", ", ")"))
 
+    def sparse_output(self, spec: Spec) -> bool:
+        """Each maximum goes back to its place, zeros elsewhere."""
+        return True
+
+    def example_maxima(self, spec: Spec, y: np.ndarray) -> np.ndarray | None:
+        """The maxima put back (the zeros between them are no maxima)."""
+        return y[y != 0]
+
     def validate(self, spec: Spec) -> None:
         """One channel only: the two-stage plan (winners, pooled map, placing) draws one map,
         so more channels are refused here, before any work, instead of failing in compute."""

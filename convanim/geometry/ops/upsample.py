@@ -93,6 +93,10 @@ class Upsample(Op):
                      "a whole jump exists; trace one cell with `convanim render CONFIG --view "
                      "trace`")
 
+    def sparse_output(self, spec: Spec) -> bool:
+        """Bed of nails puts each value at its block's corner, zeros elsewhere."""
+        return spec.method == "bed_of_nails"
+
     pictures: ClassVar[dict[str, Picture]] = {
         "bed_of_nails": Picture(weighted=False, window="input cell",
                                 formula=("nail ", ", ", "")),
