@@ -68,7 +68,11 @@ def axis_arithmetic(spec: Spec, axis: int) -> AxisArithmetic:
 
 
 def kernel_terms(spec: Spec, axis: int) -> tuple[str, str]:
-    """The span of the (dilated) kernel as a formula term and with numbers: ``k`` and ``3``."""
+    """The span of the (dilated) kernel as a formula term and with numbers: ``k`` and ``3``.
+
+    >>> kernel_terms(Spec(i=5, k=3), 0), kernel_terms(Spec(i=7, k=3, d=2), 0)
+    (('k', '3'), ('d*(k-1) + 1', '2*(3-1) + 1'))
+    """
     k, d = spec.k[axis], spec.d[axis]
     return ("k", f"{k}") if d == 1 else ("d*(k-1) + 1", f"{d}*({k}-1) + 1")
 

@@ -31,7 +31,15 @@ def axis_suffix(spec: Spec, axis: int) -> str:
 
 
 def check_sizes(spec: Spec) -> None:
-    """Check the positive sizes every mode needs (before padding names are resolved)."""
+    """Check the positive sizes every mode needs (before padding names are resolved).
+
+    >>> from convanim.geometry.spec import Spec, SpecError
+    >>> try:
+    ...     Spec(i=5, k=0)
+    ... except SpecError as err:
+    ...     print(err)
+    kernel_size=0 must be at least 1; use kernel_size >= 1
+    """
     for name, long in (("i", "input_size"), ("k", "kernel_size"), ("s", "stride"),
                        ("d", "dilation")):
         values = getattr(spec, name)
@@ -58,7 +66,12 @@ def resolve_padding(spec: Spec, padding: tuple[Pair, ...] | str
 
 
 def output_length(spec: Spec, axis: int) -> int:
-    """Output cells along one axis (may be < 1 for an invalid spec; `validate` rejects that)."""
+    """Output cells along one axis (may be < 1 for an invalid spec; `validate` rejects that).
+
+    >>> from convanim.geometry.spec import Spec
+    >>> output_length(Spec(i=5, k=3, s=2), 0)
+    2
+    """
     return spec.op.output_length(spec, axis)
 
 
@@ -90,7 +103,15 @@ def _unused_fields(spec: Spec) -> None:
 
 
 def validate(spec: Spec) -> None:
-    """Enforce every rule PyTorch enforces for this mode, plus the ones it leaves implicit."""
+    """Enforce every rule PyTorch enforces for this mode, plus the ones it leaves implicit.
+
+    >>> from convanim.geometry.spec import Spec, SpecError
+    >>> try:
+    ...     Spec(i=2, k=5)
+    ... except SpecError as err:
+    ...     print(str(err)[:50])
+    kernel 5 is larger than the padded input 2: use pa
+    """
     from convanim.geometry.ops import modes_with
 
     for axis in range(spec.dims):

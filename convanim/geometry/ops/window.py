@@ -54,12 +54,20 @@ def flat_pads(pairs: tuple[tuple[int, int], ...]) -> str:
 
 
 def padding_label(spec: Spec) -> str:
-    """``(one name)`` for a named padding, to follow a padding value in messages."""
+    """``(one name)`` for a named padding, to follow a padding value in messages.
+
+    >>> padding_label(Spec(i=5, k=3, p="same")), padding_label(Spec(i=5, k=3, p=1))
+    (" ('same')", '')
+    """
     return f" ({spec.padding_name!r})" if spec.padding_name else ""
 
 
 def plain(values: tuple[Any, ...]) -> Any:
-    """One number when every axis agrees, else a list (for YAML and JSON)."""
+    """One number when every axis agrees, else a list (for YAML and JSON).
+
+    >>> plain((2, 2)), plain((2, 3))
+    (2, [2, 3])
+    """
     return values[0] if len(set(values)) == 1 else list(values)
 
 
@@ -409,7 +417,11 @@ def _befores(spec: Spec) -> str:
 
 
 def kernel_text(spec: Spec) -> str:
-    """``3x3 kernel`` or ``size-3 kernel``, with its dilation when there is one."""
+    """``3x3 kernel`` or ``size-3 kernel``, with its dilation when there is one.
+
+    >>> kernel_text(Spec(i=5, k=3, d=2)), kernel_text(Spec(i=7, k=3, dims=1))
+    ('3×3 kernel dilated by 2', 'size-3 kernel')
+    """
     text = f"{'×'.join(map(str, spec.k))} kernel" if spec.dims == 2 else f"size-{spec.k[0]} kernel"
     if any(d != 1 for d in spec.d):
         text += f" dilated by {per_axis_text(spec.d)}"
