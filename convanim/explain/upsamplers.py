@@ -20,7 +20,13 @@ from convanim.geometry import Spec
 
 def upsamplers(size_from: int, size_to: int, dims: int = 2) -> list[dict[str, Any]]:
     """The upsampling layers mapping ``size_from`` to ``size_to`` (empty unless an exact
-    multiple above 1), each as mode, method, scale, label and PyTorch/Keras code."""
+    multiple above 1), each as mode, method, scale, label and PyTorch/Keras code.
+
+    >>> [(u["mode"], u["method"]) for u in upsamplers(16, 32)]
+    [('upsample', 'nearest'), ('upsample', 'bilinear'), ('pixelshuffle', '')]
+    >>> upsamplers(16, 24)
+    []
+    """
     if size_from < 1 or size_to <= size_from or size_to % size_from:
         return []
     r = size_to // size_from

@@ -38,7 +38,17 @@ COLUMNS = ("name", "type", "in", "out", "k", "s", "p", "d", "g", "params", "MACs
 
 
 def cells(row: Row) -> list[str]:
-    """One row as text cells, in :data:`COLUMNS` order."""
+    """One row as text cells, in :data:`COLUMNS` order.
+
+    >>> from convanim.model.graph import Graph, Node
+    >>> from convanim.model.table import build_table
+    >>> table = build_table(Graph(("x",), [
+    ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+    ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 8, 8), (3, 3), (1, 1),
+    ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 2304, "conv")]))
+    >>> cells(table.rows[1])[4:]
+    ['3x3', '1x1', '1x1', '1x1', '1', '40', '2,304', '3x3', '1x1', '-1x-1', '']
+    """
     n = row.node
     return [n.name, n.type, _shape(n.in_shape), _shape(n.out_shape), _t(n.kernel_size),
             _t(n.stride), _pad_text(n.padding), _t(n.dilation),
@@ -47,7 +57,14 @@ def cells(row: Row) -> list[str]:
 
 
 def summary(table: Table) -> str:
-    """The lines under the table: totals, the last field and its path."""
+    """The lines under the table: totals, the last field and its path.
+
+    >>> from convanim.model.graph import Graph, Node
+    >>> from convanim.model.table import build_table
+    >>> table = build_table(Graph(("x",), [Node("x", "input", "input", (), (1, 1, 4), (1, 1, 4))]))
+    >>> summary(table)
+    '1 layers, 0 parameters, 0 multiply-adds; receptive field 1 along the path x'
+    """
     last = table.rows[-1]
     steps = [name for name in table.path if table.row(name).node.kind not in ("pass",)]
     arrow = " -> ".join(steps)
@@ -57,7 +74,16 @@ def summary(table: Table) -> str:
 
 
 def text_table(table: Table, width: int = 40) -> str:
-    """The terminal table: aligned columns (long names shortened from the left)."""
+    """The terminal table: aligned columns (long names shortened from the left).
+
+    >>> from convanim.model.graph import Graph, Node
+    >>> from convanim.model.table import build_table
+    >>> table = build_table(Graph(("x",), [Node("x", "input", "input", (), (1, 1, 4), (1, 1, 4))]))
+    >>> print(text_table(table))
+    name  type   in     out    k  s  p  d  g  params  MACs  field  jump  start  note
+    x     input  1x1x4  1x1x4  -  -  -  -  -  0       0     1      1     0      the model's input
+    1 layers, 0 parameters, 0 multiply-adds; receptive field 1 along the path x
+    """
     def clip(text: str) -> str:
         text = clean(text)
         return text if len(text) <= width else "…" + text[-(width - 1):]
@@ -92,7 +118,14 @@ def md_escape(text: str) -> str:
 
 
 def markdown_table(table: Table) -> str:
-    """The table as GitHub Markdown, every model text escaped."""
+    """The table as GitHub Markdown, every model text escaped.
+
+    >>> from convanim.model.graph import Graph, Node
+    >>> from convanim.model.table import build_table
+    >>> table = build_table(Graph(("x",), [Node("x", "input", "input", (), (1, 1, 4), (1, 1, 4))]))
+    >>> print(markdown_table(table).splitlines()[2][:39])  # "-" escaped: no list item
+    | x | input | 1x1x4 | 1x1x4 | \\- | \\- |
+    """
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for row in table.rows:
         lines.append("| " + " | ".join(md_escape(c) for c in cells(row)) + " |")
