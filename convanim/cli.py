@@ -53,16 +53,19 @@ class ConvanimGroup(click.Group):
     """
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, registering the lazy commands first if it is one."""
         if cmd_name not in self.commands:
             _register_commands()
         return super().get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name (the help lists them all, so all are registered)."""
         _register_commands()
         return super().list_commands(ctx)
 
     def resolve_command(self, ctx: click.Context, args: list[str]
                         ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Click's lookup, then refuse a file option given twice (one file per run)."""
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
             twice = given_twice(command, rest)
@@ -73,6 +76,7 @@ class ConvanimGroup(click.Group):
         return name, command, rest
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        """Run a command: warnings silenced, ending signals handled, errors as one line."""
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv
         if not debug:

@@ -175,6 +175,7 @@ class TextBatch(Artist):
         self.items.append((x, baseline, text, prop, color))
 
     def draw(self, renderer: Any) -> None:
+        """Every text of the batch in one group, in the order they were added."""
         if not self.get_visible() or not self.items:
             return
         renderer.open_group("texts", gid=self.get_gid())

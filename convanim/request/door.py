@@ -225,7 +225,14 @@ def chain_of(entry: Entry) -> Chain:
 
 
 def chain_fields(entry: Entry) -> tuple[Chain, Any]:
-    """The chain and its receptive fields; a layer without a field names its line."""
+    """The chain and its receptive fields; a layer without a field names its line.
+
+    >>> from convanim.config import parse_entries
+    >>> entry = parse_entries("i: 7\\nlayers:\\n  - {k: 3}\\n  - {k: 3}\\n", "c.yaml")[0]
+    >>> chain, fields = chain_fields(entry)
+    >>> fields[-1].receptive_field
+    (5, 5)
+    """
     from convanim.config import ConfigError
     from convanim.geometry.chain import ChainError, receptive_fields
 
