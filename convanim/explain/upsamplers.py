@@ -34,8 +34,8 @@ def upsamplers(size_from: int, size_to: int, dims: int = 2) -> list[dict[str, An
              for m in ("nearest", "bilinear")]
     if dims == 2:
         specs.append(Spec(i=size_from, mode="pixelshuffle", scale=r))
-    return [{"mode": spec.mode, "method": getattr(spec, "method", "") if spec.mode ==
-             "upsample" else "", "scale": r, "label": spec.label,
+    return [{"mode": spec.mode, "method": getattr(spec, "method", ""), "scale": r,
+             "label": spec.label,
              "pytorch": pytorch_code(spec), "keras": keras_code(spec),
              "keras_reason": keras_reason(spec)} for spec in specs]
 
