@@ -51,7 +51,15 @@ class Row:
     def box(self, cell: Sequence[int]) -> tuple[tuple[int, int], ...] | None:
         """The first and last input cell, per axis, that output cell ``cell`` depends on
         (padding counted: they may lie outside the input), or None when no input cell
-        reaches it. A node without spatial axes has one cell, ``(0,) * dims``."""
+        reaches it. A node without spatial axes has one cell, ``(0,) * dims``.
+
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+        ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+        >>> table.rows[1].box((1, 1))
+        ((1, 3), (1, 3))
+        """
         cell = tuple(cell) if len(cell) == len(self.lo) else (0,) * len(self.lo)
         if not all(np.isfinite(lo[n]) and np.isfinite(hi[n])
                    for lo, hi, n in zip(self.lo, self.hi, cell)):
@@ -99,7 +107,15 @@ class Table:
 
     @property
     def params(self) -> int:
-        """Parameters in all."""
+        """Parameters in all.
+
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+        ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+        >>> table.params, table.macs
+        (40, 576)
+        """
         return sum(row.node.params for row in self.rows)
 
     @property
@@ -116,7 +132,15 @@ class Table:
 
     def path_layers(self) -> list[Row]:
         """The main path's rows that change the grid and convanim can draw, up to the first
-        one it cannot (an adaptive pool, an uneven padding)."""
+        one it cannot (an adaptive pool, an uneven padding).
+
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+        ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+        >>> [row.node.name for row in table.path_layers()]
+        ['c']
+        """
         out = []
         for name in self.path:
             row = self.row(name)
@@ -130,7 +154,15 @@ class Table:
 
     def chain(self, input_size: Sequence[int] | int | None = None) -> Any:
         """The main path as a :class:`~convanim.geometry.chain.Chain` (its grid-changing
-        layers convanim can draw), on the model's input size or ``input_size``."""
+        layers convanim can draw), on the model's input size or ``input_size``.
+
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+        ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+        >>> table.chain().output_shape, table.chain(16).output_shape
+        ((4, 4), (8, 8))
+        """
         from convanim.geometry.chain import Chain
 
         layers = [spec_of(row.node) for row in self.path_layers()]
@@ -159,7 +191,15 @@ class Table:
         return tuple(shape[1:1 + dims]) if self.channels_last else tuple(shape[-dims:])
 
     def row(self, name: str) -> Row:
-        """The row of the node called ``name``."""
+        """The row of the node called ``name``.
+
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+        ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+        >>> table.row("c").node.type
+        'Conv2d'
+        """
         for row in self.rows:
             if row.node.name == name:
                 return row
@@ -253,6 +293,13 @@ def build_table(graph: Graph) -> Table:
     A node whose output has no spatial axes (after flattening, a linear layer) sees the
     union of its inputs' fields; a node convanim cannot place on the grid is assumed to see
     everything its inputs see, and says so in its note.
+
+    >>> table = build_table(Graph(("x",), [
+    ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+    ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+    ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+    >>> [(row.node.name, row.receptive_field, row.start) for row in table.rows]
+    [('x', (1, 1), (0, 0)), ('c', (3, 3), (-1, -1))]
     """
     fields: dict[str, _Field] = {}
     via: dict[str, str | None] = {}
