@@ -9,6 +9,8 @@
   dependency.
 - ``draw/`` imports nothing above it (only the geometry, the writers, the resource budget and
   matplotlib's cache set-up); ``geometry/`` and ``writers/`` import only themselves.
+- Outside ``geometry/ops/`` no code compares a mode to a mode's name: it asks the op (an
+  attribute or method of its class). Importers that map a framework's layers to modes may.
 
 The checks run on the real tree, and on small planted trees to show each one can fail.
 """
@@ -161,6 +163,48 @@ def cycle_lines(graph: Mapping[str, Mapping[str, str]]) -> list[str]:
         for group in cycles(graph)]
 
 
+# Comparisons with a mode's name that belong to an importer's table, not to an op's behaviour:
+# PyTorch's functional max_pool takes dilation where avg_pool takes ceil_mode; an upsampling
+# node's scale and method come from the framework's own attributes.
+MODE_NAME_ALLOWED = {
+    ("convanim.model.from_torch", "mode == 'maxpool'"),
+    ("convanim.model.table", "node.mode == 'upsample'"),
+}
+
+
+def mode_name_branches(sources: Mapping[str, str], modes: Iterable[str]) -> list[tuple[str, str]]:
+    """``(module, comparison)`` for each comparison of a mode (``x.mode``, ``x["mode"]``,
+    ``mode``, ``x.get("mode")``) with a mode's name, outside ``convanim.geometry.ops``."""
+    names = set(modes)
+
+    def is_mode(node: ast.expr) -> bool:
+        if isinstance(node, ast.Attribute):
+            return node.attr == "mode"
+        if isinstance(node, ast.Name):
+            return node.id == "mode"
+        if isinstance(node, ast.Subscript):
+            return isinstance(node.slice, ast.Constant) and node.slice.value == "mode"
+        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "get" and bool(node.args)
+                and isinstance(node.args[0], ast.Constant) and node.args[0].value == "mode")
+
+    def texts(node: ast.expr) -> set[str]:
+        items = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+        return {item.value for item in items
+                if isinstance(item, ast.Constant) and isinstance(item.value, str)}
+
+    found = []
+    for module, text in sources.items():
+        if module.startswith("convanim.geometry.ops"):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Compare):
+                sides = [node.left, *node.comparators]
+                if any(is_mode(s) for s in sides) and any(texts(s) & names for s in sides):
+                    found.append((module, ast.unparse(node)))
+    return found
+
+
 # -- the real tree ----------------------------------------------------------------------------
 
 FOUND = imports(read_tree())
@@ -184,6 +228,14 @@ def test_no_import_cycle_between_packages() -> None:
 
 def test_draw_geometry_and_writers_import_nothing_above_them() -> None:
     assert upward(layer_graph(FOUND)) == []
+
+
+def test_no_branch_on_a_mode_name_outside_the_ops() -> None:
+    from convanim.geometry.ops import MODES
+
+    found = set(mode_name_branches(read_tree(), MODES))
+    assert found - MODE_NAME_ALLOWED == set()
+    assert found >= MODE_NAME_ALLOWED  # an entry no longer needed is taken out of the list
 
 
 # -- planted trees: each rule catches what it is for -------------------------------------------
@@ -222,6 +274,23 @@ def test_a_planted_cycle_is_found_even_through_a_lazy_import() -> None:
     assert cycles(layer_graph(found)) == [["convanim.draw", "convanim.explain",
                                            "convanim.geometry"]]
     assert cycles(layer_graph(found[1:])) == []  # without the geometry's import, no cycle
+
+
+@pytest.mark.parametrize("text", [
+    'x = 1 if spec.mode == "maxpool" else 0',
+    'ok = spec.mode in ("maxpool", "maxunpool")',
+    'ok = entry["mode"] != "pixelshuffle"',
+    'ok = entry.get("mode") == "conv"',
+])
+def test_a_planted_mode_name_branch_is_found(text: str) -> None:
+    modes = ("conv", "maxpool", "maxunpool", "pixelshuffle")
+    other = text
+    for name in modes:
+        other = other.replace(f'"{name}"', '"other"')
+    sources = {"convanim.draw.scene": text, "convanim.geometry.ops.pooling": text,
+               "convanim.draw.labels": other}  # ops may; other names are no modes
+    found = mode_name_branches(sources, modes)
+    assert [module for module, _ in found] == ["convanim.draw.scene"]
 
 
 def test_a_planted_upward_import_from_draw_is_found() -> None:

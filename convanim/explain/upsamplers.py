@@ -16,6 +16,7 @@ from typing import Any
 
 from convanim.explain.code import keras_code, keras_reason, pytorch_code
 from convanim.geometry import Spec
+from convanim.geometry.ops import get_op
 
 
 def upsamplers(size_from: int, size_to: int, dims: int = 2) -> list[dict[str, Any]]:
@@ -52,6 +53,8 @@ def upsampler_lines(size_from: int, size_to: int, dims: int = 2) -> list[str]:
     lines = [f"Or upsample by {found[0]['scale']} (no checkerboard; follow with a stride-1 "
              "conv to learn):"]
     for item in found:
-        note = "  # after a conv to C*r^2 channels" if item["mode"] == "pixelshuffle" else ""
+        # A layer whose in_channels also sets its output (C*r^2) needs a conv to make them.
+        follows = get_op(item["mode"]).in_channels_follow_input
+        note = "" if follows else "  # after a conv to C*r^2 channels"
         lines.append(f"  {item['pytorch']}{note}")
     return lines

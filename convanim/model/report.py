@@ -57,8 +57,8 @@ def _label(spec: dict[str, Any]) -> str:
     def short(values: Sequence[int]) -> str:
         return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
 
-    if spec["mode"] == "upsample":
-        return f"upsample ×{spec['scale']} {spec['method']}"
+    if "kernel_size" not in get_op(spec["mode"]).takes:  # an upsampler: its scale and method
+        return f"{spec['mode']} ×{spec['scale']} {spec['method']}"
     text = f"{spec['mode']} k{short(spec['kernel_size'])} s{short(spec['stride'])} " \
            f"p{short(spec['padding'])}"
     if any(d != 1 for d in spec.get("dilation", [1])):
