@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import convanim.api
 import convanim.draw
 import convanim.draw.chain
 import convanim.photo
@@ -66,3 +67,10 @@ def test_a_photo_figure_is_written_through_the_held_folder_too(
     _render("--input-image", "sample:camera", "--image-size", "16", "-k", "3", "-o",
             "out/p.gif")
     assert os.listdir("outside") == [] and os.listdir("checked") == ["p.gif"]
+
+
+def test_the_python_api_writes_through_the_held_folder_too(
+        folders: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(convanim.api, "write_plan", _swap_first(convanim.api.write_plan))
+    convanim.api.render({"i": 3, "k": 2}, "out/a.webp")
+    assert os.listdir("outside") == [] and os.listdir("checked") == ["a.webp"]
