@@ -22,6 +22,8 @@ CASES = {
     "RGB gaussian (sample:cat)": ["--input-image", "sample:cat", "--image-color", "rgb",
                                   "--kernel-values", "gaussian"],
     "max pool k2 (sample:coffee)": ["--input-image", "sample:coffee", "-m", "maxpool", "-k", "2"],
+    "upsamplers side by side (configs/photo/upsamplers.yaml)": [
+        "compare", "configs/photo/upsamplers.yaml"],
 }
 
 
@@ -42,7 +44,8 @@ def main() -> None:
             base, times = [], []
             for _ in range(runs):
                 base.append(timed(floor))
-                times.append(timed([*CONVANIM, "render", *args, "-o", str(out)]))
+                command = args if args[0] == "compare" else ["render", *args]
+                times.append(timed([*CONVANIM, *command, "-o", str(out)]))
             median = statistics.median(times)
             print(f"{name}: {median:.2f} s ({median / statistics.median(base):.1f}x floor), "
                   f"GIF {out.stat().st_size / 1000:.0f} KB")

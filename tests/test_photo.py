@@ -133,11 +133,10 @@ def _last_frame(path):
 
 
 def _panel_colour(frame, fig, r, c):
-    from convanim.draw.photo import _Layout
+    from convanim.draw.photo import output_box
 
-    lay = _Layout(fig)
-    x0, y0 = lay.output_at
-    return frame[y0 + r * lay.out_px + lay.out_px // 2, x0 + c * lay.out_px + lay.out_px // 2]
+    x0, y0, px = output_box(fig)
+    return frame[y0 + r * px + px // 2, x0 + c * px + px // 2]
 
 
 def test_last_frame_shows_signed_output_on_the_stated_scale(tmp_path):

@@ -58,6 +58,13 @@ def register(group: click.Group) -> None:
 
         out = Path(output)
         check_output(out, ctx)
+        from convanim.commands.photo import compare_photos, photo_entries
+
+        photos = photo_entries(configs)
+        if photos:  # a photograph as every panel's input: the photo comparison
+            written = compare_photos(ctx, photos, out, params)
+            click.echo(f"wrote {written}  ({len(photos)} panels)")
+            return
         panels = _panels(configs)
         from convanim.draw.compare import compare as compare_file
 

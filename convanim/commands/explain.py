@@ -276,14 +276,18 @@ def _layer_specs(spec: Spec, layers: int, flag: str, ctx: click.Context) -> None
 @click.option("--resize", type=Checked(click.Choice(["nearest", "bilinear"])),
               help="Also draw the resize-convolution: upsample by the stride, then a "
                    "stride-1 conv with the kernel ('same' padding).")
+@click.option("--gradient", is_flag=True,
+              help="Draw the backward pass instead: paths carrying the output's gradient back "
+                   "to each input cell (dL/dx for dL/dy and W all ones); the mode is then "
+                   "conv.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
               help="Image to write: .png or .svg [outputs/overlap_<params>.png].")
 @click.option("--dpi", default=150, show_default=True, type=Checked(click.IntRange(50, 600)),
               help="PNG resolution.")
 @click.pass_context
 def overlap(ctx: click.Context, config: str | None, name: str | None, layers: int,
-            compare: str | None, resize: str | None, output: str | None, dpi: int,
-            **params: Any) -> None:
+            compare: str | None, resize: str | None, gradient: bool, output: str | None,
+            dpi: int, **params: Any) -> None:
     """Draw how many kernel taps reach each output cell of a transposed convolution.
 
     Uneven counts are the overlap behind checkerboard artifacts (Odena, Dumoulin & Olah,
@@ -295,6 +299,7 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
       convanim overlap -o overlap.png              # i=3 k=3 s=2 p=1: uneven
       convanim overlap -i 5 -k 3 -s 2 --layers 3 --compare k=4 -o stack.svg
       convanim overlap -i 4 -k 3 -s 2 --resize nearest  # resize-conv: even
+      convanim overlap -i 8 -k 3 -s 2 --gradient   # strided conv gradient: uneven
     """
     from convanim.explain import layered_counts
     from convanim.explain.draw import save_overlap
@@ -304,8 +309,13 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
     bare = config is None and not any(params.get(key) is not None for key in SHAPE_KEYS)
     # The mode is implied: a bare `overlap` is the (transposed) showcase; otherwise the
     # given sizes with the flag defaults for the rest.
-    params["mode"] = None if bare else (given if given is not None else "transposed")
-    spec = build_spec(params, ctx, default=DEFAULT_SPEC if config is None else None)
+    implied = "conv" if gradient else "transposed"
+    params["mode"] = None if bare else (given if given is not None else implied)
+    showcase = GRADIENT_SPEC if gradient else DEFAULT_SPEC
+    spec = build_spec(params, ctx, default=showcase if config is None else None)
+    if gradient:
+        _overlap_gradient(ctx, spec, layers, compare, resize, output, dpi)
+        return
     if not spec.is_transposed:
         raise click.UsageError(f"{where(ctx, 'mode')}: overlap maps are for mode 'transposed', "
                                f"not {spec.mode!r}; use --mode transposed", ctx)
@@ -347,6 +357,55 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
                 if resize and number == len(maps) - 1 else row.label)
         for line in textwrap.wrap(f"{head}: {_spread(row)}", 80, subsequent_indent="  "):
             click.echo(line)
+
+
+GRADIENT_SPEC = {"input_size": 7, "kernel_size": 3, "stride": 2, "padding": 1, "mode": "conv"}
+"""``overlap --gradient`` alone: a strided convolution, whose gradient checkerboards."""
+
+
+def _overlap_gradient(ctx: click.Context, spec: Spec, layers: int, compare: str | None,
+                      resize: str | None, output: str | None, dpi: int) -> None:
+    """``overlap --gradient``: the paths back to each input cell of a conv or transposed
+    layer (stacked ``layers`` deep), beside ``--compare``'s layer."""
+    from convanim.explain import describe_counts
+    from convanim.explain.draw import save_overlap
+    from convanim.explain.overlap import gradient_counts, gradient_spec, uneven_axes
+
+    if not spec.op.weighted or "backward" not in spec.op.views:
+        raise click.UsageError(f"{where(ctx, 'mode')}: --gradient draws the backward pass of "
+                               f"mode 'conv' or 'transposed', not {spec.mode!r}; use --mode "
+                               "conv", ctx)
+    if resize:
+        raise click.UsageError("--resize: draws the forward resize-convolution; drop "
+                               "--gradient or --resize", ctx)
+    rows = [spec]
+    if compare:
+        try:
+            rows.append(Spec.from_dict({**spec.to_dict(), **_overrides(compare, ctx)}))
+        except SpecError as err:
+            raise click.UsageError(f"--compare: {err}", ctx) from None
+    maps = []
+    for flag_name, row in zip(["--input-size", "--compare"], rows):
+        try:
+            maps.append((row, gradient_counts(row, layers)))
+        except SpecError as err:
+            raise click.UsageError(f"{flag_name if layers == 1 else '--layers'}: {err}",
+                                   ctx) from None
+    name = default_output(spec, ".png").name
+    path = Path(output) if output else default_output(spec, ".png").with_name(
+        "gradient_" + name)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise click.UsageError(f"--output: {path.name!r} must end in .png or .svg", ctx)
+    if not output:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    save_overlap(maps, path, dpi=dpi, gradient=True)
+    click.echo(f"wrote {path}")
+    for row, counts in maps:
+        even = "uneven: checkerboard" if uneven_axes(gradient_spec(row)) else "even"
+        line = (f"{row.label}, backward: {describe_counts(counts[-1])} gradient paths per "
+                f"input cell ({even})")
+        for text in textwrap.wrap(line, 80, subsequent_indent="  "):
+            click.echo(text)
 
 
 def _spread(spec: Spec) -> str:

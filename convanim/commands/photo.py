@@ -78,22 +78,65 @@ def render_photo_command(ctx: click.Context, params: dict[str, Any]) -> Path:
 
 def _size(value: Any) -> int | tuple[int, ...]:
     """``--image-size`` as given (``48``, ``"32,48"`` or a list) -> int or (height, width)."""
-    from convanim.photo import DEFAULT_SIZE
+    from convanim.photo.entry import image_size
 
-    if value is None:
-        return DEFAULT_SIZE
-    if isinstance(value, str):
-        try:
-            parts = tuple(int(part) for part in value.split(","))
-        except ValueError:
-            raise SpecError(f"image size {value!r} is not one or two whole numbers; give "
-                            "e.g. 48 or 32,48", "image_size") from None
-        return parts[0] if len(parts) == 1 else parts
-    if isinstance(value, (list, tuple)):
-        return value[0] if len(value) == 1 else tuple(value)
-    return value
+    return image_size(value)
 
 
 def _slug(fig: Any) -> str:
     kernel = fig.title.split(" on ")[0].lower().replace(" kernel", "").replace(" ", "_")
     return f"{fig.source}_{kernel}"
+
+
+
+def photo_entries(configs: tuple[str, ...]) -> list[Any]:
+    """The entries of ``configs`` when they give a photograph as the input, else ``[]``;
+    a mix of photo panels and grid panels is refused in one line.
+
+    >>> photo_entries(("configs/upsampling/compare.yaml",))
+    []
+    """
+    from convanim.config import load_entries
+    from convanim.config_keys import locate
+    from convanim.photo.entry import is_photo
+
+    entries = [entry for path in configs for entry in load_entries(path)]
+    photos = [entry for entry in entries if is_photo(entry)]
+    if photos and len(photos) != len(entries):
+        other = next(e for e in entries if not is_photo(e))
+        raise click.UsageError(f"{locate(other, 'input_image')}: panel "
+                               f"{other.name or other.line} has no input_image while others "
+                               "do; give every panel the picture (e.g. under defaults:)")
+    return photos
+
+
+def compare_photos(ctx: click.Context, entries: list[Any], output: Path,
+                   params: dict[str, Any]) -> Path:
+    """``convanim compare`` of panels on one photograph: checks, builds and writes it.
+
+    Every panel must name the same picture (path, size, colour, scale); each keeps its own
+    layer options and kernel.
+    """
+    from convanim.config_keys import locate
+    from convanim.photo import render_photo
+    from convanim.photo.entry import comparison_of_entries
+
+    for key in ("width", "cell_px", "dpi", "layout", "style", "size", "height", "aspect"):
+        if params.get(key) not in (None, False, ()):
+            raise click.UsageError(f"{where(ctx, key)}: photo comparisons (input_image) do "
+                                   f"not take {key}; drop it", ctx)
+    if output.suffix.lower() in (".pdf", ".svg"):
+        raise click.UsageError(f"--output: a photo comparison is an animation, not one "
+                               f"{output.suffix} page; use .gif, .webp, .mp4, .png or .html",
+                               ctx)
+    overrides = dict(params)
+    if params.get("fps") and not params.get("frame_ms"):
+        overrides["frame_ms"] = round(1000 / params["fps"])
+    try:
+        comp = comparison_of_entries(entries, overrides)
+    except SpecError as err:
+        key = err.param or "input_image"
+        entry = next((e for e in entries if key in e.options), entries[0])
+        raise click.UsageError(f"{locate(entry, key)}: {key}: {err}", ctx) from None
+    loop = params.get("loop")
+    return render_photo(comp, output, loop=True if loop is None else bool(loop))

@@ -74,7 +74,7 @@ class Labels:
                                                                             groups))]
         if plan.spec.op.tiles_channels and items and items[0][0] == "input":
             items[:1] = self._shuffle_items()
-        if not plan.grids[plan.slide_grid].reached.all():
+        if not all(grid.reached.all() for grid in plan.grids.values()):
             items.append(("unreached", LABELS["unreached"]))
         elif groups > 1:  # the channels of the other groups are greyed out while sliding
             items.append(("unreached", "other groups: not seen"))
@@ -91,7 +91,8 @@ class Labels:
                 items += [("crop", LABELS["crop"]), ("cropped", LABELS["cropped"])]
         else:
             items.append(("done", LABELS["done"]))
-        return items
+        words = plan.words or {}  # a plan that names its roles itself (the backward view)
+        return [(look, words.get(f"legend:{look}", label)) for look, label in items]
 
     def _shuffle_items(self) -> list[tuple[str, str]]:
         """Pixel shuffle's legend: each input channel's tint and where its cells go (the
@@ -154,6 +155,8 @@ class Labels:
         >>> scene.target_title(False).startswith("Output before crop")
         True
         """
+        if self.plan.words and "target" in self.plan.words:
+            return self.plan.words["target"]
         stack = self.plan.stack
         if stack is not None:
             # Each map is labelled under it (slice_labels): the title says how many.
@@ -177,6 +180,8 @@ class Labels:
         """
         grid = self.plan.grids[name]
         spec = self.plan.spec
+        if self.plan.words and f"grid:{name}" in self.plan.words:
+            return self.plan.words[f"grid:{name}"]
         if spec.op.tiles_channels:  # the channels as tiles, each its own tint
             r = spec.scale[0]
             return f"{spec.in_channels} channels {self._shape(spec.i)}, tiled {r}{chr(215)}{r}"
@@ -237,6 +242,8 @@ class Labels:
         >>> scene.kernel_title().startswith("Kernel 3")
         True
         """
+        if self.plan.words and "kernel" in self.plan.words:
+            return self.plan.words["kernel"]
         stack = self.plan.stack
         if stack is not None:
             shape = "×".join(map(str, self.plan.w.shape))

@@ -329,3 +329,7 @@ view='matrix'; use style=flat (the default) or drop view
     if spec.view == "matrix":
         raise SpecError("style='perspective' draws the slide view, not view='matrix'; use "
                         "style=flat (the default) or drop view", "style")
+    if spec.view == "backward":
+        raise SpecError("style='perspective' draws the forward pass, not view='backward' "
+                        "(two grids written side by side); use style=flat (the default)",
+                        "style")

@@ -28,31 +28,38 @@ values. Frames are generated one at a time (memory does not grow with their coun
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from convanim.draw.themes import THEMES, Theme, rgb
+from convanim.draw.photo_marks import (
+    KEY_ROW,
+    SMALL_PX,
+    TEXT_PX,
+    centred,
+    colourize,
+    contrast,
+    diverging_ramp,
+    fmt,
+    grey_ramp,
+    key_legend,
+    key_rows,
+    pending_colour,
+    photo_font,
+    rgb_display,
+    scale_limits,
+)
+from convanim.draw.themes import THEMES, rgb
 from convanim.geometry.compute import pad_input
 from convanim.geometry.spec import Spec
 
-NEGATIVE = (33, 102, 172)  # blue
-ZERO = (128, 128, 128)  # mid-grey
-POSITIVE = (179, 88, 6)  # orange-brown; blue/orange stay apart for deuteranopia/protanopia
-STEPS = 32  # per half of the diverging scale (65 colours), and 64 greys
-RGB_COLOURS = 96
 CHANNEL_NAMES = ("R", "G", "B")
 
 MARGIN = 16
 GAP = 28
 TITLE_PX = 16
-TEXT_PX = 13
-SMALL_PX = 12
 CELL = 42  # a magnified patch cell
 RESULT_W = 76
 ROW_GAP = 24  # between the patch rows of an RGB picture
@@ -118,14 +125,14 @@ def photo_palette(fig: PhotoFigure) -> list[tuple[int, int, int]]:
                               theme.current.fill, theme.kernel.fill, theme.kernel.edge,
                               theme.kernel.text, theme.pending.edge, theme.padding.edge,
                               theme.chosen.fill)]
-    colours = [*named, _pending(theme), (0, 0, 0), (255, 255, 255)]
-    colours += [tuple(int(v) for v in row) for row in _grey_ramp()]
+    colours = [*named, pending_colour(theme), (0, 0, 0), (255, 255, 255)]
+    colours += [tuple(int(v) for v in row) for row in grey_ramp()]
     if not fig.colour_output:
-        colours += [tuple(int(v) for v in row) for row in _diverging_ramp()]
+        colours += [tuple(int(v) for v in row) for row in diverging_ramp()]
     if fig.rgb:
-        colours += [tuple(int(v) for v in c) for c in _rgb_display(fig.x, fig.top)[1]]
+        colours += [tuple(int(v) for v in c) for c in rgb_display(fig.x, fig.top)[1]]
     if fig.colour_output:
-        colours += [tuple(int(v) for v in c) for c in _rgb_display(fig.y, fig.top)[1]]
+        colours += [tuple(int(v) for v in c) for c in rgb_display(fig.y, fig.top)[1]]
     return list(dict.fromkeys(colours))  # type: ignore[arg-type]
 
 
@@ -145,6 +152,19 @@ def photo_frames(fig: PhotoFigure) -> Iterator[tuple[np.ndarray, int]]:
     yield painter.frame(None), fig.hold_ms
 
 
+def output_box(fig: PhotoFigure) -> tuple[int, int, int]:
+    """``(left, top, pixel size)`` of the (first) output picture in every frame.
+
+    >>> from convanim.geometry import Spec
+    >>> f = PhotoFigure(Spec(i=8, k=3), np.zeros((1, 8, 8)), np.zeros((1, 6, 6)),
+    ...                 np.ones((3, 3)), (0,), "t", "c")
+    >>> output_box(f)[2]
+    8
+    """
+    layout = _Layout(fig)
+    return (*layout.output_at, layout.out_px)
+
+
 def frame_size(fig: PhotoFigure) -> tuple[int, int]:
     """(width, height) of every frame, without painting one.
 
@@ -156,93 +176,6 @@ def frame_size(fig: PhotoFigure) -> tuple[int, int]:
     """
     layout = _Layout(fig)
     return layout.width, layout.height
-
-
-# --- colour scales -----------------------------------------------------------------------
-
-
-@cache
-def _grey_ramp() -> np.ndarray:
-    levels = np.linspace(0, 255, 2 * STEPS).round().astype(np.uint8)
-    return np.repeat(levels[:, None], 3, axis=1)
-
-
-@cache
-def _diverging_ramp() -> np.ndarray:
-    t = np.linspace(0, 1, STEPS + 1)[:, None]
-    low = np.asarray(NEGATIVE) * (1 - t) + np.asarray(ZERO) * t
-    high = np.asarray(ZERO) * (1 - t) + np.asarray(POSITIVE) * t
-    return np.vstack([low, high[1:]]).round().astype(np.uint8)
-
-
-def _pending(theme: Theme) -> tuple[int, int, int]:
-    """Output pixels not computed yet: the background tinted with the input colour."""
-    a, b = np.asarray(rgb(theme.background)), np.asarray(rgb(theme.input.fill))
-    return tuple(int(v) for v in ((a + b) / 2).round())  # type: ignore[return-value]
-
-
-def scale_limits(y: np.ndarray) -> tuple[float, float]:
-    """The colour scale's ends: ±(largest magnitude) for a signed output, else 0..max.
-
-    >>> scale_limits(np.array([-3.0, 1.0])), scale_limits(np.array([2.0, 5.0]))
-    ((-3.0, 3.0), (0.0, 5.0))
-    """
-    if (y < 0).any():
-        m = float(np.abs(y).max())
-        return -m, m
-    top = float(y.max())
-    return 0.0, top if top > 0 else 1.0
-
-
-def colourize(values: np.ndarray, limits: tuple[float, float]) -> np.ndarray:
-    """Values -> RGB on the figure's scale (diverging when ``limits`` are signed).
-
-    >>> colourize(np.array([[0.0]]), (-1.0, 1.0))[0, 0].tolist()
-    [128, 128, 128]
-    """
-    low, high = limits
-    t = np.clip((values - low) / (high - low), 0, 1)
-    if low < 0:
-        return _diverging_ramp()[np.rint(t * 2 * STEPS).astype(int)]
-    return _grey_ramp()[np.rint(t * (2 * STEPS - 1)).astype(int)]
-
-
-def _rgb_display(x: np.ndarray, top: float) -> tuple[np.ndarray, np.ndarray]:
-    """A (3, H, W) picture quantized to at most 96 colours: (H, W, 3) pixels and the colours."""
-    from PIL import Image
-
-    pixels = np.clip(x.transpose(1, 2, 0) * (255.0 / top), 0, 255).round().astype(np.uint8)
-    quant = Image.fromarray(pixels).quantize(RGB_COLOURS, method=Image.Quantize.MEDIANCUT)
-    colours = np.asarray(quant.getpalette()[: 3 * RGB_COLOURS], np.uint8).reshape(-1, 3)
-    index = np.asarray(quant)
-    return colours[index], colours[: index.max() + 1]
-
-
-# --- text --------------------------------------------------------------------------------
-
-
-@cache
-def _font(px: int, bold: bool = False) -> Any:
-    """DejaVu Sans (matplotlib's copy, the font of every other figure) at ``px`` pixels."""
-    from PIL import ImageFont
-
-    found = importlib.util.find_spec("matplotlib")
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    if found is not None and found.submodule_search_locations:
-        path = Path(found.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf" / name
-        if path.is_file():
-            return ImageFont.truetype(str(path), px)
-    return ImageFont.load_default(px)
-
-
-def fmt(value: float) -> str:
-    """A number as the figure prints it: whole numbers plain, else 3 significant digits.
-
-    >>> fmt(12.0), fmt(-0.5), fmt(1 / 3), fmt(-1234.0), fmt(0.0)
-    ('12', '−0.5', '0.333', '−1234', '0')
-    """
-    text = str(int(value)) if value == int(value) and abs(value) < 1e6 else f"{value:.3g}"
-    return text.replace("-", "−")
 
 
 # --- layout ------------------------------------------------------------------------------
@@ -284,8 +217,10 @@ class _Layout:
         self.bar_at = (out_x, self.top + body + 12)
         self.note_at = (MARGIN, self.bar_at[1] + 14 + 6 + SMALL_PX + 10)
         self.foot_at = (MARGIN, self.note_at[1] + TEXT_PX + 10)
+        self.key_at = (MARGIN, self.foot_at[1] + SMALL_PX + 10)
         self.width = max(out_x + self.out_w + MARGIN + 24, MARGIN * 2 + 640)
-        self.height = self.foot_at[1] + SMALL_PX + MARGIN
+        self.keys = key_rows(photo_keys(fig), self.width - 2 * MARGIN)
+        self.height = self.key_at[1] + len(self.keys) * KEY_ROW + MARGIN
         self.width += self.width % 2  # even sizes for MP4
         self.height += self.height % 2
 
@@ -316,7 +251,7 @@ class _Painter:
         self.fig, self.theme = fig, THEMES[fig.theme]
         self.lay = _Layout(fig)
         self.limits = scale_limits(fig.y)
-        self.pending = np.asarray(_pending(self.theme), np.uint8)
+        self.pending = np.asarray(pending_colour(self.theme), np.uint8)
         base = Image.new("RGB", (self.lay.width, self.lay.height), rgb(self.theme.background))
         self._static_text(ImageDraw.Draw(base))
         self.base = np.asarray(base).copy()
@@ -328,25 +263,27 @@ class _Painter:
             self._paint_bar()
         self.done = np.zeros(fig.y.shape[1:], bool)
         if fig.colour_output:
-            self.colours = [_rgb_display(fig.y, fig.top)[0]]
+            self.colours = [rgb_display(fig.y, fig.top)[0]]
         else:
             self.colours = [colourize(plane, self.limits) for plane in fig.y]
 
     def _static_text(self, draw: Any) -> None:
         fig, lay, ink, muted = self.fig, self.lay, self.theme.ink, self.theme.muted
-        draw.text((MARGIN, MARGIN), fig.title, font=_font(TITLE_PX, True), fill=ink)
-        draw.text((MARGIN, MARGIN + TITLE_PX + 8), fig.caption, font=_font(TEXT_PX), fill=muted)
+        draw.text((MARGIN, MARGIN), fig.title, font=photo_font(TITLE_PX, True), fill=ink)
+        draw.text((MARGIN, MARGIN + TITLE_PX + 8), fig.caption, font=photo_font(TEXT_PX),
+                  fill=muted)
         label_y = lay.top - TEXT_PX - 6
         _, h, w = fig.x.shape
         draw.text((lay.input_at[0], label_y), f"input: {fig.source} {h}×{w}",
-                  font=_font(TEXT_PX), fill=ink)
+                  font=photo_font(TEXT_PX), fill=ink)
         if fig.windowed:
             head = "under the window" + ("  ×  kernel" if fig.w is not None else "")
         else:
             head = "the input pixels it reads"
-        draw.text((lay.patch_at[0], label_y), head, font=_font(TEXT_PX), fill=ink)
+        draw.text((lay.patch_at[0], label_y), head, font=photo_font(TEXT_PX), fill=ink)
         oh, ow = fig.y.shape[1:]
-        draw.text((lay.output_at[0], label_y), f"output {oh}×{ow}", font=_font(TEXT_PX), fill=ink)
+        draw.text((lay.output_at[0], label_y), f"output {oh}×{ow}", font=photo_font(TEXT_PX),
+                  fill=ink)
         low, high = self.limits
         if fig.colour_output:
             scale = f"the R, G, B values as a colour picture ({fig.unit})"
@@ -354,13 +291,14 @@ class _Painter:
             scale = "blue < 0 < orange, zero is mid-grey"
         else:
             scale = f"grey, 0 black to {fmt(high)} white"
-        draw.text(lay.foot_at, f"output colours: {scale}; light blue: not computed yet; "
-                               f"input values {fig.unit}", font=_font(SMALL_PX), fill=muted)
+        draw.text(lay.foot_at, f"output colours: {scale}; input values {fig.unit}",
+                  font=photo_font(SMALL_PX), fill=muted)
+        key_legend(draw, lay.key_at, lay.keys, ink)
         if lay.out_stack > 1:
             for ch in range(lay.out_stack):
                 y0 = lay.top + ch * (lay.out_h + SLICE_GAP) + lay.out_h + 3
                 name = f"c={ch}" + (f" ({CHANNEL_NAMES[ch]})" if fig.rgb else "")
-                draw.text((lay.output_at[0], y0), name, font=_font(SMALL_PX), fill=muted)
+                draw.text((lay.output_at[0], y0), name, font=photo_font(SMALL_PX), fill=muted)
 
     def _paint_input(self) -> None:
         fig, lay, px = self.fig, self.lay, self.lay.px
@@ -380,7 +318,7 @@ class _Painter:
             ring[pt * px:(pt + h) * px, pl * px:(pl + w) * px] = False
             ys, xs = np.mgrid[0:lay.in_h, 0:lay.in_w]
             region[ring & ((ys + xs) % 4 == 0)] = rgb(self.theme.padding.edge)
-        pixels = _rgb_display(fig.x, fig.top)[0] if fig.rgb else colourize(fig.x[0],
+        pixels = rgb_display(fig.x, fig.top)[0] if fig.rgb else colourize(fig.x[0],
                                                                             (0.0, fig.top))
         big = np.repeat(np.repeat(pixels, px, axis=0), px, axis=1)
         region[pt * px:(pt + h) * px, pl * px:(pl + w) * px] = big
@@ -399,9 +337,9 @@ class _Painter:
         if low < 0:
             ticks.insert(1, (lay.out_w // 2, "0"))
         for at, text in ticks:
-            width = draw.textlength(text, font=_font(SMALL_PX))
+            width = draw.textlength(text, font=photo_font(SMALL_PX))
             left = min(max(x0 + at - width / 2, x0 - 8), lay.width - MARGIN - width)
-            draw.text((left, y0 + 18), text, font=_font(SMALL_PX), fill=self.theme.ink)
+            draw.text((left, y0 + 18), text, font=photo_font(SMALL_PX), fill=self.theme.ink)
         self.base = np.asarray(strip).copy()
 
     def frame(self, position: int | None) -> np.ndarray:
@@ -436,7 +374,7 @@ class _Painter:
                                width=2)
             self._patch(draw, r, c, cells)
             note = f"output pixel ({r}, {c}) of {oh}×{ow}, position {position + 1} of {oh * ow}"
-        draw.text(lay.note_at, note, font=_font(TEXT_PX), fill=self.theme.ink)
+        draw.text(lay.note_at, note, font=photo_font(TEXT_PX), fill=self.theme.ink)
         return np.asarray(image)
 
     def _window(self, draw: Any, r: int, c: int) -> tuple[np.ndarray, np.ndarray]:
@@ -468,7 +406,7 @@ class _Painter:
         fig, lay, theme = self.fig, self.lay, self.theme
         rows, cols = cells
         x0, y0 = lay.patch_at
-        font = _font(SMALL_PX)
+        font = photo_font(SMALL_PX)
         for row in range(fig.x.shape[0]):
             gy = y0 + row * (lay.kh * CELL + ROW_GAP)
             source = self.padded[row] if fig.windowed else fig.x[row]
@@ -490,7 +428,7 @@ class _Painter:
                     draw.rectangle(box, fill=fill, outline=theme.pending.edge)
                     if picked == (a, b):
                         draw.rectangle(box, outline=theme.chosen.fill, width=3)
-                    _centred(draw, box, text, _contrast(fill))
+                    centred(draw, box, text, contrast(fill))
             if fig.x.shape[0] > 1:
                 name = CHANNEL_NAMES[row] if fig.rgb else f"c={row}"
                 draw.text((x0 - 6 - draw.textlength(name, font=font),
@@ -498,23 +436,23 @@ class _Painter:
             at = x0 + taps.shape[1] * CELL + 8
             mid = gy + taps.shape[0] * CELL // 2
             if fig.w is not None and fig.windowed:
-                draw.text((at, mid - 10), "×", font=_font(16), fill=theme.ink)
+                draw.text((at, mid - 10), "×", font=photo_font(16), fill=theme.ink)
                 at += 22
                 self._kernel(draw, at, gy)
                 at += lay.kw * CELL + 8
             elif fig.reduce:
-                draw.text((at, mid - 8), fig.reduce, font=_font(TEXT_PX), fill=theme.ink)
+                draw.text((at, mid - 8), fig.reduce, font=photo_font(TEXT_PX), fill=theme.ink)
                 at += 50
             value = float(fig.y[row if fig.y.shape[0] > 1 else 0, r, c])
             if fig.colour_output:
                 fill = tuple(int(v) for v in colourize(np.array(value), (0.0, fig.top)))
             else:
                 fill = tuple(int(v) for v in colourize(np.array(value), self.limits))
-            draw.text((at, mid - 10), "=" if fig.windowed else "→", font=_font(16),
+            draw.text((at, mid - 10), "=" if fig.windowed else "→", font=photo_font(16),
                       fill=theme.ink)
             box = (at + 20, mid - CELL // 2, at + 20 + RESULT_W, mid + CELL // 2)
             draw.rectangle(box, fill=fill, outline=theme.current.fill, width=2)
-            _centred(draw, box, fmt(value), _contrast(fill))
+            centred(draw, box, fmt(value), contrast(fill))
 
     def _kernel(self, draw: Any, at: int, gy: int) -> None:
         """The kernel's numbers (over their common divisor, said below) at ``(at, gy)``."""
@@ -525,25 +463,28 @@ class _Painter:
                 box = (at + b * CELL, gy + a * CELL, at + (b + 1) * CELL - 1,
                        gy + (a + 1) * CELL - 1)
                 draw.rectangle(box, fill=theme.kernel.fill, outline=theme.kernel.edge)
-                _centred(draw, box, fmt(float(kernel[a, b])), rgb(theme.kernel.text))
+                centred(draw, box, fmt(float(kernel[a, b])), rgb(theme.kernel.text))
         if self.fig.divisor != 1:
             draw.text((at, gy + lay.kh * CELL + 3), f"all ÷ {fmt(self.fig.divisor)}",
-                      font=_font(SMALL_PX), fill=theme.ink)
+                      font=photo_font(SMALL_PX), fill=theme.ink)
 
 
-def _contrast(fill: tuple[int, ...]) -> tuple[int, int, int]:
-    lum = 0.2126 * fill[0] + 0.7152 * fill[1] + 0.0722 * fill[2]
-    return (0, 0, 0) if lum > 140 else (255, 255, 255)
+def photo_keys(fig: PhotoFigure) -> list[tuple[str, Any, str]]:
+    """The marks a photo figure uses, for its legend.
 
-
-def _centred(draw: Any, box: tuple[int, int, int, int], text: str, colour: Any) -> None:
-    """``text`` centred in ``box``, at 13 px or smaller down to 10 px so it never clips."""
-    width = box[2] - box[0] - 4
-    size = TEXT_PX
-    while size > 10 and draw.textlength(text, font=_font(size)) > width:
-        size -= 1
-    font = _font(size)
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    cx = (box[0] + box[2]) / 2 - (left + right) / 2
-    cy = (box[1] + box[3]) / 2 - (top + bottom) / 2
-    draw.text((cx, cy), text, font=font, fill=colour)
+    >>> from convanim.geometry import Spec
+    >>> f = PhotoFigure(Spec(i=2, k=1), np.zeros((1, 2, 2)), np.zeros((1, 2, 2)),
+    ...                 np.ones((1, 1)), (0,), "t", "c")
+    >>> [words for _, _, words in photo_keys(f)][:2]
+    ['not computed yet', 'the window']
+    """
+    theme = THEMES[fig.theme]
+    keys = [("fill", pending_colour(theme), "not computed yet"),
+            ("box", rgb(theme.window.fill),
+             "the window" if fig.windowed else "the input pixels read"),
+            ("box", rgb(theme.current.fill), "the output pixel being computed")]
+    if fig.reduce == "max":
+        keys.append(("box", rgb(theme.chosen.fill), "the maximum"))
+    if fig.windowed and any(a or b for a, b in _pads(fig)):
+        keys.append(("hatch", rgb(theme.padding.edge), "padding (the values read)"))
+    return keys

@@ -141,6 +141,27 @@ def input_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, li
     return cells
 
 
+def own_keys(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """The hover map of a plan that keys its cells itself, its grids' cells moved to where
+    the grid panel draws them.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> p = plan(Spec(i=2, k=1, view="backward"))
+    >>> own_keys(p, {name: (0, 1) for name in p.grids})["inputs"]["input"][:5]
+    [0, 0, 0, 0, 1]
+    """
+    hover = dict(plan.hover or {})
+    n = hover["key_dims"][1]
+    inputs = {}
+    for name, flat in hover["inputs"].items():
+        r0, c0 = offsets[name]
+        moved = list(flat)
+        moved[n::n + 2] = [v + r0 for v in flat[n::n + 2]]
+        moved[n + 1::n + 2] = [v + c0 for v in flat[n + 1::n + 2]]
+        inputs[name] = moved
+    return hover | {"inputs": inputs}
+
+
 def player_metadata(renderer: Renderer) -> dict[str, Any]:
     """The JSON the HTML player reads: texts, per-frame captions and grids, cells and links.
 
@@ -187,6 +208,8 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         "inputs": input_cells(the_plan, {g: scene.offsets[g] for g in grids}),
         "links": plan_links(the_plan),
     })
+    if the_plan.hover is not None:  # the plan keys its cells itself (the backward view)
+        return meta | own_keys(the_plan, scene.offsets)
     if the_plan.stack is not None:
         meta.update(stack_cells(the_plan))
         if "kernel" not in boxes:

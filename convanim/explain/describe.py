@@ -61,6 +61,8 @@ class ShapeReport:
         if spec.is_transposed:
             out += ["", "As a direct convolution (the gather view of `render`):"]
             out += _equivalent_lines(spec, self.axes)
+        if spec.view == "backward":
+            out += ["", *_backward_lines(spec)]
         for note in self.unreached:
             out += ["", *_wrap(note)]
         if self.checkerboard:
@@ -101,7 +103,40 @@ class ShapeReport:
                              "message": self.checkerboard},
             "pytorch": self.pytorch, "keras": self.keras, "keras_reason": self.keras_reason,
             "alt": self.alt, "layer": _layer_facts(spec),
+            **({"gradients": backward_facts(spec)} if spec.view == "backward" else {}),
         }
+
+
+def backward_facts(spec: Spec) -> dict[str, Any]:
+    """What carries ``spec``'s gradient back: the layer that maps ``dL/dy`` to ``dL/dx``
+    (the same weight), the ``dL/dy`` cells it leaves out, and ``dL/dW`` in words.
+
+    >>> backward_facts(Spec(i=5, k=3, s=2, p=1, view="backward"))["input_gradient"]
+    'nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, bias=False)'
+    """
+    from convanim.geometry.ops.backward import input_gradient_spec
+
+    derived, dropped = input_gradient_spec(spec)
+    words = ("dL/dy under weight t (the border the forward pass cropped as zeros) times "
+             "the input cell that weight carried there" if spec.is_transposed else
+             "the input x under weight t (padded as in the forward pass) times dL/dy there")
+    return {"input_gradient": pytorch_code(derived),
+            "input_gradient_mode": derived.mode, "dropped_cells": dropped,
+            "input_gradient_reads": list(derived.i),
+            "weight_gradient": f"dL/dW[t] = sum over positions of {words}"}
+
+
+def _backward_lines(spec: Spec) -> list[str]:
+    """``shape --view backward``: the layer that carries the gradient back, and dL/dW."""
+    facts = backward_facts(spec)
+    noun = ("a convolution" if spec.is_transposed else "a transposed convolution")
+    head = (f"Backward (the backward view of `render`): dL/dx is {noun} of dL/dy with "
+            "the same weight W, this layer applied to dL/dy")
+    if facts["dropped_cells"]:
+        head += (f" without its last {facts['dropped_cells']} output_padding row(s)/column(s),"
+                 " which no input reached")
+    return [*_wrap(head + ":"), *facts["input_gradient"].splitlines(),
+            *_wrap(facts["weight_gradient"] + ".")]
 
 
 def _layer_facts(spec: Spec) -> dict[str, Any] | None:

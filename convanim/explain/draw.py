@@ -18,7 +18,12 @@ from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 
 from convanim.explain.describe import shape_text
-from convanim.explain.overlap import describe_counts, interior_counts, uneven_axes
+from convanim.explain.overlap import (
+    describe_counts,
+    gradient_spec,
+    interior_counts,
+    uneven_axes,
+)
 from convanim.geometry import Spec
 from convanim.writers import atomic_output
 
@@ -49,7 +54,7 @@ def panel_inches(cells: int) -> float:
 
 
 def _panel(fig: Figure, ax: matplotlib.axes.Axes, counts: np.ndarray, title: str,
-           note: str) -> None:
+           note: str, unit: str = "taps") -> None:
     grid = _as_grid(counts)
     rows, cols = grid.shape
     low, high = int(grid.min()), int(grid.max())
@@ -79,12 +84,13 @@ def _panel(fig: Figure, ax: matplotlib.axes.Axes, counts: np.ndarray, title: str
                      ticks=np.arange(low, high + 1, max(1, (high - low) // 6)))
     ax.set_title(title, fontsize=9)
     spread = describe_counts(grid) if high - low < 6 else f"{low} to {high}"
-    ax.set_xlabel(f"taps per cell: {spread}{note}", fontsize=8)
+    ax.set_xlabel(f"{unit} per cell: {spread}{note}", fontsize=8)
 
 
-def overlap_figure(rows: Rows) -> Figure:
+def overlap_figure(rows: Rows, gradient: bool = False) -> Figure:
     """One heatmap per layer of each spec's count maps: a row per spec, or, when every spec
-    has a single layer, the specs side by side.
+    has a single layer, the specs side by side. ``gradient``: the maps are
+    :func:`~convanim.explain.overlap.gradient_counts` (paths back to each input cell).
 
     >>> from convanim.explain.overlap import layered_counts
     >>> spec = Spec(i=3, k=3, s=2, p=1, mode="transposed")
@@ -106,7 +112,9 @@ def overlap_figure(rows: Rows) -> Figure:
     fig = Figure(figsize=(max(MIN_FIG_IN, 0.4 + sum(w + 0.9 for w in widths)),
                           0.6 + sum(heights)), layout="constrained")
     FigureCanvasAgg(fig)
-    fig.suptitle("Kernel taps reaching each output cell", fontsize=11, fontweight="bold")
+    fig.suptitle("Gradient paths back to each input cell\n(dL/dx for dL/dy and W all ones)"
+                 if gradient else "Kernel taps reaching each output cell", fontsize=11,
+                 fontweight="bold")
     subfigs = fig.subfigures(n_rows, 1 if not beside else n_cols, height_ratios=heights,
                              width_ratios=widths if beside else None, squeeze=False)
     axes: dict[tuple[int, int], matplotlib.axes.Axes] = {}
@@ -119,22 +127,38 @@ def overlap_figure(rows: Rows) -> Figure:
             axes.update({(r, c): ax for c, ax in enumerate(row_axes)})
     for r, c, spec, layer, counts in panels:
         sub = subfigs[r, c] if beside else subfigs[r, 0]
-        even = "even overlap" if not uneven_axes(spec) else "uneven overlap: checkerboard"
-        sub.suptitle(f"{spec.label}\n({even})" if beside else f"{spec.label}  ({even})",
-                     fontsize=9.5)
-        size = spec.i if layer == 1 else next(p[4].shape for p in panels
-                                               if p[2] is spec and p[3] == layer - 1)
-        name = f"layer {layer}: " if n_cols > 1 and not beside else ""
-        note = f" (interior: {describe_counts(interior_counts(spec))})" if layer == 1 else ""
+        back = gradient_spec(spec) if gradient else spec  # what carries the gradient back
+        even = "even overlap" if not uneven_axes(back) else "uneven overlap: checkerboard"
+        label = f"{spec.label}, backward" if gradient else spec.label
+        sub.suptitle(f"{label}\n({even})" if beside else f"{label}  ({even})", fontsize=9.5)
+        if gradient:  # from the last layer's output back, one layer at a time
+            size = (_stack_output(spec, sum(p[2] is spec for p in panels)) if layer == 1 else
+                    next(p[4].shape for p in panels if p[2] is spec and p[3] == layer - 1))
+        else:
+            size = spec.i if layer == 1 else next(p[4].shape for p in panels
+                                                   if p[2] is spec and p[3] == layer - 1)
+        name = ((f"{layer} layer{'s' if layer > 1 else ''} back: " if gradient else
+                 f"layer {layer}: ") if n_cols > 1 and not beside else "")
+        inner = (interior_counts(back) if back.is_transposed or not gradient
+                 else [int(np.prod(back.k))])
+        note = f" (interior: {describe_counts(inner)})" if layer == 1 else ""
         _panel(sub, axes[r, c], counts, f"{name}{shape_text(size)} -> "
-               f"{shape_text(counts.shape)}", note)
+               f"{shape_text(counts.shape)}", note, "paths" if gradient else "taps")
     used = {(p[0], p[1]) for p in panels}
     for key, ax in axes.items():
         ax.set_visible(key in used)
     return fig
 
 
-def save_overlap(rows: Rows, path: str | os.PathLike[str], dpi: int = 150) -> Path:
+def _stack_output(spec: Spec, layers: int) -> tuple[int, ...]:
+    """The output size of ``layers`` identical layers of ``spec`` stacked."""
+    for _ in range(layers - 1):
+        spec = spec.replace(i=spec.output_shape)
+    return spec.output_shape
+
+
+def save_overlap(rows: Rows, path: str | os.PathLike[str], dpi: int = 150,
+                 gradient: bool = False) -> Path:
     """Draw :func:`overlap_figure` to ``path`` (.png or .svg), atomically and reproducibly.
 
     >>> import tempfile, os
@@ -151,7 +175,7 @@ def save_overlap(rows: Rows, path: str | os.PathLike[str], dpi: int = 150) -> Pa
         raise ValueError(f"{path.name!r}: write .png or .svg")
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     with matplotlib.rc_context({"svg.hashsalt": "convanim", "svg.fonttype": "path"}):
-        fig = overlap_figure(rows)
+        fig = overlap_figure(rows, gradient)
         with atomic_output(path, "wb") as handle:
             fig.savefig(handle, format=fmt, dpi=dpi, metadata=metadata, facecolor="#ffffff")
     return path

@@ -65,6 +65,47 @@ def layered_counts(spec: Spec, layers: int) -> list[np.ndarray]:
     return maps
 
 
+def gradient_counts(spec: Spec, layers: int = 1) -> list[np.ndarray]:
+    """Paths carrying the output's gradient back to each input cell, through 1, 2, ...
+    ``layers`` identical layers (conv or transposed): ``dL/dx`` when ``dL/dy`` and every
+    weight are 1, which is what ``torch.autograd.grad`` gives. Map n is the gradient at the
+    input of the n-th layer counted back from the output. A strided convolution sends its
+    gradient back as a strided transposed convolution does its values: a checkerboard.
+
+    >>> [m.tolist() for m in gradient_counts(Spec(i=7, k=3, s=2, p=1, dims=1), 2)]
+    [[1, 2, 1, 1], [1, 3, 2, 3, 1, 2, 1]]
+    """
+    from convanim.geometry.ops.backward import gradients
+
+    if layers < 1:
+        raise SpecError(f"layers={layers} must be at least 1; use layers >= 1", "layers")
+    specs = [spec.replace(view="gather")]
+    for layer in range(2, layers + 1):
+        shape = specs[-1].output_shape
+        try:
+            specs.append(specs[-1].replace(i=shape))
+        except SpecError as err:
+            raise SpecError(f"layer {layer} of the stack gets a {'x'.join(map(str, shape))} "
+                            f"input, which this layer cannot take: {err}", "layers") from None
+    grad, maps = np.ones(specs[-1].output_shape), []
+    for layer in reversed(specs):
+        grad = gradients(layer, np.ones(layer.i), np.ones(layer.k), grad)[0]
+        maps.append(np.rint(grad).astype(np.int64))
+    return maps
+
+
+def gradient_spec(spec: Spec) -> Spec:
+    """The operation that carries ``spec``'s gradient back (a convolution's is a transposed
+    convolution): its overlap is the gradient's.
+
+    >>> gradient_spec(Spec(i=7, k=3, s=2, p=1)).label
+    'transposed conv  i=4 k=3 s=2 p=1'
+    """
+    from convanim.geometry.ops.backward import input_gradient_spec
+
+    return input_gradient_spec(spec)[0]
+
+
 def taps_per_phase(k: int, s: int, d: int = 1) -> tuple[int, ...]:
     """Taps landing on an interior output cell, for each of the ``s`` cell phases of one axis.
 

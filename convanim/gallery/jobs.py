@@ -79,6 +79,9 @@ class Job:
     panels: tuple[Job, ...] = ()
     root: Path | None = None
     """The output folder the files must stay in (None with --allow-outside)."""
+    photo: Any = None
+    """For a config with ``input_image``: its photo figure or photo comparison (drawn by
+    :func:`convanim.photo.render_photo`), else None."""
     """For a comparison figure (a ``panels:`` config): one job per panel, drawn side by
     side into this job's output; empty for an ordinary animation."""
 
@@ -243,6 +246,11 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
 
     name = entry.name or entry.path.stem
     given = {key for key, value in overrides.items() if value is not None}
+    from convanim.photo.entry import is_photo
+
+    if is_photo(entry) and not entry.layers:
+        return _photo_job(name, entry, section, out_dir, overrides, fmt, allow_outside,
+                          players)
     try:
         if entry.layers:
             request, chain = from_chain_entry(entry, override_args(overrides))
@@ -266,6 +274,48 @@ def make_job(entry: Entry, section: str, out_dir: Path, overrides: Mapping[str, 
                dict(request.options), output, storyboard, request.frames, section, reproduce,
                player, chain, "trace" if params.get("view") == "trace" else "forward",
                root=None if allow_outside else out_dir)
+
+
+def _photo_job(name: str, entry: Entry, section: str, out_dir: Path,
+               overrides: Mapping[str, Any], fmt: str | None, allow_outside: bool,
+               players: bool) -> Job:
+    """The job of an ``input_image`` entry: its photo figure, built (and checked) now."""
+    from convanim.geometry import SpecError
+    from convanim.photo.entry import figure_of_entry
+
+    try:
+        fig = figure_of_entry(entry, overrides)
+    except SpecError as err:
+        key = err.param or "input_image"
+        raise click.UsageError(f"{locate(entry, key)}: {key}: {err}") from None
+    params = {key: value for key, value in entry.options.items() if key == "output"}
+    output = _output(name, entry, params, out_dir, fmt, allow_outside)
+    player = None
+    if players and output.suffix.lower() != ".html":
+        player = output.with_name(output.stem + ".html")
+    reproduce = {key: value for key, value in entry.options.items() if key != "output"}
+    return Job(name, entry, fig.spec, fig.x, fig.w, 0, {}, output, None,
+               len(fig.positions) + 1, section, reproduce, player,
+               root=None if allow_outside else out_dir, photo=fig)
+
+
+def _photo_comparison_job(figure: str, entries: list[Entry], made: list[Job],
+                          overrides: Mapping[str, Any]) -> Job:
+    """One job for a ``panels:`` config on one picture: the photo comparison."""
+    from convanim.geometry import SpecError
+    from convanim.photo.entry import comparison_of_entries
+
+    try:
+        comp = comparison_of_entries(entries, overrides)
+    except SpecError as err:
+        key = err.param or "input_image"
+        entry = next((e for e in entries if key in e.options), entries[0])
+        raise click.UsageError(f"{locate(entry, key)}: {key}: {err}") from None
+    first = made[0]
+    output = first.output.with_name(figure + first.output.suffix)
+    return replace(first, name=figure, output=output, photo=comp, frames=comp.slides + 1,
+                   player=None if first.player is None else output.with_name(figure + ".html"),
+                   reproduce={"panels": [dict(job.reproduce, name=job.name) for job in made]})
 
 
 def _collisions(jobs: list[Job]) -> list[str]:
@@ -348,7 +398,14 @@ def make_jobs(sources: Sequence[Source], out_dir: Path, overrides: Mapping[str, 
             except click.UsageError as err:
                 batch.problems.append(Problem(name, err.format_message()))
         figure = entries[0].figure if entries else None
-        if figure is not None and made and len(made) == len(entries):
+        if (figure is not None and made and len(made) == len(entries)
+                and all(job.photo is not None for job in made)):
+            try:
+                made = [_photo_comparison_job(figure, entries, made, overrides)]
+            except click.UsageError as err:
+                batch.problems.append(Problem(figure, err.format_message()))
+                made = []
+        elif figure is not None and made and len(made) == len(entries):
             first = made[0]
             output = first.output.with_name(figure + first.output.suffix)
             made = [replace(first, name=figure, panels=tuple(made), storyboard=None,

@@ -76,6 +76,8 @@ def job_alt(job: Job) -> str:
     >>> job_alt(job).split(",")[0]
     'Transposed convolution of a 3x3 input with a 3x3 kernel'
     """
+    if job.photo is not None:  # a photograph: its own title and what to look for
+        return f"{job.photo.title}: {job.photo.caption.splitlines()[0]}"
     if job.chain is not None:
         return job.chain.alt_text(job.chain_view)
     if not job.panels:
@@ -92,6 +94,8 @@ def job_label(job: Job) -> str:
     >>> job_label(job)
     'transposed conv  i=3 k=3 s=2 p=1'
     """
+    if job.photo is not None:
+        return " vs ".join(f.spec.label for f in getattr(job.photo, "figures", (job.photo,)))
     if job.chain is not None:
         return job.chain.label
     return " vs ".join(p.spec.label for p in _panels(job))
@@ -105,6 +109,8 @@ def job_formula(job: Job) -> str:
     >>> job_formula(job)
     'o = (i-1)*s + k - 2p = (3-1)*2 + 3 - 2*1 = 5'
     """
+    if job.photo is not None:
+        return "; ".join(formula(f.spec) for f in getattr(job.photo, "figures", (job.photo,)))
     if job.chain is not None:
         return job.chain.sizes
     return "; ".join(formula(p.spec) for p in _panels(job))
@@ -178,8 +184,8 @@ pre{background:#f3f3f3;padding:.5rem;overflow-x:auto}.alt{color:#555}.formula{co
 
 
 # A newcomer starts with one kernel over one grid and ends with chains and comparisons.
-SECTION_ORDER = ("conv_arithmetic", "seeds", "conv", "pooling", "showcase", "upsampling",
-                 "channels", "perspective", "chains")
+SECTION_ORDER = ("conv_arithmetic", "seeds", "conv", "backward", "pooling", "showcase",
+                 "upsampling", "channels", "perspective", "chains")
 MODE_ORDER = ("conv", "maxpool", "avgpool", "transposed", "upsample", "maxunpool",
               "pixelshuffle")
 
@@ -212,7 +218,7 @@ def is_wide(job: Job) -> bool:
     spec = job.spec
     stack = int(getattr(spec, "in_channels", 1) or 1) > 1 or int(
         getattr(spec, "out_channels", 1) or 1) > 1
-    return bool(job.panels) or job.chain is not None or stack
+    return bool(job.panels) or job.chain is not None or job.photo is not None or stack
 
 
 def _sections(jobs: Sequence[Job]) -> dict[str, list[Job]]:

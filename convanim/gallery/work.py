@@ -117,7 +117,9 @@ def _write(job: Job, render: Any) -> None:
         job.output.parent.mkdir(parents=True, exist_ok=True)
         if job.storyboard is not None:
             job.storyboard.parent.mkdir(parents=True, exist_ok=True)
-    if job.panels:
+    if job.photo is not None:
+        _photo(job, _target(job.output), job.player)
+    elif job.panels:
         _compare(job, _target(job.output), job.player)
     elif job.chain is not None:
         _render_chain(job, _target(job.output), job.player)
@@ -125,6 +127,16 @@ def _write(job: Job, render: Any) -> None:
         render(job.spec, _target(job.output), x=job.x, w=job.w, seed=job.seed,
                storyboard=None if job.storyboard is None else os.fspath(job.storyboard),
                player=job.player, **job.options)
+
+
+def _photo(job: Job, target: Any, player: Any = None) -> None:
+    """A photo figure or photo comparison, and its player beside it."""
+    from convanim.photo import render_photo
+
+    loop = job.options.get("loop")
+    for path in (target, player):
+        if path is not None:
+            render_photo(job.photo, path, loop=True if loop is None else bool(loop))
 
 
 def _render_chain(job: Job, target: Any, player: Any = None) -> None:
@@ -186,7 +198,9 @@ def check(job: Job) -> Result:
         with tempfile.TemporaryDirectory(prefix="convanim-check-") as scratch:
             fresh = Path(scratch) / ("fresh" + job.output.suffix)
             player = None if job.player is None else Path(scratch) / "player.html"
-            if job.panels:
+            if job.photo is not None:
+                _photo(job, _target(fresh), player)
+            elif job.panels:
                 _compare(job, _target(fresh), player)
             elif job.chain is not None:
                 _render_chain(job, _target(fresh), player)

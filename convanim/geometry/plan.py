@@ -142,6 +142,13 @@ class Plan:
     by side, NaN between slices); frames' ``taps`` index it."""
     stack: tuple[int, ...] | None = None
     """For a channel stack: (C_in, C_out, groups, input block width, output block width)."""
+    words: dict[str, str] | None = None
+    """Panel titles and legend labels the plan states itself (the backward view's two
+    parts): ``grid:<grid name>``, ``target``, ``kernel``, ``legend:<look>``."""
+    hover: dict[str, Any] | None = None
+    """The player's hover map when the plan keys its cells itself: ``key_dims``,
+    ``outputs``/``taps`` (key, then the panel cell), ``inputs`` per grid (key, then the
+    cell on that grid) and the flat ``links``."""
 
     def __len__(self) -> int:
         return len(self.frames)

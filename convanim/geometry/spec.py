@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from convanim.geometry.ops.base import Op
 
-VIEWS = ("gather", "scatter", "matrix")
+VIEWS = ("gather", "scatter", "matrix", "backward")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 PADDING_NAMES = ("valid", "same", "full", "half")
 
@@ -411,8 +411,8 @@ class Spec:
         """
         parts = []
         for key, value in self.named_parameters():
-            if key == self.view:
-                continue  # the picture itself shows the view
+            if key == self.view and key != "backward":
+                continue  # the picture itself shows the view (not that it runs backward)
             if value is None:
                 parts.append(key)
             elif isinstance(value, str):

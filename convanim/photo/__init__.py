@@ -17,19 +17,22 @@ frames stop at. ``render_photo`` streams the frames to any writer.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from convanim.draw.photo import PhotoFigure, photo_frames, photo_palette
+from convanim.draw.photo_compare import PhotoComparison, comparison_frames, comparison_palette
+from convanim.draw.photo_marks import fmt as fmt_value
 from convanim.geometry import Spec, SpecError, compute, get_op
 from convanim.geometry.kernels import is_kernel_name, kernel_caption, named_kernel
 from convanim.geometry.ops.window import Windowed
 from convanim.photo.source import load_image
 
-__all__ = ["DEFAULT_KERNEL", "DEFAULT_SIZE", "photo_figure", "render_photo"]
+__all__ = ["DEFAULT_KERNEL", "DEFAULT_SIZE", "PhotoComparison", "photo_comparison",
+           "photo_figure", "render_photo"]
 
 DEFAULT_SIZE = 48  # 48x48 pixels: the subject reads, the GIF stays well under 1 MB
 DEFAULT_KERNEL = "sobel_x"  # signed: shows the diverging scale a clamping viewer would lose
@@ -131,10 +134,10 @@ def photo_figure(spec_options: Mapping[str, Any], image: str | os.PathLike[str],
         reading=READING, reads=reads)
 
 
-def render_photo(fig: PhotoFigure, path: str | os.PathLike[str], *, loop: bool = True,
-                 still: bool = False) -> Path:
-    """Write the figure to ``path`` (format from the suffix), atomically; ``still`` writes
-    the last frame (the whole output) as one PNG.
+def render_photo(fig: PhotoFigure | PhotoComparison, path: str | os.PathLike[str], *,
+                 loop: bool = True, still: bool = False) -> Path:
+    """Write the figure (or a :func:`photo_comparison`) to ``path`` (format from the
+    suffix), atomically; ``still`` writes the last frame (the whole output) as one PNG.
 
     >>> import tempfile
     >>> fig = photo_figure({"mode": "avgpool", "kernel_size": 2}, "sample:coffee", image_size=6)
@@ -144,16 +147,19 @@ def render_photo(fig: PhotoFigure, path: str | os.PathLike[str], *, loop: bool =
     from convanim.writers import atomic_output, open_writer
 
     target = Path(path)
+    comparing = isinstance(fig, PhotoComparison)
+    frames = comparison_frames if comparing else photo_frames
+    palette = comparison_palette(fig) if comparing else photo_palette(fig)  # type: ignore[arg-type]
     if still:
         from PIL import Image
 
-        *_, (last, _) = photo_frames(fig)
+        *_, (last, _) = frames(fig)  # type: ignore[arg-type]
         with atomic_output(target) as handle:
             Image.fromarray(last).save(handle, format="PNG", optimize=True)
         return target
-    with open_writer(target, loop=loop, palette=photo_palette(fig),
+    with open_writer(target, loop=loop, palette=palette,
                      metadata={"title": fig.title, "caption": fig.caption}) as writer:
-        for rgb, ms in photo_frames(fig):
+        for rgb, ms in frames(fig):  # type: ignore[arg-type]
             writer.append(rgb, ms)
     return target
 
@@ -281,3 +287,100 @@ def _caption(spec: Spec, windowed: bool, reduce: str) -> str:
         return "each output pixel is the sum of the window times the kernel"
     alt = spec.op.alt_text(spec)
     return alt or spec.label
+
+
+def photo_comparison(panels: Sequence[Mapping[str, Any]], image: str | os.PathLike[str], *,
+                     names: Sequence[str] | None = None, title: str | None = None,
+                     **shared: Any) -> PhotoComparison:
+    """One picture through several layers, side by side (``convanim compare`` with
+    ``input_image``): ``panels`` are Spec options (each may hold ``kernel_values``), and
+    ``shared`` the picture and timing keywords of :func:`photo_figure`.
+
+    Each panel's note says what the layer does to a flat (constant) picture, computed, not
+    assumed: a stride-2 transposed convolution whose kernel overlaps unevenly turns it into a
+    checkerboard, which is why its output of a real photo shows one.
+
+    >>> comp = photo_comparison([{"mode": "upsample", "method": "nearest"},
+    ...                          {"mode": "transposed", "kernel_size": 3, "stride": 2,
+    ...                           "padding": 1, "output_padding": 1,
+    ...                           "kernel_values": [[1, 1, 1]] * 3}],
+    ...                         "sample:cat", names=["nearest", "transposed"], image_size=8)
+    >>> [fig.y.shape for fig in comp.figures]
+    [(1, 16, 16), (1, 16, 16)]
+    >>> comp.notes[1]
+    'a flat picture comes out in 3 levels (1, 2, 4): a checkerboard'
+    """
+    if not panels:
+        raise SpecError("a comparison needs at least one panel", "panels")
+    figures = []
+    for panel in panels:
+        options = {key: value for key, value in panel.items() if key != "kernel_values"}
+        figures.append(photo_figure(options, image, kernel=panel.get("kernel_values"),
+                                    **shared))
+    given = list(names or [])
+    names = [given[n] if n < len(given) and given[n] else _panel_words(fig).split(",")[0]
+             for n, fig in enumerate(figures)]
+    notes = tuple(_flat_note(fig) for fig in figures)
+    first = figures[0]
+    _, h, w = first.x.shape
+    shapes = {fig.y.shape[1:] for fig in figures}
+    if len(shapes) == 1:
+        (oh, ow), = shapes
+        what = f"{first.source} ({h}×{w}) made {oh}×{ow} {len(figures)} ways"
+    else:
+        what = f"{first.source} ({h}×{w}) through {len(figures)} layers"
+    uneven = [name for name, note in zip(names, notes) if "checkerboard" in note]
+    if uneven:
+        caption = (f"{', '.join(uneven)}: even a flat picture comes out as a checkerboard "
+                   "(the kernel's copies overlap unevenly); look for it in the zooms")
+    else:
+        caption = "every panel keeps a flat picture flat; compare the detail in the zooms"
+    reads = "; ".join(f"{name} {_reads_words(fig)}" for name, fig in zip(names, figures))
+    return PhotoComparison(tuple(figures), tuple(names), title or what,
+                           f"{caption}\ninput pixels each output pixel reads: {reads}", notes)
+
+
+def _flat_note(fig: PhotoFigure) -> str:
+    """What the layer makes of a constant picture of ones, away from the border.
+
+    >>> _flat_note(photo_figure({"mode": "upsample"}, "sample:cat", image_size=6))
+    'a flat picture stays flat'
+    """
+    spec = fig.spec
+    ones = np.ones(tuple(spec.i))
+    y = compute(spec, ones, fig.w)
+    margin = [max(1, int(k) * int(s)) for k, s in zip(spec.k, spec.s)]
+    inner = y[margin[0]:y.shape[0] - margin[0], margin[1]:y.shape[1] - margin[1]]
+    if inner.size == 0:
+        inner = y
+    levels = np.unique(np.round(inner, 9))
+    if len(levels) == 1:
+        return "a flat picture stays flat"
+    shown = ", ".join(fmt_value(v) for v in levels[:4]) + (", ..." if len(levels) > 4 else "")
+    return f"a flat picture comes out in {len(levels)} levels ({shown}): a checkerboard"
+
+
+def _reads_words(fig: PhotoFigure) -> str:
+    """How many input pixels one output pixel reads: ``4`` or ``1 to 4``, counted.
+
+    >>> _reads_words(photo_figure({"mode": "upsample"}, "sample:cat", image_size=6))
+    '1'
+    """
+    if fig.windowed:
+        counts = np.array([int(np.prod(fig.spec.k))])
+    else:
+        rows = np.array([len(r) for r in fig.reads[0]])
+        cols = np.array([len(c) for c in fig.reads[1]])
+        counts = np.outer(rows, cols)
+    low, high = int(counts.min()), int(counts.max())
+    return str(high) if low == high else f"{low} to {high}"
+
+
+def _panel_words(fig: PhotoFigure) -> str:
+    """A few plain words for a panel: the layer and its kernel."""
+    alt = fig.spec.op.alt_text(fig.spec)
+    words = alt.split(" of ")[0].lower() if alt else fig.spec.op.noun.lower()
+    if fig.w is not None:
+        k = "×".join(map(str, fig.w.shape))
+        words += f", stride {_short(fig.spec.s)}, {k} kernel"
+    return words

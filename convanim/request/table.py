@@ -107,7 +107,7 @@ def _from_field(f: Field) -> Option:
                   group="spec", field=f)
 
 
-VIEWS = ("gather", "scatter", "matrix", "trace")
+VIEWS = ("gather", "scatter", "matrix", "trace", "backward")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 THEMES = ("light", "dark", "print", "classic")
 LAYOUTS = ("auto", "side", "stacked", "minimal")
@@ -131,8 +131,9 @@ SPEC: tuple[Option, ...] = (
            "transposed].", short="m",
            choices=mode_names(), commands=EXPLAINED - {OVERLAP}, group="spec"),
     Option("view", "choice", "gather (transposed: zeros inserted, stride 1), scatter "
-           "(transposed: kernel x input, overlaps summed), matrix (the sparse matrix C) or "
-           "trace (render: one output cell traced back to the input).", choices=VIEWS,
+           "(transposed: kernel x input, overlaps summed), matrix (the sparse matrix C), "
+           "trace (render: one output cell traced back to the input) or backward (conv, "
+           "transposed: the gradients dL/dx and dL/dW from an example dL/dy).", choices=VIEWS,
            commands=EXPLAINED - {OVERLAP}, group="spec"),
     Option("padding_mode", "choice", "How padding cells are filled [zeros].",
            choices=PADDING_MODES, default="zeros", commands=EXPLAINED, group="spec"),

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from convanim.geometry.ops.backward import Backward
 from convanim.geometry.ops.base import Call, Field
 from convanim.geometry.ops.channels import CONV_FIELDS, Channels
 from convanim.geometry.ops.pool_options import flag
@@ -34,7 +35,7 @@ def flipped(spec: Spec, w: np.ndarray) -> np.ndarray:
     return np.flip(w, axis=tuple(range(w.ndim - spec.dims, w.ndim))).copy()
 
 
-class Conv(Channels, Windowed):
+class Conv(Backward, Channels, Windowed):
     """``mode: conv``.
 
     >>> from convanim.geometry import Spec
@@ -45,7 +46,7 @@ class Conv(Channels, Windowed):
     mode = "conv"
     title = "conv"
     noun = "Convolution"
-    views = ("gather", "matrix")
+    views = ("gather", "matrix", "backward")
     solvable = True
     weighted = True
     own_padding_mode = True

@@ -19,6 +19,7 @@ from convanim.geometry.arithmetic import (
     padding_terms,
 )
 from convanim.geometry.compute import axes2, transposed_canvas_shape
+from convanim.geometry.ops.backward import Backward
 from convanim.geometry.ops.base import BASE_FIELDS, Call
 from convanim.geometry.ops.channels import CONV_FIELDS, Channels
 from convanim.geometry.ops.window import (
@@ -62,7 +63,7 @@ class Transposed(Windowed):
     title = "transposed conv"
     noun = "Transposed convolution"
     takes = BASE_FIELDS
-    views = ("gather", "scatter", "matrix")
+    views = ("gather", "scatter", "matrix", "backward")
     solvable = True
     transposed = True
     weighted = True
@@ -344,7 +345,7 @@ class Transposed(Windowed):
         return Call(f"layers.Conv{spec.dims}DTranspose", tuple(args + extra))
 
 
-class ChannelTransposed(Channels, Transposed):
+class ChannelTransposed(Backward, Channels, Transposed):
     """``mode: transposed`` with channels, filters and groups around the one-map behaviour."""
 
     fields = CONV_FIELDS

@@ -348,7 +348,8 @@ class Fold(Unfold):
                             + (f" × {cin}" if cin > 1 else "") + ": each cell the sum of "
                             "the matrix entries folded onto it"))
         return Plan(spec, x, w, y, {"input": input_grid(x)}, "input", target, (ph, pw),
-                    tuple(frames), arith, self.picture)
+                    tuple(frames), arith, self.picture,
+                    hover=_fold_hover(frames, target, x.shape, h, cin))
 
     def frame_count(self, spec: Spec) -> int:
         """Input, one per column, crop when padded, output."""
@@ -381,6 +382,31 @@ class Fold(Unfold):
     def keras(self, spec: Spec) -> Call | str:
         """No Keras layer folds."""
         return "Keras has no fold (col2im) layer"
+
+
+def _fold_hover(frames: list[Frame], target: Grid, matrix: tuple[int, int],
+                height: int, channels: int) -> dict[str, Any]:
+    """Fold's hover map: each output cell keyed as its links name it, at the canvas cell
+    that draws it (the maps stacked down, each with its own padding rows, which a key's
+    flat row would not count), and each matrix cell at its place.
+
+    >>> from convanim.geometry import plan
+    >>> p = plan(Spec(i=2, k=2, p=1, mode="fold", in_channels=2))
+    >>> p.hover["outputs"][-5:]  # channel 1, row 1, col 1: below channel 0's 4 rows
+    [1, 1, 1, 6, 2]
+    """
+    seen: dict[tuple[int, ...], None] = {}
+    for frame in frames:
+        for out, (row, col), _ in frame.links:
+            seen.setdefault((*out, row, col, -1, -1), None)
+    outputs: list[int] = []
+    for r, c in zip(*np.nonzero(target.kinds == INPUT)):
+        sr, sc = (int(v) for v in target.source[r, c])  # the row counts the maps above
+        key = (sr // height, sr % height, sc) if channels > 1 else (sr, sc)
+        outputs += [*key, int(r), int(c)]
+    inputs = [v for r, c in np.ndindex(*matrix) for v in (r, c, r, c)]
+    return {"key_dims": [3 if channels > 1 else 2, 2, 2], "outputs": outputs, "taps": [],
+            "inputs": {"input": inputs}, "links": [v for link in sorted(seen) for v in link]}
 
 
 OPS = (Unfold(), Fold())
