@@ -97,11 +97,13 @@ def test_drawn_frames_leave_gaps_blank_and_light_the_filter() -> None:
     scene = renderer.scene  # now at the last frame
     grid = p.grids[p.slide_grid]
     assert (grid.kinds == GAP).any() and not (grid.values[grid.kinds == GAP]).any()
-    # Each slice is labelled under it, each filter row left of it (with its bias).
+    # Each slice is labelled under it, each filter row left of it; its bias is a cell
+    # right of it, after a "+".
     assert scene.texts["grid_title"].endswith("× 3 channels")
     assert [scene.texts[f"slice_grid_{n}"] for n in range(3)] == ["c=0", "c=1", "c=2"]
-    assert [scene.texts[f"slice_kernel_{n}"] for n in range(2)] == [
-        f"W{n} b={fmt(p.b[n])}" for n in range(2)]
+    assert [scene.texts[f"slice_kernel_{n}"] for n in range(2)] == ["W0", "W1"]
+    assert [scene.panels["kernel"].main[cell] for cell in p.bias_cells] == [
+        fmt(v) for v in p.b]
     assert {f"slice_grid_{n}" for n in range(3)} <= set(renderer.layout.slots)
     gaps = np.nonzero(grid.kinds == GAP)
     panel = scene.panels["grid"]
@@ -255,10 +257,9 @@ def test_groups_have_their_own_colour_on_inputs_and_filters(theme: str) -> None:
         want = g0 if c // block < 2 else g1
         assert _tile_colour(frame, box, r + r0, c + c0) == want, (r, c)
     kbox, kernel = renderer.layout.panels["kernel"], p.kernel
-    rows_per_filter = (kernel.shape[0] + 1) // 4
     for (r, c), v in np.ndenumerate(kernel):
         if not np.isnan(v):
-            want = k0 if r // rows_per_filter < 2 else k1
+            want = k0 if p.filters[r, c] < 2 else k1  # filters 0-1 are group 0
             assert _tile_colour(frame, kbox, r, c) == want, (r, c)
     legend = dict(renderer.scene.legend())
     assert legend["input@g0"] == "group 0: c=0-1" and legend["input@g1"] == "group 1: c=2-3"

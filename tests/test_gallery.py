@@ -204,7 +204,8 @@ def test_the_repository_configs_all_make_jobs(tmp_path: Path) -> None:
     assert not batch.problems and not batch.collisions
     sections = {job.section for job in batch.jobs}
     assert sections == {"channels", "chains", "conv_arithmetic", "seeds", "showcase",
-                        "upsampling", "perspective", "pooling", "conv", "backward"}
+                        "upsampling", "perspective", "pooling", "conv", "backward", "photo",
+                        "volumes"}
     names = {job.name for job in batch.jobs}
     assert {"four_steps", "checkerboard_k3_s2", "even_k4_s2", "keras_conv_same",
             "conv1d", "non_square", "reflect_padding", "dilated_transposed", "cs231n_conv",

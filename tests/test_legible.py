@@ -204,16 +204,17 @@ def test_pixel_shuffle_tints_each_channel_and_where_its_cells_go() -> None:
         scene.advance(index)
     grid, target = scene.panels["grid"], scene.panels["target"]
     names = np.array(scene.looks, object)
-    # Input: one tint per channel tile (3x3 tiles, 2x2 of them).
+    # Input: one tint per channel tile (3x3 tiles, 2x2 of them, a blank line between).
     tiles = names[grid.look]
-    assert len({tiles[a * 3, b * 3] for a in range(2) for b in range(2)}) == 4
-    assert all(len(set(tiles[a * 3:a * 3 + 3, b * 3:b * 3 + 3].ravel())) == 1
+    assert len({tiles[a * 4, b * 4] for a in range(2) for b in range(2)}) == 4
+    assert all(len(set(tiles[a * 4:a * 4 + 3, b * 4:b * 4 + 3].ravel())) == 1
                for a in range(2) for b in range(2))
+    assert set(tiles[3]) == set(tiles[:, 3]) == {"blank"}
     # Output cell (i, j) came from channel (i % 2) * 2 + j % 2: the same group tint.
     for i, j in np.ndindex(6, 6):
         ch = (i % 2) * 2 + j % 2
-        assert names[target.look[i, j]].split("@")[-1] == tiles[ch // 2 * 3,
-                                                                  ch % 2 * 3].split("@")[-1]
+        assert names[target.look[i, j]].split("@")[-1] == tiles[ch // 2 * 4,
+                                                                  ch % 2 * 4].split("@")[-1]
     legend = dict(scene.legend())
     assert legend["input@g3"] == "c=3: offset (1, 1)"
 

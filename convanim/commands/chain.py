@@ -125,7 +125,13 @@ def render_chain_command(ctx: click.Context, entry: Entry | None, params: dict[s
         raise click.UsageError(f"{where(ctx, 'storyboard')}: chains and the trace view have no "
                                "storyboard yet; drop it, or write the frames with -o folder/",
                                ctx)
-    largest = max(max(*spec.i, *spec.output_shape) for spec in chain.layers)
+    if trace and chain.layers[0].dims == 3:
+        raise click.UsageError(f"{where(ctx, 'view')}: the trace view draws dims 1 and 2; a "
+                               "3-D chain is drawn forward, layer by layer: drop view", ctx)
+    # A volume's depth slices sit side by side: its row is the op's largest grid.
+    largest = max(max(*spec.i, *spec.output_shape,
+                      spec.op.largest_grid(spec) if spec.dims == 3 else 0)
+                  for spec in chain.layers)
     if largest > MAX_CELLS:
         raise click.UsageError(
             f"{where(ctx, 'input_size')}: a grid of {largest} cells per side is too big to "

@@ -149,8 +149,8 @@ def _table(solutions: list[Any], dims: int, transposed: bool) -> list[str]:
 @click.option("--stride", type=Checked(click.IntRange(1, 8)), help="Only this stride.")
 @click.option("--padding", type=Checked(click.IntRange(0, 64)), help="Only this padding.")
 @click.option("--dilation", type=Checked(click.IntRange(1, 4)), help="Only this dilation.")
-@click.option("--dims", default=2, show_default=True, type=Checked(click.IntRange(1, 2)),
-              help="1 or 2: the PyTorch class shown (Conv1d or Conv2d).")
+@click.option("--dims", default=2, show_default=True, type=Checked(click.IntRange(1, 3)),
+              help="1, 2 or 3: the PyTorch class shown (Conv1d, Conv2d or Conv3d).")
 @click.option("--top", default=10, show_default=True, type=Checked(click.IntRange(0)),
               help="How many results to show; 0 shows all.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -313,6 +313,10 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
     params["mode"] = None if bare else (given if given is not None else implied)
     showcase = GRADIENT_SPEC if gradient else DEFAULT_SPEC
     spec = build_spec(params, ctx, default=showcase if config is None else None)
+    if spec.dims == 3:
+        raise click.UsageError(f"{where(ctx, 'dims')}: overlap maps are drawn for dims 1 and 2 "
+                               "(a 3-D layer's counts are its axes' counts multiplied): use "
+                               "--dims 2", ctx)
     if gradient:
         _overlap_gradient(ctx, spec, layers, compare, resize, output, dpi)
         return

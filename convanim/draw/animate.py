@@ -23,7 +23,7 @@ from convanim.draw.choose import select_frames
 from convanim.draw.layout import Layout
 from convanim.draw.options import RenderOptions, slide_ms
 from convanim.draw.scene import Scene
-from convanim.draw.themes import THEMES
+from convanim.draw.themes import DERIVED_LOOKS, THEMES
 from convanim.draw.themes import rgb as rgb_of
 from convanim.geometry import Plan, Spec, SpecError, frame_count, plan
 
@@ -101,11 +101,11 @@ class Renderer:
         """
         wanted = dict(zip(self.selected, self.durations()))
         if self.plan.spec.view == "matrix":
-            from convanim.draw.matrix import render_matrix_frames
+            from convanim.draw.matrix import MatrixPainter
 
-            for index, (rgb, _) in enumerate(render_matrix_frames(self.plan, self.options)):
-                if index in wanted:
-                    yield _letterbox(rgb, self.options, self.theme), wanted[index]
+            matrix = MatrixPainter(self.plan, self.options)
+            for index in self.selected:
+                yield _letterbox(matrix.paint(index), self.options, self.theme), wanted[index]
             return
         painter = self.layout.painter(self.scene)
         out = np.empty_like(painter.base) if self.reuse_buffer else None
@@ -246,7 +246,8 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
     if renderer is not None and any(format_for(t) == "pptx" for t in targets):
         metadata = deck_metadata(renderer, metadata)
     derived = [*looks, *(renderer.scene.looks if renderer is not None else ())]
-    derived = list(dict.fromkeys(name for name in derived if "@" in name or "+" in name))
+    derived = list(dict.fromkeys(name for name in derived
+                                 if "@" in name or "+" in name or name in DERIVED_LOOKS))
     with ExitStack() as stack:
         # Each writer publishes its own file atomically when the stack closes cleanly; an
         # error aborts every one still open.

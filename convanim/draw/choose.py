@@ -19,6 +19,8 @@ from convanim.geometry import Plan, SpecError
 
 PHASES = ("input", "insert_zeros", "pad", "slide", "crop", "output")
 WORDS = ("key", "first", "last")
+MATRIX_SILENT = ("insert_zeros", "pad")
+"""Phases the matrix view draws nothing new for: left out of its frames."""
 FIX = ("write e.g. frames=key, frames=1,4-6,last or frames=input,slide; "
        "numbers count from 1 as the storyboard labels them")
 
@@ -54,6 +56,8 @@ def select_frames(plan: Plan, frames: str | None = None, max_slides: int | None 
     >>> from convanim.geometry import Spec, plan
     >>> select_frames(plan(Spec(i=3, k=2)), "1,last")
     [0, 5]
+    >>> select_frames(plan(Spec(i=3, k=2, p=1, view="matrix")))[:2]  # no padding frame
+    [0, 2]
     """
     count = len(plan.frames)
     phases = [f.phase for f in plan.frames]
@@ -86,6 +90,10 @@ def select_frames(plan: Plan, frames: str | None = None, max_slides: int | None 
             picked = [i for i in picked if phases[i] != "slide" or i in keep]
     if not picked:
         raise SpecError(f"frames={frames!r} picks no frame of this animation; {FIX}", "frames")
+    if plan.spec.view == "matrix":
+        # Zeros inserted and padding have no column in C: in the matrix view those frames
+        # would change nothing (the first frame's caption says so instead).
+        picked = [i for i in picked if phases[i] not in MATRIX_SILENT] or picked
     return picked
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from convanim.draw.formula import shape_text
+from convanim.draw.slices import slice_texts, slice_title
 from convanim.geometry import CROP, INPUT, PAD, ZERO, Plan
 
 KIND_LOOKS = {INPUT: "input", PAD: "padding", ZERO: "zero"}
@@ -65,13 +66,15 @@ class Labels:
         items += [(KIND_LOOKS[k], LABELS[KIND_LOOKS[k]]) for k in (INPUT, PAD, ZERO) if k in kinds]
         groups = getattr(self, "groups", 1)
         if groups > 1 and plan.stack is not None and items[0][0] == "input":
-            items[:1] = self._group_items(plan.stack[0], groups)
-            if "kernel" in self.panels:
-                # The filters are drawn in their group's own tint: the legend shows it too.
-                tints = [look.split("@g")[1] for look, _ in items if look.startswith("input@g")]
-                items += [(f"kernel@g{t}", f"filters of {label.split(':')[0]}")
-                          for t, (_, label) in zip(tints, self._group_items(plan.stack[0],
-                                                                            groups))]
+            paired: list[tuple[str, str]] = []
+            for look, label in self._group_items(plan.stack[0], groups):
+                paired.append((look, label))
+                if "kernel" in self.panels:
+                    # The filters are drawn in their group's own tint and mark: each
+                    # group's entry is followed by its filters', so the pairs read together.
+                    tint = look.split("@g")[1]
+                    paired.append((f"kernel@g{tint}", f"its filters ({label.split(':')[0]})"))
+            items[:1] = paired
         if plan.spec.op.tiles_channels and items and items[0][0] == "input":
             items[:1] = self._shuffle_items()
         if not all(grid.reached.all() for grid in plan.grids.values()):
@@ -80,6 +83,8 @@ class Labels:
             items.append(("unreached", "other groups: not seen"))
         # The window is see-through: its swatch is the tint it gives the input under it.
         items.append(("window+input" if INPUT in kinds else "window", plan.picture.window))
+        if plan.bias_cells and "kernel" in self.panels:
+            items.append(("bias", "bias b: added to the sum"))
         if any(frame.chosen is not None for frame in plan.frames):
             items.append(("chosen", LABELS["chosen"]))
         items += [("pending", LABELS["pending"]), ("current", LABELS["current"])]
@@ -157,6 +162,11 @@ class Labels:
         """
         if self.plan.words and "target" in self.plan.words:
             return self.plan.words["target"]
+        worded = dict(self.plan.titles).get("target_title")
+        if worded:
+            return worded
+        if self.plan.slices is not None:  # a volume: its depth slices side by side
+            return slice_title(self.plan, "target", "Output")
         stack = self.plan.stack
         if stack is not None:
             # Each map is labelled under it (slice_labels): the title says how many.
@@ -182,12 +192,17 @@ class Labels:
         spec = self.plan.spec
         if self.plan.words and f"grid:{name}" in self.plan.words:
             return self.plan.words[f"grid:{name}"]
+        worded = dict(self.plan.titles).get("grid_title")
+        if worded:  # several maps in one grid: the op words the title
+            return worded
         if spec.op.tiles_channels:  # the channels as tiles, each its own tint
             r = spec.scale[0]
             return f"{spec.in_channels} channels {self._shape(spec.i)}, tiled {r}{chr(215)}{r}"
         title = GRID_NAMES.get(name, name.capitalize())
         if name == "padded" and not (grid.kinds == PAD).any():
             title = "Cropped input"
+        if self.plan.slices is not None:  # a volume: its depth slices side by side
+            return slice_title(self.plan, name, title)
         stack = self.plan.stack
         if stack is not None:  # the slices side by side, each one block wide
             one = (grid.shape[0], (grid.shape[1] - (stack[0] - 1) * stack[3]))
@@ -210,27 +225,33 @@ class Labels:
 
     def slice_labels(self) -> dict[str, str]:
         """A channel stack's per-slice labels, by the layout slot that draws each: input
-        slices and output maps ``c=0, c=1, ...``; filters ``W0, W1, ...`` with their bias.
+        slices and output maps ``c=0, c=1, ...``; filters ``W0, W1, ...`` with their bias;
+        and the words under maps side by side in one grid (``block_0``.., ``Plan.labels``).
 
         >>> from convanim.geometry import Spec, plan
         >>> from convanim.draw.scene import Scene
         >>> Scene(plan(Spec(i=4, k=3, in_channels=2, out_channels=2, bias=True))
-        ...       ).slice_labels()["slice_kernel_1"].startswith("W1 b=")
-        True
+        ...       ).slice_labels()["slice_kernel_1"]
+        'W1'
         """
+        if self.plan.slices is not None:  # a volume: d=0, d=1, ... under each slice
+            return slice_texts(self.plan)
         stack = self.plan.stack
+        blocks = {f"block_{n}": text for n, (*_, text) in enumerate(self.plan.labels)}
         if stack is None:
-            return {}
+            return blocks
         from convanim.draw.formula import fmt
 
         cin, cout = stack[:2]
         out = {f"slice_grid_{n}": f"c={n}" for n in range(cin)}
         out.update({f"slice_target_{n}": f"c={n}" for n in range(cout)})
         if getattr(self, "weighted", False):
-            b = self.plan.b
+            # A bias drawn as a cell of its own (bias_cells) needs no words beside W.
+            b = None if self.plan.bias_cells else self.plan.b
             out.update({f"slice_kernel_{n}": f"W{n}" + (f" b={fmt(b[n])}" if b is not None
                                                         else "") for n in range(cout)})
-        return out
+        out.update({f"bias_plus_{n}": "+" for n in range(len(self.plan.bias_cells))})
+        return {**out, **blocks}
 
     def kernel_title(self, given: bool = False) -> str:
         """The kernel panel's title, e.g. ``Kernel 3x3``; ``given``: the kernel as stored,
@@ -247,7 +268,14 @@ class Labels:
         stack = self.plan.stack
         if stack is not None:
             shape = "×".join(map(str, self.plan.w.shape))
-            return (f"Filters {shape}: one row per output channel" if self.weighted
+            bias = " + bias" if self.plan.bias_cells else ""
+            cin, _, groups = stack[:3]
+            where = ("one row per output channel" if groups == 1 else
+                     "one per channel, in channel order" if groups == cin else
+                     "groups side by side, in channel order")
+            return (f"Filters {shape}{bias}: {where}" if self.weighted
                     else f"Kernel {shape}")
+        if self.plan.slices is not None:  # a volume: its depth slices side by side
+            return slice_title(self.plan, "kernel", "Kernel")
         note = " as given" if given else getattr(self, "kernel_note", "")
         return f"Kernel {self._shape(self.w2.shape)}{note}"

@@ -19,11 +19,14 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from convanim.draw.arrange import MEMBER_GAP, LegendItem, arrange, flow_legend, place, span
 from convanim.draw.choose import select_frames, slides_note
 from convanim.draw.legible import MIN_TEXT_PX, fitted_pt, panel_strings
 from convanim.draw.options import MAX_CELL, RenderOptions
 from convanim.draw.scene import Scene
+from convanim.draw.slices import slice_slots
 from convanim.draw.text import Font, get_font
 from convanim.draw.themes import THEMES, Theme
 from convanim.geometry import SpecError
@@ -279,10 +282,13 @@ class Layout:
         # A channel stack labels each slice under it (c=0, c=1, ...): a line of room more.
         room = ({name: (rows + -(-lab_h // px), cols) if name in ("grid", "target")
                  else (rows, cols) for name, (rows, cols) in shapes.items()}
-                if scene.plan.stack is not None and not minimal else shapes)
+                if (scene.plan.stack is not None or scene.plan.labels
+                    or scene.plan.slices is not None) and not minimal
+                else shapes)
         groups, gap = arrange(room, titles, px, kp, lab_h, stacked)
         if scene.plan.stack is not None and not stacked and "kernel" in shapes:
-            groups = _compact(groups, gap)
+            # Grouped filters stand under their own group's channels.
+            groups = _compact(groups, gap, under=scene.plan.stack[2] > 1)
         inner, m = span(groups, gap, stacked), _margin(dpi, px)
         # Measuring asks what the content needs; a drawn figure leaves room for its text.
         natural_w = inner + 2 * m
@@ -343,6 +349,10 @@ class Layout:
                                           1, label, "ink")
         if scene.plan.stack is not None and not minimal:
             slots.update(stack_slots(scene, panels, fonts["caption"], lab_h, stacked))
+        if scene.plan.labels and not minimal:
+            slots.update(block_slots(scene, panels, fonts["caption"]))
+        if scene.plan.slices is not None and not minimal:  # a volume's d=0, d=1, ...
+            slots.update(slice_slots(scene, panels, fonts["caption"], lab_h, stacked))
         y = bottom + 8
         legend: list[LegendItem] = []
         if not minimal:
@@ -391,9 +401,10 @@ class Layout:
                        legend=legend)
 
 
-def _compact(groups: list[list[Any]], gap: int) -> list[list[Any]]:
+def _compact(groups: list[list[Any]], gap: int, under: bool = False) -> list[list[Any]]:
     """A channel stack's filters under whichever map leaves the least empty canvas (the
-    smallest bounding box), rather than under the shorter map.
+    smallest bounding box), rather than under the shorter map; ``under``: under the input
+    slices (a grouped convolution's filter blocks, in group order, under their channels).
 
     >>> g = [[("grid", 500, 150)], [("target", 100, 80), ("kernel", 400, 400)]]
     >>> [[m[0] for m in c] for c in _compact(g, 30)]
@@ -402,6 +413,8 @@ def _compact(groups: list[list[Any]], gap: int) -> list[list[Any]]:
     members = {m[0]: m for column in groups for m in column}
     grid, target, kernel = members["grid"], members["target"], members["kernel"]
     choices = [[[grid, kernel], [target]], [[grid], [target, kernel]]]
+    if under:
+        return choices[0]
 
     def area(columns: list[list[Any]]) -> int:
         width = sum(max(m[1] for m in c) for c in columns) + gap * (len(columns) - 1)
@@ -435,16 +448,60 @@ def stack_slots(scene: Scene, panels: dict[str, Box], font: Font | None, lab_h: 
             x0 = box.x + n * step * box.px
             slots[f"slice_{name}_{n}"] = _slot(x0 - 20, x0 + wide * box.px + 20, top, 1, font,
                                                "muted")
-    kernel = panels.get("kernel")
-    if kernel is not None:
-        rows = (kernel.rows + 1) // cout  # a filter's rows and the empty row under it
-        lines = 2 if scene.plan.b is not None else 1
+    kernel, owner = panels.get("kernel"), scene.plan.filters
+    if kernel is not None and owner is not None:
+        lines = 2 if scene.plan.b is not None and not scene.plan.bias_cells else 1
+        wide = round(font.measure("W00 "))
         for n in range(cout):
-            middle = kernel.y + n * rows * kernel.px + (rows - 1) * kernel.px // 2
+            # Centred on the filter's rows: left of it, or with several groups (the panel
+            # under the input, at the margin) right of it, in the blank columns after it.
+            rows, cols = np.nonzero(owner == n)
+            if not len(rows):
+                continue
+            middle = kernel.y + (rows.min() + rows.max() + 1) * kernel.px // 2
             top = middle - lines * font.line_height // 2
-            slots[f"slice_kernel_{n}"] = _slot(kernel.x - 8 - round(font.measure("W00 ")),
-                                               kernel.x - 4, top, lines, font, "ink")
+            if stack_groups(scene) > 1:
+                left = kernel.x + (int(cols.max()) + 1) * kernel.px + 2
+                slots[f"slice_kernel_{n}"] = _slot(left, left + wide, top, lines, font, "ink")
+                continue
+            right = kernel.x + int(cols.min()) * kernel.px - 4
+            slots[f"slice_kernel_{n}"] = _slot(right - 4 - wide, right, top, lines, font,
+                                               "ink")
+        for n, (r, c) in enumerate(scene.plan.bias_cells):
+            # A "+" in the blank column before each bias cell: it joins the filter's sum.
+            top = kernel.y + r * kernel.px + (kernel.px - font.line_height) // 2
+            slots[f"bias_plus_{n}"] = _slot(kernel.x + (c - 1) * kernel.px,
+                                            kernel.x + c * kernel.px, top, 1, font, "ink")
     return slots
+
+
+def block_slots(scene: Scene, panels: dict[str, Box], font: Font | None) -> dict[str, Slot]:
+    """Words under maps side by side in one panel (``Plan.labels``: the input, the pooled
+    map and the indices of max-unpooling), each under its own map's last row.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> lay = Layout.build(Scene(plan(Spec(i=4, k=2, mode="maxunpool"))), RenderOptions())
+    >>> sorted(n for n in lay.slots if n.startswith("block_"))
+    ['block_0', 'block_1', 'block_2']
+    """
+    assert font is not None
+    slots: dict[str, Slot] = {}
+    for n, (name, rows, col, cols, _) in enumerate(scene.plan.labels):
+        box = panels[name]
+        x0 = box.x + col * box.px
+        slots[f"block_{n}"] = _slot(x0 - 12, x0 + cols * box.px + 12,
+                                    box.y + rows * box.px + 2, 1, font, "muted")
+    return slots
+
+
+def stack_groups(scene: Scene) -> int:
+    """A channel stack's group count (1 without a stack).
+
+    >>> from convanim.geometry import Spec, plan
+    >>> stack_groups(Scene(plan(Spec(i=4, k=3, in_channels=4, out_channels=2, groups=2))))
+    2
+    """
+    return scene.plan.stack[2] if scene.plan.stack is not None else 1
 
 
 def _room(px: int) -> int:

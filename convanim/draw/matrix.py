@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from convanim.draw.choose import MATRIX_SILENT
 from convanim.draw.formula import TIMES
 from convanim.draw.legible import MIN_TEXT_PX, fitted_pt
 from convanim.draw.options import RenderOptions, slide_ms
@@ -31,6 +32,7 @@ HOLD_PHASES = ("input", "insert_zeros", "pad", "crop", "output")
 TARGET_WIDTH = 760  # pixels, when neither width nor cell_px is given
 TARGET_HEIGHT = 600  # pixels for the tallest vector, in the same case
 MIN_WIDTH = 480
+MINI_MAX = 32  # the largest cell of the small input and output grids
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,15 @@ class MatrixPainter:
         label_h = self.f_small.line_height + 2
         rows_needed = self.in_shape[0] + self.out_shape[0]
         g = int(min(px, max(4, (tall - 3 * label_h) // max(rows_needed, 1))))
+        side_cols = max(self.in_shape[1], self.out_shape[1])
+        # A tall, narrow C leaves the canvas's right part empty: the grids grow into it
+        # (numbered cells a reader can match with x and y), as far as C's height allows.
+        free = (max(MIN_WIDTH, o.width or 0) - m - side_x) // side_cols
+        fits = (tall - 3 * label_h) // (rows_needed + 1)
+        g = int(max(g, min(free, fits, MINI_MAX)))
         in_y = top + label_h
         out_y = in_y + self.in_shape[0] * g + label_h + max(label_h, g)
-        side_w = max(self.in_shape[1], self.out_shape[1]) * g
+        side_w = side_cols * g
         width = max(side_x + side_w + m, MIN_WIDTH)
         # A tall x column leaves the area under a short C empty: the grids go there instead
         # of in a column of their own on the right.
@@ -156,9 +164,14 @@ class MatrixPainter:
         phase = frame.phase  # type: ignore[attr-defined]
         size = f"{self.n_out}x{self.n_in}"
         if phase == "input":
+            # The zeros and padding frames are left out (MATRIX_SILENT): say it here.
+            silent = [f.caption for f in self.plan.frames if f.phase in MATRIX_SILENT]
+            note = (f"{'; '.join(silent)}: no column in {name}, they only leave entries blank."
+                    if silent else "")
             return (f"{name} ({size}): one row per output cell, one column per input cell, "
-                    "the kernel weights as entries; x and y are the grids read row by row.", "")
-        if phase in ("insert_zeros", "pad"):
+                    "the kernel weights as entries; x and y are the grids read row by row.",
+                    note)
+        if phase in MATRIX_SILENT:
             what = "inserted zeros" if phase == "insert_zeros" else "padding cells"
             return (frame.caption,  # type: ignore[attr-defined]
                     f"The {what} have no column in {name}: they only leave entries blank.")
@@ -352,7 +365,8 @@ class MatrixPainter:
 
 def render_matrix_frames(plan: Plan, options: RenderOptions | None = None
                          ) -> Iterator[tuple[np.ndarray, int]]:
-    """Yield (RGB uint8 frame, duration ms) for every frame of ``plan`` in the matrix view.
+    """Yield (RGB uint8 frame, duration ms) for every frame of ``plan`` the matrix view shows
+    (all but the zeros and padding frames, which would change nothing in it).
 
     Raises :class:`~convanim.SpecError` at once (before any frame) for pooling or a matrix
     over 64 cells on a side.
@@ -363,4 +377,6 @@ def render_matrix_frames(plan: Plan, options: RenderOptions | None = None
     (6, 3, 1000)
     """
     painter = MatrixPainter(plan, options or RenderOptions())
-    return ((painter.paint(index), ms) for index, ms in enumerate(painter.durations()))
+    durations = painter.durations()
+    shown = [k for k, f in enumerate(plan.frames) if f.phase not in MATRIX_SILENT]
+    return ((painter.paint(index), durations[index]) for index in shown)

@@ -178,7 +178,8 @@ class PerspectiveLayout:
     @classmethod
     def _default_px(cls, scene: Scene, options: RenderOptions, k: float) -> int:
         """Cells grow until the figure is about as wide as a conv_arithmetic GIF."""
-        limit = round(DEFAULT_WIDTH * k)
+        # A volume's stacks stand side by side: room for three of them.
+        limit = round(DEFAULT_WIDTH * k * (3 if scene.plan.slices is not None else 1))
         low = round((MIN_VALUE_PX / VALUE_SCALE if options.values else 8) * k)
         px = _largest(lambda p: cls._assemble(scene, options, p).size[0] <= limit, low,
                       max(low, round(MAX_DEFAULT_CELL * k)))
@@ -206,7 +207,6 @@ class PerspectiveLayout:
             planes["kernel"] = Plane(tuple(int(n) for n in bottom.corner(  # type: ignore[arg-type]
                 max(0, (grid_shape[0] - kr) // 2), grid_shape[1] + 1)), u, v,
                 *scene.panels["kernel"].shape)
-        corners = [xy for plane in planes.values() for xy in plane.outline()]
         m = max(4, round(10 * dpi / 100))
         minimal = options.layout == "minimal"
         fonts: dict[str, Font | None] = {
@@ -215,6 +215,16 @@ class PerspectiveLayout:
             "legend": get_font(theme.legend_pt, dpi, family=theme.font),
             "label": get_font(theme.label_pt, dpi, bold=True, family=theme.font),
         }
+        room = 0
+        if scene.plan.slices is not None:  # a volume: its depth slices as stacked planes
+            from convanim.draw.perspective_slices import label_room, stacked_planes
+
+            room = 0 if minimal else label_room(scene, fonts["caption"])  # type: ignore[arg-type]
+            planes = stacked_planes(scene, u, v, room)
+        corners = [xy for plane in planes.values() for xy in plane.outline()]
+        if room:  # the labels left of the input's slices
+            corners.append((min(x for x, _ in planes["grid"].outline()) - room,
+                            max(y for _, y in planes["grid"].outline())))
         label = kernel_label(scene) if "kernel" in planes and not minimal else ""
         if label:
             # Under the kernel plane, centred on it, room kept below it.
@@ -269,6 +279,10 @@ class PerspectiveLayout:
             lw = round(lf.measure(label)) + 2
             slots["kernel_label"] = Slot(round(kx - lw / 2), round(kx - lw / 2) + lw,
                                          round(ky + 2 + lf.ascent), 1, lf, "ink")
+        if room:
+            from convanim.draw.perspective_slices import slice_slots
+
+            slots.update(slice_slots(scene, planes, fonts["caption"], room))  # type: ignore[arg-type]
         return cls((width, height), px, planes, slots, fonts, theme, title, dpi, label=label)
 
 
@@ -292,6 +306,8 @@ def kernel_label(scene: Scene) -> str:
     rows, cols = scene.panels["kernel"].shape
     if scene.plan.stack is not None:
         return "filters"
+    if scene.plan.slices is not None:  # a volume's kernel: its depth slices stacked
+        return "kernel " + TIMES.join(map(str, scene.plan.slices.shapes["kernel"]))
     return f"kernel {rows}{TIMES}{cols}"
 
 

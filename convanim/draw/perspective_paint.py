@@ -256,6 +256,11 @@ class PerspectivePainter:
                 self._settle(name, plane, cells)
         if "caption" in self.layout.slots and "caption" in scene.dirty_texts:
             self._paint_text("caption", scene.texts["caption"])
+        # A volume's slice labels (d=0, pad, ...): the grid's slots overlap another grid's
+        # at the same slice, so the emptied ones are cleared before the new words are drawn.
+        for name in sorted(scene.dirty_texts, key=lambda n: (bool(scene.texts[n]), n)):
+            if name.startswith("slice_") and name in self.layout.slots:
+                self._paint_text(name, scene.texts[name])
         frame = self.base.copy() if out is None else out
         if out is not None:
             np.copyto(frame, self.base)

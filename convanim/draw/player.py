@@ -105,13 +105,13 @@ def stack_cells(plan: Plan) -> dict[str, Any]:
                for v in (o, r, c, r + r0, o * out_block + c + c0)]
     cells: dict[str, Any] = {"key_dims": [3, 3, 4], "outputs": outputs}
     if plan.picture.weighted and plan.kernel is not None:
-        kernel = ((plan.kernel.shape[0] + 1) // cout - 1, plan.spec.k[-1])
+        kernel = (plan.spec.k[0] if plan.spec.dims == 2 else 1, plan.spec.k[-1])
         taps = {}
         for frame in plan.frames:
             for out, src, tap in frame.links:
                 at = _pair(tap[2:])
                 taps[(int(tap[0]), int(tap[1]), *at)] = filter_cell(
-                    plan.stack, kernel, int(out[0]), int(src[0]), at)
+                    plan.stack, kernel, int(out[0]), int(src[0]), at, bool(plan.bias_cells))
         cells["taps"] = [v for key in sorted(taps) for v in (*key, *taps[key])]
     return cells
 
@@ -179,7 +179,8 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "title": layout.title,
         "alt": alt_text(the_plan.spec),
-        "captions": [scene.caption_of(frame) for frame in the_plan.frames],
+        # One per frame shown (the page indexes them by the frame it shows).
+        "captions": [scene.caption_of(the_plan.frames[i]) for i in renderer.selected],
         # The frames (shared with the GIF) draw the caption: the page keeps its text for
         # screen readers only, so a reader sees it once.
         "caption_drawn": "caption" in getattr(layout, "slots", {})
@@ -200,7 +201,7 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         return meta  # the matrix view draws no cell grid: no hover map
     grids = list(the_plan.grids)
     meta.update({
-        "grids": [frame.grid for frame in the_plan.frames],
+        "grids": [the_plan.frames[i].grid for i in renderer.selected],
         "panels": boxes,
         "output_shape": [int(n) for n in np.reshape(the_plan.y, (-1, the_plan.y.shape[-1])
                                                     ).shape],
@@ -210,7 +211,13 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
     })
     if the_plan.hover is not None:  # the plan keys its cells itself (the backward view)
         return meta | own_keys(the_plan, scene.offsets)
-    if the_plan.stack is not None:
+    if the_plan.slices is not None:  # a volume: (d, h, w) keys, slices side by side
+        from convanim.draw.slices import volume_cells
+
+        meta.update(volume_cells(the_plan, {g: scene.offsets[g] for g in grids}))
+        if "kernel" not in boxes or not the_plan.picture.weighted:
+            meta.pop("taps", None)
+    elif the_plan.stack is not None:
         meta.update(stack_cells(the_plan))
         if "kernel" not in boxes:
             meta.pop("taps", None)

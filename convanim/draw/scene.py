@@ -19,6 +19,7 @@ import numpy as np
 from convanim.draw.formula import ELLIPSIS, INFINITY, TIMES, Formula, fmt, shape_text
 from convanim.draw.labels import KIND_LOOKS, Labels
 from convanim.draw.legible import cell_fmt, uniform_fmt
+from convanim.draw.slices import grid_texts
 from convanim.geometry import CROP, INPUT, Frame, Grid, Plan
 from convanim.geometry.plan import GAP
 
@@ -178,7 +179,8 @@ class Scene(Labels):
         offsets = {}
         for name, grid in grids.items():
             offsets[name] = (slide.origin[0] - grid.origin[0], slide.origin[1] - grid.origin[1])
-        if "zeros" in grids and "input" in grids:
+        if "zeros" in grids and "input" in grids and self.plan.slices is None:
+            # (A volume's input stays on whole slices: aligned by origin, as padding is.)
             zr, zc = offsets["zeros"]
             (ir, ic), (gr, gc) = grids["input"].shape, grids["zeros"].shape
             offsets["input"] = (zr + (gr - ir) // 2, zc + (gc - ic) // 2)
@@ -253,11 +255,13 @@ class Scene(Labels):
             self._kernel_codes = np.where(gap, 0, self.code("kernel"))
             if self.groups > 1:
                 stack = self.plan.stack
-                assert stack is not None
-                filters = kr // ((shown.shape[0] + 1) // stack[1])  # one row of slices each
-                tints = group_tint(filters * self.groups // stack[1])
+                assert stack is not None and self.plan.filters is not None
+                # Each filter in its group's tint (the owner map says whose a cell is).
+                tints = group_tint(np.maximum(self.plan.filters, 0) * self.groups // stack[1])
                 for tint in distinct(tints):
                     self._kernel_codes[~gap & (tints == tint)] = self.code(f"kernel@g{tint}")
+            for cell in self.plan.bias_cells:  # each filter's bias, a cell of its own
+                self._kernel_codes[cell] = self.code("bias")
             self.panels["kernel"].set(kr, kc, self._kernel_codes, main)
             self._text("kernel_title", self.kernel_title(given=bool(self.kernel_note)))
         self._text("target_title", self.target_title(final=False))
@@ -283,15 +287,37 @@ class Scene(Labels):
             for tint in distinct(tints):
                 codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
         if self.plan.spec.op.tiles_channels:  # each input channel its own tint
-            tints = self._shuffle_tint(rows, cols, True)
-            for tint in distinct(tints):
+            tints = self._shuffle_tint(grid.source[..., 0], cols, True)
+            for tint in distinct(tints[grid.kinds == INPUT]):
                 codes[(grid.kinds == INPUT) & (tints == tint)] = self.code(f"input@g{tint}")
         codes[~grid.reached] = self.code("unreached")
         main = np.full(grid.shape, "", object)
         if self.values:
             main = np.array([cell_fmt(v) for v in grid.values.ravel()], object).reshape(grid.shape)
-            main[codes == 0] = ""
+        # Cells a frame fills in (a pooled map forming) wait as not yet written; _slide
+        # writes them into this base, so they stay written in later frames.
+        filled = [f.fills for f in self.plan.frames if f.grid == name and len(f.fills)]
+        if filled:
+            cells = np.concatenate(filled)
+            codes[cells[:, 0], cells[:, 1]] = self.code("pending")
+            main[cells[:, 0], cells[:, 1]] = ""
+        main[codes == 0] = ""
         return rows + r0, cols + c0, codes, main
+
+    def _fill(self, frame: Frame) -> None:
+        """Write the grid cells ``frame`` fills: being written now, written from now on."""
+        r0, c0 = self.offsets[frame.grid]
+        fr, fc = frame.fills[:, 0], frame.fills[:, 1]
+        _, _, codes, main = self._grid_base(frame.grid)
+        codes[fr, fc] = self.code("done")
+        grid = self.plan.grids[frame.grid]
+        if self.values:
+            main[fr, fc] = [cell_fmt(v) for v in grid.values[fr, fc].tolist()]
+        cells = frame.fills + np.array([r0, c0])
+        self.panels["grid"].set(cells[:, 0], cells[:, 1], self.code("current"),
+                                main[fr, fc].copy())
+        self._touched.append(("grid", cells))
+        self.outlines.append(("grid", cells))
 
     def _show_grid(self, name: str) -> None:
         panel = self.panels["grid"]
@@ -301,6 +327,9 @@ class Scene(Labels):
         panel.set(r, c, codes, main)
         self._grid_name = name
         self._text("grid_title", self.grid_title(name))
+        if self.plan.slices is not None:  # a volume: this grid's slice labels, others blank
+            for slot, text in grid_texts(self.plan, name).items():
+                self._text(slot, text)
 
     def _restore_touched(self) -> None:
         """Put back the base look of cells the previous frame highlighted."""
@@ -329,12 +358,14 @@ class Scene(Labels):
         panel.set(r, c, np.array(codes), np.array(sums, object))
 
     def _shuffle_tint(self, rows: np.ndarray, cols: np.ndarray, tiled: bool) -> np.ndarray:
-        """Pixel shuffle: the tint of the input channel a cell belongs to (``tiled``: a
-        cell of the tiled input) or came from (an output cell), so where each goes shows."""
+        """Pixel shuffle: the tint of the input channel a cell belongs to (``tiled``: the
+        tile cells' source rows, ``channel * H + row``) or came from (an output cell at
+        ``rows, cols``), so where each goes shows."""
         spec = self.plan.spec
         r = spec.scale[0]
-        h, w = spec.i
-        channel = (rows % (r * h)) // h * r + cols // w if tiled else rows % r * r + cols % r
+        h = spec.i[0]
+        channel = (np.asarray(rows) // h % (r * r) if tiled
+                   else np.asarray(rows) % r * r + np.asarray(cols) % r)
         return group_tint(channel)
 
     def _done_codes(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | int:
@@ -404,6 +435,10 @@ class Scene(Labels):
             # A stack's filters sit in one panel: light up the one this frame applies.
             # It stays lit while the filter is the same, so consecutive frames repaint nothing.
             taps = unique_cells(frame.taps)
+            if self.plan.bias_cells and self.plan.filters is not None and len(taps):
+                # The filter's bias joins its sum: it lights up with the filter.
+                owner = int(self.plan.filters[taps[0, 0], taps[0, 1]])
+                taps = np.vstack([taps, self.plan.bias_cells[owner]])
             kernel = self.panels["kernel"]
             lit = self._lit_kernel
             if lit is None or not np.array_equal(lit, taps):
@@ -430,6 +465,8 @@ class Scene(Labels):
             # no input reaches: nothing to link.
             lit = [(name, at) for name, at in (("grid", window), ("target", cells)) if len(at)]
             self._touched, self.outlines, self.link = list(lit), list(lit), None
+        if len(frame.fills):
+            self._fill(frame)
         self._text("formula", self._formula(frame, grid) if self.values else "")
 
     def _dim_other_groups(self, frame: Frame, grid: Grid, block: int) -> None:
@@ -517,8 +554,8 @@ def _kernel_as_read(plan: Plan, w2: np.ndarray) -> tuple[np.ndarray, str]:
     """
     first = next((f for f in plan.frames if f.phase == "slide" and len(f.taps) == w2.size
                   and len(f.window) == len(f.taps)), None)
-    if first is None or w2.ndim != 2 or plan.stack is not None:
-        return w2, ""  # a channel stack's filters are drawn as stored, slice by slice
+    if first is None or w2.ndim != 2 or plan.stack is not None or plan.slices is not None:
+        return w2, ""  # a stack's filters, a volume's kernel: drawn as stored, slice by slice
     shown = np.empty_like(w2)
     # Sorted sets, not np.unique: that would import numpy.ma for every render's start-up.
     rows = np.array(sorted(set(first.window[:, 0].tolist())))

@@ -98,7 +98,8 @@ class Theme:
     ``unreached`` (cells no stride reaches), ``window`` (under the kernel), ``chosen`` (the
     maximum of a max-pool window), ``pending``/``current``/``done`` (output cells not yet
     written, being written, written), ``crop`` (scatter canvas cells that will be cropped),
-    ``cropped`` (after the crop), ``kernel`` (the kernel panel). ``overlap`` shades finished
+    ``cropped`` (after the crop), ``kernel`` (the kernel panel; a filter's ``bias`` cell is
+    derived from it, :meth:`bias_look`). ``overlap`` shades finished
     scatter cells by how many kernel taps landed on them (1, 2, 3, 4 or more).
 
     >>> from convanim.draw.themes import THEMES
@@ -153,6 +154,8 @@ class Theme:
         """
         if name.startswith("window+"):
             return self.see_through(self.look(name[len("window+"):]))
+        if name == "bias":
+            return self.bias_look()
         name, _, group = name.partition("@g")
         if group:
             return self.group_look(self.look(name), int(group))
@@ -169,6 +172,20 @@ class Theme:
             look = replace(look, line=other.line, hatch=other.hatch,
                            hatch_color=other.hatch_color)
         return look
+
+    def bias_look(self) -> Look:
+        """A filter's bias cell: the kernel's edges and ink on a paler fill, so it reads as
+        one of the filter's numbers but not as a weight.
+
+        >>> light = THEMES["light"]
+        >>> bias = light.look("bias")
+        >>> bias.fill != light.kernel.fill, bias.edge == light.kernel.edge
+        (True, True)
+        """
+        fill = _hex(_mix(self.kernel.fill, self.background, 0.6))
+        text = self.kernel.text if abs(luminance(self.kernel.text) - luminance(fill)) > 0.25 \
+            else self.ink
+        return replace(self.kernel, fill=fill, text=text)
 
     def see_through(self, under: Look) -> Look:
         """``under`` seen through the window: its fill tinted by the window, its edges,
@@ -196,7 +213,9 @@ class Theme:
             return look
         n = (group - 1) % len(self.group_hues)
         fill = _hex(_mix(look.fill, self.group_hues[n], self.group_alpha))
-        mark = _hex(_mix(fill, look.edge, 0.3))
+        # The hatch is the group's own hue, whatever the role: a group's input channels and
+        # its filters share one mark, so the eye pairs them (their fills keep their roles).
+        mark = _hex(_mix(self.group_hues[n], self.ink, 0.25))
         return replace(look, fill=fill, hatch=("/", "\\", "x")[n], hatch_color=mark)
 
     def palette(self, looks: tuple[str, ...] | list[str] = ()) -> list[RGB]:
@@ -339,4 +358,7 @@ CLASSIC = Theme(
 )
 
 THEMES: dict[str, Theme] = {t.name: t for t in (LIGHT, DARK, PRINT, CLASSIC)}
+DERIVED_LOOKS = ("bias",)
+"""Looks made from others (not fields of a theme): a figure using one adds its colours to
+the GIF palette, as it does a group's tint."""
 """The built-in themes by name; ``light`` is the default."""

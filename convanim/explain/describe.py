@@ -16,7 +16,8 @@ from convanim.geometry import AxisArithmetic, Spec, arithmetic
 from convanim.geometry.words import AXIS_NAMES, alt_text, axis_words, shape_text
 
 WIDTH = 80
-ROW_NAMES = {1: (("cell", "cells"),), 2: (("row", "rows"), ("column", "columns"))}
+ROW_NAMES = {1: (("cell", "cells"),), 2: (("row", "rows"), ("column", "columns")),
+             3: (("slice", "slices"), ("row", "rows"), ("column", "columns"))}
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def _layer_lines(facts: dict[str, Any]) -> list[str]:
                 f"each filter sees {facts['in_channels'] // groups} of {facts['in_channels']} "
                 "input channels")
         lines.append(f"groups {groups}: {kind}")
-        if groups == facts["in_channels"]:
+        if groups == facts["in_channels"] and len(weight) < 5:  # Keras has no SeparableConv3D
             lines.append("(depthwise, then a 1x1 pointwise conv = Keras layers.SeparableConv2D)")
     return lines
 
@@ -185,9 +186,8 @@ def _sides(spec: Spec) -> str:
 def _formula_lines(spec: Spec, axes: tuple[AxisArithmetic, ...]) -> list[str]:
     names = AXIS_NAMES[spec.dims]
     groups: list[tuple[str, AxisArithmetic]] = []
-    if spec.dims == 2 and (axes[0].formula, axes[0].numbers) == (axes[1].formula,
-                                                                 axes[1].numbers):
-        groups.append(("height and width", axes[0]))
+    if spec.dims >= 2 and len({(a.formula, a.numbers) for a in axes}) == 1:
+        groups.append((" and ".join(names).replace(" and ", ", ", spec.dims - 2), axes[0]))
     else:
         groups += [(names[a.axis], a) for a in axes]
     lines = []

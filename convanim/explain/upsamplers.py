@@ -28,8 +28,8 @@ def upsamplers(size_from: int, size_to: int, dims: int = 2) -> list[dict[str, An
     >>> upsamplers(16, 24)
     []
     """
-    if size_from < 1 or size_to <= size_from or size_to % size_from:
-        return []
+    if size_from < 1 or size_to <= size_from or size_to % size_from or dims == 3:
+        return []  # (convanim's upsamplers draw 1-D and 2-D)
     r = size_to // size_from
     specs = [Spec(i=size_from, mode="upsample", method=m, scale=r, dims=dims)
              for m in ("nearest", "bilinear")]

@@ -184,8 +184,8 @@ pre{background:#f3f3f3;padding:.5rem;overflow-x:auto}.alt{color:#555}.formula{co
 
 
 # A newcomer starts with one kernel over one grid and ends with chains and comparisons.
-SECTION_ORDER = ("conv_arithmetic", "seeds", "conv", "backward", "pooling", "showcase",
-                 "upsampling", "channels", "perspective", "chains")
+SECTION_ORDER = ("conv_arithmetic", "seeds", "conv", "backward", "pooling", "volumes",
+                 "showcase", "upsampling", "photo", "channels", "perspective", "chains")
 MODE_ORDER = ("conv", "maxpool", "avgpool", "transposed", "upsample", "maxunpool",
               "pixelshuffle")
 

@@ -271,7 +271,8 @@ def field_lines(chain: Chain) -> list[str]:
                      f"{per_axis_text(layer.receptive_field)}   "
                      f"jump {per_axis_text(layer.jump)}   start {per_axis_text(layer.start)}")
         for axis in range(chain.dims):
-            name = "" if chain.dims == 1 else ("height: " if axis == 0 else "width:  ")
+            name = "" if chain.dims == 1 else (("depth:  ", "height: ", "width:  ")[
+                axis - chain.dims + 3])
             lines.append(f"  {name}" + "   ".join(layer.formulas[key][axis] for key in
                                                   ("receptive_field", "jump", "start")))
     return lines

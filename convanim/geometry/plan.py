@@ -93,6 +93,9 @@ class Frame:
     formula: tuple[str, str, str] | None = None
     """This frame's formula head, separator and tail, overriding the picture's (a second
     stage of a two-stage animation, such as max-unpooling's placing of the maxima)."""
+    fills: np.ndarray = field(default_factory=lambda: EMPTY)
+    """Cells of this frame's grid that the frame writes (max-unpooling's pooled map and
+    indices forming beside the input): drawn as not yet written until then, written after."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,29 @@ class Picture:
     scatter: bool = False
     window: str = "kernel window"
     formula: tuple[str, str, str] = ("", " + ", "")
+
+
+@dataclass(frozen=True, eq=False)
+class Slices:
+    """A volume's depth slices laid side by side on the 2-D panels (``dims=3``).
+
+    Keyed by a grid's name, ``"target"`` and ``"kernel"``: ``shapes`` the volume's (depth,
+    rows, cols), ``block`` the columns from one slice's first column to the next one's, and
+    ``labels`` the words under each slice (``d=0``, ``pad``, ``zeros``).
+
+    >>> Slices({"target": (2, 3, 3)}, {"target": 4}, {"target": ("d=0", "d=1")}).count("target")
+    2
+    """
+
+    shapes: dict[str, tuple[int, ...]]
+    block: dict[str, int]
+    labels: dict[str, tuple[str, ...]]
+    kernel_note: str = ""
+    """How the window reads the kernel when not as drawn (``read rotated 180°``)."""
+
+    def count(self, name: str) -> int:
+        """How many slices the panel content ``name`` has."""
+        return len(self.labels[name])
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,6 +175,20 @@ class Plan:
     """The player's hover map when the plan keys its cells itself: ``key_dims``,
     ``outputs``/``taps`` (key, then the panel cell), ``inputs`` per grid (key, then the
     cell on that grid) and the flat ``links``."""
+    bias_cells: tuple[tuple[int, int], ...] = ()
+    """Where the kernel panel draws each output channel's bias (a stack with a bias), in
+    output channel order; empty without a bias."""
+    filters: np.ndarray | None = None
+    """For a stack's filter panel: per cell, the output channel whose filter (or bias) it
+    draws, -1 in the gaps; the renderer tints, lights and labels filters by it."""
+    labels: tuple[tuple[str, int, int, int, str], ...] = ()
+    """Words under the maps side by side in one panel (besides a stack's ``c=0..``):
+    ``(panel, rows, first column, columns, text)``, the text under that block's last row."""
+    titles: tuple[tuple[str, str], ...] = ()
+    """Panel titles the op words itself (``("grid_title", "Max pooling 4×4 → 2×2")``), for a
+    panel whose grid holds several maps."""
+    slices: Slices | None = None
+    """For a volume (``dims=3``): its depth slices side by side on each panel."""
 
     def __len__(self) -> int:
         return len(self.frames)

@@ -13,7 +13,7 @@ from convanim.geometry.spec import SpecError, per_axis_text
 if TYPE_CHECKING:
     from convanim.geometry.spec import Pair, Spec
 
-AXES = {1: ("",), 2: (" (height)", " (width)")}
+AXES = {1: ("",), 2: (" (height)", " (width)"), 3: (" (depth)", " (height)", " (width)")}
 
 
 def axis_suffix(spec: Spec, axis: int) -> str:

@@ -1,6 +1,7 @@
 """The frozen description of one animated operation, validated against PyTorch's rules.
 
-Every size is per axis. ``dims`` is 1 (a sequence, as in ``Conv1d``) or 2 (an image). Padding is
+Every size is per axis. ``dims`` is 1 (a sequence, as in ``Conv1d``), 2 (an image) or 3 (a
+volume, depth x height x width, as in ``Conv3d``; conv, transposed and pooling). Padding is
 resolved to ``(before, after)`` per axis as soon as a spec is built, so every later stage sees
 plain integers and never re-derives a padding name.
 """
@@ -131,7 +132,8 @@ def parse_per_axis(value: Any, dims: int, param: str) -> tuple[int, ...]:
                         param)
     if isinstance(value, (list, tuple)):
         if len(value) != dims:
-            shape = "one number or two (height, width)" if dims == 2 else "one number"
+            shape = {1: "one number", 2: "one number or two (height, width)",
+                     3: "one number or three (depth, height, width)"}[dims]
             raise SpecError(
                 f"{param}={_show(value)} has {len(value)} entries but dims={dims}: give {shape}",
                 param,
@@ -172,7 +174,7 @@ def _padding(value: Any, dims: int) -> tuple[Pair, ...] | str:
             return ((p, p),)
         if len(flat) == 2 and not any(isinstance(v, (list, tuple)) for v in flat):
             return ((_whole(flat[0], "padding"), _whole(flat[1], "padding")),)
-    elif len(value) == 2:
+    elif len(value) == dims:
         axes = []
         for v in value:
             if isinstance(v, (list, tuple)):
@@ -184,7 +186,8 @@ def _padding(value: Any, dims: int) -> tuple[Pair, ...] | str:
                 axes.append((p, p))
         else:
             return tuple(axes)
-    shape = "p, (left, right)" if dims == 1 else "p, (ph, pw) or ((top, bottom), (left, right))"
+    shape = {1: "p, (left, right)", 2: "p, (ph, pw) or ((top, bottom), (left, right))",
+             3: "p, (pd, ph, pw) or ((front, back), (top, bottom), (left, right))"}[dims]
     raise SpecError(f"padding={_show(value)} has the wrong shape for dims={dims}: write {shape}",
                     "padding")
 
@@ -237,10 +240,16 @@ class Spec:
         **extra: Any,
     ) -> None:
         dims = _parse_text(dims)
-        if isinstance(dims, bool) or dims not in (1, 2):
-            raise SpecError(f"dims={dims!r} is not supported: use 1 (sequence) or 2 (image)",
-                            "dims")
+        if isinstance(dims, bool) or dims not in (1, 2, 3):
+            raise SpecError(f"dims={dims!r} is not supported: use 1 (sequence), 2 (image) or 3 "
+                            "(volume)", "dims")
         op = _mode(mode)
+        if dims == 3 and not op.volumes:
+            from convanim.geometry.ops import MODES, get_op
+
+            takes = ", ".join(repr(m) for m in MODES if get_op(m).volumes)
+            raise SpecError(f"dims=3 is not supported for mode {op.mode!r}; 3-D volumes are "
+                            f"drawn for {takes}: use dims 1 or 2", "dims")
         mode = op.mode
         view = parse_choice(view, VIEWS, "view")
         padding_mode = parse_choice(padding_mode, PADDING_MODES, "padding_mode")

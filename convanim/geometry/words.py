@@ -11,7 +11,7 @@ from typing import Any
 
 from convanim.geometry.spec import Spec
 
-AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
+AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -45,7 +45,8 @@ def padding_words(spec: Spec) -> str:
         return f"{spec.padding_name!r} {what}"
     if all(b == a for b, a in spec.p):
         return f"{what} {axis_words(tuple(b for b, _ in spec.p), spec.dims)}"
-    sides = (("before", "after"),) if spec.dims == 1 else (("top", "bottom"), ("left", "right"))
+    sides = {1: (("before", "after"),), 2: (("top", "bottom"), ("left", "right")),
+             3: (("front", "back"), ("top", "bottom"), ("left", "right"))}[spec.dims]
     parts = [f"{b} {first}, {a} {second}" for (b, a), (first, second) in zip(spec.p, sides)]
     return f"{what} " + ", ".join(parts)
 
@@ -59,12 +60,12 @@ def alt_text(spec: Spec) -> str:
     'Convolution of a length-7 input with a size-3 kernel, stride 1, padding 0, dilation 2, giving a length-3 output.'
     """  # noqa: E501 - a doctest shows the sentence as one line
     def size(shape: tuple[int, ...]) -> str:
-        return shape_text(shape) if spec.dims == 2 else f"length-{shape[0]}"
+        return shape_text(shape) if spec.dims != 1 else f"length-{shape[0]}"
 
     own = spec.op.alt_text(spec)
     if own is not None:
         return own
-    kernel = shape_text(spec.k) if spec.dims == 2 else f"size-{spec.k[0]}"
+    kernel = shape_text(spec.k) if spec.dims != 1 else f"size-{spec.k[0]}"
     parts = [f"{spec.op.noun} of a {size(spec.i)} input with a {kernel} {spec.op.window_noun}",
              f"stride {axis_words(spec.s, spec.dims)}", padding_words(spec)]
     if any(d != 1 for d in spec.d):

@@ -163,6 +163,9 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
         from convanim.draw.perspective import check_style
 
         check_style(spec, style)
+        from convanim.geometry.ops.volume import check_drawable
+
+        check_drawable(spec, style, params.get("output"))
         make_values(spec, nums.x, nums.w, nums.seed)
     except SpecError as err:
         key = err.param if err.param in params else "input_size"

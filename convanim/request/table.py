@@ -137,7 +137,8 @@ SPEC: tuple[Option, ...] = (
            commands=EXPLAINED - {OVERLAP}, group="spec"),
     Option("padding_mode", "choice", "How padding cells are filled [zeros].",
            choices=PADDING_MODES, default="zeros", commands=EXPLAINED, group="spec"),
-    Option("dims", "int", "1 for sequences (Conv1d), 2 for images [2].", low=1, high=2,
+    Option("dims", "int", "1 for sequences (Conv1d), 2 for images, 3 for volumes (Conv3d: "
+           "conv, transposed, pooling) [2].", low=1, high=3,
            default=2, commands=EXPLAINED, group="spec"),
 )
 

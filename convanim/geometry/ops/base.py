@@ -102,6 +102,8 @@ class Op:
     """Whether ``compute`` needs kernel values ``w``."""
     draws_stack: bool = False
     """Channels drawn as maps side by side (the legibility limit on their count applies)."""
+    volumes: bool = False
+    """Whether it takes ``dims=3`` (a volume drawn as depth slices: :mod:`.volume`)."""
     tiles_channels: bool = False
     """Input channels drawn as tiles of one grid, each in its own tint, and each output cell
     in the tint of the channel it came from (pixel shuffle)."""

@@ -326,17 +326,66 @@ def _num(v: float) -> str:
 
 
 def filter_cell(stack: tuple[int, ...], kernel: tuple[int, int], out_channel: int,
-                in_channel: int, tap: tuple[int, int]) -> tuple[int, int]:
+                in_channel: int, tap: tuple[int, int], bias: bool = False) -> tuple[int, int]:
     """Where a stack's filter panel draws weight ``tap`` of the slice that output map
-    ``out_channel`` applies to ``in_channel``: filter rows one per output map, slices in
-    the order of their input channels within the group, one empty row/column between.
+    ``out_channel`` applies to ``in_channel`` (``stack``: C_in, C_out, groups and the input
+    slices' block width, as ``Plan.stack``).
+
+    One group: one row per filter, its slices side by side, one empty row/column between.
+    Several groups (grouped, depthwise): each slice stands right under the input channel it
+    reads (slices one input block apart), a group's filters one row each, so the panel is
+    as wide as the input and each group's filters sit under its own channels. ``bias``
+    leaves room right of each filter for the ``+`` and its bias cell (:func:`bias_cell`).
 
     >>> filter_cell((4, 2, 2, 6, 5), (3, 3), 1, 3, (2, 0))  # 4 -> 2 in 2 groups
-    (6, 4)
+    (2, 18)
+    >>> filter_cell((3, 2, 1, 6), (3, 3), 1, 2, (0, 0))  # one group: one row per filter
+    (4, 8)
     """
-    cin, _, groups = stack[:3]
-    (kh, kw), per_in = kernel, cin // groups
-    return out_channel * (kh + 1) + tap[0], in_channel % per_in * (kw + 1) + tap[1]
+    cout, groups = stack[1:3]
+    kh, kw = kernel
+    row = out_channel % (cout // groups) * (kh + 1) + tap[0]
+    return row, in_channel * _slice_step(stack, kw, bias) + tap[1]
+
+
+def _slice_step(stack: tuple[int, ...], kw: int, bias: bool) -> int:
+    """Columns from one filter slice to the next: the kernel and a blank column in one
+    group; the input's block (room for the ``+``, the bias and a label kept) in several."""
+    if stack[2] == 1:
+        return kw + 1
+    return max(stack[3], kw + 2 + 2 * bias)
+
+
+def bias_cell(stack: tuple[int, ...], kernel: tuple[int, int], out_channel: int
+              ) -> tuple[int, int]:
+    """Where the filter panel draws output map ``out_channel``'s bias: right of its
+    filter's last slice, after a blank column (where the ``+`` goes), on its middle row.
+
+    >>> bias_cell((3, 2, 1, 6), (3, 3), 1)
+    (5, 12)
+    """
+    cin, cout, groups = stack[:3]
+    kh, kw = kernel
+    last = (out_channel // (cout // groups) + 1) * (cin // groups) - 1  # its last slice
+    r, c = filter_cell(stack, kernel, out_channel, last, (0, 0), True)
+    return r + (kh - 1) // 2, c + kw + 1
+
+
+def filter_panel_shape(stack: tuple[int, ...], kernel: tuple[int, int], bias: bool = False
+                       ) -> tuple[int, int]:
+    """Rows and columns of a stack's filter panel (see :func:`filter_cell`); with several
+    groups as wide as the input slices, so the two line up.
+
+    >>> filter_panel_shape((4, 4, 2, 5), (3, 3)), filter_panel_shape((3, 2, 1, 6), (3, 3), True)
+    ((7, 19), (7, 13))
+    """
+    cin, cout, groups = stack[:3]
+    kh, kw = kernel
+    step = _slice_step(stack, kw, bias)
+    rows = cout // groups * (kh + 1) - 1
+    if groups == 1:
+        return rows, cin * step - 1 + 2 * bias
+    return rows, cin * step - 1
 
 
 def _side_by_side(grids: list[Grid], block: int) -> Grid:
@@ -372,14 +421,24 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
     target = _side_by_side([output_grid(ys[co]) for co in range(cout)], ow + 1)
     weighted = op.weighted
     kh, kw = (one.k if one.dims == 2 else (1, one.k[0]))
-    per_in = cin // groups if weighted else 1
-    panel = np.full((cout * (kh + 1) - 1, per_in * (kw + 1) - 1), np.nan)
+    bias = np.zeros(cout) if b is None else np.asarray(b, float).reshape(-1)
+    # A bias is a cell of its own right of its filter's slices (after a blank column), so
+    # the figure shows it joining the sum, as CS231n's does.
+    with_bias = weighted and b is not None
+    counts = (cin, cout, groups, block)
+    panel = np.full(filter_panel_shape(counts, (kh, kw), with_bias), np.nan)
+    owner = np.full(panel.shape, -1, np.int64)
+    bias_cells: tuple[tuple[int, int], ...] = ()
+    if with_bias:
+        bias_cells = tuple(bias_cell(counts, (kh, kw), co) for co in range(cout))
     if weighted:
         for co in range(cout):
             for ci, slot in op._pairs(spec, co):
-                r, c = filter_cell((cin, cout, groups), (kh, kw), co, ci, (0, 0))
+                r, c = filter_cell(counts, (kh, kw), co, ci, (0, 0), with_bias)
                 panel[r: r + kh, c: c + kw] = w[slot].reshape(kh, kw)
-    bias = np.zeros(cout) if b is None else np.asarray(b, float).reshape(-1)
+                owner[r: r + kh, c: c + kw] = co
+            if with_bias:
+                panel[bias_cells[co]], owner[bias_cells[co]] = bias[co], co
     slides = [f for f in first.frames if f.phase == "slide"]
     frames: list[Frame] = []
     head = first.frames[: first.frames.index(slides[0])]
@@ -409,8 +468,8 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                 if pick is not None:
                     chosen = pick
                 window.append(cells)
-                taps.append(f.taps + np.array(filter_cell((cin, cout, groups), (kh, kw), co,
-                                                          ci, (0, 0))))
+                taps.append(f.taps + np.array(filter_cell(counts, (kh, kw), co, ci, (0, 0),
+                                                          with_bias)))
                 products.append(prods)
                 for out, src, tap in f.links:
                     links.append(((co, *out), (ci, *src),
@@ -446,8 +505,10 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                           (picture.formula[0], picture.formula[1], picture.formula[2] + " + b"))
     return Plan(spec, x, w, y, grids, first.slide_grid, target, first.target_offset,
                 tuple(frames), first.arithmetic, picture, b=b, kernel=panel if weighted
-                else None, stack=(cin, cout, groups, block, ow + 1))
+                else None, stack=(cin, cout, groups, block, ow + 1), bias_cells=bias_cells,
+                filters=owner if weighted else None)
 
 
 __all__ = ["BIAS", "CONV_FIELDS", "DEPTH_MULTIPLIER", "GAP", "GROUPS", "INPUT", "IN_CHANNELS",
-           "OUT_CHANNELS", "POOL_FIELDS", "Channels", "filter_cell", "single", "stacked"]
+           "OUT_CHANNELS", "POOL_FIELDS", "Channels", "bias_cell", "filter_cell",
+           "filter_panel_shape", "single", "stacked"]

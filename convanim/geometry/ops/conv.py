@@ -18,6 +18,7 @@ from convanim.geometry.ops.backward import Backward
 from convanim.geometry.ops.base import Call, Field
 from convanim.geometry.ops.channels import CONV_FIELDS, Channels
 from convanim.geometry.ops.pool_options import flag
+from convanim.geometry.ops.volume import Volume
 from convanim.geometry.ops.window import Windowed, value_text
 from convanim.geometry.plan import Plan
 from convanim.geometry.spec import Spec
@@ -35,7 +36,7 @@ def flipped(spec: Spec, w: np.ndarray) -> np.ndarray:
     return np.flip(w, axis=tuple(range(w.ndim - spec.dims, w.ndim))).copy()
 
 
-class Conv(Backward, Channels, Windowed):
+class Conv(Backward, Channels, Volume, Windowed):
     """``mode: conv``.
 
     >>> from convanim.geometry import Spec
@@ -137,7 +138,7 @@ class Conv(Backward, Channels, Windowed):
         in_channels, out_channels a multiple) as ``layers.DepthwiseConv2D``."""
         strides = [f"strides={value_text(spec.s)}"] if any(s != 1 for s in spec.s) else []
         cin, cout, groups = spec.in_channels, spec.out_channels, spec.groups
-        if cin > 1 and groups == cin:
+        if cin > 1 and groups == cin and spec.dims < 3:  # Keras has no DepthwiseConv3D
             args = [value_text(spec.k), *strides]
             if cout > cin:
                 args.append(f"depth_multiplier={cout // cin}")

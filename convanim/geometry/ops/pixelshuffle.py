@@ -4,8 +4,9 @@ An input of ``in_channels = C*r*r`` maps of ``H x W`` becomes ``C`` maps of ``rH
 output ``(c, r*h + a, r*w + b)`` is input ``(c*r*r + a*r + b, h, w)``. ``x`` is
 ``(in_channels, H, W)`` and the result ``(C, rH, rW)``, the channel axis kept even when
 ``C = 1``. The drawing tiles each output channel's ``r*r`` input channels as an ``r x r``
-mosaic (tile ``(a, b)`` is channel ``a*r + b``), so the shuffle reads as cells moving from
-their tile into the interleaved map, one frame per input cell.
+mosaic (tile ``(a, b)`` is channel ``a*r + b``), the tiles apart and each labelled with its
+channel, so the shuffle reads as cells moving from their tile into the interleaved map, one
+frame per input cell.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from convanim.geometry.arithmetic import AxisArithmetic, arithmetic
 from convanim.geometry.ops.base import Call, Field, Op
 from convanim.geometry.ops.upsample import Upsample
-from convanim.geometry.plan import Frame, Picture, Plan, input_grid, output_grid
+from convanim.geometry.plan import GAP, INPUT, Frame, Grid, Picture, Plan, output_grid
 from convanim.geometry.spec import Spec, SpecError
 
 
@@ -116,18 +117,49 @@ class PixelShuffle(Op):
         c = self.output_channels(spec)
         return x.reshape(c, r, r, h, w).transpose(0, 1, 3, 2, 4).reshape(c * r * h, r * w)
 
+    def tile_origin(self, spec: Spec, channel: int) -> tuple[int, int]:
+        """Where input channel ``channel``'s tile starts on the drawn grid: the ``r x r``
+        tiles of each output channel, one blank row and column between tiles (and groups).
+
+        >>> spec = Spec(i=3, mode="pixelshuffle", scale=2)
+        >>> [spec.op.tile_origin(spec, ch) for ch in range(4)]
+        [(0, 0), (0, 4), (4, 0), (4, 4)]
+        """
+        r, (h, w) = spec.scale[0], spec.i
+        oc, a, b = channel // (r * r), (channel // r) % r, channel % r
+        return (oc * r + a) * (h + 1), b * (w + 1)
+
+    def _tiled_grid(self, spec: Spec, x: np.ndarray) -> Grid:
+        """The channels as separate tiles with blank (GAP) cells between them; each cell's
+        source is its (channel, row, col) as the maps stacked down (``channel*H + row,
+        col``), the key the player's hover gives a channel cell."""
+        r, (h, w) = spec.scale[0], spec.i
+        c = self.output_channels(spec)
+        shape = (c * r * (h + 1) - 1, r * (w + 1) - 1)
+        values = np.zeros(shape)
+        kinds = np.full(shape, GAP, np.int8)
+        source = np.full((*shape, 2), -1, np.int64)
+        rows, cols = np.indices((h, w))
+        for ch in range(spec.in_channels):
+            r0, c0 = self.tile_origin(spec, ch)
+            at = (slice(r0, r0 + h), slice(c0, c0 + w))
+            values[at], kinds[at] = x[ch], INPUT
+            source[at] = np.stack([ch * h + rows, cols], axis=-1)
+        return Grid(values, kinds, source, np.ones(shape, bool), (0, 0))
+
     def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Plan:
-        """``input`` (the tiled channels), one ``slide`` per input cell, ``output``."""
+        """``input`` (the channels as separate tiles, labelled), one ``slide`` per input
+        cell, ``output``."""
         r, (h, wid) = spec.scale[0], spec.i
         c = self.output_channels(spec)
         arith = arithmetic(spec)
-        tiles = self._tiles(spec, x)
         out2 = y.reshape(c * h * r, wid * r)
         frames = [Frame("input", "channels", f"{spec.in_channels} input channels of "
                         f"{h}×{wid}, tiled {r}×{r} per output channel")]
         for step, (ch, hh, ww) in enumerate(np.ndindex(spec.in_channels, h, wid), start=1):
             oc, a, b = ch // (r * r), (ch // r) % r, ch % r
-            tile = (oc * r * h + a * h + hh, b * wid + ww)
+            r0, c0 = self.tile_origin(spec, ch)
+            tile = (r0 + hh, c0 + ww)
             cell = (oc * h * r + hh * r + a, ww * r + b)
             value = float(x[ch, hh, ww])
             caption = (f"channel {ch} (tile {a},{b}) goes to offset ({a}, {b}) of every "
@@ -142,15 +174,17 @@ class PixelShuffle(Op):
         frames.append(Frame("output", "channels", f"the {c} output channel"
                             f"{'s' if c > 1 else ''} of {h * r}×{wid * r}: "
                             + "; ".join(a.text for a in arith[:1])))
-        # Each tile cell's source is its (channel, row, col) as the maps stacked down
-        # (channel*H + row, col), the key the player's hover gives a channel cell.
-        grid = input_grid(tiles)
-        rows, cols = np.indices(tiles.shape)
-        oc, a, hh = rows // (r * h), rows // h % r, rows % h
-        b, ww = cols // wid, cols % wid
-        grid.source[...] = np.stack([(oc * r * r + a * r + b) * h + hh, ww], axis=-1)
-        return Plan(spec, x, w, y, {"channels": grid}, "channels",
-                    output_grid(out2), (0, 0), tuple(frames), arith, self.picture)
+        labels = tuple(("grid", self.tile_origin(spec, ch)[0] + h, self.tile_origin(spec, ch)[1],
+                        wid, f"c={ch}") for ch in range(spec.in_channels))
+        return Plan(spec, x, w, y, {"channels": self._tiled_grid(spec, x)}, "channels",
+                    output_grid(out2), (0, 0), tuple(frames), arith, self.picture,
+                    labels=labels)
+
+    def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The tiled channels (blank lines between tiles) and the output maps stacked down."""
+        r, (h, w) = spec.scale[0], spec.i
+        c = self.output_channels(spec)
+        return (c * r * (h + 1) - 1, r * (w + 1) - 1), (c * h * r, w * r)
 
     def frame_count(self, spec: Spec) -> int:
         """Input, one per input cell (every channel), output."""
@@ -159,7 +193,7 @@ class PixelShuffle(Op):
     def largest_grid(self, spec: Spec) -> int:
         """The tiled input (as large as the output, times the output channels down)."""
         r = spec.scale[0]
-        return max(self.output_channels(spec) * spec.i[0] * r, spec.i[1] * r)
+        return max(self.output_channels(spec) * r * (spec.i[0] + 1) - 1, r * (spec.i[1] + 1) - 1)
 
     def oversize(self, spec: Spec, limit: int) -> tuple[str, str]:
         """Blame ``in_channels`` when the output maps stacked down are what is too tall.
@@ -167,12 +201,13 @@ class PixelShuffle(Op):
         >>> from convanim.geometry import Spec
         >>> spec = Spec(i=3, mode="pixelshuffle", scale=2, in_channels=80)
         >>> spec.op.oversize(spec, 96)
-        ('in_channels', 'use at most 64 input channels')
+        ('in_channels', 'use at most 48 input channels')
         """
         r = spec.scale[0]
-        if max(spec.i) * r > limit:
+        if max(spec.i) * r > limit or r * (spec.i[1] + 1) - 1 > limit:
             return super().oversize(spec, limit)
-        most = max(1, limit // (spec.i[0] * r)) * r * r
+        # Each output channel's r tiles down take r*(H+1) rows (a blank line under each).
+        most = max(1, (limit + 1) // (r * (spec.i[0] + 1))) * r * r
         return "in_channels", f"use at most {most} input channels"
 
     def alt_text(self, spec: Spec) -> str:

@@ -57,8 +57,8 @@ CEIL_MODE = Field("ceil_mode", False, "bool", "Pooling: round the output size up
                   parse=flag("ceil_mode"))
 COUNT_INCLUDE_PAD = Field("count_include_pad", True, "bool", "Avgpool: count padding cells in "
                           "the mean's divisor [yes].", parse=flag("count_include_pad"))
-DIVISOR_OVERRIDE = Field("divisor_override", None, "int", "Avgpool (2-D): divide every window's "
-                         "sum by this number instead [none].", parse=_divisor)
+DIVISOR_OVERRIDE = Field("divisor_override", None, "int", "Avgpool (2-D, 3-D): divide every "
+                         "window's sum by this number instead [none].", parse=_divisor)
 
 OPTION_NAMES = ("ceil_mode", "count_include_pad", "divisor_override")
 
@@ -157,9 +157,9 @@ def check(spec: Spec) -> None:
         raise SpecError(f"{used} needs the same padding on both sides of each axis (PyTorch's "
                         f"pooling padding is one number per axis), not {spec.p}; use "
                         "e.g. padding=1", "padding")
-    if getattr(spec, "divisor_override", None) is not None and spec.dims != 2:
-        raise SpecError("divisor_override is 2-D only (PyTorch's avg_pool1d has none); drop it "
-                        "or use dims: 2", "divisor_override")
+    if getattr(spec, "divisor_override", None) is not None and spec.dims == 1:
+        raise SpecError("divisor_override is 2-D and 3-D only (PyTorch's avg_pool1d has none); "
+                        "drop it or use dims: 2", "divisor_override")
 
 
 def axis_src(spec: Spec, axis: int) -> np.ndarray:

@@ -21,6 +21,7 @@ from convanim.geometry.links import same_links
 from convanim.geometry.ops import pool_options as opts
 from convanim.geometry.ops.base import Call
 from convanim.geometry.ops.channels import POOL_FIELDS, Channels
+from convanim.geometry.ops.volume import Volume
 from convanim.geometry.ops.window import Windowed, kernel_text, value_text
 from convanim.geometry.plan import (
     Frame,
@@ -151,7 +152,7 @@ class PoolWindow(Windowed):
                     tuple(frames), arith, self.picture)
 
 
-class Pooling(Channels, PoolWindow):
+class Pooling(Channels, Volume, PoolWindow):
     """What max and average pooling share: no weights, stride = window size by default."""
 
     pooling = True
@@ -294,6 +295,11 @@ class AvgPool(Pooling):
             raise SpecError(f"dilation={per_axis_text(spec.d)} is not supported for mode 'avgpool' "
                             "(PyTorch's avg_pool2d has none); use dilation=1 or "
                             "mode='maxpool'", "dilation")
+        if spec.dims == 3 and any(i < k for i, k in zip(spec.i, spec.k)):
+            raise SpecError(f"input_size={per_axis_text(spec.i)} is smaller than the kernel "
+                            f"{per_axis_text(spec.k)} on some axis; PyTorch's avg_pool3d needs the "
+                            "input (before padding) at least the kernel size on every axis: "
+                            "use a smaller kernel_size or a larger input_size", "input_size")
         super().validate(spec)
 
     def combine(self, taps: list[np.ndarray], w2: np.ndarray | None) -> np.ndarray:

@@ -22,6 +22,7 @@ from convanim.geometry.compute import axes2, transposed_canvas_shape
 from convanim.geometry.ops.backward import Backward
 from convanim.geometry.ops.base import BASE_FIELDS, Call
 from convanim.geometry.ops.channels import CONV_FIELDS, Channels
+from convanim.geometry.ops.volume import Volume
 from convanim.geometry.ops.window import (
     Windowed,
     flat_pads,
@@ -345,7 +346,7 @@ class Transposed(Windowed):
         return Call(f"layers.Conv{spec.dims}DTranspose", tuple(args + extra))
 
 
-class ChannelTransposed(Backward, Channels, Transposed):
+class ChannelTransposed(Backward, Channels, Volume, Transposed):
     """``mode: transposed`` with channels, filters and groups around the one-map behaviour."""
 
     fields = CONV_FIELDS

@@ -3,9 +3,10 @@
 ``mode: maxunpool`` with the pooling's ``kernel_size`` and ``stride`` (default: the kernel):
 max pooling picks each window's largest cell (the first in row-major order on ties, as
 PyTorch does) and remembers where it is; unpooling puts each maximum back at that index of
-a map of the input's size, zeros elsewhere. The animation runs both stages: one frame per
-window marks its winner, then the pooled map, then one frame per pooled cell placing its
-maximum back.
+a map of the input's size, zeros elsewhere. The animation runs both stages on one grid
+holding the input, the pooled map and the indices side by side (PyTorch's two results): one
+frame per window marks its winner and fills in its pooled value and flat index, then one
+frame per pooled cell reads its value and index and places the value back.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from convanim.geometry.ops.pooling import MaxPool
 from convanim.geometry.ops.window import plain, value_text
 from convanim.geometry.plan import (
     EMPTY,
+    GAP,
+    INPUT,
     Frame,
+    Grid,
     Picture,
     Plan,
-    input_grid,
     output_grid,
     shared_captions,
     size_words,
@@ -61,6 +64,62 @@ def winners(spec: Spec, x: np.ndarray) -> list[tuple[tuple[int, int], tuple[int,
     return found
 
 
+def number(value: float) -> str:
+    """A value as a caption writes it: whole numbers without decimals.
+
+    >>> number(8.0), number(2.5)
+    ('8', '2.5')
+    """
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def pooling_width(spec: Spec) -> int:
+    """Columns of the pooling grid: input, a blank column, pooled map, a blank, indices.
+
+    >>> pooling_width(Spec(i=(4, 6), k=2, mode="maxunpool"))
+    14
+    """
+    pooled = pooled_shape(spec)[-1]
+    return spec.i[-1] + 2 + 2 * pooled
+
+
+def pooling_grid(spec: Spec, x2: np.ndarray,
+                 found: list[tuple[tuple[int, int], tuple[int, int]]]
+                 ) -> tuple[Grid, tuple[int, int]]:
+    """The input, the pooled map and the flat indices (as PyTorch's ``return_indices``
+    gives them: ``row * width + col`` in the input) side by side in one grid, a blank
+    column between; and the first columns of the pooled map and of the indices.
+
+    The pooled and index cells take their source from the input cell that won, so a link
+    or hover from them leads back there.
+
+    >>> spec = Spec(i=(2, 4), k=2, mode="maxunpool")
+    >>> x2 = np.array([[1.0, 3, 0, 0], [2, 0, 0, 5]])
+    >>> grid, cols = pooling_grid(spec, x2, winners(spec, x2))
+    >>> grid.values[0].tolist(), cols
+    ([1.0, 3.0, 0.0, 0.0, 0.0, 3.0, 5.0, 0.0, 1.0, 7.0], (5, 8))
+    """
+    rows, width = x2.shape
+    last = found[-1][0]
+    pooled_cols = last[1] + 1
+    pool_col, index_col = width + 1, width + 2 + pooled_cols
+    shape = (rows, index_col + pooled_cols)
+    values = np.zeros(shape)
+    kinds = np.full(shape, GAP, dtype=np.int8)
+    source = np.full((*shape, 2), -1, dtype=np.int64)
+    values[:, :width], kinds[:, :width] = x2, INPUT
+    source[:, :width] = np.stack(np.indices(x2.shape), axis=-1)
+    for (r, c), (wr, wc) in found:
+        for col, value in ((pool_col + c, x2[wr, wc]), (index_col + c, wr * width + wc)):
+            values[r, col], kinds[r, col], source[r, col] = value, INPUT, (wr, wc)
+    reached = np.ones(shape, bool)
+    ax = axes2(spec)
+    reach = [(n - 1) * s + k for n, s, k in zip((last[0] + 1, pooled_cols), ax.s, ax.k)]
+    reached[reach[0]:, :width] = False
+    reached[:, reach[1]:width] = False
+    return Grid(values, kinds, source, reached, (0, 0)), (pool_col, index_col)
+
+
 class MaxUnpool(MaxPool):
     """``mode: maxunpool``: kernel and stride of the max pooling; the output is the input's
     size.
@@ -71,6 +130,7 @@ class MaxUnpool(MaxPool):
     """
 
     mode = "maxunpool"
+    volumes = False  # its own plan and code are 1-D and 2-D
     title = "max unpool"
     noun = "Max-unpooling"
     takes = ("kernel_size", "stride")
@@ -130,50 +190,71 @@ class MaxUnpool(MaxPool):
         return out.reshape(x.shape)
 
     def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Plan:
-        """``input``, a ``slide`` per window (its winner chosen), ``pooled``, a ``slide`` per
-        pooled cell putting its maximum back, ``output``."""
+        """``input``, a ``slide`` per window (its winner chosen, the pooled value and its
+        index filled in beside the input), ``pooled``, a ``slide`` per pooled cell putting
+        its maximum back at its index, ``output``.
+
+        One grid, ``pooling``, holds the input, the pooled map and the indices side by side
+        (what ``max_pool2d(return_indices=True)`` returns), so both stages read it.
+        """
         ax = axes2(spec)
         x2 = x.reshape(ax.i)
         arith = self.arithmetic(spec)
         captions = shared_captions(spec, arith)
         found = winners(spec, x)
-        pooled_shape2 = (found[-1][0][0] + 1, found[-1][0][1] + 1)
-        pooled = np.array([x2[cell] for _, cell in found]).reshape(pooled_shape2)
-        pooled_grid = output_grid(pooled)
-        pooled_grid.source[...] = np.array([cell for _, cell in found]).reshape(
-            (*pooled_shape2, 2))
+        grid, (pool_col, index_col) = pooling_grid(spec, x2, found)
         taps = tap_grid(ax)
+        width = ax.i[1]
         user = (lambda r, c: (c,)) if spec.dims == 1 else (lambda r, c: (r, c))
         where = (lambda r, c: f"{c}") if spec.dims == 1 else (lambda r, c: f"({r}, {c})")
+        at = (lambda r, c: f"{c}") if spec.dims == 1 else (lambda r, c: f"{r}, {c}")
+        flat = ((lambda r, c: f"{c}") if spec.dims == 1
+                else (lambda r, c: f"{r}×{width} + {c} = {r * width + c}"))
         window_text = "×".join(map(str, spec.k))
-        frames = [Frame("input", "input", captions["input"])]
+        frames = [Frame("input", "pooling", captions["input"] + ", then max pooling with a "
+                        f"{window_text} window, stride {per_axis_text(spec.s)}")]
         for step, (cell, win) in enumerate(found, start=1):
             window = taps + np.array(ax.s) * cell
             seen = x2[window[:, 0], window[:, 1]]
             chosen = int(np.argmax(seen))
-            caption = (f"max pool ({window_text} window, stride {per_axis_text(spec.s)}): "
-                       f"the max is at {where(*win)}; remember that index")
-            frames.append(Frame("slide", "input", caption, step, window, taps, EMPTY, seen,
+            caption = (f"the window's max {number(seen[chosen])} sits at {where(*win)}: "
+                       f"pooled[{at(*cell)}] = {number(seen[chosen])}, index {flat(*win)}")
+            fills = np.array([[cell[0], pool_col + cell[1]], [cell[0], index_col + cell[1]]])
+            frames.append(Frame("slide", "pooling", caption, step, window, taps, EMPTY, seen,
                                 float(seen[chosen]), np.zeros(0),
-                                np.zeros(0, dtype=np.int64), chosen))
-        frames.append(Frame("pooled", "pooled",
-                            f"the {size_words(pooled_shape(spec))} pooled map; each max "
-                            "remembers its index"))
+                                np.zeros(0, dtype=np.int64), chosen, fills=fills))
+        index_words = "its position" if spec.dims == 1 else f"row×{width} + col"
+        frames.append(Frame(
+            "pooled", "pooling",
+            f"max_pool returns the {size_words(pooled_shape(spec))} pooled map and each max's "
+            f"index in the input ({index_words})"))
         linked: set[tuple[int, int]] = set()
         for step, (cell, win) in enumerate(found, start=len(found) + 1):
             value = float(x2[win])
             links = () if win in linked else ((user(*win), user(*win), ()),)
             linked.add(win)
+            read = np.array([[cell[0], pool_col + cell[1]], [cell[0], index_col + cell[1]]])
+            tail = (f" → y[{at(*win)}]" if spec.dims == 1
+                    else f" = {where(*win)} → y[{at(*win)}]")
             frames.append(Frame(
-                "slide", "pooled", "unpool: put each max back at its index, zeros elsewhere",
-                step, np.array([cell]), np.zeros((1, 2), dtype=np.int64), np.array([win]),
+                "slide", "pooling", "max_unpool: each max goes back to its index, zeros "
+                "elsewhere", step, read, np.zeros((2, 2), dtype=np.int64), np.array([win]),
                 np.array([value]), value, np.array([value]), np.ones(1, dtype=np.int64), 0,
-                links, formula=(f"pooled[{where(*cell).strip('()')}] remembers index "
-                                f"{where(*win)}: y[{where(*win).strip('()')}] ← ", "", "")))
-        frames.append(Frame("output", "pooled", captions["output"] + ", zeros elsewhere"))
-        return Plan(spec, x, w, y, {"input": input_grid(x2), "pooled": pooled_grid}, "input",
+                links, formula=("unpool: ", " at index ", tail)))
+        # "o = 4" would say nothing: the output is the input's size, the maxima back in place.
+        frames.append(Frame("output", "pooling",
+                            f"the {size_words(spec.i)} output, the input's size: each max "
+                            "back where it was, zeros elsewhere"))
+        rows, cols = pooled_shape(spec) if spec.dims == 2 else (1, *pooled_shape(spec))
+        labels = (("grid", ax.i[0], 0, width, "input x"),
+                  ("grid", rows, pool_col, cols, "pooled"),
+                  ("grid", rows, index_col, cols, "indices"))
+        title = (f"Max pooling {size_words(spec.i)} → {size_words(pooled_shape(spec))}"
+                 if spec.dims == 2 else
+                 f"Max pooling {spec.i[0]} → {pooled_shape(spec)[0]} cells")
+        return Plan(spec, x, w, y, {"pooling": grid}, "pooling",
                     output_grid(y.reshape(ax.i)), (0, 0), tuple(frames), arith,
-                    self.picture)
+                    self.picture, labels=labels, titles=(("grid_title", title),))
 
     def arithmetic(self, spec: Spec) -> tuple[AxisArithmetic, ...]:
         """Every axis's arithmetic."""
@@ -184,8 +265,33 @@ class MaxUnpool(MaxPool):
         return 3 + 2 * int(np.prod(pooled_shape(spec)))
 
     def largest_grid(self, spec: Spec) -> int:
-        """The input (and the output, of the same size)."""
-        return max(spec.i)
+        """The pooling grid's width: the input, the pooled map and the indices in a row.
+
+        >>> MaxUnpool().largest_grid(Spec(i=4, k=2, mode="maxunpool"))
+        10
+        """
+        return max(spec.i[0], pooling_width(spec)) if spec.dims == 2 else pooling_width(spec)
+
+    def oversize(self, spec: Spec, limit: int) -> tuple[str, str]:
+        """The pooling grid (input, pooled map and indices in a row) is what grows: blame
+        the input's width, with the widest that fits.
+
+        >>> spec = Spec(i=60, k=2, mode="maxunpool")
+        >>> name, fix = spec.op.oversize(spec, 96)
+        >>> name, fix.split(" across")[0]
+        ('input_size', 'use an input_size of at most 47')
+        """
+        k, s = spec.k[-1], spec.s[-1]
+        widest = max((n for n in range(k, limit + 1)
+                      if n + 2 + 2 * ((n - k) // s + 1) <= limit), default=k)
+        return "input_size", (f"use an input_size of at most {widest} across (the input, "
+                              "pooled map and indices stand in one row)")
+
+    def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The pooling grid (input, pooled map and indices side by side) and the output."""
+        if spec.dims == 1:
+            return (pooling_width(spec),), tuple(spec.i)
+        return (spec.i[0], pooling_width(spec)), tuple(spec.i)
 
     def alt_text(self, spec: Spec) -> str:
         """``Max-unpooling of a 4x4 input with a 2x2 window and stride 2: ...``."""

@@ -198,8 +198,8 @@ class Windowed(Op):
             items.append((spec.view, None))
         if spec.padding_mode != "zeros":
             items.append((spec.padding_mode, None))
-        if spec.dims == 1:
-            items.append(("1-D", None))
+        if spec.dims != 2:
+            items.append((f"{spec.dims}-D", None))
         return items
 
     def extra_dict(self, spec: Spec) -> dict[str, Any]:
@@ -332,7 +332,8 @@ class Windowed(Op):
             args.append(f'padding_mode="{spec.padding_mode}"')
         if not explicit:
             return (Call(name, tuple(args)),)
-        side = "(left, right)" if spec.dims == 1 else "(left, right, top, bottom)"
+        side = ("(left, right)", "(left, right, top, bottom)",
+                "(left, right, top, bottom, front, back)")[spec.dims - 1]
         if spec.padding_mode == "zeros" and self.pad_value(spec) == -np.inf:
             pad_layer = Call(f"nn.ConstantPad{dims}", (flat_pads(spec.p), 'float("-inf")'), side)
         else:

@@ -1,0 +1,171 @@
+"""A volume's depth slices on the flat panels: their titles and the labels under each slice.
+
+A 3-D plan (:class:`~convanim.geometry.plan.Slices`) lays each grid's depth slices side by
+side; this module gives the words: panel titles that name the volume's shape
+(``Padded input 5×6×6``), and a label under every slice (``d=0``, ``pad``, ``zeros``) by the
+layout slot that draws it. Each grid has its own row of slots (its slices sit where the
+scene places that grid); only the grid on show has words in its slots, so a phase that
+changes the grid changes the labels with it. Nothing here knows a mode: it reads the plan.
+
+>>> from convanim.geometry import Spec, plan
+>>> p = plan(Spec(i=(2, 3, 3), k=2, p=1, dims=3))
+>>> slice_title(p, "padded", "Padded input")
+'Padded input 4×5×5'
+>>> sorted(grid_texts(p, "input").items())[:2]
+[('slice_grid_0_0', 'd=0'), ('slice_grid_0_1', 'd=1')]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from convanim.geometry import Plan
+
+if TYPE_CHECKING:
+    from convanim.draw.layout import Box, Slot
+    from convanim.draw.scene import Scene
+    from convanim.draw.text import Font
+
+
+def shape_words(shape: tuple[int, ...]) -> str:
+    """``2×3×3``: depth, height, width.
+
+    >>> shape_words((2, 3, 3))
+    '2×3×3'
+    """
+    return "×".join(map(str, shape))
+
+
+def slice_title(plan: Plan, name: str, title: str) -> str:
+    """A panel's title with the volume's shape: ``name`` is a grid, ``target`` or ``kernel``.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> slice_title(plan(Spec(i=3, k=2, dims=3)), "kernel", "Kernel")
+    'Kernel 2×2×2, depth slices d=0, d=1 left to right'
+    """
+    assert plan.slices is not None
+    text = f"{title} {shape_words(plan.slices.shapes[name])}"
+    if name == "kernel":
+        labels = plan.slices.labels["kernel"]
+        shown = ", ".join(labels) if len(labels) <= 4 else f"{labels[0]} to {labels[-1]}"
+        note = f" {plan.slices.kernel_note}" if plan.slices.kernel_note else ""
+        text += f"{note}, depth slices {shown} left to right"
+    return text
+
+
+def _grid_index(plan: Plan, name: str) -> int:
+    return list(plan.grids).index(name)
+
+
+def grid_texts(plan: Plan, shown: str | None) -> dict[str, str]:
+    """Every grid's slice labels by slot: the words of the grid ``shown``, ``""`` for the
+    others (and for all when ``shown`` is None)."""
+    assert plan.slices is not None
+    out = {}
+    for name in plan.grids:
+        gi = _grid_index(plan, name)
+        for n, label in enumerate(plan.slices.labels[name]):
+            out[f"slice_grid_{gi}_{n}"] = label if name == shown else ""
+    return out
+
+
+def slice_texts(plan: Plan) -> dict[str, str]:
+    """The labels before any frame: the output's ``d=0, d=1, ...``; the grid's are set as
+    each grid is shown (:func:`grid_texts`).
+
+    >>> from convanim.geometry import Spec, plan
+    >>> slice_texts(plan(Spec(i=3, k=2, dims=3)))["slice_target_1"]
+    'd=1'
+    """
+    assert plan.slices is not None
+    out = grid_texts(plan, None)
+    out.update({f"slice_target_{n}": label
+                for n, label in enumerate(plan.slices.labels["target"])})
+    return out
+
+
+def slice_slots(scene: Scene, panels: dict[str, Box], font: Font | None, lab_h: int,
+                stacked: bool) -> dict[str, Slot]:
+    """A slot under every slice of every grid (where the scene places that grid) and of the
+    output, one line below its panel.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> from convanim.draw.layout import Layout
+    >>> from convanim.draw.options import RenderOptions
+    >>> from convanim.draw.scene import Scene
+    >>> lay = Layout.build(Scene(plan(Spec(i=(2, 3, 3), k=2, dims=3))), RenderOptions())
+    >>> sorted(n for n in lay.slots if n.startswith("slice_"))
+    ['slice_grid_0_0', 'slice_grid_0_1', 'slice_target_0']
+    """
+    from convanim.draw.layout import Slot
+
+    plan = scene.plan
+    assert font is not None and plan.slices is not None
+    slices = plan.slices
+    slots: dict[str, Any] = {}
+
+    def add(name: str, box: Box, col0: int, count: int, block: int, cols: int,
+            prefix: str) -> None:
+        top = box.y + box.height + 2
+        if stacked and name != "grid":
+            top += lab_h  # the lower row's title sits under its panel
+        for n in range(count):
+            x0 = box.x + (col0 + n * block) * box.px
+            slots[f"{prefix}{n}"] = Slot(x0 - 20, x0 + cols * box.px + 20,
+                                         top + round(font.ascent), 1, font, "muted")
+
+    for name in plan.grids:
+        depth, _, cols = slices.shapes[name]
+        add("grid", panels["grid"], scene.offsets[name][1], depth, slices.block[name], cols,
+            f"slice_grid_{_grid_index(plan, name)}_")
+    depth, _, cols = slices.shapes["target"]
+    add("target", panels["target"], 0, depth, slices.block["target"], cols, "slice_target_")
+    return slots
+
+
+def volume_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """The HTML player's hover map of a volume: keys of three numbers, ``(d, h, w)`` for
+    input and output cells and ``(a, b, c)`` for kernel taps, each listed with the (row, col)
+    of the panel cell that draws it (the slices side by side).
+
+    >>> from convanim.geometry import Spec, plan
+    >>> p = plan(Spec(i=(2, 2, 2), k=(2, 1, 1), dims=3))
+    >>> cells = volume_cells(p, {"input": (0, 0)})
+    >>> cells["key_dims"], cells["links"][:9], cells["inputs"]["input"][-5:]
+    ([3, 3, 3], [0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 4])
+    """
+    import numpy as np
+
+    from convanim.geometry import INPUT, PAD
+
+    assert plan.slices is not None
+    seen: dict[tuple[int, ...], None] = {}
+    for frame in plan.frames:
+        for out, src, tap in frame.links:
+            seen.setdefault((*out, *src, *tap), None)
+    out_block = plan.slices.block["target"]
+    outputs = [v for od, oh, ow in np.ndindex(*plan.slices.shapes["target"])
+               for v in (od, oh, ow, oh, od * out_block + ow)]
+    kw1 = plan.slices.block["kernel"]
+    taps = [v for a, b, c in np.ndindex(*plan.slices.shapes["kernel"])
+            for v in (a, b, c, b, a * kw1 + c)]
+    rows_in = plan.spec.i[1]
+    inputs = {}
+    for name, grid in plan.grids.items():
+        if name not in offsets:
+            continue
+        # Padding that copies an input cell (reflect, replicate, circular) stands for it.
+        rows, cols = np.nonzero((grid.kinds == INPUT) | (grid.kinds == PAD))
+        src = grid.source[rows, cols]
+        keep = (src >= 0).all(axis=1)
+        r0, c0 = offsets[name]
+        flat = np.stack([src[keep, 0] // rows_in, src[keep, 0] % rows_in, src[keep, 1],
+                         rows[keep] + r0, cols[keep] + c0], axis=1)
+        inputs[name] = [int(v) for v in flat.ravel()]
+    return {"key_dims": [3, 3, 3], "links": [int(v) for key in sorted(seen) for v in key],
+            "outputs": [int(v) for v in outputs], "taps": [int(v) for v in taps],
+            "inputs": inputs}
+
+
+__all__ = ["grid_texts", "shape_words", "slice_slots", "slice_texts", "slice_title",
+           "volume_cells"]
