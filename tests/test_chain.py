@@ -151,7 +151,7 @@ def test_render_chain_forward_and_trace(run, tmp_path: Path) -> None:
     result = run("render", CHAINS / "two_3x3.yaml", "--cell", "0,2", "-o", tmp_path / "t.gif")
     assert result.exit_code == 0, result.output
     frames, _ = read_animation(tmp_path / "t.gif")
-    assert len(frames) == 2
+    assert len(frames) == 3  # one per layer, then every output cell's paths
     result = run("render", CHAINS / "two_3x3.yaml", "--cell", "3,0", "-o", tmp_path / "x.gif")
     assert "--cell: cell=3,0 is outside the last layer's output 3x3" in _error(result)
     assert not (tmp_path / "x.gif").exists()
@@ -179,7 +179,7 @@ def test_batch_renders_chain_animations(run, tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "many.yaml:14: storyboard: chains have no storyboard yet" in result.output
     assert len(read_animation(tmp_path / "out" / "fwd.gif")[0]) == 4
-    assert len(read_animation(tmp_path / "out" / "back.gif")[0]) == 1
+    assert len(read_animation(tmp_path / "out" / "back.gif")[0]) == 2  # the layer, then all paths
     assert not (tmp_path / "out" / "bad.gif").exists()
 
 

@@ -127,7 +127,7 @@ def test_report_page(run, tmp_path):
     from convanim.writers import read_animation
 
     frames, _ = read_animation(out / "figures" / "main_path.gif")
-    assert len(frames) == 3  # one per layer of the main path
+    assert len(frames) == 4  # one per layer of the main path, then every output cell's paths
 
 
 @pytest.mark.parametrize(("args", "pattern"), [

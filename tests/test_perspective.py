@@ -26,14 +26,17 @@ STYLE = {"style": "perspective"}
 def seen(theme: str, look: str, under: str = "input") -> tuple:
     """A cell's fill in this style: the window is see-through, the cell under it tinted.
 
-    Under the window a cell keeps its own fill, mixed half and half with the window's colour
-    (each channel rounded to the nearest integer), so inputs, padding and zeros stay apart.
+    The flat style's rule: under the window a cell keeps its own fill, mixed with the
+    window's colour by the theme's ``window_alpha`` (each channel rounded to the nearest
+    integer), so inputs, padding and zeros stay apart.
     """
     name, _, kind = look.partition("+")
     if name != "window":
         return fill(theme, look)
     below = np.array(fill(theme, kind or under), float)
-    return tuple(int(v) for v in np.floor((below + fill(theme, "window")) / 2 + 0.5))
+    alpha = THEMES[theme].window_alpha
+    return tuple(int(v) for v in np.floor(below + (np.array(fill(theme, "window")) - below)
+                                          * alpha + 0.5))
 
 
 def centre_colour(frame: np.ndarray, layout, panel: str, r: int, c: int) -> tuple:
@@ -213,11 +216,10 @@ def test_channel_links_run_to_the_written_map_unhidden(out_channels: int) -> Non
         sources.add((co, int((src[0, 1] - c0) // block)))
     assert {co for co, _ in sources} == set(range(out_channels))
     painter = r.layout.painter(Scene(plan(spec)))
-    x0, y0, _, _, cover = painter._cover
     plane, kinds = r.layout.planes["target"], r.plan.target.kinds
     for (rr, cc), kind in np.ndenumerate(kinds):
         x, y = plane.center(rr, cc)
-        assert bool(cover[int(y) - y0, int(x) - x0, 0]) == (kind != GAP), (rr, cc)
+        assert bool(painter.cover[int(y), int(x)]) == (kind != GAP), (rr, cc)
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4", ".webp", ".png", ".apng", ".html", "/"])

@@ -1,6 +1,6 @@
 """Every combination renders or is refused in one line: the sweep the README promises.
 
-mode x view x channels/groups x 1-D/2-D x single/chain/compare, each at a tiny size, with the
+mode x view x channels/groups x 1-D/2-D/3-D x single/chain/compare, each at a tiny size, with the
 style and the writer cycling so that every mode meets every style and every writer. A case
 passes when the command writes its file (exit 0) or refuses before writing anything with one
 line and exit 2; a raw exception (exit 1, an exception's name, "--debug") fails it. Run
@@ -21,9 +21,9 @@ from click.testing import CliRunner
 from convanim.cli import cli
 
 MODES = ("conv", "transposed", "maxpool", "avgpool", "upsample", "maxunpool", "pixelshuffle")
-VIEWS = ("gather", "scatter", "matrix", "trace")
+VIEWS = ("gather", "scatter", "matrix", "trace", "backward")
 CHANNELS = ("one", "channels", "groups")
-DIMS = (2, 1)
+DIMS = (2, 1, 3)
 KINDS = ("single", "chain", "compare")
 STYLES = ("flat", "perspective")
 WRITERS = (".gif", ".webp", ".png", ".mp4", ".html", "/")
@@ -41,8 +41,8 @@ def layer(mode: str, channels: str, dims: int) -> dict[str, object]:
         entry["in_channels"] = 8 if mode == "pixelshuffle" else 2
     elif channels == "groups":
         entry.update(in_channels=2, out_channels=2, groups=2)
-    if dims == 1:
-        entry["dims"] = 1
+    if dims != 2:
+        entry["dims"] = dims
     return entry
 
 

@@ -138,7 +138,7 @@ def render_chain_command(ctx: click.Context, entry: Entry | None, params: dict[s
             f"draw legibly (limit {MAX_CELLS}); use a smaller input_size, or "
             "`convanim field` for the numbers", ctx)
     per_layer = params.get("per_layer", True)
-    frames = len(chain.layers) * (1 if trace else 2)
+    frames = len(chain.layers) + 1 if trace else 2 * len(chain.layers)
     if not trace and not per_layer:
         from convanim.geometry import frame_count
 

@@ -222,10 +222,12 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
                     options: RenderOptions, renderer: Renderer | None = None,
                     also: Sequence[PathLike] = (),
                     progress: Callable[[int, int], None] | None = None,
-                    total: int = 0, looks: Sequence[str] = ()) -> Path:
+                    total: int = 0, looks: Sequence[str] = (),
+                    metadata: dict[str, Any] | None = None) -> Path:
     """Write (frame, ms) pairs to ``path`` through the atomic writers; format from the suffix.
 
-    ``renderer`` (the frames' own) gives the HTML player its captions, cells and links.
+    ``renderer`` (the frames' own) gives the HTML player its captions, cells and links;
+    ``metadata`` gives them for frames of several renderers (a chain, a comparison).
     ``also`` lists more files written from the same frames (drawn once): a gallery's player.
     ``progress(done, total)`` is called after every frame. ``looks`` names derived looks
     (a group's ``input@g1``) the frames use besides the renderer's, for the GIF palette.
@@ -237,7 +239,6 @@ def write_animation(frames: Iterator[tuple[np.ndarray, int]], path: PathLike,
     """
     from convanim.writers import format_for, open_writer
 
-    metadata = None
     targets = [path, *also]
     if renderer is not None and any(format_for(t) == "html" for t in targets):
         from convanim.draw.player import player_metadata

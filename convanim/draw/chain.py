@@ -30,7 +30,14 @@ from convanim.draw.figure import DEFAULT_PX, Part, sequence, stream
 from convanim.draw.options import RenderOptions
 from convanim.draw.scene import Scene
 from convanim.geometry import compute, make_values, plan
-from convanim.geometry.chain import Chain, ChainError, path_counts, receptive_fields, trace_cell
+from convanim.geometry.chain import (
+    Chain,
+    ChainError,
+    output_paths,
+    path_counts,
+    receptive_fields,
+    trace_cell,
+)
 from convanim.geometry.compute import MAX_VALUE
 from convanim.geometry.plan import GAP, INPUT, Frame, Grid, Picture, Plan
 from convanim.geometry.spec import SpecError
@@ -39,9 +46,23 @@ TRACE_PICTURE = Picture(weighted=False, window="paths from the traced cell (numb
                         formula=("paths: ", " + ", ""))
 
 
+def path_levels(counts: np.ndarray) -> dict[int, int]:
+    """Each non-zero path count's shade, 1 (the written colour) to 4 (the deepest): the
+    counts in order, spread over the four shades when there are more than four.
+
+    >>> path_levels(np.array([4, 6, 9])), path_levels(np.array([1, 2, 3, 4, 6, 9]))
+    ({4: 1, 6: 2, 9: 3}, {1: 1, 2: 2, 3: 2, 4: 3, 6: 3, 9: 4})
+    """
+    found = sorted({int(n) for n in np.ravel(counts).tolist() if n > 0})
+    if len(found) <= 4:
+        return {n: i + 1 for i, n in enumerate(found)}
+    return {n: 1 + round(i * 3 / (len(found) - 1)) for i, n in enumerate(found)}
+
+
 class TraceScene(Scene):
-    """A traced layer's scene: path counts in the window colour, the traced output cells in
-    their own colour (not "being written"), a legend and titles in those words.
+    """A traced layer's scene: path counts in the window's see-through tint, the traced output
+    cells in their own colour (not "being written"), a legend and titles in those words; the
+    whole-input frame shades output cells by their path counts (:func:`path_levels`).
 
     >>> scene = TraceScene(trace_plans(Chain.build(5, [{"kernel_size": 3}]))[0])
     >>> [label for _, label in scene.legend()][:2]
@@ -53,11 +74,41 @@ class TraceScene(Scene):
         return super().code("chosen" if name == "current" else name)
 
     def legend(self) -> list[tuple[str, str]]:
-        """The three roles of a trace frame."""
-        reached = len(self.plan.frames[0].window) > 0
-        return [("input", "0 paths: does not reach the traced cell"),
-                *([("window", "reaches it: the number of paths")] if reached else []),
-                ("chosen", "the traced output cell"), ("pending", "other output cells")]
+        """The roles the frame draws, each named once, swatches in the drawn tints."""
+        frame = self.plan.frames[0]
+        if frame.phase == "output":  # the whole input's paths to every output cell
+            items = [("input", "input cell: one path starts here")]
+            if (self.plan.y == 0).any():
+                items.append(("pending", "0 paths: no input reaches it"))
+            by_level: dict[int, list[int]] = {}
+            for n, level in path_levels(self.plan.y).items():
+                by_level.setdefault(level, []).append(n)
+            for level, counts in sorted(by_level.items()):
+                many = "" if counts == [1] else "s"
+                text = str(counts[0]) if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+                items.append((f"overlap{level}", f"{text} path{many} from the whole input"))
+            return items
+        # The window is see-through: the swatch is the tint the counted input cells get.
+        # Only the roles drawn are named (a field as large as the input leaves no 0 cell).
+        grid, target = self.plan.grids["input"], self.plan.target
+        unreached = bool(((grid.values == 0) & (grid.kinds != GAP)).any())
+        untraced = int((target.kinds != GAP).sum()) > len(frame.cells)
+        return [*([("input", "0 paths: does not reach the traced cell")] if unreached else []),
+                *([("window+input", "reaches it: the number of paths")]
+                  if len(frame.window) else []),
+                ("chosen", "the traced output cell"),
+                *([("pending", "other output cells")] if untraced else [])]
+
+    def _done_codes(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | int:
+        """The whole-input frame shades every output cell by its number of paths (the
+        written colour for the fewest, deeper for more: :func:`path_levels`), so a
+        checkerboard shows."""
+        if self.plan.frames[0].phase != "output":
+            return super()._done_codes(rows, cols)
+        counts = self.plan.target.values[rows, cols]
+        levels = path_levels(self.plan.y)
+        return np.vectorize(lambda n: self.code(f"overlap{levels[int(n)]}") if n >= 1
+                            else self.code("pending"))(counts)
 
     def titles(self) -> dict[str, list[str]]:
         """Both panels' titles with the channels named."""
@@ -98,6 +149,10 @@ def forward_plans(chain: Chain, seed: int = 0, x: Any = None, slides: bool = Fal
     """
     plans = []
     values = x
+    try:
+        fields: tuple[Any, ...] | None = receptive_fields(chain)
+    except SpecError:
+        fields = None
     for n, spec in enumerate(chain.layers):
         try:
             x_n, w_n = make_values(spec, values, None, seed=seed + n)
@@ -125,6 +180,10 @@ def forward_plans(chain: Chain, seed: int = 0, x: Any = None, slides: bool = Fal
                 frames = (middle, frames[-1])
             else:
                 frames = frames[-1:]
+        sentence = field_sentence(fields, n)
+        if sentence:  # the layer's finished output: what one of its cells sees
+            frames = (*frames[:-1], replace(frames[-1], caption=f"{frames[-1].caption}; "
+                                            f"{sentence}"))
         plans.append(replace(layer_plan, frames=frames))
         values = compute(spec, x_n, w_n)
     return plans
@@ -159,12 +218,13 @@ def _lit(grid: Grid) -> np.ndarray:
 
 def trace_plans(chain: Chain, cell: Sequence[int] | None = None) -> list[Plan]:
     """One one-frame plan per layer, from the last back to the first: the cells of the
-    layer's input that reach the traced output cell, with their path counts as values.
-    Channels are drawn as slices side by side.
+    layer's input that reach the traced output cell, with their path counts as values;
+    then :func:`whole_plan`, every output cell's paths from the whole input. Channels are
+    drawn as slices side by side.
 
     >>> chain = Chain.build(5, [{"kernel_size": 3}] * 2)
     >>> [p.frames[0].window.shape[0] for p in trace_plans(chain)]
-    [9, 25]
+    [9, 25, 0]
     """
     cell = trace_cell(chain, cell)
     counts = path_counts(chain, cell)
@@ -199,7 +259,42 @@ def trace_plans(chain: Chain, cell: Sequence[int] | None = None) -> list[Plan]:
                           replace(above, kinds=np.where(above.kinds == GAP, GAP, INPUT)
                                   .astype(np.int8)),
                           (0, 0), (frame,), (), TRACE_PICTURE))
+    plans.append(whole_plan(chain))
     return plans
+
+
+def whole_plan(chain: Chain) -> Plan:
+    """The trace's last frame: every cell of the chain's input (one path each) and, in every
+    output cell, the number of paths reaching it from the whole input (:func:`output_paths`);
+    the caption says whether the counts are even away from the border or uneven (the
+    checkerboard of stacked strided transposed convolutions).
+
+    >>> twice = [{"mode": "transposed", "kernel_size": 3, "stride": 2}] * 2
+    >>> whole_plan(Chain.build(3, twice)).frames[0].caption.endswith("a checkerboard")
+    True
+    """
+    spec = chain.layers[-1]
+    first = chain.layers[0]
+    ones = np.ones(first.op.input_shape(first), np.int64)
+    totals = output_paths(chain)
+    below, above = _display(ones, spec.dims), _display(totals, spec.dims)
+    inner = _slices(totals, spec.dims)[:, 1:-1, 1:-1] if spec.dims == 2 else \
+        _slices(totals, spec.dims)[:, :, 1:-1]
+    found = sorted({int(v) for v in inner.ravel().tolist()})
+    if inner.size > 1 and len(found) > 1:
+        verdict = (f"uneven, {', '.join(map(str, found[:-1]))} or {found[-1]} paths side by "
+                   "side: a checkerboard")
+    elif inner.size > 1:
+        verdict = f"even: {found[0]} path{'s' if found[0] > 1 else ''} to every cell away from " \
+            "the border"
+    else:  # one cell or none away from the border: nothing to call even or uneven
+        every = sorted({int(v) for v in totals.ravel().tolist()})
+        verdict = (f"{every[0]} to {every[-1]} paths" if len(every) > 1
+                   else f"{every[0]} path{'s' if every[0] != 1 else ''} each")
+    caption = f"paths from the whole input to every output cell: {verdict}"
+    frame = Frame("output", "input", caption, value=float(totals.sum()))
+    return Plan(spec, ones.astype(float), np.ones(spec.k), totals.astype(float),
+                {"input": below}, "input", above, (0, 0), (frame,), (), TRACE_PICTURE)
 
 
 def _field_caption(fields: Any, cell: tuple[int, ...], reached: np.ndarray, where: str,
@@ -208,22 +303,49 @@ def _field_caption(fields: Any, cell: tuple[int, ...], reached: np.ndarray, wher
     hit = np.argwhere(spatial > 0)[:, (1 if dims == 1 else 0):]
     most = int(reached.max())
     lo, hi = hit.min(axis=0), hit.max(axis=0)
-    sees = " x ".join(str(int(b - a + 1)) for a, b in zip(lo, hi))
+    sees = "×".join(str(int(b - a + 1)) for a, b in zip(lo, hi))
     text = (f"output cell ({where}) sees {sees} input cells, reached by up to {most} "
             f"path{'s' if most > 1 else ''}")
     if fields is None:
         return text + " (the layers move by fractions of a cell: no whole-cell step)"
     last = fields[-1]
-    jump = "x".join(map(str, last.jump))
-    step = "1 input cell" if set(last.jump) == {1} else f"{jump} input cells"
-    return f"{text}; one step along the output moves {step}"
+    return f"{text}; one step along the output moves {_cells(last.jump)}"
+
+
+def _cells(sizes: Sequence[int]) -> str:
+    """``(2, 2)`` -> ``2 input cells``, ``(5, 3)`` -> ``5×3 input cells``, ``(1,)`` -> ``1
+    input cell``."""
+    if len(set(sizes)) == 1:
+        return f"{sizes[0]} input cell{'s' if sizes[0] != 1 else ''}"
+    return "×".join(map(str, sizes)) + " input cells"
+
+
+def field_sentence(fields: Sequence[Any] | None, n: int) -> str:
+    """Layer ``n``'s receptive field in plain words, or "" when the chain has none.
+
+    >>> fields = receptive_fields(Chain.build(7, [{"kernel_size": 3}] * 2))
+    >>> field_sentence(fields, 1)
+    'each output cell sees 5×5 input cells of the chain; one step moves 1 input cell'
+    """
+    if fields is None:
+        return ""
+    field = fields[n]
+    size = ("×".join(map(str, field.receptive_field)) if len(field.receptive_field) > 1
+            else str(field.receptive_field[0]))
+    return (f"each output cell sees {size} input cells of the chain; one step moves "
+            f"{_cells(field.jump)}")
 
 
 def _titles(chain: Chain, view: str, options: RenderOptions) -> list[str | None]:
     count = len(chain.layers)
     order = range(count - 1, -1, -1) if view == "trace" else range(count)
-    return [options.title if options.title is not None else
-            f"{_layer_word(n, count)}: {chain.layers[n].label}" for n in order]
+    titles = [options.title if options.title is not None else
+              f"{_layer_word(n, count)}: {chain.layers[n].label}" for n in order]
+    if view == "trace":
+        titles.append(options.title if options.title is not None else
+                      f"All {count} layer{'s' if count > 1 else ''}: "
+                      + chain.sizes.replace("x", "×").replace(" -> ", " → "))
+    return titles
 
 
 def chain_parts(chain: Chain, options: RenderOptions, *, view: str = "forward",
@@ -234,7 +356,7 @@ def chain_parts(chain: Chain, options: RenderOptions, *, view: str = "forward",
     >>> parts, size = chain_parts(Chain.build(5, [{"kernel_size": 3}] * 2),
     ...                           RenderOptions(size="400x300"), view="trace")
     >>> size, len(parts)
-    ((400, 300), 2)
+    ((400, 300), 3)
     """
     plans = (trace_plans(chain, cell) if view == "trace"
              else forward_plans(chain, seed, x, slides))
@@ -250,7 +372,7 @@ def chain_frames(chain: Chain, options: RenderOptions, *, view: str = "forward",
 
     >>> chain = Chain.build(5, [{"kernel_size": 3}] * 2)
     >>> sum(1 for _ in chain_frames(chain, RenderOptions(cell_px=16), view="trace"))
-    2
+    3
     """
     parts, size = chain_parts(chain, options, view=view, cell=cell, seed=seed, x=x,
                               slides=slides)
@@ -283,7 +405,7 @@ def check_chain(chain: Chain, options: RenderOptions, path: str | PathLike[str] 
         ms = sum(max(n - 3, 0) * options.frame_ms + min(n, 3) * options.hold_ms
                  for n in counts)
     else:
-        frames = len(chain.layers) * (1 if view == "trace" else 2)
+        frames = len(chain.layers) + 1 if view == "trace" else 2 * len(chain.layers)
         ms = frames * options.hold_ms
     fmt = format_for(path) if path is not None else "gif"
     check_frame(width, height, frames, fmt, ms, EARLY_SLACK)
@@ -313,4 +435,29 @@ def render_chain(chain: Chain, path: str | PathLike[str], options: RenderOptions
     check_frame(*size, len(durations), format_for(path), sum(durations))
     looks = [name for part in parts for name in part.renderer.scene.looks]
     return write_animation(stream(parts, size, options, "own" if slides else "hold"), path,
-                           options, also=() if player is None else (player,), looks=looks)
+                           options, also=() if player is None else (player,), looks=looks,
+                           metadata=chain_metadata(chain, parts, options, view))
+
+
+def chain_metadata(chain: Chain, parts: Sequence[Part], options: RenderOptions,
+                   view: str = "forward") -> dict[str, Any]:
+    """The player's and deck's texts for a chain: its title, alt sentence and every written
+    frame's caption, each layer's title before its own caption (the frames draw both).
+
+    >>> chain = Chain.build(5, [{"kernel_size": 3}] * 2)
+    >>> parts, _ = chain_parts(chain, RenderOptions(), view="trace")
+    >>> meta = chain_metadata(chain, parts, RenderOptions(), "trace")
+    >>> len(meta["captions"]), meta["captions"][0].startswith("Layer 2 of 2")
+    (3, True)
+    """
+    from convanim.draw.player import figure_metadata
+
+    captions = []
+    for part in parts:
+        renderer = part.renderer
+        head = renderer.layout.title
+        for index in renderer.selected:
+            caption = renderer.scene.caption_of(renderer.plan.frames[index])
+            captions.append(f"{head}: {caption}" if head else caption)
+    return figure_metadata(options.title or f"chain: {chain.sizes}", chain.alt_text(view),
+                           captions, options.theme, options.hidpi)

@@ -31,7 +31,7 @@ from convanim.draw.animate import (
 )
 from convanim.draw.figure import DEFAULT_PX, Canvas, Part, header_height, row
 from convanim.draw.options import RenderOptions
-from convanim.geometry import Spec, SpecError, frame_count, plan
+from convanim.geometry import Plan, Spec, SpecError, frame_count, plan
 
 PANEL_KEYS = ("x", "w", "seed")
 """Per-panel keys besides the spec's: input values, kernel values and the values' seed."""
@@ -78,20 +78,92 @@ def _together(parts: Sequence[Part], size: tuple[int, int], options: RenderOptio
         yield canvas.rgb, max(d[t] for d in durations if t < len(d))
 
 
-def what_to_compare(specs: Sequence[Spec]) -> str:
-    """The figure's caption: what the panels share and what to look at.
+def _shape(shape: Sequence[int]) -> str:
+    return "×".join(map(str, shape)) if len(shape) > 1 else f"length-{shape[0]}"
 
-    >>> what_to_compare([Spec(i=3, mode="upsample"), Spec(i=3, mode="upsample",
-    ...                  method="bilinear")]).split(": ")[1]
-    'compare the output grids and the cells each output reads.'
+
+def reads_per_cell(the_plan: Plan) -> np.ndarray:
+    """How many (input cell, tap) links make each output cell, from the plan's frames.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> reads_per_cell(plan(Spec(i=3, k=2, s=2, mode="transposed"))).tolist()[0]
+    [1, 1, 1, 1, 1, 1]
     """
-    shape = ("×".join(map(str, specs[0].i)) if specs[0].dims == 2
-             else f"length-{specs[0].i[0]}")
-    head = (f"Same {shape} input, {len(specs)} ways" if len({s.i for s in specs}) == 1
-            else f"{len(specs)} inputs side by side")
-    if len({spec.output_shape for spec in specs}) == 1:
-        return head + ": compare the output grids and the cells each output reads."
-    return head + ": compare the output sizes and the cells each output reads."
+    counts = np.zeros(np.shape(the_plan.y), np.int64)
+    for frame in the_plan.frames:
+        for out, _, _ in frame.links:
+            counts[out] += 1
+    return counts
+
+
+def _uneven(counts: np.ndarray, dims: int) -> bool:
+    """Whether cells away from the border get different numbers of taps (a checkerboard)."""
+    inner = counts[(Ellipsis, *([slice(1, -1)] * dims))]
+    return inner.size > 1 and len(set(inner.ravel().tolist())) > 1
+
+
+def _what_it_does(the_plan: Plan) -> str:
+    """What a panel's operation does to make one output cell, in plain words, from the
+    plan's links and picture (no mode names)."""
+    counts = reads_per_cell(the_plan)
+    made = sorted({int(n) for n in counts.ravel().tolist() if n})
+    most = made[-1] if made else 0
+    picture = the_plan.picture
+    if picture.weighted and picture.scatter:
+        taps = ", ".join(map(str, made[:-1])) + (" or " if len(made) > 1 else "") + str(most)
+        text = f"sums {taps} tap{'s' if most > 1 else ''} per output cell"
+        pattern = "a checkerboard" if the_plan.spec.dims == 2 else "stripes"
+        return text + (f" (uneven: {pattern})" if _uneven(counts, the_plan.spec.dims) else "")
+    if picture.weighted:
+        return f"sums up to {most} products per output cell"
+    if most <= 1:
+        return "copies one input cell into each output cell"
+    head = picture.formula[0].strip()
+    if head.endswith("("):
+        return f"takes the {head[:-1]} of up to {most} cells"
+    if any(len(frame.weights) for frame in the_plan.frames):
+        return f"blends up to {most} input cells"
+    return f"reads up to {most} input cells per output cell"
+
+
+def _names(specs: Sequence[Spec]) -> list[str]:
+    """Each panel's short name: its operation, and the words of its label that set it apart
+    from panels of the same operation (``nearest``, ``bilinear``)."""
+    names = []
+    for spec in specs:
+        same = [s for s in specs if s.op.title == spec.op.title]
+        words = [w for w in spec.label.split() if "=" not in w and w not in spec.op.title.split()
+                 and not all(w in s.label.split() for s in same)]
+        names.append(" ".join(words) if words and len(same) > 1 else spec.op.title)
+    return names
+
+
+def what_to_compare(plans: Sequence[Plan]) -> str:
+    """The figure's caption: what the panels share and what each does to make a cell, read
+    from the plans (sizes and links), never from a list of presets.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> text = what_to_compare([plan(Spec(i=3, mode="upsample")), plan(Spec(i=3,
+    ...       mode="upsample", method="bilinear")), plan(Spec(i=3, k=3, s=2, p=1,
+    ...       output_padding=1, mode="transposed", view="scatter"))])
+    >>> for part in text.split("; "): print(part)
+    Same 6×6 output from a 3×3 input: nearest copies one input cell into each output cell
+    bilinear blends up to 4 input cells
+    transposed conv sums 1, 2 or 4 taps per output cell (uneven: a checkerboard).
+    """
+    specs = [p.spec for p in plans]
+    outputs = {spec.output_shape for spec in specs}
+    inputs = {spec.i for spec in specs}
+    if len(outputs) == 1:
+        head = f"Same {_shape(specs[0].output_shape)} output"
+        head += f" from a {_shape(specs[0].i)} input" if len(inputs) == 1 else ""
+    elif len(inputs) == 1:
+        head = (f"Same {_shape(specs[0].i)} input, outputs "
+                + ", ".join(_shape(s.output_shape) for s in specs))
+    else:
+        head = f"{len(specs)} layers side by side"
+    return head + ": " + "; ".join(f"{name} {_what_it_does(p)}" for name, p in
+                                  zip(_names(specs), plans)) + "."
 
 
 def compare(panels: Sequence[Spec | Mapping[str, Any]], path: PathLike, **options: Any
@@ -145,14 +217,19 @@ def write_compare(items: Sequence[Panel], path: PathLike, player: PathLike | Non
     for spec, x, w, seed, opts in items:
         check_frames(frame_count(spec), opts)
         plans.append(plan(spec, x, w, seed=seed))
-    caption = what_to_compare([p.spec for p in plans])
+    caption = what_to_compare(plans)
     titles = [opts.title for *_, opts in items]
     header = header_height(caption, options, est_w)
     parts, size = row(plans, titles, options, GAP, header)
-    # The caption grows with the panels' text (a large size scales every element together).
-    scale = max(1.0, parts[0].renderer.layout.cell_px / (32 * options.dpi / 100))
-    if scale > 1:
-        header = header_height(caption, options, size[0], scale)
+    # The caption grows with the panels' text (a large size scales every element together)
+    # and wraps to the figure's real width: lay out again until its height is the one kept,
+    # so no line of it is ever cut off.
+    for _ in range(3):
+        scale = max(1.0, parts[0].renderer.layout.cell_px / (32 * options.dpi / 100))
+        need = header_height(caption, options, size[0], scale)
+        if need == header:
+            break
+        header = need
         parts, size = row(plans, titles, options, GAP, header)
     durations = [p.renderer.durations() for p in parts]
     total = sum(max(d[t] for d in durations if t < len(d))
@@ -160,4 +237,31 @@ def write_compare(items: Sequence[Panel], path: PathLike, player: PathLike | Non
     check_frame(*size, max(len(d) for d in durations), fmt, total)
     frames = _together(parts, size, options, caption, parts[0].y - header, scale)
     return write_animation(frames, path, options, also=() if player is None else (player,),
-                           looks=[n for p in parts for n in p.renderer.scene.looks])
+                           looks=[n for p in parts for n in p.renderer.scene.looks],
+                           metadata=compare_metadata(parts, caption, options))
+
+
+def compare_metadata(parts: Sequence[Part], caption: str, options: RenderOptions
+                     ) -> dict[str, Any]:
+    """The player's and deck's texts for a comparison: one caption per combined frame, the
+    figure's own caption then each panel's title and caption at that frame (a panel that has
+    run out holds its last), as the frames draw them.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> parts = [Part(Renderer(plan(Spec(i=3, mode="upsample"))), 0, 0)]
+    >>> compare_metadata(parts, "Look.", RenderOptions())["captions"][0][:24]
+    'Look. upsample  i=3 scal'
+    """
+    from convanim.draw.player import figure_metadata
+    from convanim.geometry.words import alt_text
+
+    texts = []
+    for part in parts:
+        r = part.renderer
+        texts.append([f"{r.layout.title}: {r.scene.caption_of(r.plan.frames[i])}"
+                      for i in r.selected])
+    captions = [" ".join([caption, *("; ".join(t[min(n, len(t) - 1)] for t in texts),)])
+                for n in range(max(len(t) for t in texts))]
+    alt = "Side by side: " + " ".join(alt_text(p.renderer.plan.spec) for p in parts)
+    return figure_metadata(options.title or caption, alt, captions, options.theme,
+                           options.hidpi)

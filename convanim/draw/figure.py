@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from convanim.draw.animate import Renderer
-from convanim.draw.layout import MIN_WIDTH, Layout
+from convanim.draw.layout import MIN_WIDTH, Layout, values_legible
 from convanim.draw.options import MAX_CELL, RenderOptions
 from convanim.draw.scene import Scene
 from convanim.draw.text import blit, get_font
@@ -33,6 +33,10 @@ from convanim.geometry import Plan, SpecError
 
 DEFAULT_PX = 28
 """Cells of a chain or comparison without a size: one scale for every part."""
+
+LEGIBLE_WIDTH = 1280
+"""The widest a figure of several parts grows (at 100 dpi) so that its numbers are legible;
+past it the cells keep :data:`DEFAULT_PX` and a part whose numbers do not fit says so."""
 
 
 @dataclass
@@ -84,6 +88,26 @@ def _aspect_box(options: RenderOptions, w: int, h: int) -> tuple[int, int]:
     return (-(-h * aw // ah), h) if w * ah < h * aw else (w, -(-w * ah // aw))
 
 
+def legible_px(scenes: Sequence[Scene], options: RenderOptions,
+               width_at: Callable[[int], int]) -> int:
+    """One cell size for every part: the smallest from :data:`DEFAULT_PX` up at which every
+    part's numbers are legible (a single layer grows its cells the same way), unless the
+    figure would then be wider than :data:`LEGIBLE_WIDTH` (``width_at(px)`` measures it);
+    then :data:`DEFAULT_PX`, and the parts whose numbers do not fit say so in their titles.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> scenes = [Scene(plan(Spec(i=3, mode="upsample", method="bilinear")))]
+    >>> legible_px(scenes, RenderOptions(), lambda px: 10 * px) > DEFAULT_PX
+    True
+    """
+    if not options.values:
+        return DEFAULT_PX
+    for px in range(DEFAULT_PX, MAX_CELL + 1):
+        if all(values_legible(s, options, px) for s in scenes):
+            return px if width_at(px) <= LEGIBLE_WIDTH * options.dpi / 100 else DEFAULT_PX
+    return DEFAULT_PX
+
+
 def sequence(plans: Sequence[Plan], titles: Sequence[str | None], options: RenderOptions,
              scene: Callable[[Plan, bool], Scene] = Scene
              ) -> tuple[list[Part], tuple[int, int]]:
@@ -116,8 +140,9 @@ def sequence(plans: Sequence[Plan], titles: Sequence[str | None], options: Rende
         w = width if width is not None else max(max(measured), round(MIN_WIDTH * dpi_k))
         if max(measured) > w:
             return w, []
-        return w, [Layout.at_cell_size(s, replace(o, cell_px=px), px, w)
-                   for s, o in zip(scenes, opts)]
+        # One fixed layout: every layer's grids and legend start where the others' do.
+        return w, aligned([Layout.at_cell_size(s, replace(o, cell_px=px), px, w)
+                           for s, o in zip(scenes, opts)])
 
     if options.cell_px is not None:
         px = options.cell_px
@@ -130,7 +155,7 @@ def sequence(plans: Sequence[Plan], titles: Sequence[str | None], options: Rende
 
         px = _fit_px(fits, f"these {len(plans)} layers", box)
     else:
-        px = DEFAULT_PX
+        px = legible_px(scenes, options, lambda px: layouts(px, None)[0])
     width, lays = layouts(px, box[0] if box is not None else None)
     if not lays:
         raise SpecError(f"width={width} is too narrow for this figure; give a larger width",
@@ -222,12 +247,13 @@ def row(plans: Sequence[Plan], titles: Sequence[str | None], options: RenderOpti
 
         px = _fit_px(fits, f"{n} panels side by side", box)
     else:
-        px = DEFAULT_PX
+        px = legible_px(scenes, options,
+                        lambda px: sum(widths_for(px, None)) + gap * (n - 1))
     widths = widths_for(px, box[0] if box is not None else None)
     if not widths:
         raise SpecError(f"width={box[0] if box else '?'} is too narrow for {n} panels side by "
                         "side; give a larger width", "width")
-    lays = layouts(px, widths)
+    lays = aligned(layouts(px, widths))
     content = max(lay.size[1] for lay in lays)
     parts = []
     for plan, opt, lay in zip(plans, opts, lays):
@@ -235,6 +261,52 @@ def row(plans: Sequence[Plan], titles: Sequence[str | None], options: RenderOpti
         renderer.layout = lay.shifted(0, content)
         parts.append(Part(renderer))
     return _place_row(parts, gap, header, box, options)
+
+
+def _head_end(lay: Layout) -> int:
+    """Where a layout's title and caption end (its panels start below)."""
+    slot = lay.slots.get("caption") or lay.slots.get("title")
+    if slot is None:
+        return 0
+    return slot.baseline - round(slot.font.ascent) + slot.lines * slot.font.line_height
+
+
+def _lowered(lay: Layout, dy: int, legend_dy: int) -> Layout:
+    """``lay`` with everything below its title and caption ``dy`` pixels lower and its legend
+    ``legend_dy`` more, the image as much taller."""
+    head = ("title", "caption")
+    panels = {name: replace(box, y=box.y + dy) for name, box in lay.panels.items()}
+    slots = {name: slot if name in head else replace(slot, baseline=slot.baseline + dy)
+             for name, slot in lay.slots.items()}
+    down = dy + legend_dy
+    legend = [replace(item, swatch=(item.swatch[0], item.swatch[1] + down, item.swatch[2],
+                                    item.swatch[3] + down), baseline=item.baseline + down)
+              for item in lay.legend]
+    return replace(lay, size=(lay.size[0], lay.size[1] + down), panels=panels, slots=slots,
+                   legend=legend)
+
+
+def aligned(lays: Sequence[Layout]) -> list[Layout]:
+    """Panels side by side read as one figure: every part's grids start at one height (below
+    the tallest title and caption) and every legend starts at one height.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> opts = RenderOptions(cell_px=20)
+    >>> a = Layout.at_cell_size(Scene(plan(Spec(i=3, k=2))), opts, 20, 300)
+    >>> wraps = replace(opts, title="a long title that wraps onto a second line in a panel")
+    >>> b = Layout.at_cell_size(Scene(plan(Spec(i=3, k=2))), wraps, 20, 300)
+    >>> a.panels["grid"].y < b.panels["grid"].y
+    True
+    >>> [lay.panels["grid"].y for lay in aligned([a, b])] == [b.panels["grid"].y] * 2
+    True
+    """
+    heads = [_head_end(lay) for lay in lays]
+    lays = [_lowered(lay, max(heads) - h, 0) if h < max(heads) else lay
+            for lay, h in zip(lays, heads)]
+    tops = [min((item.swatch[1] for item in lay.legend), default=None) for lay in lays]
+    lowest = max((t for t in tops if t is not None), default=None)
+    return [_lowered(lay, 0, lowest - t) if t is not None and lowest is not None
+            and t < lowest else lay for lay, t in zip(lays, tops)]
 
 
 def _place_row(parts: list[Part], gap: int, header: int,
@@ -274,13 +346,13 @@ def header_lines(text: str, options: RenderOptions, width: int, scale: float = 1
 
 
 def header_height(text: str, options: RenderOptions, width: int, scale: float = 1.0) -> int:
-    """Pixels a caption of ``text`` takes above the parts (two lines at most are kept).
+    """Pixels a caption of ``text`` takes above the parts (every line: nothing is clipped).
 
     >>> header_height("", RenderOptions(), 400)
     0
     """
     font, lines = header_lines(text, options, width, scale)
-    return 10 + min(len(lines), 2) * font.line_height if lines else 0
+    return 10 + len(lines) * font.line_height if lines else 0
 
 
 class Canvas:
@@ -303,7 +375,7 @@ class Canvas:
             font, lines = header_lines(caption, options, size[0], scale)
             ink = np.array(rgb(theme.ink), np.uint8)
             baseline = top + 4 + round(font.ascent)
-            for line in lines[:2]:
+            for line in lines:
                 blit(self.rgb, font.render(line), (size[0] - font.measure(line)) / 2,
                      baseline, ink)
                 baseline += font.line_height

@@ -90,8 +90,10 @@ class Labels:
         items += [("pending", LABELS["pending"]), ("current", LABELS["current"])]
         if self.scatter:
             more = "+" if self._most > 4 else ""
-            items += [(f"overlap{n}", f"{n}{more if n == 4 else ''} tap{'s' if n > 1 else ''}")
-                      for n in self.overlaps]
+            # Written cells keep the "written" colour of every other figure, deeper where
+            # more taps overlap (the theme's overlap ramp starts at it).
+            items += [(f"overlap{n}", f"written, {n}{more if n == 4 else ''} "
+                       f"tap{'s' if n > 1 else ''}") for n in self.overlaps]
             if (plan.target.kinds == CROP).any():
                 items += [("crop", LABELS["crop"]), ("cropped", LABELS["cropped"])]
         else:

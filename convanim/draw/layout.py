@@ -528,6 +528,18 @@ def _values_legible(scene: Scene, options: RenderOptions, px: int) -> bool:
     return _value_pt(scene, options, px) * options.dpi / 72 >= MIN_VALUE_PX
 
 
+def values_legible(scene: Scene, options: RenderOptions, px: int) -> bool:
+    """Whether cells of ``px`` pixels show every number of ``scene`` at 10 px or more (a
+    figure of several parts picks one cell size that suits them all).
+
+    >>> from convanim.geometry import Spec, plan
+    >>> scene = Scene(plan(Spec(i=3, k=2)))
+    >>> values_legible(scene, RenderOptions(), 8), values_legible(scene, RenderOptions(), 32)
+    (False, True)
+    """
+    return _values_legible(scene, options, px)
+
+
 def _small_pt(scene: Scene, options: RenderOptions, px: int, value_pt: float) -> float:
     """The size of a cell's small notes (the weight under a window cell, the product a
     scatter step adds): at least ``MIN_TEXT_PX``; 0 (notes left out, the formula line

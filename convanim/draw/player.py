@@ -224,3 +224,26 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
     elif "kernel" in boxes:
         meta["kernel_shape"] = [int(n) for n in scene.w2.shape]
     return meta
+
+
+def figure_metadata(title: str, alt: str, captions: list[str], theme: str,
+                    hidpi: bool = False) -> dict[str, Any]:
+    """The player's JSON for a figure of several parts (a chain, a comparison): its title,
+    alt sentence and one caption per written frame. The frames draw their captions, so the
+    page keeps the text for screen readers and a reader sees each caption once; no hover
+    map (the parts are several plans).
+
+    >>> meta = figure_metadata("t", "A chain.", ["a", "b"], "light")
+    >>> meta["captions"], meta["caption_drawn"], meta["chrome"]["dark"]
+    (['a', 'b'], True, False)
+    """
+    from convanim.draw.themes import THEMES, luminance
+
+    colours = THEMES[theme]
+    meta: dict[str, Any] = {
+        "title": title, "alt": alt, "captions": list(captions), "caption_drawn": True,
+        "chrome": {"ink": colours.ink, "background": colours.background,
+                   "dark": luminance(colours.background) < 0.4}}
+    if hidpi:
+        meta["scale"] = 2
+    return meta

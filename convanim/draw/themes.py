@@ -99,8 +99,9 @@ class Theme:
     maximum of a max-pool window), ``pending``/``current``/``done`` (output cells not yet
     written, being written, written), ``crop`` (scatter canvas cells that will be cropped),
     ``cropped`` (after the crop), ``kernel`` (the kernel panel; a filter's ``bias`` cell is
-    derived from it, :meth:`bias_look`). ``overlap`` shades finished
-    scatter cells by how many kernel taps landed on them (1, 2, 3, 4 or more).
+    derived from it, :meth:`bias_look`). ``overlap`` shades finished scatter cells by how
+    many kernel taps landed on them (1, 2, 3, 4 or more); one tap is the ``done`` fill, so a
+    written cell has one colour in every figure and panel.
 
     >>> from convanim.draw.themes import THEMES
     >>> THEMES["print"].padding.line
@@ -163,6 +164,8 @@ class Theme:
         if base.startswith("overlap"):
             level = min(int(base[len("overlap"):]), len(self.overlap))
             fill = self.overlap[level - 1]
+            if fill == self.done.fill:  # one tap: simply written
+                return self.done
             # Shades run light to dark, so numbers switch colour to stay readable.
             text = "#ffffff" if luminance(fill) < 0.4 else "#1a1a1a"
             return replace(self.done, fill=fill, text=text)
@@ -279,7 +282,7 @@ LIGHT = Theme(
     crop=Look("#f5f5f5", "#9e9e9e", "#7a7a7a", line="dashed", hatch="/", hatch_color="#d0d0d0"),
     cropped=Look("#ffffff", "#c4c4c4", "#b4b4b4", line="dotted"),
     kernel=Look("#f0e442", "#8a7f00", "#1a1a1a"),
-    overlap=("#c7ebe1", "#7fcdb5", "#3fb892", "#009e73"),
+    overlap=("#7fcdb5", "#3fb892", "#009e73", "#00664b"),
     outline="#1a1a1a",
     link="#e69f00",
 )
@@ -301,7 +304,7 @@ DARK = Theme(
     crop=Look("#262a30", "#6a6a6a", "#8a8a8a", line="dashed", hatch="/", hatch_color="#3c4148"),
     cropped=Look("#1e2227", "#4a4f55", "#5f646a", line="dotted"),
     kernel=Look("#8a7f1a", "#f0e442", "#fffbe0"),
-    overlap=("#164a3e", "#0f6e55", "#129070", "#2fbf95"),
+    overlap=("#2fbf95", "#62d6b1", "#9be8cf", "#d2f7ea"),
     outline="#f5f5f5",
     link="#e69f00",
     link_alpha=0.22,
@@ -325,7 +328,7 @@ PRINT = Theme(
     crop=Look("#ffffff", "#777777", "#555555", line="dashed", hatch="/", hatch_color="#c8c8c8"),
     cropped=Look("#ffffff", "#b0b0b0", "#a0a0a0", line="dotted"),
     kernel=Look("#e6e6e6", "#000000", "#000000"),
-    overlap=("#f2f2f2", "#d9d9d9", "#bfbfbf", "#a6a6a6"),
+    overlap=("#ffffff", "#d9d9d9", "#bfbfbf", "#a6a6a6"),
     outline="#000000",
     link="#000000",
     link_alpha=0.10,
@@ -351,7 +354,7 @@ CLASSIC = Theme(
     crop=Look("#ffffff", "#0e3d5e", "#0e3d5e", line="dashed", hatch="/", hatch_color="#c8d3d6"),
     cropped=Look("#ffffff", "#b7c5c8", "#b7c5c8", line="dotted"),
     kernel=Look("#9cafb3", "#032e39", "#032e39"),
-    overlap=("#a8ded9", "#5cc2b9", "#2aa198", "#176e6e"),
+    overlap=("#2aa198", "#1b857d", "#0f5f5a", "#063a37"),
     outline="#032e39",
     link="#032e39",
     link_alpha=0.10,

@@ -156,13 +156,18 @@ def _media(job: Job, src: str, alt: str, base: Path) -> str:
     return f'<img src="{src}" alt="{alt}" loading="lazy">'
 
 
-# Sizes each player's frame to the height its page reports (file:// frames cannot be read).
+# Sizes each player's frame to the height its page reports (file:// frames cannot be read),
+# and lets a figure drawn more than 1.5 times its column's width take the page's full width
+# (shown at its own size, not shrunk to a thumbnail; a slightly wider one stays in its column).
 _SCRIPT = """\
 addEventListener("message", function (e) {
   var d = e.data, frames = document.querySelectorAll("iframe.player");
   if (!d || d.convanim !== "size") { return; }
   for (var i = 0; i < frames.length; i++) {
-    if (frames[i].contentWindow === e.source) { frames[i].style.height = d.height + "px"; }
+    if (frames[i].contentWindow !== e.source) { continue; }
+    frames[i].style.height = d.height + "px";
+    var figure = frames[i].closest("figure");
+    if (figure && d.width > 1.5 * frames[i].clientWidth) { figure.classList.add("wide"); }
   }
 });
 """

@@ -345,19 +345,32 @@ def busiest_cell(chain: Chain) -> tuple[int, ...]:
     >>> busiest_cell(Chain.build(3, twice))
     (6, 6)
     """
+    grid = output_paths(chain)
+    shape = grid.shape
+    spatial = len(chain.output_shape)
+    centre = np.array([(n - 1) / 2 for n in shape[-spatial:]])
+    best = max(np.ndindex(*shape), key=lambda at: (
+        grid[at], -float(np.abs(np.array(at[-spatial:]) - centre).sum()), -at[0]))
+    return tuple(int(v) for v in best)
+
+
+def output_paths(chain: Chain) -> np.ndarray:
+    """How many paths reach each cell of the last layer's whole output from the whole input:
+    the chain run on an all-ones input with every weight 1 (a pooling window counts as a
+    window of ones). Uneven counts away from the border are the checkerboard of stacked
+    strided transposed convolutions (Odena, Dumoulin and Olah, Distill 2016).
+
+    >>> twice = [{"mode": "transposed", "kernel_size": 3, "stride": 2, "dims": 1}] * 2
+    >>> output_paths(Chain.build(3, twice)).tolist()
+    [1, 1, 2, 1, 3, 2, 3, 1, 3, 2, 3, 1, 2, 1, 1]
+    """
     counts = np.ones(int(np.prod(chain.layers[0].op.input_shape(chain.layers[0]))), np.int64)
     for spec in chain.layers:
         links = layer_links(spec)
         above = np.zeros(int(np.prod(output_array_shape(spec))), np.int64)
         np.add.at(above, links[:, 0], counts[links[:, 1]])
         counts = above
-    shape = output_array_shape(chain.layers[-1])
-    grid = counts.reshape(shape)
-    spatial = len(chain.output_shape)
-    centre = np.array([(n - 1) / 2 for n in shape[-spatial:]])
-    best = max(np.ndindex(*shape), key=lambda at: (
-        grid[at], -float(np.abs(np.array(at[-spatial:]) - centre).sum()), -at[0]))
-    return tuple(int(v) for v in best)
+    return counts.reshape(output_array_shape(chain.layers[-1]))
 
 
 def path_counts(chain: Chain, cell: Sequence[int] | None = None) -> list[np.ndarray]:

@@ -160,9 +160,10 @@ def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
         opts = RenderOptions.from_mapping(options)
         style = opts.style
         _check_box(opts.box, frames, params)
-        from convanim.draw.perspective import check_style
+        if style == "perspective":  # the flat style never imports the perspective modules
+            from convanim.draw.perspective import check_style
 
-        check_style(spec, style)
+            check_style(spec, style)
         from convanim.geometry.ops.volume import check_drawable
 
         check_drawable(spec, style, params.get("output"))
@@ -255,7 +256,7 @@ def from_chain_entry(entry: Entry, args: Sequence[str] = ()) -> tuple[Request, C
     >>> from convanim.config import load_entries
     >>> request, chain = from_chain_entry(load_entries("configs/chains/two_3x3.yaml")[0])
     >>> len(chain.layers), request.frames
-    (2, 2)
+    (2, 3)
     """
     from convanim.config import ConfigError
     from convanim.draw.options import RenderOptions
@@ -279,7 +280,8 @@ def from_chain_entry(entry: Entry, args: Sequence[str] = ()) -> tuple[Request, C
             raise click.UsageError(
                 f"{where(ctx, 'input_size')}: a grid of {largest} cells per side is too big to "
                 f"draw legibly (limit {MAX_CELLS}); use a smaller input_size", ctx)
-        frames = len(chain.layers) * (1 if params.get("view") == "trace" else 2)
+        frames = (len(chain.layers) + 1 if params.get("view") == "trace"
+                  else 2 * len(chain.layers))
         if frames > max_frames:
             raise click.UsageError(f"{where(ctx, 'max_frames')}: the chain has {frames} "
                                    f"frames, more than the limit {max_frames}", ctx)

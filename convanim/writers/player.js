@@ -276,12 +276,14 @@
     root.addEventListener("keyup", function (e) { if (e.key === " ") { e.preventDefault(); } });
     root.convanimPlayer = {play: play, pause: pause, show: show, step: step};
 
-    // In a frame of its own (a gallery page), tell the page how tall the player is.
+    // In a frame of its own (a gallery page), tell the page how tall the player is and how
+    // wide its figure is drawn (CSS pixels), so the page can give a wide figure more room.
     function tellHeight() {
       if (window.parent === window || document.querySelectorAll("[data-convanim-player]")
           .length !== 1) { return; }
       var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
-      window.parent.postMessage({convanim: "size", height: h}, "*");
+      window.parent.postMessage({convanim: "size", height: h,
+                                 width: width / (meta.scale || 1)}, "*");
     }
     window.addEventListener("resize", tellHeight);
     if (window.ResizeObserver) { new ResizeObserver(tellHeight).observe(root); }

@@ -305,6 +305,10 @@ class Channels:
             if b is None:
                 return base
             return _with_bias(base, float(np.asarray(b).reshape(-1)[0]))
+        if spec.dims == 3:  # every door (one layer, chain, compare) meets this before drawing
+            from convanim.geometry.ops.volume import check_drawable
+
+            check_drawable(spec, "flat", None)
         return _stack_plan(self, spec, x, w, y, b)
 
 
