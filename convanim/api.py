@@ -32,6 +32,7 @@ from convanim.geometry import Plan, Spec, SpecError, compute, plan
 from convanim.request.checks import check_kind, one_error
 from convanim.request.door import Request
 from convanim.request.keywords import from_api
+from convanim.writers import confined
 
 __all__ = ["Animation", "animate", "check", "compute", "plan", "render"]
 
@@ -93,8 +94,10 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     with one_error():
         _, the_plan, opts = _request(spec, x, w, seed, options,
                                      {"path": path, "storyboard": storyboard, "player": player})
-        return write_plan(the_plan, opts, path, storyboard=storyboard, player=player,
-                          progress=progress)
+        folder = Path(path).parent  # held open: swapped for a symlink, it cannot redirect
+        with confined(folder if folder.is_dir() else None):
+            return write_plan(the_plan, opts, path, storyboard=storyboard, player=player,
+                              progress=progress)
 
 
 class Animation:

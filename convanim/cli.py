@@ -17,6 +17,7 @@ if __name__ == "__main__" or os.path.basename(sys.argv[0]) in ("convanim", "conv
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 import atexit
+import contextlib
 import gc
 import threading
 import traceback
@@ -52,16 +53,19 @@ class ConvanimGroup(click.Group):
     """
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, registering the lazy commands first if it is one."""
         if cmd_name not in self.commands:
             _register_commands()
         return super().get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name (the help lists them all, so all are registered)."""
         _register_commands()
         return super().list_commands(ctx)
 
     def resolve_command(self, ctx: click.Context, args: list[str]
                         ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Click's lookup, then refuse a file option given twice (one file per run)."""
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
             twice = given_twice(command, rest)
@@ -72,13 +76,14 @@ class ConvanimGroup(click.Group):
         return name, command, rest
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        """Run a command: warnings silenced, ending signals handled, errors as one line."""
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv
         if not debug:
             # Library warnings (matplotlib, numpy, Pillow) would turn a one-line error into
             # several; everything they warn about is checked and reported by us.
             warnings.simplefilter("ignore")
-        from convanim.writers._files import (
+        from convanim.writers import (
             ENDING_SIGNALS,
             PUBLISHED,
             exit_code_for,
@@ -102,7 +107,7 @@ class ConvanimGroup(click.Group):
             remove_leftovers()
             # click turns a KeyboardInterrupt into Abort; the signal is in its cause.
             err = err.__cause__ if isinstance(err.__cause__, KeyboardInterrupt) else err
-            from convanim.writers._files import interrupted_message
+            from convanim.writers import interrupted_message
 
             _fail(interrupted_message(err.name if isinstance(err, Interrupted) else None),
                   exit_code_for(err), debug)
@@ -120,13 +125,13 @@ class ConvanimGroup(click.Group):
             if isinstance(err, WriteError):
                 _fail(str(err), EXIT_FAILED, debug)
             if isinstance(err, OSError) and err.filename is None:
-                from convanim.writers._files import describe_unnamed_os_error
+                from convanim.writers import describe_unnamed_os_error
 
                 described = describe_unnamed_os_error(err)
                 if described is not None:
                     _fail(described, EXIT_USAGE, debug)
             if isinstance(err, OSError) and err.filename is not None:
-                from convanim.writers._files import describe_os_error
+                from convanim.writers import describe_os_error
 
                 _fail(str(describe_os_error(str(err.filename), err)), EXIT_FAILED, debug)
             _fail(f"{type(err).__name__}: {err} (rerun with --debug for the traceback)",
@@ -230,10 +235,15 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     from convanim.draw import Renderer, RenderOptions, write_plan
     from convanim.geometry import plan
     from convanim.progress import Progress
+    from convanim.writers import confined
 
     progress = Progress(f"rendering {output or board}",
                         enabled=False if params.get("quiet") else None)
+    held = contextlib.ExitStack()
     try:
+        # Written through one open handle on the output's folder, as a batch does: a folder
+        # swapped for a symlink during the render cannot send the file elsewhere.
+        held.enter_context(confined(Path(output or board).parent))
         the_plan = plan(spec, request.x, request.w, seed=request.seed)
         opts = RenderOptions.from_mapping(dict(request.options))
         if still is not None:
@@ -266,6 +276,7 @@ def render(ctx: click.Context, config: str | None, name: str | None, **params: A
     except SpecError as err:
         raise click.UsageError(f"{where(ctx, err.param or 'input_size')}: {err}", ctx) from None
     finally:
+        held.close()
         progress.close()
     click.echo(f"wrote {written}  ({spec.label}; output {'x'.join(map(str, spec.output_shape))})")
     if board:

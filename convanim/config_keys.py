@@ -86,6 +86,12 @@ def _closest(guess: str, names: tuple[str, ...]) -> list[str]:
 
 
 def unknown_key(key: str, where: str, extra: tuple[str, ...] = ()) -> ConfigError:
+    """The error for a key no option or field has, with a did-you-mean (``extra``: more keys
+    the caller accepts).
+
+    >>> str(unknown_key("strid", "a.yaml:3"))
+    "a.yaml:3: unknown key 'strid'; did you mean 'stride' (or 's')?"
+    """
     names = (*OPTION_NAMES, *FIELD_NAMES, *extra)
     guess = key.strip().lower().replace("-", "_")
     if guess in SPELLINGS:

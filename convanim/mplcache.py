@@ -34,7 +34,11 @@ def _usable(folder: Path) -> bool:
 
 
 def use_private_cache() -> None:
-    """Point matplotlib at a private temp folder when its own folders are unusable."""
+    """Point matplotlib at a private temp folder when its own folders are unusable.
+
+    >>> import matplotlib
+    >>> use_private_cache()  # matplotlib is already imported: its folders are chosen
+    """
     if os.environ.get("MPLCONFIGDIR") or "matplotlib" in sys.modules:
         return
     if not sys.platform.startswith(("linux", "freebsd")):

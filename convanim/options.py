@@ -121,6 +121,7 @@ class SizeType(_Value):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
+        """The flag's text as a number or a list of numbers (values already parsed pass)."""
         if isinstance(value, (int, list, tuple)) and not isinstance(value, bool):
             return value
         if isinstance(value, Integral) and not isinstance(value, bool):
@@ -147,6 +148,7 @@ class MatrixType(_Value):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
+        """The flag's JSON text as nested lists of numbers, or a one-line refusal."""
         given = value
         if isinstance(value, str) and param is not None and param.name == "kernel_values" \
                 and value.strip()[:1].isalpha():
@@ -172,6 +174,7 @@ class Checked(_Value):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
+        """The inner type's value, first checked against the option's table rule."""
         if isinstance(self.inner, (click.types.IntParamType, click.types.FloatParamType)):
             self._check_number(value, param, ctx)
             if isinstance(self.inner, click.types.IntParamType):
@@ -271,10 +274,12 @@ class Checked(_Value):
         return f"{name}={value} must be {rule}; use e.g. {name}={_num(near)}"
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str | None:
+        """The inner type's metavar (the help shows what the option takes)."""
         return self.inner.get_metavar(param, ctx)  # type: ignore[call-arg]
 
     def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str
                        ) -> list[Any]:
+        """The inner type's completions."""
         return self.inner.shell_complete(ctx, param, incomplete)
 
 

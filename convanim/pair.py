@@ -104,7 +104,7 @@ def render_pair(spec: Any, path: str | os.PathLike[str], *, x: Any = None, w: An
     convanim.geometry.spec.SpecError: pair: a light/dark pair is written as images ...
     """
     from convanim.draw import render
-    from convanim.draw.animate import _plan
+    from convanim.draw.animate import checked_plan
     from convanim.draw.storyboard import write_still
     from convanim.writers import commit_together
 
@@ -117,7 +117,7 @@ def render_pair(spec: Any, path: str | os.PathLike[str], *, x: Any = None, w: An
         render(spec, paths[0], x=x, w=w, seed=seed, **options)
         render(spec, paths[1], x=x, w=w, seed=seed, **twin)
         for still, opts in ((paths[2], options), (paths[3], twin)):
-            the_plan, render_options = _plan(spec, x, w, seed, dict(opts))
+            the_plan, render_options = checked_plan(spec, x, w, seed, dict(opts))
             write_still(the_plan, render_options, still, "last")
     return paths
 

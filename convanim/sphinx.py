@@ -101,6 +101,8 @@ class ConvanimDirective(Directive):
         return self.content_offset + 1
 
     def run(self) -> list[nodes.Node]:
+        """The figure's node (checked now, drawn when the page is written), or one error at
+        the line that caused it."""
         env = self.state.document.settings.env
         source, _ = self.state_machine.get_source_and_line(self.lineno)
         lines = self.option_lines()
@@ -162,6 +164,7 @@ class ConvanimDirective(Directive):
         return self.fail(str(err), self.lineno)  # a config file's own line, named in the text
 
     def fail(self, message: str, line: int) -> nodes.system_message:
+        """One build error, ``convanim: <message>``, at the document's ``line``."""
         return self.state.document.reporter.error(f"convanim: {message}", line=line)
 
 

@@ -157,11 +157,13 @@ def render_chain_command(ctx: click.Context, entry: Entry | None, params: dict[s
     nums = numbers(params)
     from convanim.draw.chain import render_chain
     from convanim.draw.options import RenderOptions
+    from convanim.writers import confined
 
     try:
         opts = RenderOptions.from_mapping({**options, "values": nums.show})
-        written = render_chain(chain, output, opts, view="trace" if trace else "forward",
-                               cell=cell, seed=nums.seed, x=nums.x, slides=not per_layer)
+        with confined(output.parent):  # a folder swapped for a symlink cannot redirect it
+            written = render_chain(chain, output, opts, view="trace" if trace else "forward",
+                                   cell=cell, seed=nums.seed, x=nums.x, slides=not per_layer)
     except SpecError as err:
         flag = "--cell" if err.param == "cell" else where(ctx, err.param or "input_size")
         raise click.UsageError(f"{flag}: {err}", ctx) from None

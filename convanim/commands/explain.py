@@ -16,6 +16,7 @@ import click
 
 from convanim.geometry import Spec, SpecError
 from convanim.geometry.ops import get_op, ops
+from convanim.geometry.spec import per_axis_text
 from convanim.options import (
     DEFAULT_SPEC,
     ENTRY_KEY,
@@ -66,17 +67,6 @@ CONFIG_OPTIONS = [
     click.option("--name", is_eager=True, callback=pick_name,
                  help="Which animation of a multi-animation config."),
 ]
-
-
-def _per_axis(values: tuple[Any, ...]) -> str:
-    """A per-axis value as a user writes it: ``3`` or ``(3, 2)`` (as the spec's labels).
-
-    >>> _per_axis((2, 2)), _per_axis((2, 3))
-    ('2', '(2, 3)')
-    """
-    if len(set(values)) == 1:
-        return str(values[0])
-    return "(" + ", ".join(str(v) for v in values) + ")"
 
 
 def _echo_json(data: Any) -> None:
@@ -367,7 +357,7 @@ def overlap(ctx: click.Context, config: str | None, name: str | None, layers: in
     save_overlap(maps, path, dpi=dpi)
     click.echo(f"wrote {path}")
     for number, (row, _) in enumerate(maps):
-        head = (f"resize-convolution ({resize} x{_per_axis(spec.s)}, then {row.label})"
+        head = (f"resize-convolution ({resize} x{per_axis_text(spec.s)}, then {row.label})"
                 if resize and number == len(maps) - 1 else row.label)
         for line in textwrap.wrap(f"{head}: {_spread(row)}", 80, subsequent_indent="  "):
             click.echo(line)

@@ -37,8 +37,9 @@ def model(ctx: click.Context, source: str, input_text: str | None, as_json: bool
       convanim model model.keras --json
       convanim model net.py:Net --input 3,64,64 -o report/
     """
+    from convanim.model.graph import ModelError
     from convanim.model.source import parse_input, table_of
-    from convanim.model.table import ModelError, markdown_table, text_table
+    from convanim.model.text import markdown_table, text_table
 
     if as_json and markdown:
         raise click.UsageError("--json and --markdown: pick one; e.g. drop --markdown", ctx)

@@ -28,6 +28,7 @@ def render_photo_command(ctx: click.Context, params: dict[str, Any]) -> Path:
     """Check the options, build the figure and write it; returns the path written."""
     from convanim.geometry.ops import FIELDS
     from convanim.photo import photo_figure, render_photo
+    from convanim.writers import confined
 
     for key in UNSUPPORTED:
         if params.get(key) not in (None, False, ()):
@@ -71,7 +72,8 @@ def render_photo_command(ctx: click.Context, params: dict[str, Any]) -> Path:
     if not raw:
         output.parent.mkdir(parents=True, exist_ok=True)
     loop = params.get("loop")
-    return render_photo(fig, output, loop=True if loop is None else bool(loop), still=still)
+    with confined(output.parent):  # a folder swapped for a symlink cannot redirect the file
+        return render_photo(fig, output, loop=True if loop is None else bool(loop), still=still)
 
 
 def _size(value: Any) -> int | tuple[int, ...]:

@@ -179,12 +179,16 @@ def render_frames(plan: Plan, options: RenderOptions | None = None
     return Renderer(plan, options).frames()
 
 
-def _split(spec: Spec | Mapping[str, Any], options: dict[str, Any]
-           ) -> tuple[Spec, RenderOptions]:
+def spec_and_options(spec: Spec | Mapping[str, Any], options: dict[str, Any]
+                     ) -> tuple[Spec, RenderOptions]:
     """A Spec (mappings may also carry render options) and validated options.
 
     The front door (:mod:`convanim.request`) checks a request fully before it gets here;
     this only keeps direct callers of ``draw`` honest, with the spec's and options' own rules.
+
+    >>> spec, opts = spec_and_options({"i": 4, "k": 3, "theme": "dark"}, {})
+    >>> spec.i, opts.theme
+    ((4, 4), 'dark')
     """
     from convanim.draw.options import OPTION_NAMES
 
@@ -198,9 +202,15 @@ def _split(spec: Spec | Mapping[str, Any], options: dict[str, Any]
     return Spec.from_dict(rest), RenderOptions.from_mapping({**given, **options})
 
 
-def _plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
-          options: dict[str, Any]) -> tuple[Plan, RenderOptions]:
-    spec, opts = _split(spec, options)
+def checked_plan(spec: Spec | Mapping[str, Any], x: Any, w: Any, seed: int,
+                 options: dict[str, Any]) -> tuple[Plan, RenderOptions]:
+    """The plan and options of a render, its frame count and budget checked first.
+
+    >>> the_plan, opts = checked_plan({"i": 4, "k": 3}, None, None, 0, {"fps": 3})
+    >>> len(the_plan.frames), opts.fps
+    (6, 3.0)
+    """
+    spec, opts = spec_and_options(spec, options)
     frames = frame_count(spec)
     check_frames(frames, opts)
     check_render(spec, frames, cell_px=opts.cell_px, width=opts.width, dpi=opts.dpi,
@@ -275,7 +285,7 @@ def deck_metadata(renderer: Renderer, metadata: dict[str, Any] | None = None
     >>> deck_metadata(Renderer(plan(Spec(i=3, k=2)), RenderOptions(frames="key")))["slide"]
     '16:9'
     """
-    from convanim.explain import alt_text
+    from convanim.geometry.words import alt_text
 
     meta = dict(metadata or {})
     scene, options = renderer.scene, renderer.options
@@ -334,7 +344,7 @@ def render(spec: Spec | Mapping[str, Any], path: PathLike, *, x: Any = None, w: 
     True
     """
     check_distinct(path, storyboard)
-    the_plan, opts = _plan(spec, x, w, seed, options)
+    the_plan, opts = checked_plan(spec, x, w, seed, options)
     return write_plan(the_plan, opts, path, storyboard=storyboard, player=player,
                       progress=progress)
 

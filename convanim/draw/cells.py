@@ -21,12 +21,21 @@ if TYPE_CHECKING:
     from convanim.draw.layout import Box
 
 
-def _c(color: str) -> np.ndarray:
+def rgb_array(color: str) -> np.ndarray:
+    """A colour as an int32 RGB array (room to add colours before halving).
+
+    >>> rgb_array("#ff8000").tolist()
+    [255, 128, 0]
+    """
     return np.array(rgb(color), np.int32)
 
 
-def _pattern(n: int, line: str, size: int) -> np.ndarray:
-    """On/off mask along an edge of ``n`` pixels for a line style, symmetric about the middle."""
+def line_mask(n: int, line: str, size: int) -> np.ndarray:
+    """On/off mask along an edge of ``n`` pixels for a line style, symmetric about the middle.
+
+    >>> line_mask(7, "dashed", 12).astype(int).tolist()
+    [1, 0, 0, 1, 0, 0, 1]
+    """
     if line == "solid":
         return np.ones(n, bool)
     if line == "dotted":
@@ -55,7 +64,7 @@ def cell_sprite(look: Look, px: int, gap: int, background: str, edge: int = 1) -
     tile[:] = rgb(look.fill)
     if t < 4 and look.line != "none":
         # Too small for an edge: tint the fill with the edge colour so the kind still shows.
-        tile[:] = (_c(look.fill) + _c(look.edge) + 1) // 2
+        tile[:] = (rgb_array(look.fill) + rgb_array(look.edge) + 1) // 2
     yy, xx = np.mgrid[0:t, 0:t]
     period = max(4, round(px / 5))
     if look.hatch and t >= 6:
@@ -70,10 +79,10 @@ def cell_sprite(look: Look, px: int, gap: int, background: str, edge: int = 1) -
     if look.cross and t >= 6:
         d = np.minimum(np.abs(xx - yy), np.abs(xx + yy - (t - 1)))
         a = np.clip(1.25 - d, 0, 1)[..., None]
-        tile[:] = np.round(tile * (1 - a) + _c(look.edge) * a).astype(np.uint8)
+        tile[:] = np.round(tile * (1 - a) + rgb_array(look.edge) * a).astype(np.uint8)
     if look.line != "none" and t >= 4:
         e = min(edge, t // 4 or 1)
-        mask = _pattern(t, look.line, t)
+        mask = line_mask(t, look.line, t)
         color = rgb(look.edge)
         for k in range(e):
             tile[k, mask] = tile[t - 1 - k, mask] = color

@@ -22,7 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from convanim.draw.animate import PathLike, Renderer, _split, check_frames, write_animation
+from convanim.draw.animate import (
+    PathLike,
+    Renderer,
+    check_frames,
+    spec_and_options,
+    write_animation,
+)
 from convanim.draw.figure import DEFAULT_PX, Canvas, Part, header_height, row
 from convanim.draw.options import RenderOptions
 from convanim.geometry import Plan, Spec, SpecError, frame_count, plan
@@ -173,7 +179,7 @@ def compare(panels: Sequence[Spec | Mapping[str, Any]], path: PathLike, **option
     for panel in panels:
         extra = dict(panel) if isinstance(panel, Mapping) else {}
         values = {key: extra.pop(key, None) for key in PANEL_KEYS}
-        spec, panel_opts = _split(panel if isinstance(panel, Spec) else extra, options)
+        spec, panel_opts = spec_and_options(panel if isinstance(panel, Spec) else extra, options)
         items.append((spec, values["x"], values["w"], values["seed"] or 0, panel_opts))
     return write_compare(items, path)
 
@@ -249,7 +255,7 @@ def compare_metadata(parts: Sequence[Part], caption: str, options: RenderOptions
     'Look. upsample  i=3 scal'
     """
     from convanim.draw.player import figure_metadata
-    from convanim.explain import alt_text
+    from convanim.geometry.words import alt_text
 
     texts = []
     for part in parts:

@@ -113,7 +113,14 @@ def sequence(plans: Sequence[Plan], titles: Sequence[str | None], options: Rende
              ) -> tuple[list[Part], tuple[int, int]]:
     """Parts shown one after another on one canvas: one cell size, one width, titles and
     panels' tops at the same height in every part. Returns the parts and the canvas size.
-    ``scene`` makes each part's scene (a chain's trace labels its cells its own way)."""
+    ``scene`` makes each part's scene (a chain's trace labels its cells its own way).
+
+    >>> from convanim.geometry import Spec, plan
+    >>> parts, size = sequence([plan(Spec(i=4, k=3)), plan(Spec(i=5, k=3))], ["a", "b"],
+    ...                        RenderOptions())
+    >>> len(parts), size[0] > 0
+    (2, True)
+    """
     dpi_k = options.dpi / 100
     box = _box(options)
     if options.style != "flat":
@@ -182,7 +189,14 @@ def _renderer(plan: Plan, options: RenderOptions, scene: Callable[[Plan, bool], 
 def row(plans: Sequence[Plan], titles: Sequence[str | None], options: RenderOptions,
         gap: int, header: int) -> tuple[list[Part], tuple[int, int]]:
     """Parts shown side by side ``gap`` pixels apart below a ``header`` pixels tall: one cell
-    size, titles at one height, the whole image exactly the requested size."""
+    size, titles at one height, the whole image exactly the requested size.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> parts, (w, h) = row([plan(Spec(i=4, k=3)), plan(Spec(i=5, k=3))], ["a", "b"],
+    ...                     RenderOptions(), gap=20, header=30)
+    >>> len(parts), w > h
+    (2, True)
+    """
     box = _box(options)
     n = len(plans)
     if options.style != "flat":

@@ -24,9 +24,9 @@ from convanim.draw.raster import cell_sprite
 from convanim.draw.scene import fmt, group_tint
 from convanim.draw.text import Font, blit, get_font
 from convanim.draw.themes import THEMES, Look, Theme, rgb
-from convanim.explain.matrix import check_matrix_size, matrix_from_plan, matrix_links
 from convanim.geometry import Plan
 from convanim.geometry.compute import axes2
+from convanim.geometry.matrix import check_matrix_size, matrix_from_plan, matrix_links
 
 HOLD_PHASES = ("input", "insert_zeros", "pad", "crop", "output")
 TARGET_WIDTH = 760  # pixels, when neither width nor cell_px is given

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from convanim.draw.cells import _pattern
+from convanim.draw.cells import line_mask
 from convanim.draw.smooth import SS, block_sums
 from convanim.draw.themes import Look, rgb
 
@@ -153,7 +153,7 @@ def _dashes(u: tuple[int, int], v: tuple[int, int], side: int, line: str) -> np.
     # Lengths in pixels (not sub-pixels): dashes keep their size at any ``SS``.
     along, length = (s, float(np.hypot(*u))) if side < 2 else (t, float(np.hypot(*v)))
     n = max(2, round(length))
-    return _pattern(n, line, n)[np.clip((along * n).astype(int), 0, n - 1)]
+    return line_mask(n, line, n)[np.clip((along * n).astype(int), 0, n - 1)]
 
 
 @lru_cache(maxsize=16)

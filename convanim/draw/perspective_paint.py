@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from convanim.draw.cells import _c
+from convanim.draw.cells import rgb_array
 from convanim.draw.perspective import PLANES, PerspectiveLayout, Plane
 from convanim.draw.perspective_cells import (
     RANK,
@@ -194,7 +194,7 @@ class PerspectivePainter:
         y1 = y0 + slot.lines * slot.font.line_height + 2
         self.base[max(y0, 0): y1, slot.x0: slot.x1] = rgb(self.theme.background)
         for text, x, base in slot_lines(slot, value):
-            blit(self.base, slot.font.render(text), x, base, _c(self.theme.ink))
+            blit(self.base, slot.font.render(text), x, base, rgb_array(self.theme.ink))
 
     def _paint_cell(self, name: str, plane: Plane, r: int, c: int) -> bool:
         """Swap cell (r, c)'s sub-pixel sums for those of its current look and sides;
@@ -262,7 +262,7 @@ class PerspectivePainter:
             f = fit_font(font, text, plane, self.theme.font)
             tx, base = text_at(f, text, plane, rr, cc)
             look = self._look(name, int(state.look[rr, cc]))
-            blit(block, f.render(text), tx - x0, base - y0, _c(look.text))
+            blit(block, f.render(text), tx - x0, base - y0, rgb_array(look.text))
         np.copyto(self.base[y0:y1, x0:x1], block, where=touch[..., None])
 
     def paint_overlays(self, frame: np.ndarray) -> None:
@@ -271,9 +271,9 @@ class PerspectivePainter:
         scene, planes = self.scene, self.layout.planes
         if scene.link is not None:
             width = max(1.0, self.theme.link_px * self.layout.cell_px / 32)
-            stroke(frame, link_lines(planes, stack_link(scene)), _c(link_color(self.theme)),
+            stroke(frame, link_lines(planes, stack_link(scene)), rgb_array(link_color(self.theme)),
                    width, hide=(self.base, self.cover))
-        color = _c(self.theme.outline)
+        color = rgb_array(self.theme.outline)
         for panel, cells in scene.outlines:
             if panel in planes and len(cells):
                 traced, shift = self._outline(planes[panel], cells)

@@ -104,7 +104,7 @@ class PerspectiveCanvas:
 
     def finish(self) -> int:
         """Add the collections to the axes (planes, lines behind the top plane, outlines)."""
-        from convanim.draw.vector import _dashes
+        from convanim.draw.vector import dash_style
 
         ax, theme, pt = self.ax, self.theme, self.pt
         ax.add_collection(PatchCollection(self.background, facecolor=theme.background,
@@ -114,7 +114,7 @@ class PerspectiveCanvas:
             ax.add_collection(PatchCollection(
                 polys, facecolor=look.fill, linewidths=edge_px(theme, self.layout.cell_px) * pt,
                 edgecolor="none" if look.line == "none" else look.edge,
-                linestyle=_dashes(look, self.layout.cell_px, pt), zorder=1 + level))
+                linestyle=dash_style(look, self.layout.cell_px, pt), zorder=1 + level))
         if self.lines:
             width = max(1.0, theme.link_px * self.layout.cell_px / 32)
             ax.add_collection(LineCollection(self.lines, colors=link_color(theme),

@@ -139,6 +139,12 @@ def photo_palette(fig: PhotoFigure) -> list[tuple[int, int, int]]:
 def photo_frames(fig: PhotoFigure) -> Iterator[tuple[np.ndarray, int]]:
     """The frames and their durations (ms): one per position in ``fig.positions``, then the
     whole output, held.
+
+    >>> from convanim.photo import photo_figure
+    >>> fig = photo_figure({"kernel_size": 3}, "sample:camera", image_size=12, max_slides=3)
+    >>> frames = list(photo_frames(fig))
+    >>> len(frames), frames[-1][1] == fig.hold_ms, frames[0][0].ndim
+    (4, True, 3)
     """
     painter = _Painter(fig)
     for n, position in enumerate(fig.positions):

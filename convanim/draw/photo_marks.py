@@ -173,6 +173,11 @@ def key_legend(draw: Any, at: tuple[int, int], rows: list[list[tuple[str, Any, s
 
 
 def contrast(fill: tuple[int, ...]) -> tuple[int, int, int]:
+    """Black or white text, whichever reads on ``fill`` (by its luma).
+
+    >>> contrast((250, 250, 200)), contrast((20, 40, 90))
+    ((0, 0, 0), (255, 255, 255))
+    """
     lum = 0.2126 * fill[0] + 0.7152 * fill[1] + 0.0722 * fill[2]
     return (0, 0, 0) if lum > 140 else (255, 255, 255)
 

@@ -173,7 +173,7 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
     ['alt', 'caption_drawn', 'captions', 'chrome', 'title']
     """
     from convanim.draw.themes import luminance
-    from convanim.explain import alt_text
+    from convanim.geometry.words import alt_text
 
     the_plan, scene, layout = renderer.plan, renderer.scene, renderer.layout
     meta: dict[str, Any] = {

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convanim.draw.cells import _c, cell_sprite, draw_line, draw_outline, fill_polygon
+from convanim.draw.cells import cell_sprite, draw_line, draw_outline, fill_polygon, rgb_array
 from convanim.draw.layout import Box, Layout, Slot
 from convanim.draw.scene import Formula, Scene
 from convanim.draw.text import Font, blit
@@ -94,7 +94,7 @@ class RasterPainter:
         self._static_done = False
 
     def _color(self, name: str) -> np.ndarray:
-        return _c(getattr(self.theme, name))
+        return rgb_array(getattr(self.theme, name))
 
     def _sprite(self, code: int, box: Box) -> np.ndarray:
         key = (code, box.px)
@@ -175,7 +175,7 @@ class RasterPainter:
             self._keep_tile(key, tile)
             return
         look = self.theme.look(self.scene.looks[code])
-        color = _c(look.text)
+        color = rgb_array(look.text)
         inside = True
         if fonts["small"] is None:  # notes too small to read are left to the formula line
             sub = corner = ""

@@ -314,7 +314,12 @@ def theme_of(options: RenderOptions) -> Theme:
 @contextmanager
 def vector_page(width: int, height: int, dpi: int, theme: Theme
                 ) -> Iterator[tuple[Figure, Any]]:
-    """A figure of ``width`` x ``height`` frame pixels with one axes in pixel units."""
+    """A figure of ``width`` x ``height`` frame pixels with one axes in pixel units.
+
+    >>> with vector_page(200, 100, 100, THEMES["light"]) as (fig, ax):
+    ...     [float(v) for v in (*ax.get_xlim(), *ax.get_ylim())]  # y grows downwards
+    [0.0, 200.0, 100.0, 0.0]
+    """
     rc = {"svg.hashsalt": "convanim", "svg.fonttype": "none", "pdf.fonttype": 42,
           "font.family": theme.font}
     with rc_context(rc):
@@ -329,7 +334,15 @@ def vector_page(width: int, height: int, dpi: int, theme: Theme
 
 
 def save_vector(fig: Figure, out: BinaryIO, fmt: str) -> None:
-    """Save without dates (reproducible bytes); SVG is compacted, its text kept as text."""
+    """Save without dates (reproducible bytes); SVG is compacted, its text kept as text.
+
+    >>> import io
+    >>> with vector_page(40, 20, 100, THEMES["light"]) as (fig, ax):
+    ...     out = io.BytesIO()
+    ...     save_vector(fig, out, "svg")
+    >>> out.getvalue()[:5], b"Date" in out.getvalue()
+    (b'<?xml', False)
+    """
     metadata = {"CreationDate": None} if fmt == "pdf" else {"Date": None}
     if fmt == "svg":
         buffer = io.StringIO()

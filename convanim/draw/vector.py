@@ -44,7 +44,12 @@ def _hex(color: str) -> str:
     return color if color.startswith("#") else "#" + color
 
 
-def _dashes(look: Look, px: int, pt_per_px: float) -> object:
+def dash_style(look: Look, px: int, pt_per_px: float) -> object:
+    """Matplotlib's linestyle for a cell edge in ``look``, dashes scaled to the cell.
+
+    >>> dash_style(Look("#fff", "#000", "#000", line="dashed"), 12, 1.0)
+    (0, (2.0, 2.0))
+    """
     if look.line == "solid":
         return "solid"
     if look.line == "dotted":
@@ -174,6 +179,7 @@ class TextBatch(Artist):
         self.items.append((x, baseline, text, prop, color))
 
     def draw(self, renderer: Any) -> None:
+        """Every text of the batch in one group, in the order they were added."""
         if not self.get_visible() or not self.items:
             return
         renderer.open_group("texts", gid=self.get_gid())
@@ -346,7 +352,7 @@ def _patches(ax: Axes, rects: list[tuple[float, float, float, float]], look: Loo
     with rc_context({"hatch.color": _hex(look.hatch_color), "hatch.linewidth": 0.5}):
         ax.add_collection(boxes(
             rects, facecolor=_hex(look.fill), edgecolor=edge, linewidths=pt,
-            linestyle=_dashes(look, px, pt), hatch=(look.hatch * 3) or None, zorder=zorder))
+            linestyle=dash_style(look, px, pt), hatch=(look.hatch * 3) or None, zorder=zorder))
 
 
 _NUM = r"(-?[0-9.]+(?:e-?[0-9]+)?)"

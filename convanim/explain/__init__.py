@@ -10,13 +10,6 @@ Pure logic (numpy only); the overlap figure is drawn by :mod:`convanim.explain.d
 
 from convanim.explain.code import keras_code, keras_reason, pytorch_code
 from convanim.explain.describe import ShapeReport, alt_text, explain_shape, shape_text
-from convanim.explain.matrix import (
-    MAX_MATRIX,
-    check_matrix_size,
-    conv_matrix,
-    matrix_from_plan,
-    matrix_links,
-)
 from convanim.explain.overlap import (
     describe_counts,
     interior_counts,
@@ -28,6 +21,13 @@ from convanim.explain.overlap import (
     uneven_axes,
 )
 from convanim.explain.solve import Bounds, Solution, default_mode, solve
+from convanim.geometry.matrix import (
+    MAX_MATRIX,
+    check_matrix_size,
+    conv_matrix,
+    matrix_from_plan,
+    matrix_links,
+)
 from convanim.mplcache import use_private_cache  # noqa: F401  (matplotlib's folders)
 
 __all__ = [

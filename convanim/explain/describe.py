@@ -13,74 +13,11 @@ from typing import Any
 from convanim.explain.code import keras_code, keras_reason, pytorch_code
 from convanim.explain.overlap import phase_taps, uneven_axes
 from convanim.geometry import AxisArithmetic, Spec, arithmetic
+from convanim.geometry.words import AXIS_NAMES, alt_text, axis_words, shape_text
 
 WIDTH = 80
-AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 ROW_NAMES = {1: (("cell", "cells"),), 2: (("row", "rows"), ("column", "columns")),
              3: (("slice", "slices"), ("row", "rows"), ("column", "columns"))}
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    """``5x5`` for an image, ``7`` for a sequence.
-
-    >>> shape_text((5, 4)), shape_text((7,))
-    ('5x4', '7')
-    """
-    return "x".join(map(str, shape))
-
-
-def _per_axis(values: tuple[Any, ...], dims: int) -> str:
-    if len(set(values)) == 1:
-        return str(values[0])
-    return " and ".join(f"{v} ({name})" for v, name in zip(values, AXIS_NAMES[dims]))
-
-
-def _padding_words(spec: Spec) -> str:
-    what = "padding" if spec.padding_mode == "zeros" else f"{spec.padding_mode} padding"
-    if spec.padding_name:
-        return f"{spec.padding_name!r} {what}"
-    if all(b == a for b, a in spec.p):
-        return f"{what} {_per_axis(tuple(b for b, _ in spec.p), spec.dims)}"
-    sides = {1: (("before", "after"),), 2: (("top", "bottom"), ("left", "right")),
-             3: (("front", "back"), ("top", "bottom"), ("left", "right"))}[spec.dims]
-    parts = [f"{b} {first}, {a} {second}" for (b, a), (first, second) in zip(spec.p, sides)]
-    return f"{what} " + ", ".join(parts)
-
-
-def alt_text(spec: Spec) -> str:
-    """One sentence describing the figure, for the ``alt`` attribute of an image.
-
-    >>> alt_text(Spec(i=3, k=3, s=2, p=1, mode="transposed"))
-    'Transposed convolution of a 3x3 input with a 3x3 kernel, stride 2, padding 1, giving a 5x5 output.'
-    >>> alt_text(Spec(i=7, k=3, d=2, dims=1))
-    'Convolution of a length-7 input with a size-3 kernel, stride 1, padding 0, dilation 2, giving a length-3 output.'
-    """  # noqa: E501 - a doctest shows the sentence as one line
-    def size(shape: tuple[int, ...]) -> str:
-        return shape_text(shape) if spec.dims != 1 else f"length-{shape[0]}"
-
-    own = spec.op.alt_text(spec)
-    if own is not None:
-        return own
-    kernel = shape_text(spec.k) if spec.dims != 1 else f"size-{spec.k[0]}"
-    parts = [f"{spec.op.noun} of a {size(spec.i)} input with a {kernel} {spec.op.window_noun}",
-             f"stride {_per_axis(spec.s, spec.dims)}", _padding_words(spec)]
-    if any(d != 1 for d in spec.d):
-        parts.append(f"dilation {_per_axis(spec.d, spec.dims)}")
-    if any(spec.given_output_padding):
-        parts.append(f"output padding {_per_axis(spec.given_output_padding, spec.dims)}")
-    facts = getattr(spec.op, "layer_facts", None)
-    if facts is not None and spec.op.input_shape(spec) != spec.i:
-        layer = facts(spec)
-        groups = layer.get("groups", 1)
-        channels = (f"{layer['in_channels']} input and {layer['out_channels']} output channels"
-                    if layer["weight"] is not None else f"{layer['in_channels']} channels")
-        if groups > 1:
-            channels += (", depthwise" if groups == layer["in_channels"]
-                         else f", {groups} groups")
-        parts.insert(1, channels)
-    if getattr(spec, "bias", False):
-        parts.append("a bias per output channel")
-    return ", ".join(parts) + f", giving a {size(spec.output_shape)} output."
 
 
 @dataclass(frozen=True)
@@ -274,10 +211,10 @@ def _equivalent_lines(spec: Spec, axes: tuple[AxisArithmetic, ...]) -> list[str]
 
     def amount(values: tuple[int, ...]) -> str:
         if min(values) >= 0:
-            return f"pad {_per_axis(values, spec.dims)}"
+            return f"pad {axis_words(values, spec.dims)}"
         if max(values) <= 0:
-            return f"crop {_per_axis(tuple(-v for v in values), spec.dims)}"
-        return f"pad {_per_axis(values, spec.dims)} (negative crops)"
+            return f"crop {axis_words(tuple(-v for v in values), spec.dims)}"
+        return f"pad {axis_words(values, spec.dims)} (negative crops)"
 
     if befores == afters:
         pad = f"{amount(befores)} on each side ({rule})"
@@ -285,7 +222,7 @@ def _equivalent_lines(spec: Spec, axes: tuple[AxisArithmetic, ...]) -> list[str]
         pad = (f"{amount(befores)} before ({rule}), {amount(afters)} after "
                f"({rule} + output_padding)")
     kernel = shape_text(spec.k)
-    steps = [f"1. insert s-1 = {_per_axis(zeros, spec.dims)} {noun} between input cells: "
+    steps = [f"1. insert s-1 = {axis_words(zeros, spec.dims)} {noun} between input cells: "
              f"{shape_text(spec.i)} -> {shape_text(inner)}",
              f"2. {pad}: {shape_text(inner)} -> {shape_text(padded)}",
              f"3. slide the {kernel} kernel, rotated 180 degrees, with stride 1: "

@@ -16,11 +16,18 @@ from typing import Any
 
 from convanim.explain.code import keras_code, keras_reason, pytorch_code
 from convanim.geometry import Spec
+from convanim.geometry.ops import get_op
 
 
 def upsamplers(size_from: int, size_to: int, dims: int = 2) -> list[dict[str, Any]]:
     """The upsampling layers mapping ``size_from`` to ``size_to`` (empty unless an exact
-    multiple above 1), each as mode, method, scale, label and PyTorch/Keras code."""
+    multiple above 1), each as mode, method, scale, label and PyTorch/Keras code.
+
+    >>> [(u["mode"], u["method"]) for u in upsamplers(16, 32)]
+    [('upsample', 'nearest'), ('upsample', 'bilinear'), ('pixelshuffle', '')]
+    >>> upsamplers(16, 24)
+    []
+    """
     if size_from < 1 or size_to <= size_from or size_to % size_from or dims == 3:
         return []  # (convanim's upsamplers draw 1-D and 2-D)
     r = size_to // size_from
@@ -28,8 +35,8 @@ def upsamplers(size_from: int, size_to: int, dims: int = 2) -> list[dict[str, An
              for m in ("nearest", "bilinear")]
     if dims == 2:
         specs.append(Spec(i=size_from, mode="pixelshuffle", scale=r))
-    return [{"mode": spec.mode, "method": getattr(spec, "method", "") if spec.mode ==
-             "upsample" else "", "scale": r, "label": spec.label,
+    return [{"mode": spec.mode, "method": getattr(spec, "method", ""), "scale": r,
+             "label": spec.label,
              "pytorch": pytorch_code(spec), "keras": keras_code(spec),
              "keras_reason": keras_reason(spec)} for spec in specs]
 
@@ -46,6 +53,8 @@ def upsampler_lines(size_from: int, size_to: int, dims: int = 2) -> list[str]:
     lines = [f"Or upsample by {found[0]['scale']} (no checkerboard; follow with a stride-1 "
              "conv to learn):"]
     for item in found:
-        note = "  # after a conv to C*r^2 channels" if item["mode"] == "pixelshuffle" else ""
+        # A layer whose in_channels also sets its output (C*r^2) needs a conv to make them.
+        follows = get_op(item["mode"]).in_channels_follow_input
+        note = "" if follows else "  # after a conv to C*r^2 channels"
         lines.append(f"  {item['pytorch']}{note}")
     return lines

@@ -30,6 +30,9 @@ def code_id() -> str:
 
     Two installs with the same version but different code (a pinned commit, a local edit)
     get different ids, so figures drawn by one are not trusted for the other.
+
+    >>> len(code_id()), code_id() == code_id()
+    (12, True)
     """
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
@@ -82,7 +85,13 @@ def file_hash(path: Path | None) -> str:
 
 
 def entry(job: Any) -> dict[str, str]:
-    """The manifest record of a job whose files were just written."""
+    """The manifest record of a job whose files were just written.
+
+    >>> from convanim.gallery import find_configs, make_jobs
+    >>> job = make_jobs(find_configs(["configs/seeds/checkerboard.yaml"]), Path("out"), {}).jobs[0]
+    >>> sorted(entry(job))
+    ['code', 'file', 'job', 'player', 'storyboard', 'version']
+    """
     return {"job": job_key(job), "code": code_id(), "version": _version_number(),
             "file": file_hash(job.output), "player": file_hash(job.player),
             "storyboard": file_hash(job.storyboard)}
@@ -96,7 +105,12 @@ def _version_number() -> str:
 
 def load(out_dir: Path) -> dict[str, dict[str, str]]:
     """The figures recorded in ``out_dir``'s manifest (empty when there is none or it is
-    unreadable: then everything is checked)."""
+    unreadable: then everything is checked).
+
+    >>> import tempfile
+    >>> load(Path(tempfile.mkdtemp()))
+    {}
+    """
     try:
         data = json.loads((out_dir / NAME).read_text(encoding="utf-8"))
         figures = data.get("figures", {})
@@ -106,7 +120,13 @@ def load(out_dir: Path) -> dict[str, dict[str, str]]:
 
 
 def key_of(job: Any, out_dir: Path) -> str:
-    """The job's output path relative to ``out_dir`` (the manifest's key)."""
+    """The job's output path relative to ``out_dir`` (the manifest's key).
+
+    >>> from convanim.gallery import find_configs, make_jobs
+    >>> job = make_jobs(find_configs(["configs/seeds/checkerboard.yaml"]), Path("out"), {}).jobs[0]
+    >>> key_of(job, Path("out"))
+    'checkerboard_k3_s2.gif'
+    """
     return Path(os.path.relpath(job.output, out_dir)).as_posix()
 
 

@@ -69,7 +69,13 @@ def _panels(job: Job) -> tuple[Job, ...]:
 
 
 def job_alt(job: Job) -> str:
-    """The alt text; a comparison figure describes its panels left to right."""
+    """The alt text; a comparison figure describes its panels left to right.
+
+    >>> from convanim.gallery import find_configs, make_jobs
+    >>> job = make_jobs(find_configs(["configs/seeds/checkerboard.yaml"]), Path("out"), {}).jobs[0]
+    >>> job_alt(job).split(",")[0]
+    'Transposed convolution of a 3x3 input with a 3x3 kernel'
+    """
     if job.photo is not None:  # a photograph: its own title and what to look for
         return f"{job.photo.title}: {job.photo.caption.splitlines()[0]}"
     if job.chain is not None:
@@ -81,7 +87,13 @@ def job_alt(job: Job) -> str:
 
 
 def job_label(job: Job) -> str:
-    """The label; a comparison figure's panels' labels joined by ``vs``."""
+    """The label; a comparison figure's panels' labels joined by ``vs``.
+
+    >>> from convanim.gallery import find_configs, make_jobs
+    >>> job = make_jobs(find_configs(["configs/seeds/checkerboard.yaml"]), Path("out"), {}).jobs[0]
+    >>> job_label(job)
+    'transposed conv  i=3 k=3 s=2 p=1'
+    """
     if job.photo is not None:
         return " vs ".join(f.spec.label for f in getattr(job.photo, "figures", (job.photo,)))
     if job.chain is not None:
@@ -90,7 +102,13 @@ def job_label(job: Job) -> str:
 
 
 def job_formula(job: Job) -> str:
-    """The output-size formula (each panel's, for a comparison figure)."""
+    """The output-size formula (each panel's, for a comparison figure).
+
+    >>> from convanim.gallery import find_configs, make_jobs
+    >>> job = make_jobs(find_configs(["configs/seeds/checkerboard.yaml"]), Path("out"), {}).jobs[0]
+    >>> job_formula(job)
+    'o = (i-1)*s + k - 2p = (3-1)*2 + 3 - 2*1 = 5'
+    """
     if job.photo is not None:
         return "; ".join(formula(f.spec) for f in getattr(job.photo, "figures", (job.photo,)))
     if job.chain is not None:

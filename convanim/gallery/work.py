@@ -98,7 +98,7 @@ def write(job: Job) -> Result:
     'written'
     """
     from convanim.draw import render
-    from convanim.writers._files import confined
+    from convanim.writers import confined
 
     start = time.perf_counter()
     try:
@@ -281,7 +281,7 @@ def init_worker(parent: int | None = None) -> None:
     ...     pool.apply(signal.getsignal, (signal.SIGTERM,)).__name__
     '_on_interrupt'
     """
-    from convanim.writers._files import ENDING_SIGNALS
+    from convanim.writers import ENDING_SIGNALS
 
     _state["worker"] = True
     for signum in ENDING_SIGNALS:

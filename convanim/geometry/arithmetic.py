@@ -45,7 +45,12 @@ class AxisArithmetic:
         return f"o = {self.numbers} = {self.output}"
 
 
-def _padding_terms(before: int, after: int) -> tuple[str, str]:
+def padding_terms(before: int, after: int) -> tuple[str, str]:
+    """The padding's term in a size formula, as symbols and as numbers.
+
+    >>> padding_terms(1, 1), padding_terms(1, 0)
+    (('2p', '2*1'), ('(p_before + p_after)', '(1 + 0)'))
+    """
     if before == after:
         return "2p", f"2*{before}"
     return "(p_before + p_after)", f"({before} + {after})"
@@ -63,7 +68,11 @@ def axis_arithmetic(spec: Spec, axis: int) -> AxisArithmetic:
 
 
 def kernel_terms(spec: Spec, axis: int) -> tuple[str, str]:
-    """The span of the (dilated) kernel as a formula term and with numbers: ``k`` and ``3``."""
+    """The span of the (dilated) kernel as a formula term and with numbers: ``k`` and ``3``.
+
+    >>> kernel_terms(Spec(i=5, k=3), 0), kernel_terms(Spec(i=7, k=3, d=2), 0)
+    (('k', '3'), ('d*(k-1) + 1', '2*(3-1) + 1'))
+    """
     k, d = spec.k[axis], spec.d[axis]
     return ("k", f"{k}") if d == 1 else ("d*(k-1) + 1", f"{d}*({k}-1) + 1")
 
@@ -78,7 +87,7 @@ def sliding_arithmetic(spec: Spec, axis: int) -> AxisArithmetic:
     before, after = spec.p[axis]
     out = output_length(spec, axis)
     span = d * (k - 1) + 1
-    psym, pnum = _padding_terms(before, after)
+    psym, pnum = padding_terms(before, after)
     ksym, knum = kernel_terms(spec, axis)
     inner_sym, inner_num = f"i + {psym} - {ksym}", f"{i} + {pnum} - {knum}"
     if d != 1:

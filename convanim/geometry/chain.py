@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from convanim.geometry.spec import Spec, SpecError, _fmt
+from convanim.geometry.spec import Spec, SpecError, per_axis_text
 
 
 def _size_text(shape: tuple[int, ...]) -> str:
@@ -90,7 +90,8 @@ class Chain:
             title, _, rest = spec.label.partition("  ")
             return " ".join([title, *(p for p in rest.split(" ") if not p.startswith("i="))])
 
-        return f"chain i={_fmt(self.i)}: " + " | ".join(short(spec) for spec in self.layers)
+        layers = " | ".join(short(spec) for spec in self.layers)
+        return f"chain i={per_axis_text(self.i)}: {layers}"
 
     @property
     def sizes(self) -> str:
@@ -166,7 +167,8 @@ def _check_channels(n: int, before: Spec, spec: Spec) -> None:
     takes = _channels_of(spec.op.input_shape(spec), spec.dims)
     if given != takes:
         fix = ("drop in_channels (the chain passes the channels on)"
-               if getattr(spec, "in_channels", None) is not None and spec.mode != "pixelshuffle"
+               if getattr(spec, "in_channels", None) is not None
+               and spec.op.in_channels_follow_input
                else f"give layers[{n - 1}] out_channels={takes} or change this layer")
         raise ChainError(n, f"in_channels: this layer reads {takes} channel"
                          f"{'s' if takes > 1 else ''} but layers[{n - 1}] writes {given}; "
@@ -266,8 +268,8 @@ def field_lines(chain: Chain) -> list[str]:
     for layer in fields:
         lines.append(f"layers[{layer.index}] {layer.label}")
         lines.append(f"  output {_size_text(layer.output_size)}   receptive field "
-                     f"{_fmt(layer.receptive_field)}   jump {_fmt(layer.jump)}   start "
-                     f"{_fmt(layer.start)}")
+                     f"{per_axis_text(layer.receptive_field)}   "
+                     f"jump {per_axis_text(layer.jump)}   start {per_axis_text(layer.start)}")
         for axis in range(chain.dims):
             name = "" if chain.dims == 1 else (("depth:  ", "height: ", "width:  ")[
                 axis - chain.dims + 3])

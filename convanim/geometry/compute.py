@@ -175,7 +175,11 @@ def make_bias(spec: Spec, seed: int = 0) -> np.ndarray | None:
 
 
 def pad_input(spec: Spec, x2: np.ndarray) -> np.ndarray:
-    """The 2-D input padded as the spec says (max pooling pads with -inf, as PyTorch does)."""
+    """The 2-D input padded as the spec says (max pooling pads with -inf, as PyTorch does).
+
+    >>> pad_input(Spec(i=2, k=2, p=1), np.ones((2, 2))).tolist()
+    [[0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    """
     ax = axes2(spec)
     mode = NP_PAD_MODES[spec.padding_mode]
     if mode == "constant":
@@ -214,7 +218,12 @@ def compute(spec: Spec, x: Any, w: Any = None, b: Any = None) -> np.ndarray:
 
 
 def window_taps(spec: Spec, padded: np.ndarray) -> list[np.ndarray]:
-    """What each kernel tap sees at every output position of a sliding window, tap by tap."""
+    """What each kernel tap sees at every output position of a sliding window, tap by tap.
+
+    >>> spec = Spec(i=3, k=2)
+    >>> [t.tolist() for t in window_taps(spec, np.arange(9.0).reshape(3, 3))][:2]
+    [[[0.0, 1.0], [3.0, 4.0]], [[1.0, 2.0], [4.0, 5.0]]]
+    """
     ax = axes2(spec)
     (oh, ow), (sh, sw), (dh, dw) = ax.o, ax.s, ax.d
     return [padded[a * dh: a * dh + (oh - 1) * sh + 1: sh, b * dw: b * dw + (ow - 1) * sw + 1: sw]
@@ -222,7 +231,11 @@ def window_taps(spec: Spec, padded: np.ndarray) -> list[np.ndarray]:
 
 
 def transposed_canvas_shape(ax: Axes2) -> tuple[int, int]:
-    """Rows and columns of the uncropped transposed result, long enough for output_padding."""
+    """Rows and columns of the uncropped transposed result, long enough for output_padding.
+
+    >>> transposed_canvas_shape(axes2(Spec(i=2, k=3, s=2, p=1, mode="transposed")))
+    (5, 5)
+    """
     shape = []
     for axis in range(2):
         full = (ax.i[axis] - 1) * ax.s[axis] + ax.span[axis]

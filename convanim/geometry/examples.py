@@ -23,7 +23,6 @@ from convanim.geometry.spec import Spec
 
 ATTEMPTS = 48  # draws tried before keeping the first one (deterministic either way)
 MAX_CHECKED = 4096  # larger inputs are not screened: the check would cost more than it helps
-MAX_MODES = ("maxpool", "maxunpool")
 
 
 def input_range(spec: Spec) -> tuple[int, int]:
@@ -32,7 +31,7 @@ def input_range(spec: Spec) -> tuple[int, int]:
     >>> input_range(Spec(i=4, k=2, mode="maxpool")), input_range(Spec(i=4, k=3))
     ((0, 10), (0, 5))
     """
-    return (0, 10) if spec.mode in MAX_MODES else (0, 5)
+    return spec.op.value_range
 
 
 def _maps(a: np.ndarray) -> np.ndarray:
@@ -71,11 +70,10 @@ def degenerate(spec: Spec, x: np.ndarray, w: np.ndarray | None,
         return False
     y = np.asarray(compute(spec, x, w), float)
     # Unpooling and bed of nails put zeros between the values on purpose.
-    sparse = spec.mode == "maxunpool" or getattr(spec, "method", "") == "bed_of_nails"
-    if not sparse and _zero_line(y):
+    if not spec.op.sparse_output(spec) and _zero_line(y):
         return True
-    if spec.mode in MAX_MODES:
-        pooled = y if spec.mode == "maxpool" else y[y != 0]
+    pooled = spec.op.example_maxima(spec, y)
+    if pooled is not None:
         wanted = min(3, pooled.size)
         return len(set(np.ravel(pooled).tolist())) < wanted
     return False

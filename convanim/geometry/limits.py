@@ -39,7 +39,15 @@ def _fitting_side(spec: Spec, count: float, limit: float) -> int:
 
 
 def check_plan(spec: Spec) -> None:
-    """Refuse, before any work, a plan with more than :data:`MAX_PLAN_FRAMES` frames."""
+    """Refuse, before any work, a plan with more than :data:`MAX_PLAN_FRAMES` frames.
+
+    >>> check_plan(Spec(i=5, k=3))
+    >>> try:
+    ...     check_plan(Spec(i=4000, k=1))
+    ... except SpecError as err:
+    ...     print(str(err)[:58])
+    plan() of i=4000 k=1 s=1 p=0 would make 16,000,002 frames,
+    """
     from convanim.geometry.plan import frame_count
 
     frames = frame_count(spec)
@@ -70,7 +78,15 @@ def compute_cells(spec: Spec) -> int:
 
 
 def check_compute(spec: Spec) -> None:
-    """Refuse, before allocating, a compute() past :data:`MAX_COMPUTE_CELLS` floats."""
+    """Refuse, before allocating, a compute() past :data:`MAX_COMPUTE_CELLS` floats.
+
+    >>> check_compute(Spec(i=5, k=3))
+    >>> try:
+    ...     check_compute(Spec(i=100_000, k=1))
+    ... except SpecError as err:
+    ...     print(str(err)[:59])
+    compute() of i=100000 k=1 s=1 p=0 would hold 30,000,000,000
+    """
     cells = compute_cells(spec)
     if cells > MAX_COMPUTE_CELLS:
         raise SpecError(f"compute() of {_label(spec)} would hold {cells:,} numbers, more than "

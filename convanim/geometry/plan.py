@@ -31,7 +31,7 @@ from convanim.geometry.compute import (
     transposed_canvas_shape,
 )
 from convanim.geometry.limits import check_plan
-from convanim.geometry.spec import Spec, _fmt
+from convanim.geometry.spec import Spec, per_axis_text
 
 INPUT, PAD, ZERO, CROP, GAP = 0, 1, 2, 3, 4
 """Cell kinds: a real input (or output) cell, padding, an inserted zero, a cropped cell, and
@@ -216,13 +216,25 @@ def _grid(ax_src: list[np.ndarray], ax_kind: list[np.ndarray], x2: np.ndarray,
     return Grid(values, kinds, source, reached, origin)
 
 
-def _input_grid(x2: np.ndarray) -> Grid:
+def input_grid(x2: np.ndarray) -> Grid:
+    """The input as it is: every cell its own source, all of kind ``INPUT``.
+
+    >>> input_grid(np.arange(6.0).reshape(2, 3)).shape
+    (2, 3)
+    """
     maps = [np.arange(n) for n in x2.shape]
     kinds = [np.zeros(n, dtype=np.int8) for n in x2.shape]
     return _grid(maps, kinds, x2, 0.0, x2.shape, (0, 0))
 
 
-def _padded_grid(spec: Spec, ax: Axes2, x2: np.ndarray) -> Grid:
+def padded_grid(spec: Spec, ax: Axes2, x2: np.ndarray) -> Grid:
+    """The input inside its padding (zeros, or cells copied by the padding mode).
+
+    >>> from convanim.geometry.compute import axes2
+    >>> spec = Spec(i=3, k=2, p=1)
+    >>> padded_grid(spec, axes2(spec), np.ones((3, 3))).kinds[:2].tolist()  # 1 is PAD
+    [[1, 1, 1, 1, 1], [1, 0, 0, 0, 1]]
+    """
     maps, kinds, reach = [], [], []
     for axis in range(2):
         before, after = ax.p[axis]
@@ -240,8 +252,14 @@ def _padded_grid(spec: Spec, ax: Axes2, x2: np.ndarray) -> Grid:
     return _grid(maps, kinds, x2, pad_value, (reach[0], reach[1]), (ax.p[0][0], ax.p[1][0]))
 
 
-def _zeros_grid(ax: Axes2, x2: np.ndarray, pads: list[tuple[int, int]]) -> Grid:
-    """The input with s-1 zeros between cells, then padded (negative padding crops)."""
+def zeros_grid(ax: Axes2, x2: np.ndarray, pads: list[tuple[int, int]]) -> Grid:
+    """The input with s-1 zeros between cells, then padded (negative padding crops).
+
+    >>> from convanim.geometry.compute import axes2
+    >>> ax = axes2(Spec(i=2, k=3, s=2, p=1, mode="transposed"))
+    >>> zeros_grid(ax, np.ones((2, 2)), [(1, 1), (1, 1)]).kinds[1].tolist()  # 2 is ZERO
+    [1, 0, 2, 0, 1]
+    """
     maps, kinds = [], []
     for axis in range(2):
         before, after = pads[axis]
@@ -257,13 +275,24 @@ def _zeros_grid(ax: Axes2, x2: np.ndarray, pads: list[tuple[int, int]]) -> Grid:
     return _grid(maps, kinds, x2, 0.0, shape, (pads[0][0], pads[1][0]))
 
 
-def _output_grid(y2: np.ndarray) -> Grid:
+def output_grid(y2: np.ndarray) -> Grid:
+    """The output: every cell its own source, all of kind ``INPUT``.
+
+    >>> output_grid(np.zeros((2, 3))).source[1, 2].tolist()
+    [1, 2]
+    """
     rows, cols = y2.shape
     source = np.stack(np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij"), axis=-1)
     return Grid(y2, np.zeros(y2.shape, dtype=np.int8), source, np.ones(y2.shape, bool), (0, 0))
 
 
-def _canvas_grid(ax: Axes2) -> Grid:
+def canvas_grid(ax: Axes2) -> Grid:
+    """The scatter view's canvas: the uncropped result, its border marked ``CROP``.
+
+    >>> from convanim.geometry.compute import axes2
+    >>> canvas_grid(axes2(Spec(i=2, k=3, s=2, p=1, mode="transposed"))).shape
+    (5, 5)
+    """
     rows, cols = transposed_canvas_shape(ax)
     (top, _), (left, _) = ax.p
     kinds = np.full((rows, cols), CROP, dtype=np.int8)
@@ -277,40 +306,68 @@ def _canvas_grid(ax: Axes2) -> Grid:
 # -- captions -------------------------------------------------------------------------------
 
 
-def _shape_text(shape: tuple[int, ...]) -> str:
+def size_words(shape: tuple[int, ...]) -> str:
+    """A grid's size in a caption.
+
+    >>> size_words((5, 4)), size_words((7,))
+    ('5×4', 'length 7')
+    """
     return "×".join(map(str, shape)) if len(shape) == 2 else f"length {shape[0]}"
 
 
-def _sides_text(spec: Spec, pads: tuple[tuple[int, int], ...], verb: str, rule: str) -> str:
+def sides_text(spec: Spec, pads: tuple[tuple[int, int], ...], verb: str, rule: str) -> str:
+    """How much each side is padded (or cropped, when negative), for a caption.
+
+    >>> sides_text(Spec(i=3, k=2), ((1, 1), (1, 1)), "pad", "p")
+    'pad each side with p = 1'
+    >>> sides_text(Spec(i=3, k=2), ((1, 0), (0, 1)), "pad", "p")
+    'pad top/left (1, 0), bottom/right (0, 1) (p)'
+    """
     befores = tuple(b for b, _ in pads)
     afters = tuple(a for _, a in pads)
     if befores == afters:
-        amount = _fmt(befores)
+        amount = per_axis_text(befores)
         if min(befores) < 0 and max(befores) <= 0:
             return f"crop each side by {rule} = {amount[1:] if amount[0] == '-' else amount}"
         return f"{verb} each side with {rule} = {amount}"
     first, last = ("left", "right") if spec.dims == 1 else ("top/left", "bottom/right")
-    return f"{verb} {first} {_fmt(befores)}, {last} {_fmt(afters)} ({rule})"
+    return f"{verb} {first} {per_axis_text(befores)}, {last} {per_axis_text(afters)} ({rule})"
 
 
-def _captions(spec: Spec, arith: tuple[AxisArithmetic, ...]) -> dict[str, str]:
-    """The captions every mode shares: the input and the output with its size formula."""
+def shared_captions(spec: Spec, arith: tuple[AxisArithmetic, ...]) -> dict[str, str]:
+    """The captions every mode shares: the input and the output with its size formula.
+
+    >>> spec = Spec(i=3, k=2, p=1)
+    >>> shared_captions(spec, (spec.op.axis_arithmetic(spec, 0),) * 2)["output"]
+    'the 4×4 output: o = 3 + 2*1 - 2 + 1 = 4'
+    """
     out = "; ".join(a.text for a in (arith if spec.dims == 2 and arith[0].text != arith[1].text
                                      else arith[:1]))
     return {
-        "input": f"the {_shape_text(spec.i)} input",
-        "output": f"the {_shape_text(spec.output_shape)} output: {out}",
+        "input": f"the {size_words(spec.i)} input",
+        "output": f"the {size_words(spec.output_shape)} output: {out}",
     }
 
 
 # -- frames ---------------------------------------------------------------------------------
 
 
-def _user(spec: Spec, index: tuple[int, int]) -> tuple[int, ...]:
+def user_index(spec: Spec, index: tuple[int, int]) -> tuple[int, ...]:
+    """A (row, col) grid index in the caller's coordinates: ``(col,)`` for a 1-D spec.
+
+    >>> user_index(Spec(i=5, k=3, dims=1), (0, 3)), user_index(Spec(i=5, k=3), (1, 2))
+    ((3,), (1, 2))
+    """
     return (int(index[1]),) if spec.dims == 1 else (int(index[0]), int(index[1]))
 
 
-def _tap_grid(ax: Axes2) -> np.ndarray:
+def tap_grid(ax: Axes2) -> np.ndarray:
+    """Every kernel tap as a (row, col) pair, row-major.
+
+    >>> from convanim.geometry.compute import axes2
+    >>> tap_grid(axes2(Spec(i=3, k=2))).tolist()
+    [[0, 0], [0, 1], [1, 0], [1, 1]]
+    """
     a, b = np.meshgrid(np.arange(ax.k[0]), np.arange(ax.k[1]), indexing="ij")
     return np.stack([a.ravel(), b.ravel()], axis=1)
 
@@ -320,20 +377,31 @@ Reduce = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float, "int | None
 ``(products, value written, index of the chosen tap or None)``."""
 
 
-def _slide_frames(spec: Spec, ax: Axes2, grid: Grid, w2: np.ndarray, caption: str,
-                  grid_name: str, offsets: np.ndarray, stride: np.ndarray,
-                  reduce: Reduce) -> list[Frame]:
-    """Gather frames: one per output cell, row-major, the window at ``offsets + stride*cell``."""
-    taps = _tap_grid(ax)
+def slide_frames(spec: Spec, ax: Axes2, grid: Grid, w2: np.ndarray, caption: str,
+                 grid_name: str, offsets: np.ndarray, stride: np.ndarray,
+                 reduce: Reduce) -> list[Frame]:
+    """Gather frames: one per output cell, row-major, the window at ``offsets + stride*cell``.
+
+    >>> from convanim.geometry.compute import axes2
+    >>> spec = Spec(i=3, k=2, p=1)
+    >>> ax = axes2(spec)
+    >>> grid = padded_grid(spec, ax, np.ones((3, 3)))
+    >>> def add(v, w): return v * w, float((v * w).sum()), None
+    >>> frames = slide_frames(spec, ax, grid, np.ones((2, 2)), "", "padded", tap_grid(ax),
+    ...                       np.array([1, 1]), add)
+    >>> len(frames), frames[0].value, frames[0].links  # one real input cell under the corner
+    (16, 1.0, (((0, 0), (0, 0), (1, 1)),))
+    """
+    taps = tap_grid(ax)
     weights = w2[taps[:, 0], taps[:, 1]]
-    user_taps = [_user(spec, t) for t in taps]
+    user_taps = [user_index(spec, t) for t in taps]
     frames = []
     for step, (r, c) in enumerate(np.ndindex(*ax.o), start=1):
         window = offsets + stride * (r, c)
         seen = grid.values[window[:, 0], window[:, 1]]
         src = grid.source[window[:, 0], window[:, 1]]
-        out = _user(spec, (r, c))
-        links = tuple((out, _user(spec, s), t) for s, t, ok
+        out = user_index(spec, (r, c))
+        links = tuple((out, user_index(spec, s), t) for s, t, ok
                       in zip(src, user_taps, src[:, 0] >= 0) if ok)
         products, value, chosen = reduce(seen, weights)
         frames.append(Frame("slide", grid_name, caption, step, window, taps, np.array([[r, c]]),
@@ -342,13 +410,22 @@ def _slide_frames(spec: Spec, ax: Axes2, grid: Grid, w2: np.ndarray, caption: st
     return frames
 
 
-def _scatter_frames(spec: Spec, ax: Axes2, x2: np.ndarray, w2: np.ndarray, target: Grid,
-                    caption: str, grid_name: str) -> list[Frame]:
-    """Scatter frames: one per input cell, each adding input * kernel into the canvas."""
-    taps = _tap_grid(ax)
+def scatter_frames(spec: Spec, ax: Axes2, x2: np.ndarray, w2: np.ndarray, target: Grid,
+                   caption: str, grid_name: str) -> list[Frame]:
+    """Scatter frames: one per input cell, each adding input * kernel into the canvas.
+
+    >>> from convanim.geometry.compute import axes2
+    >>> spec = Spec(i=2, k=3, s=2, p=1, mode="transposed")
+    >>> ax = axes2(spec)
+    >>> frames = scatter_frames(spec, ax, np.ones((2, 2)), np.ones((3, 3)), canvas_grid(ax),
+    ...                         "", "canvas")
+    >>> len(frames), frames[0].links[0]  # the first input cell reaches output (0, 0) by tap (1, 1)
+    (4, ((0, 0), (0, 0), (1, 1)))
+    """
+    taps = tap_grid(ax)
     offsets = taps * np.array(ax.d)
     weights = w2[taps[:, 0], taps[:, 1]]
-    user_taps = [_user(spec, t) for t in taps]
+    user_taps = [user_index(spec, t) for t in taps]
     canvas = np.zeros(target.shape)
     counts = np.zeros(target.shape, dtype=np.int64)
     frames = []
@@ -359,8 +436,8 @@ def _scatter_frames(spec: Spec, ax: Axes2, x2: np.ndarray, w2: np.ndarray, targe
         counts[cells[:, 0], cells[:, 1]] += 1
         inside = target.kinds[cells[:, 0], cells[:, 1]] != CROP
         out_cells = target.source[cells[:, 0], cells[:, 1]]
-        src = _user(spec, (r, c))
-        links = tuple((_user(spec, o), src, t) for o, t, ok
+        src = user_index(spec, (r, c))
+        links = tuple((user_index(spec, o), src, t) for o, t, ok
                       in zip(out_cells, user_taps, inside) if ok)
         frames.append(Frame("slide", grid_name, caption, step, np.array([[r, c]]), taps, cells,
                             products, float(x2[r, c]), canvas[cells[:, 0], cells[:, 1]].copy(),

@@ -59,8 +59,12 @@ LONG_NAMES = {
 }
 
 
-def _fmt(values: tuple[Any, ...]) -> str:
-    """Show a per-axis value the way a user would have written it: ``3`` or ``(3, 2)``."""
+def per_axis_text(values: tuple[Any, ...]) -> str:
+    """Show a per-axis value the way a user would have written it: ``3`` or ``(3, 2)``.
+
+    >>> per_axis_text((3, 3)), per_axis_text((3, 2))
+    ('3', '(3, 2)')
+    """
     if len(set(values)) == 1:
         return str(values[0])
     return "(" + ", ".join(str(v) for v in values) + ")"
@@ -116,7 +120,12 @@ def _depth(value: Any, limit: int = MAX_NESTING) -> int:
     return 1 + max((_depth(v, limit - 1) for v in value), default=0)
 
 
-def _per_axis(value: Any, dims: int, param: str) -> tuple[int, ...]:
+def parse_per_axis(value: Any, dims: int, param: str) -> tuple[int, ...]:
+    """One whole number per axis from ``3``, ``"3,2"`` or ``[3, 2]``; a SpecError otherwise.
+
+    >>> parse_per_axis("3,2", 2, "stride"), parse_per_axis(3, 2, "stride")
+    ((3, 2), (3, 3))
+    """
     value = _parse_text(value, param)
     if _depth(value) > 1:
         raise SpecError(f"{param} nests lists; give one number, or one per axis like 3,2",
@@ -242,8 +251,8 @@ class Spec:
             raise SpecError(f"dims=3 is not supported for mode {op.mode!r}; 3-D volumes are "
                             f"drawn for {takes}: use dims 1 or 2", "dims")
         mode = op.mode
-        view = _choice(view, VIEWS, "view")
-        padding_mode = _choice(padding_mode, PADDING_MODES, "padding_mode")
+        view = parse_choice(view, VIEWS, "view")
+        padding_mode = parse_choice(padding_mode, PADDING_MODES, "padding_mode")
         set_ = object.__setattr__
         set_(self, "dims", int(dims))
         set_(self, "mode", mode)
@@ -256,8 +265,8 @@ class Spec:
                 raise SpecError("kernel_size is missing; give it, e.g. kernel_size: 3",
                                 "kernel_size")
         for name, raw in (("i", i), ("k", k), ("d", d), ("output_padding", output_padding)):
-            set_(self, name, _per_axis(raw, self.dims, LONG_NAMES[name]))
-        stride = op.default_stride(self.k) if s is None else _per_axis(s, self.dims, "stride")
+            set_(self, name, parse_per_axis(raw, self.dims, LONG_NAMES[name]))
+        stride = op.default_stride(self.k) if s is None else parse_per_axis(s, self.dims, "stride")
         set_(self, "s", stride)
         padding = _padding(p, self.dims)
         set_(self, "padding_name", padding if isinstance(padding, str) else None)
@@ -420,7 +429,7 @@ class Spec:
             elif isinstance(value[0], tuple):
                 parts.append(f"{key}=" + _show(value).replace(" ", ""))
             else:
-                parts.append(f"{key}={_fmt(value)}")
+                parts.append(f"{key}={per_axis_text(value)}")
         return self.op.title + "  " + " ".join(parts)
 
     def __repr__(self) -> str:
@@ -428,7 +437,12 @@ class Spec:
         return f"Spec({body})"
 
 
-def _choice(value: Any, allowed: tuple[str, ...], param: str) -> str:
+def parse_choice(value: Any, allowed: tuple[str, ...], param: str) -> str:
+    """One of ``allowed`` (case and spaces ignored), or a SpecError with a did-you-mean.
+
+    >>> parse_choice(" Nearest", ("nearest", "bilinear"), "method")
+    'nearest'
+    """
     text = str(value).strip().lower() if isinstance(value, str) else value
     if text not in allowed:
         from difflib import get_close_matches
@@ -445,7 +459,7 @@ def _mode(value: Any) -> Op:
     try:
         return get_op(value)
     except KeyError:
-        _choice(value, MODES, "mode")
+        parse_choice(value, MODES, "mode")
         raise
 
 

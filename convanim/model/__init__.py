@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from os import PathLike
 from typing import Any
 
-from convanim.model.table import ModelError, Row, Table, build_table
+from convanim.model.graph import ModelError
+from convanim.model.table import Row, Table, build_table
 
 __all__ = ["ModelError", "Row", "Table", "from_keras", "from_module", "from_onnx"]
 

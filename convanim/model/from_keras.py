@@ -29,7 +29,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from convanim.model.table import Graph, ModelError, Node, clean, macs_of_window
+from convanim.model.graph import Graph, ModelError, Node, clean, macs_of_window
 
 PASS = {"Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "BatchNormalization",
         "LayerNormalization", "GroupNormalization", "UnitNormalization", "Dropout",

@@ -27,7 +27,7 @@ from typing import Any
 import onnx
 from onnx import numpy_helper
 
-from convanim.model.table import Graph, ModelError, Node, clean, macs_of_window
+from convanim.model.graph import Graph, ModelError, Node, clean, macs_of_window
 
 PASS = {"Relu", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "Gelu", "Sigmoid", "HardSigmoid",
         "HardSwish", "Tanh", "Softplus", "Softsign", "Mish", "Clip", "Softmax", "LogSoftmax",

@@ -16,18 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from convanim.model.table import (
-    COLUMNS,
-    ModelError,
-    Row,
-    Table,
-    cells,
-    clean,
-    markdown_table,
-    md_escape,
-    spec_of,
-    summary,
-)
+from convanim.geometry.ops import get_op
+from convanim.model.graph import ModelError, clean
+from convanim.model.table import Row, Table, spec_of
+from convanim.model.text import COLUMNS, cells, markdown_table, md_escape, summary
 
 MAX_SETTINGS = 12  # animations per report; further settings are listed, not drawn
 CHAIN_CELLS = 20  # the chain figure's largest grid, per side
@@ -39,7 +31,8 @@ def settings(table: Table) -> list[tuple[dict[str, Any], str, list[Row]]]:
     """The distinct drawable layer settings, most used first: (layer mapping, label, rows);
     the label ends with the count, e.g. "conv k3 s1 p1 x12" (with a multiplication sign).
 
-    >>> from convanim.model.table import Graph, Node, build_table
+    >>> from convanim.model.graph import Graph, Node
+    >>> from convanim.model.table import build_table
     >>> conv = lambda n: Node(n, "Conv2d", "window", ("input",), (1, 1, 8, 8), (1, 1, 8, 8),
     ...     (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1, 0, 0, "conv")
     >>> g = Graph(("input",), [Node("input", "input", "input", (), (1, 1, 8, 8),
@@ -64,8 +57,8 @@ def _label(spec: dict[str, Any]) -> str:
     def short(values: Sequence[int]) -> str:
         return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
 
-    if spec["mode"] == "upsample":
-        return f"upsample ×{spec['scale']} {spec['method']}"
+    if "kernel_size" not in get_op(spec["mode"]).takes:  # an upsampler: its scale and method
+        return f"{spec['mode']} ×{spec['scale']} {spec['method']}"
     text = f"{spec['mode']} k{short(spec['kernel_size'])} s{short(spec['stride'])} " \
            f"p{short(spec['padding'])}"
     if any(d != 1 for d in spec.get("dilation", [1])):
@@ -75,7 +68,7 @@ def _label(spec: dict[str, Any]) -> str:
 
 def _small_input(spec: dict[str, Any], dims: int) -> list[int]:
     """A legible input for one layer: a few output cells, every tap used."""
-    if spec["mode"] in ("upsample", "transposed"):
+    if "kernel_size" not in spec or get_op(spec["mode"]).transposed:  # the output grows
         return [3] * dims
     sizes = []
     for k, s, p, d in zip(spec["kernel_size"], spec["stride"], spec["padding"],
@@ -121,7 +114,7 @@ def write_report(table: Table, directory: str | Path) -> Path:
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     dims = len(table.rows[0].receptive_field or (1,))
-    import convanim
+    from convanim.api import render
 
     drawn: list[tuple[str, str | None, str]] = []  # (label, file, alt)
     for n, (spec, label, _) in enumerate(settings(table)):
@@ -131,7 +124,7 @@ def write_report(table: Table, directory: str | Path) -> Path:
         layer = {**spec, "input_size": _small_input(spec, dims), "dims": dims}
         name = f"layer_{n + 1}.gif"
         try:
-            convanim.render(layer, figures / name)
+            render(layer, figures / name)
         except SpecError as err:
             drawn.append((label, None, f"not drawn: {err}"))
             continue

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from convanim.model.table import ModelError, Table, clean
+from convanim.model.graph import ModelError, clean
+from convanim.model.table import Table
 
 EXTRAS = {"torch": ("torch", "PyTorch models"), "onnx": ("onnx", "ONNX files")}
 

@@ -24,69 +24,15 @@ numbers equal Araujo, Norris and Sim's ``r = r' + (k-1)*j'``, ``j = j'*s``,
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-# What a node does to the grid, for the receptive-field walk.
-KINDS = ("input", "window", "transposed", "upsample", "adaptive", "pass", "merge", "mix",
-         "pad", "unknown")
-JSON_FIELDS = ("name", "type", "in_shape", "out_shape", "kernel_size", "stride", "padding",
-               "dilation", "groups", "params", "macs", "receptive_field", "jump", "start")
-
-
-class ModelError(Exception):
-    """A model convanim cannot read: one line, ``<where>: <value>: <rule>; <fix>``."""
-
-
-@dataclass
-class Node:
-    """One layer (or operation) of a model, in execution order.
-
-    ``kind`` is one of :data:`KINDS`; ``inputs`` the names of the nodes it reads (the
-    model's input is the node named in :attr:`Graph.inputs`). ``kernel_size``, ``stride``,
-    ``dilation`` are per spatial axis; ``padding`` is ``(before, after)`` per spatial axis.
-    ``mode`` is the convanim mode that draws it (``conv``, ``maxpool``, ...), or None.
-    ``extra`` holds what some kinds need: ``output_padding``, ``align`` (upsamplers).
-    """
-
-    name: str
-    type: str
-    kind: str
-    inputs: tuple[str, ...]
-    in_shape: tuple[int, ...]
-    out_shape: tuple[int, ...]
-    kernel_size: tuple[int, ...] | None = None
-    stride: tuple[int, ...] | None = None
-    padding: tuple[tuple[int, int], ...] | None = None
-    dilation: tuple[int, ...] | None = None
-    groups: int | None = None
-    params: int = 0
-    macs: int = 0
-    mode: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Graph:
-    """The nodes of a model in execution order; ``channels_last`` for Keras's layout."""
-
-    inputs: tuple[str, ...]
-    nodes: list[Node]
-    channels_last: bool = False
-    source: str = "model"
-
-    def spatial(self, shape: Sequence[int]) -> tuple[int, ...]:
-        """The spatial sizes of a (batch, ...) shape in this graph's layout.
-
-        >>> Graph(("x",), [], channels_last=True).spatial((1, 7, 5, 3))
-        (7, 5)
-        """
-        return tuple(shape[1:-1]) if self.channels_last else tuple(shape[2:])
+from convanim.geometry.ops import get_op
+from convanim.model.graph import Graph, ModelError, Node
 
 
 @dataclass
@@ -105,7 +51,15 @@ class Row:
     def box(self, cell: Sequence[int]) -> tuple[tuple[int, int], ...] | None:
         """The first and last input cell, per axis, that output cell ``cell`` depends on
         (padding counted: they may lie outside the input), or None when no input cell
-        reaches it. A node without spatial axes has one cell, ``(0,) * dims``."""
+        reaches it. A node without spatial axes has one cell, ``(0,) * dims``.
+
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+        ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+        >>> table.rows[1].box((1, 1))
+        ((1, 3), (1, 3))
+        """
         cell = tuple(cell) if len(cell) == len(self.lo) else (0,) * len(self.lo)
         if not all(np.isfinite(lo[n]) and np.isfinite(hi[n])
                    for lo, hi, n in zip(self.lo, self.hi, cell)):
@@ -113,7 +67,7 @@ class Row:
         return tuple((int(lo[n]), int(hi[n])) for lo, hi, n in zip(self.lo, self.hi, cell))
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` fields, exactly :data:`JSON_FIELDS`."""
+        """The ``--json`` fields, exactly :data:`~convanim.model.graph.JSON_FIELDS`."""
         n = self.node
         pads = None if n.padding is None else [
             a if a == b else [a, b] for a, b in n.padding]
@@ -126,12 +80,19 @@ class Row:
             "params": n.params, "macs": n.macs,
             "receptive_field": None if self.receptive_field is None else
             list(self.receptive_field),
-            "jump": None if self.jump is None else [_num(j) for j in self.jump],
+            "jump": None if self.jump is None else [plain_number(j) for j in self.jump],
             "start": None if self.start is None else list(self.start)}
 
 
-def _num(value: Fraction) -> int | float:
+
+def plain_number(value: Fraction) -> int | float:
+    """A jump as JSON and text show it: whole numbers as ints, others as floats.
+
+    >>> plain_number(Fraction(4, 2)), plain_number(Fraction(1, 2))
+    (2, 0.5)
+    """
     return int(value) if value.denominator == 1 else float(value)
+
 
 
 @dataclass
@@ -146,7 +107,15 @@ class Table:
 
     @property
     def params(self) -> int:
-        """Parameters in all."""
+        """Parameters in all.
+
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+        ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+        >>> table.params, table.macs
+        (40, 576)
+        """
         return sum(row.node.params for row in self.rows)
 
     @property
@@ -163,7 +132,15 @@ class Table:
 
     def path_layers(self) -> list[Row]:
         """The main path's rows that change the grid and convanim can draw, up to the first
-        one it cannot (an adaptive pool, an uneven padding)."""
+        one it cannot (an adaptive pool, an uneven padding).
+
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+        ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+        >>> [row.node.name for row in table.path_layers()]
+        ['c']
+        """
         out = []
         for name in self.path:
             row = self.row(name)
@@ -177,7 +154,15 @@ class Table:
 
     def chain(self, input_size: Sequence[int] | int | None = None) -> Any:
         """The main path as a :class:`~convanim.geometry.chain.Chain` (its grid-changing
-        layers convanim can draw), on the model's input size or ``input_size``."""
+        layers convanim can draw), on the model's input size or ``input_size``.
+
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+        ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+        >>> table.chain().output_shape, table.chain(16).output_shape
+        ((4, 4), (8, 8))
+        """
         from convanim.geometry.chain import Chain
 
         layers = [spec_of(row.node) for row in self.path_layers()]
@@ -206,7 +191,15 @@ class Table:
         return tuple(shape[1:1 + dims]) if self.channels_last else tuple(shape[-dims:])
 
     def row(self, name: str) -> Row:
-        """The row of the node called ``name``."""
+        """The row of the node called ``name``.
+
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+        ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+        >>> table.row("c").node.type
+        'Conv2d'
+        """
         for row in self.rows:
             if row.node.name == name:
                 return row
@@ -300,6 +293,13 @@ def build_table(graph: Graph) -> Table:
     A node whose output has no spatial axes (after flattening, a linear layer) sees the
     union of its inputs' fields; a node convanim cannot place on the grid is assumed to see
     everything its inputs see, and says so in its note.
+
+    >>> table = build_table(Graph(("x",), [
+    ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+    ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+    ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+    >>> [(row.node.name, row.receptive_field, row.start) for row in table.rows]
+    [('x', (1, 1), (0, 0)), ('c', (3, 3), (-1, -1))]
     """
     fields: dict[str, _Field] = {}
     via: dict[str, str | None] = {}
@@ -396,9 +396,9 @@ def spec_of(node: Node) -> dict[str, Any] | None:
                             "stride": list(node.stride or ()),
                             "padding": [a for a, _ in node.padding],
                             "dilation": list(node.dilation or ())}
-    if node.mode == "avgpool" and any(d != 1 for d in spec["dilation"]):
-        return None
-    if node.mode == "avgpool":
+    if not get_op(node.mode).dilates:
+        if any(d != 1 for d in spec["dilation"]):
+            return None
         del spec["dilation"]
     if node.extra.get("output_padding") and any(node.extra["output_padding"]):
         spec["output_padding"] = list(node.extra["output_padding"])
@@ -423,106 +423,3 @@ def _row(node: Node, fld: _Field, best: str | None, note: str) -> Row:
         st.append(int(lo[0]) if np.isfinite(lo[0]) else 0)
     return Row(node, tuple(r), tuple(fld.jump), tuple(st), best, note, tuple(fld.lo),
                tuple(fld.hi))
-
-
-# -- text ---------------------------------------------------------------------------------
-
-def _t(values: Sequence[Any] | None) -> str:
-    if values is None:
-        return "-"
-    return "x".join(str(_num(v) if isinstance(v, Fraction) else v) for v in values)
-
-
-def _pad_text(padding: tuple[tuple[int, int], ...] | None) -> str:
-    if padding is None:
-        return "-"
-    return "x".join(str(a) if a == b else f"{a}/{b}" for a, b in padding)
-
-
-def _shape(shape: Sequence[int]) -> str:
-    return "x".join(map(str, shape))
-
-
-COLUMNS = ("name", "type", "in", "out", "k", "s", "p", "d", "g", "params", "MACs", "field",
-           "jump", "start", "note")
-
-
-def cells(row: Row) -> list[str]:
-    """One row as text cells, in :data:`COLUMNS` order."""
-    n = row.node
-    return [n.name, n.type, _shape(n.in_shape), _shape(n.out_shape), _t(n.kernel_size),
-            _t(n.stride), _pad_text(n.padding), _t(n.dilation),
-            "-" if n.groups is None else str(n.groups), f"{n.params:,}", f"{n.macs:,}",
-            _t(row.receptive_field), _t(row.jump), _t(row.start), row.note]
-
-
-def summary(table: Table) -> str:
-    """The lines under the table: totals, the last field and its path."""
-    last = table.rows[-1]
-    steps = [name for name in table.path if table.row(name).node.kind not in ("pass",)]
-    arrow = " -> ".join(steps)
-    return (f"{len(table.rows)} layers, {table.params:,} parameters, {table.macs:,} "
-            f"multiply-adds; receptive field {_t(last.receptive_field)} along the path "
-            f"{arrow}")
-
-
-def text_table(table: Table, width: int = 40) -> str:
-    """The terminal table: aligned columns (long names shortened from the left)."""
-    def clip(text: str) -> str:
-        text = clean(text)
-        return text if len(text) <= width else "…" + text[-(width - 1):]
-
-    body = [[clip(c) for c in cells(row)[:-1]] + [clean(row.note)] for row in table.rows]
-    sizes = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(COLUMNS)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(COLUMNS, sizes)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, sizes)).rstrip() for r in body]
-    return "\n".join([*lines, clean(summary(table))])
-
-
-def clean(text: str) -> str:
-    """Model text as one printable line: control characters (escape codes) become '?'.
-
-    >>> clean("a\\x1b[31mb\\nc")
-    'a?[31mb?c'
-    """
-    return "".join(c if c.isprintable() else "?" for c in str(text))
-
-
-def md_escape(text: str) -> str:
-    """Text as Markdown text: every character Markdown or HTML could read as markup escaped.
-
-    >>> md_escape("a|b <i>*x*</i>"), md_escape("1. x"), md_escape("-3x-3")
-    ('a\\\\|b &lt;i&gt;\\\\*x\\\\*&lt;/i&gt;', '1\\\\. x', '\\\\-3x-3')
-    """
-    out = []
-    for c in clean(text):
-        if c in "&<>":
-            out.append({"&": "&amp;", "<": "&lt;", ">": "&gt;"}[c])
-        elif c in "\\`*_{}[]()#!|~":
-            out.append("\\" + c)
-        else:
-            out.append(c)
-    text = "".join(out)
-    # A list marker or a numbered item only at the start of a line.
-    head = len(text) - len(text.lstrip("0123456789"))
-    if text[:1] in ("-", "+", "=") or (text[head:head + 1] in (".", ")") and head):
-        text = text[:head] + "\\" + text[head:] if head else "\\" + text
-    return text
-
-
-def markdown_table(table: Table) -> str:
-    """The table as GitHub Markdown, every model text escaped."""
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for row in table.rows:
-        lines.append("| " + " | ".join(md_escape(c) for c in cells(row)) + " |")
-    return "\n".join([*lines, "", md_escape(summary(table))])
-
-
-def macs_of_window(out_shape: Sequence[int], in_channels_per_group: int,
-                   kernel: Sequence[int]) -> int:
-    """Multiply-adds of a convolution: every output value sums in/groups x kernel products.
-
-    >>> macs_of_window((1, 8, 4, 4), 3, (3, 3))
-    3456
-    """
-    return int(math.prod(out_shape) * in_channels_per_group * math.prod(kernel))

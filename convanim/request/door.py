@@ -46,7 +46,6 @@ from convanim.request.errors import RequestError
 from convanim.request.table import MAX_FRAMES as TABLE_MAX_FRAMES
 
 if TYPE_CHECKING:
-    from convanim.api import Animation
     from convanim.config import Entry
     from convanim.geometry.chain import Chain
 
@@ -126,19 +125,6 @@ class Request:
         from convanim.draw import render
 
         return render(self.spec, path, x=self.x, w=self.w, seed=self.seed, **self.options)
-
-    def animate(self) -> Animation:
-        """The animation in memory (notebooks).
-
-        >>> len(from_mapping({"i": 3, "k": 2}).animate())
-        6
-        """
-        from convanim.api import Animation
-        from convanim.draw.options import RenderOptions
-        from convanim.geometry import plan
-
-        return Animation(plan(self.spec, self.x, self.w, seed=self.seed),
-                         RenderOptions.from_mapping(dict(self.options)))
 
 
 def from_params(params: Mapping[str, Any], ctx: click.Context | None = None,
@@ -243,7 +229,14 @@ def chain_of(entry: Entry) -> Chain:
 
 
 def chain_fields(entry: Entry) -> tuple[Chain, Any]:
-    """The chain and its receptive fields; a layer without a field names its line."""
+    """The chain and its receptive fields; a layer without a field names its line.
+
+    >>> from convanim.config import parse_entries
+    >>> entry = parse_entries("i: 7\\nlayers:\\n  - {k: 3}\\n  - {k: 3}\\n", "c.yaml")[0]
+    >>> chain, fields = chain_fields(entry)
+    >>> fields[-1].receptive_field
+    (5, 5)
+    """
     from convanim.config import ConfigError
     from convanim.geometry.chain import ChainError, receptive_fields
 

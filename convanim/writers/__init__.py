@@ -21,13 +21,19 @@ from typing import Any
 
 from convanim.writers._base import SUFFIXES, AnimationWriter, Color, format_for
 from convanim.writers._files import (
+    ENDING_SIGNALS,
+    PUBLISHED,
     Interrupted,
     WriteError,
     atomic_directory,
     atomic_output,
     commit_together,
+    confined,
+    describe_os_error,
+    describe_unnamed_os_error,
     exit_code_for,
     handle_ending_signals,
+    interrupted_message,
     remove_leftovers,
 )
 
@@ -93,6 +99,8 @@ def open_writer(
 
 
 __all__ = [
+    "ENDING_SIGNALS",
+    "PUBLISHED",
     "SUFFIXES",
     "AnimationWriter",
     "Interrupted",
@@ -100,9 +108,13 @@ __all__ = [
     "atomic_directory",
     "atomic_output",
     "commit_together",
+    "confined",
+    "describe_os_error",
+    "describe_unnamed_os_error",
     "exit_code_for",
     "format_for",
     "handle_ending_signals",
+    "interrupted_message",
     "open_writer",
     "read_animation",
     "remove_leftovers",

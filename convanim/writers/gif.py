@@ -45,10 +45,10 @@ MIN_DELAY_CS = 2
 TRANSPARENT = 255  # the palette index reserved for "same as the previous frame"
 
 
-def _pack(rgb: np.ndarray) -> np.ndarray:
+def pack_rgb(rgb: np.ndarray) -> np.ndarray:
     """RGB uint8 pixels -> 24-bit ints.
 
-    >>> _pack(np.array([[1, 2, 3]], np.uint8)).tolist()
+    >>> pack_rgb(np.array([[1, 2, 3]], np.uint8)).tolist()
     [66051]
     """
     r, g, b = (rgb[..., i].astype(np.uint32) for i in range(3))
@@ -166,7 +166,7 @@ class ColorMap:
         self._rgb = _unpack(self.colors)
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        return self.packed(_pack(rgb))
+        return self.packed(pack_rgb(rgb))
 
     def packed(self, packed: np.ndarray) -> np.ndarray:
         """Palette indices of 24-bit colour values (any shape).
@@ -248,7 +248,7 @@ class GifWriter(AnimationWriter):
             index = self._index[: (y1 - y0) * (x1 - x0)].reshape(y1 - y0, x1 - x0)
             index.fill(TRANSPARENT)
             if pixels.size:
-                index[ys - y0, xs - x0] = self._map.packed(_pack(rgb.reshape(-1, 3)[pixels]))
+                index[ys - y0, xs - x0] = self._map.packed(pack_rgb(rgb.reshape(-1, 3)[pixels]))
                 np.copyto(self._prev, rgb)  # a plain copy beats scattering the changed pixels
             transparent = True
         out.write(image_block(index, x0, y0, self._ticks.next(ms), transparent))

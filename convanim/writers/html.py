@@ -39,7 +39,7 @@ import numpy as np
 
 from convanim.writers._base import AnimationWriter, Color
 from convanim.writers._files import TempFile
-from convanim.writers.gif import TRANSPARENT, ColorMap, _pack, changed_pixels
+from convanim.writers.gif import TRANSPARENT, ColorMap, changed_pixels, pack_rgb
 
 FRAGMENT_START, FRAGMENT_END = "<!-- convanim player -->", "<!-- /convanim player -->"
 
@@ -335,7 +335,7 @@ class HtmlWriter(AnimationWriter):
             y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs.min()), int(xs.max()) + 1
             index = np.full((y1 - y0, x1 - x0), TRANSPARENT, np.uint8)
             if pixels.size:
-                index[ys - y0, xs - x0] = self._map.packed(_pack(rgb.reshape(-1, 3)[pixels]))
+                index[ys - y0, xs - x0] = self._map.packed(pack_rgb(rgb.reshape(-1, 3)[pixels]))
                 np.copyto(self._prev, rgb)
         self._frames.append({"x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0, "ms": ms,
                              "d": encode_delta(index)})

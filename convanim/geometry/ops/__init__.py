@@ -82,7 +82,11 @@ def mode_names() -> tuple[str, ...]:
 
 
 def ops() -> tuple[Op, ...]:
-    """Every registered op, in order."""
+    """Every registered op, in order.
+
+    >>> [op.mode for op in ops()][:4]
+    ['conv', 'transposed', 'maxpool', 'avgpool']
+    """
     return tuple(_ORDER)
 
 

@@ -21,15 +21,16 @@ from convanim.geometry.arithmetic import AxisArithmetic, arithmetic
 from convanim.geometry.ops.base import Call, Field, Op
 from convanim.geometry.ops.channels import IN_CHANNELS, Channels
 from convanim.geometry.ops.window import plain, value_text
-from convanim.geometry.plan import Frame, Picture, Plan, _input_grid, _output_grid, _user
-from convanim.geometry.spec import Spec, SpecError, _fmt, _per_axis
+from convanim.geometry.plan import Frame, Picture, Plan, input_grid, output_grid, user_index
+from convanim.geometry.spec import Spec, SpecError, parse_per_axis, per_axis_text
 
 
 def _output_size(value: Any, dims: int) -> tuple[int, ...]:
-    size = _per_axis(value, dims, "output_size")
+    size = parse_per_axis(value, dims, "output_size")
     if min(size) < 1:
-        raise SpecError(f"output_size={_fmt(size)} has an empty axis: PyTorch returns an empty "
-                        "tensor, nothing to draw; use output_size >= 1, e.g. output_size: 2",
+        raise SpecError(f"output_size={per_axis_text(size)} has an empty axis: PyTorch returns "
+                        "an empty tensor, nothing to draw; use output_size >= 1, "
+                        "e.g. output_size: 2",
                         "output_size")
     return size
 
@@ -124,7 +125,7 @@ class Adaptive(Op):
     def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Plan:
         """``input``, one ``slide`` per output cell lighting its own window, ``output``."""
         x2 = x.reshape(1, -1) if spec.dims == 1 else x
-        grid = _input_grid(x2)
+        grid = input_grid(x2)
         arith = arithmetic(spec)
         shape = "×".join(map(str, spec.i)) if spec.dims == 2 else f"length {spec.i[0]}"
         frames = [Frame("input", "input", f"the {shape} input")]
@@ -134,8 +135,8 @@ class Adaptive(Op):
             rows, cols = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
             window = np.stack([rows.ravel(), cols.ravel()], axis=1)
             seen = x2[window[:, 0], window[:, 1]]
-            out = _user(spec, (r, c))
-            links = tuple((out, _user(spec, cell), ()) for cell in window)
+            out = user_index(spec, (r, c))
+            links = tuple((out, user_index(spec, cell), ()) for cell in window)
             products, value, chosen = self.reduce_at(spec, (r, c), seen, np.ones(len(seen)))
             frames.append(Frame("slide", "input", self.caption(spec, (r, c)), step, window,
                                 window - (r0, c0), np.array([[r, c]]), products, value,
@@ -143,10 +144,10 @@ class Adaptive(Op):
         out_shape = "×".join(map(str, spec.output_size)) if spec.dims == 2 else \
             f"length {spec.output_size[0]}"
         frames.append(Frame("output", "input", f"the {out_shape} output: output_size = "
-                            f"{_fmt(spec.output_size)}, windows from floor(j·i/o) to "
+                            f"{per_axis_text(spec.output_size)}, windows from floor(j·i/o) to "
                             "ceil((j+1)·i/o)"))
         return Plan(spec, x, w, y, {"input": grid}, "input",
-                    _output_grid(np.reshape(y, (oh, ow))), (0, 0), tuple(frames), arith,
+                    output_grid(np.reshape(y, (oh, ow))), (0, 0), tuple(frames), arith,
                     self.picture)
 
     def frame_count(self, spec: Spec) -> int:

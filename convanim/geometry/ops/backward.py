@@ -43,12 +43,12 @@ from convanim.geometry.plan import (
     Grid,
     Picture,
     Plan,
-    _input_grid,
-    _padded_grid,
-    _shape_text,
-    _zeros_grid,
+    input_grid,
+    padded_grid,
+    size_words,
+    zeros_grid,
 )
-from convanim.geometry.spec import Spec, SpecError, _fmt
+from convanim.geometry.spec import Spec, SpecError, per_axis_text
 
 PICTURE = Picture(window="window: the cells one gradient sums")
 PART_A, PART_B = 0, 1
@@ -234,7 +234,7 @@ def backward_plan(spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Pl
     kernel, second_at = _two(shown_w, second, np.nan)
     grids: dict[str, Grid] = dict(part.grids)
     frames: list[Frame] = []
-    grids["input"] = _input_grid(dy2)  # all of dL/dy, also cells part 1 leaves out
+    grids["input"] = input_grid(dy2)  # all of dL/dy, also cells part 1 leaves out
     words = _words(spec, derived, transposed)
     op_name = "conv" if transposed else "conv_transpose"
     noun = ("convolution" if transposed else "transposed convolution")
@@ -249,8 +249,8 @@ def backward_plan(spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Pl
             frames.append(Frame("input", "input", caption))
         elif f.phase == "insert_zeros":
             frames.append(replace(f, grid="zeros", caption=(
-                f"dL/dx: insert s-1 = {_fmt(tuple(s - 1 for s in spec.s))} zero(s) between "
-                f"dL/dy cells (the forward stride {_fmt(spec.s)})")))
+                f"dL/dx: insert s-1 = {per_axis_text(tuple(s - 1 for s in spec.s))} zero(s) "
+                f"between dL/dy cells (the forward stride {per_axis_text(spec.s)})")))
         elif f.phase == "pad":
             frames.append(replace(f, caption="dL/dx: " + f.caption.split(
                 ". ", 1)[-1] + ("" if transposed else
@@ -272,7 +272,7 @@ def backward_plan(spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Pl
     if getattr(spec, "bias", False):
         bias = f"; dL/db = sum of dL/dy = {_num(float(dy.sum()))}"
     frames.append(Frame("output", "forward", (
-        f"the gradients: dL/dx {_shape_text(spec.i)} (left) and dL/dW {_shape_text(spec.k)} "
+        f"the gradients: dL/dx {size_words(spec.i)} (left) and dL/dW {size_words(spec.k)} "
         f"(right), the numbers torch.autograd.grad gives{bias}")))
     grids["forward"] = replace(b_grid, origin=grids[part.slide_grid].origin)  # top left
     hover = _hover(spec, frames, grids, dw_at, second_at, transposed)
@@ -301,7 +301,7 @@ def _part_a_frame(spec: Spec, f: Frame, transposed: bool, ax: Axes2) -> Frame:
     links ``(input cell, output cell, tap)`` keyed in the user's coordinates."""
     taps = f.taps if transposed else _rotated_taps(f.taps, ax.k)
     caption = ("dL/dx: each input cell sums the output-gradient cells its kernel reached "
-               f"(stride {_fmt(spec.s)}), times those weights" if transposed else
+               f"(stride {per_axis_text(spec.s)}), times those weights" if transposed else
                "dL/dx: each input cell gathers the output-gradient cells it influenced, "
                "times the weights that linked them (W rotated 180°, stride 1)")
     return replace(f, caption=caption, taps=taps)
@@ -311,12 +311,12 @@ def _part_b_grid(spec: Spec, ax: Axes2, x2: np.ndarray, dy2: np.ndarray) -> Grid
     """What part 2's window moves over: the padded input (a convolution) or ``dL/dy`` with
     the cells the forward pass cropped put back as zeros (a transposed convolution)."""
     if not spec.op.transposed:
-        return _padded_grid(spec, ax, x2) if any(v for p in ax.p for v in p) \
-            else _input_grid(x2)
+        return padded_grid(spec, ax, x2) if any(v for p in ax.p for v in p) \
+            else input_grid(x2)
     pads = [(b, (i - 1) * s + span - b - o) for (b, _), i, s, span, o
             in zip(ax.p, ax.i, ax.s, ax.span, ax.o)]
     one = Axes2(ax.o, ax.k, (1, 1), ax.d, ax.p, (0, 0), ax.o)
-    grid = _zeros_grid(one, dy2, pads)
+    grid = zeros_grid(one, dy2, pads)
     return replace(grid, kinds=np.where(grid.kinds == INPUT, INPUT, PAD).astype(np.int8))
 
 
@@ -352,7 +352,7 @@ def _part_b_frames(spec: Spec, ax: Axes2, grid: Grid, x2: np.ndarray, dy2: np.nd
         caption = (f"dL/dW{where}: dL/dy where weight {where} landed from each input cell, "
                    "times that input, summed" if transposed else
                    f"dL/dW{where}: the input under weight {where} at every position (stride "
-                   f"{_fmt(spec.s)}), times dL/dy there, summed")
+                   f"{per_axis_text(spec.s)}), times dL/dy there, summed")
         value = float(dw2[a, b])
         frames.append(Frame("slide", "forward", caption, step, window,
                             pos + np.array([0, second_at]), np.array([[a, dw_at + b]]),
@@ -363,7 +363,7 @@ def _part_b_frames(spec: Spec, ax: Axes2, grid: Grid, x2: np.ndarray, dy2: np.nd
 
 def _words(spec: Spec, derived: Spec, transposed: bool) -> dict[str, str]:
     """Titles and legend labels in the gradients' names."""
-    shape = _shape_text
+    shape = size_words
     zeros = shape(tuple((i - 1) * s + 1 for i, s in zip(derived.i, derived.s)))
     words = {
         "grid:input": f"dL/dy {shape(spec.output_shape)}: the output's gradient",
@@ -492,11 +492,11 @@ def alt_sentence(spec: Spec) -> str:
         return "x".join(map(str, shape)) if spec.dims == 2 else f"length-{shape[0]}"
 
     noun = spec.op.noun[0].lower() + spec.op.noun[1:]
-    pad = (_fmt(tuple(b for b, _ in spec.p)) if all(b == a for b, a in spec.p)
+    pad = (per_axis_text(tuple(b for b, _ in spec.p)) if all(b == a for b, a in spec.p)
            else str(tuple(tuple(pair) for pair in spec.p)))
     back = "a convolution" if spec.op.transposed else "a transposed convolution"
     return (f"The backward pass of a {noun} of a {size(spec.i)} input with a {size(spec.k)} "
-            f"kernel, stride {_fmt(spec.s)}, padding {pad}, giving a "
+            f"kernel, stride {per_axis_text(spec.s)}, padding {pad}, giving a "
             f"{size(spec.output_shape)} output: an example output gradient flows back as "
             f"{back} with the same kernel to the input's gradient ({size(spec.i)}), then "
             "as the input correlated with the output's gradient to the kernel's gradient "

@@ -420,9 +420,9 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
     grids = {name: _side_by_side([p.grids[name] for p in plans], block) for name in first.grids}
     oh, ow = first.target.shape
     ys = y.reshape(cout, oh, ow)
-    from convanim.geometry.plan import _output_grid
+    from convanim.geometry.plan import output_grid
 
-    target = _side_by_side([_output_grid(ys[co]) for co in range(cout)], ow + 1)
+    target = _side_by_side([output_grid(ys[co]) for co in range(cout)], ow + 1)
     weighted = op.weighted
     kh, kw = (one.k if one.dims == 2 else (1, one.k[0]))
     bias = np.zeros(cout) if b is None else np.asarray(b, float).reshape(-1)

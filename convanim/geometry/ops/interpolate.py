@@ -89,7 +89,16 @@ def source_weights(spec: Spec, cell: tuple[int, int]) -> list[tuple[tuple[int, i
 
 
 def bilinear_frames(spec: Spec, x2: np.ndarray, y2: np.ndarray) -> list[Frame]:
-    """One slide frame per output cell: its sources as the window, their weights, the sum."""
+    """One slide frame per output cell: its sources as the window, their weights, the sum.
+
+    >>> from convanim.geometry.spec import Spec
+    >>> from convanim.geometry.compute import compute
+    >>> spec = Spec(i=2, mode="upsample", method="bilinear")
+    >>> x2 = np.array([[0.0, 4.0], [8.0, 12.0]])
+    >>> frames = bilinear_frames(spec, x2, compute(spec, x2, None))
+    >>> len(frames), frames[5].value, len(frames[5].window)  # output (1, 1): 4 input cells
+    (16, 3.0, 4)
+    """
     corners = " (align_corners)" if spec.align_corners else ""
     name = "bilinear" if spec.dims == 2 else "linear"
     caption = f"{name}{corners}: each output cell is a weighted sum of its nearest input cells"

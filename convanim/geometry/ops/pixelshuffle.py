@@ -18,7 +18,7 @@ import numpy as np
 from convanim.geometry.arithmetic import AxisArithmetic, arithmetic
 from convanim.geometry.ops.base import Call, Field, Op
 from convanim.geometry.ops.upsample import Upsample
-from convanim.geometry.plan import GAP, INPUT, Frame, Grid, Picture, Plan, _output_grid
+from convanim.geometry.plan import GAP, INPUT, Frame, Grid, Picture, Plan, output_grid
 from convanim.geometry.spec import Spec, SpecError
 
 
@@ -47,6 +47,7 @@ class PixelShuffle(Op):
     """
 
     tiles_channels = True
+    in_channels_follow_input = False
     mode = "pixelshuffle"
     title = "pixel shuffle"
     noun = "Pixel shuffle"
@@ -176,7 +177,7 @@ class PixelShuffle(Op):
         labels = tuple(("grid", self.tile_origin(spec, ch)[0] + h, self.tile_origin(spec, ch)[1],
                         wid, f"c={ch}") for ch in range(spec.in_channels))
         return Plan(spec, x, w, y, {"channels": self._tiled_grid(spec, x)}, "channels",
-                    _output_grid(out2), (0, 0), tuple(frames), arith, self.picture,
+                    output_grid(out2), (0, 0), tuple(frames), arith, self.picture,
                     labels=labels)
 
     def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -18,7 +18,7 @@ from convanim.geometry.arithmetic import AxisArithmetic, arithmetic
 from convanim.geometry.ops.base import Call, Op
 from convanim.geometry.ops.channels import IN_CHANNELS
 from convanim.geometry.ops.upsample import Upsample
-from convanim.geometry.plan import Frame, Picture, Plan, _input_grid, _output_grid
+from convanim.geometry.plan import Frame, Picture, Plan, input_grid, output_grid
 from convanim.geometry.spec import Spec, SpecError
 
 SCALE = next(f for f in Upsample.fields if f.name == "scale")
@@ -118,8 +118,8 @@ class PixelUnshuffle(Op):
         frames.append(Frame("output", grid, f"the {self.output_channels(spec)} output "
                             f"channels of {h}×{wid}, stacked down: "
                             + "; ".join(a.text for a in arith[:1])))
-        return Plan(spec, x, w, y, {grid: _input_grid(x.reshape(c * rh, rw))}, grid,
-                    _output_grid(y.reshape(-1, wid)), (0, 0), tuple(frames), arith,
+        return Plan(spec, x, w, y, {grid: input_grid(x.reshape(c * rh, rw))}, grid,
+                    output_grid(y.reshape(-1, wid)), (0, 0), tuple(frames), arith,
                     self.picture)
 
     def frame_count(self, spec: Spec) -> int:

@@ -64,13 +64,21 @@ OPTION_NAMES = ("ceil_mode", "count_include_pad", "divisor_override")
 
 
 def floor_length(i: int, before: int, after: int, span: int, s: int) -> int:
-    """``floor((i + p_before + p_after - span) / s) + 1``."""
+    """``floor((i + p_before + p_after - span) / s) + 1``.
+
+    >>> floor_length(5, 0, 0, 2, 2)
+    2
+    """
     return (i + before + after - span) // s + 1
 
 
 def ceil_length(i: int, before: int, after: int, span: int, s: int) -> int:
     """``ceil((i + p_before + p_after - span) / s) + 1``, less one when that last window
-    would start in the right padding (PyTorch's ``pooling_output_shape``)."""
+    would start in the right padding (PyTorch's ``pooling_output_shape``).
+
+    >>> ceil_length(5, 0, 0, 2, 2), ceil_length(5, 1, 1, 2, 2)
+    (3, 3)
+    """
     out = (i + before + after - span + s - 1) // s + 1
     if (out - 1) * s >= i + before:
         out -= 1
@@ -78,7 +86,13 @@ def ceil_length(i: int, before: int, after: int, span: int, s: int) -> int:
 
 
 def dropped(spec: Spec, axis: int) -> bool:
-    """Whether PyTorch's rule dropped a last window starting in the right padding."""
+    """Whether PyTorch's rule dropped a last window starting in the right padding.
+
+    >>> dropped(Spec(i=5, k=2, mode="maxpool", ceil_mode=True), 0)
+    False
+    >>> dropped(Spec(i=5, k=3, s=3, p=1, mode="maxpool", ceil_mode=True), 0)  # at 6 of 5+1
+    True
+    """
     i, s = spec.i[axis], spec.s[axis]
     before, after = spec.p[axis]
     span = spec.d[axis] * (spec.k[axis] - 1) + 1
@@ -86,7 +100,13 @@ def dropped(spec: Spec, axis: int) -> bool:
 
 
 def is_plain(spec: Spec) -> bool:
-    """Whether the spec uses none of the options (the first release's pooling)."""
+    """Whether the spec uses none of the options (the first release's pooling).
+
+    >>> is_plain(Spec(i=5, k=2, mode="avgpool"))
+    True
+    >>> is_plain(Spec(i=5, k=2, mode="avgpool", ceil_mode=True))
+    False
+    """
     return (not getattr(spec, "ceil_mode", False) and getattr(spec, "count_include_pad", True)
             and getattr(spec, "divisor_override", None) is None)
 
@@ -144,7 +164,11 @@ def check(spec: Spec) -> None:
 
 def axis_src(spec: Spec, axis: int) -> np.ndarray:
     """Input index of every padded cell along one axis, -1 for padding and for the cells a
-    ceil_mode window hangs over past the edge (enough of them for the last window)."""
+    ceil_mode window hangs over past the edge (enough of them for the last window).
+
+    >>> axis_src(Spec(i=3, k=2, p=1, mode="maxpool"), 0).tolist()
+    [-1, 0, 1, 2, -1]
+    """
     n = spec.i[axis]
     before, after = spec.p[axis]
     src = np.concatenate([np.full(before, -1), np.arange(n), np.full(after, -1)])
@@ -154,7 +178,11 @@ def axis_src(spec: Spec, axis: int) -> np.ndarray:
 
 
 def axis_links(spec: Spec, axis: int) -> np.ndarray:
-    """The sliding window's ``(output, input, tap)`` rows; taps past the edge read nothing."""
+    """The sliding window's ``(output, input, tap)`` rows; taps past the edge read nothing.
+
+    >>> axis_links(Spec(i=4, k=2, mode="maxpool"), 0).tolist()
+    [[0, 0, 0], [0, 1, 1], [1, 2, 0], [1, 3, 1]]
+    """
     k, s, d = spec.k[axis], spec.s[axis], spec.d[axis]
     src = axis_src(spec, axis)
     o, t = np.meshgrid(np.arange(spec.output_shape[axis]), np.arange(k), indexing="ij")
@@ -164,7 +192,11 @@ def axis_links(spec: Spec, axis: int) -> np.ndarray:
 
 
 def inside(spec: Spec, axis: int) -> np.ndarray:
-    """Per output cell and tap of one axis: whether the tap lies on the padded input."""
+    """Per output cell and tap of one axis: whether the tap lies on the padded input.
+
+    >>> inside(Spec(i=5, k=2, mode="maxpool", ceil_mode=True), 0).tolist()
+    [[True, True], [True, True], [True, False]]
+    """
     k, s, d = spec.k[axis], spec.s[axis], spec.d[axis]
     padded = spec.i[axis] + sum(spec.p[axis])
     o, t = np.meshgrid(np.arange(spec.output_shape[axis]), np.arange(k), indexing="ij")

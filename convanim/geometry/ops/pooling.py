@@ -27,15 +27,15 @@ from convanim.geometry.plan import (
     Frame,
     Picture,
     Plan,
-    _captions,
-    _input_grid,
-    _output_grid,
-    _padded_grid,
-    _sides_text,
-    _tap_grid,
-    _user,
+    input_grid,
+    output_grid,
+    padded_grid,
+    shared_captions,
+    sides_text,
+    tap_grid,
+    user_index,
 )
-from convanim.geometry.spec import Spec, SpecError, _fmt
+from convanim.geometry.spec import Spec, SpecError, per_axis_text
 
 
 class PoolWindow(Windowed):
@@ -120,16 +120,16 @@ class PoolWindow(Windowed):
         ax = axes2(spec)
         x2 = x.reshape(ax.i)
         arith = arithmetic(spec)
-        captions = _captions(spec, arith)
-        grids = {"input": _input_grid(x2)}
+        captions = shared_captions(spec, arith)
+        grids = {"input": input_grid(x2)}
         frames = [Frame("input", "input", captions["input"])]
-        slide_grid, slide_on = "input", _padded_grid(spec, ax, x2)
+        slide_grid, slide_on = "input", padded_grid(spec, ax, x2)
         if any(v for pair in ax.p for v in pair):
             frames.append(Frame("pad", "padded",
-                                _sides_text(spec, spec.p, "pad", self.pad_rule(spec))))
+                                sides_text(spec, spec.p, "pad", self.pad_rule(spec))))
             slide_grid = "padded"
         grids[slide_grid] = slide_on
-        taps = _tap_grid(ax)
+        taps = tap_grid(ax)
         offsets = taps * np.array(ax.d)
         rows, cols = slide_on.shape
         for step, (r, c) in enumerate(np.ndindex(*ax.o), start=1):
@@ -138,8 +138,8 @@ class PoolWindow(Windowed):
             window, on = window[keep], taps[keep]
             seen = slide_on.values[window[:, 0], window[:, 1]]
             src = slide_on.source[window[:, 0], window[:, 1]]
-            out = _user(spec, (r, c))
-            links = tuple((out, _user(spec, s), _user(spec, t)) for s, t in zip(src, on)
+            out = user_index(spec, (r, c))
+            links = tuple((out, user_index(spec, s), user_index(spec, t)) for s, t in zip(src, on)
                           if s[0] >= 0)
             products, value, chosen = self.reduce_at(spec, (r, c), seen, np.ones(len(seen)))
             frames.append(Frame("slide", slide_grid,
@@ -148,7 +148,7 @@ class PoolWindow(Windowed):
                                 np.array([len(links)]), chosen, links,
                                 formula=self.frame_formula(spec, (r, c))))
         frames.append(Frame("output", slide_grid, captions["output"]))
-        return Plan(spec, x, w, y, grids, slide_grid, _output_grid(y.reshape(ax.o)), (0, 0),
+        return Plan(spec, x, w, y, grids, slide_grid, output_grid(y.reshape(ax.o)), (0, 0),
                     tuple(frames), arith, self.picture)
 
 
@@ -169,7 +169,7 @@ class Pooling(Channels, Volume, PoolWindow):
     def slide_text(self, spec: Spec) -> str:
         """``slide a 2x2 max window with stride 2``."""
         window = kernel_text(spec).replace("kernel", self.reducer + " window")
-        return f"slide a {window} with stride {_fmt(spec.s)}"
+        return f"slide a {window} with stride {per_axis_text(spec.s)}"
 
     def keras_refusal(self, spec: Spec) -> str | None:
         """Keras pooling has no dilation."""
@@ -231,6 +231,7 @@ class MaxPool(Pooling):
     """
 
     mode = "maxpool"
+    value_range = (0, 10)
     title = "max pool"
     noun = "Max pooling"
     reducer = "max"
@@ -238,6 +239,10 @@ class MaxPool(Pooling):
     keras_name_prefix = "MaxPooling"
     fields = (*POOL_FIELDS, opts.CEIL_MODE)  # ceil_mode last (max-unpooling drops it)
     picture = Picture(weighted=False, window="pooling window", formula=("max(", ", ", ")"))
+
+    def example_maxima(self, spec: Spec, y: np.ndarray) -> np.ndarray | None:
+        """Every output cell is a window's maximum."""
+        return y
 
     def pad_value(self, spec: Spec) -> float:
         """-inf: a max never picks padding."""
@@ -268,6 +273,7 @@ class AvgPool(Pooling):
     """
 
     mode = "avgpool"
+    dilates = False
     title = "avg pool"
     noun = "Average pooling"
     reducer = "average"
@@ -286,12 +292,12 @@ class AvgPool(Pooling):
     def validate(self, spec: Spec) -> None:
         """No dilation (``avg_pool2d`` has none), then the sliding-window rules."""
         if any(d != 1 for d in spec.d):
-            raise SpecError(f"dilation={_fmt(spec.d)} is not supported for mode 'avgpool' "
+            raise SpecError(f"dilation={per_axis_text(spec.d)} is not supported for mode 'avgpool' "
                             "(PyTorch's avg_pool2d has none); use dilation=1 or "
                             "mode='maxpool'", "dilation")
         if spec.dims == 3 and any(i < k for i, k in zip(spec.i, spec.k)):
-            raise SpecError(f"input_size={_fmt(spec.i)} is smaller than the kernel "
-                            f"{_fmt(spec.k)} on some axis; PyTorch's avg_pool3d needs the "
+            raise SpecError(f"input_size={per_axis_text(spec.i)} is smaller than the kernel "
+                            f"{per_axis_text(spec.k)} on some axis; PyTorch's avg_pool3d needs the "
                             "input (before padding) at least the kernel size on every axis: "
                             "use a smaller kernel_size or a larger input_size", "input_size")
         super().validate(spec)

@@ -14,9 +14,9 @@ import numpy as np
 
 from convanim.geometry.arithmetic import (
     AxisArithmetic,
-    _padding_terms,
     arithmetic,
     kernel_terms,
+    padding_terms,
 )
 from convanim.geometry.compute import axes2, transposed_canvas_shape
 from convanim.geometry.ops.backward import Backward
@@ -36,18 +36,18 @@ from convanim.geometry.plan import (
     Frame,
     Picture,
     Plan,
-    _canvas_grid,
-    _captions,
-    _input_grid,
-    _output_grid,
-    _scatter_frames,
-    _sides_text,
-    _slide_frames,
-    _tap_grid,
-    _zeros_grid,
+    canvas_grid,
+    input_grid,
+    output_grid,
+    scatter_frames,
+    shared_captions,
+    sides_text,
+    slide_frames,
+    tap_grid,
+    zeros_grid,
 )
-from convanim.geometry.rules import _axis
-from convanim.geometry.spec import Spec, SpecError, _fmt
+from convanim.geometry.rules import axis_suffix
+from convanim.geometry.spec import Spec, SpecError, per_axis_text
 
 SCATTER = Picture(scatter=True, window="input cell")
 
@@ -86,10 +86,10 @@ class Transposed(Windowed):
         s = spec.s[axis]
         if s != 1:
             raise SpecError(
-                f"stride={_fmt(spec.s)} of a transposed convolution moves 1/{s} of an input cell "
-                "per output cell, so neighbouring output cells see different numbers of input "
-                "cells and no receptive-field box with a whole jump exists; use stride 1, or "
-                "trace one cell with `convanim render CONFIG --view trace`", "stride")
+                f"stride={per_axis_text(spec.s)} of a transposed convolution moves 1/{s} of an "
+                "input cell per output cell, so neighbouring output cells see different numbers "
+                "of input cells and no receptive-field box with a whole jump exists; use stride "
+                "1, or trace one cell with `convanim render CONFIG --view trace`", "stride")
         span = spec.effective_kernel[axis]
         super().field_step(spec, axis)  # the padding-mode rule
         return span, 1, span - 1 - spec.p[axis][0]
@@ -104,7 +104,7 @@ class Transposed(Windowed):
         """``same`` fixes the output at ``i*s``, so it leaves no room for output_padding."""
         if name == "same" and any(spec.output_padding):
             raise SpecError(
-                f"output_padding={_fmt(spec.output_padding)} cannot be combined with "
+                f"output_padding={per_axis_text(spec.output_padding)} cannot be combined with "
                 "padding='same', which fixes the output at i*s; drop output_padding or give "
                 "padding as numbers", "output_padding")
 
@@ -129,7 +129,7 @@ class Transposed(Windowed):
         before, after = spec.p[axis]
         op = spec.output_padding[axis]
         span = d * (k - 1) + 1
-        psym, pnum = _padding_terms(before, after)
+        psym, pnum = padding_terms(before, after)
         ksym, knum = kernel_terms(spec, axis)
         formula = f"o = (i-1)*s + {ksym} - {psym}"
         numbers = f"({i}-1)*{s} + {knum} - {pnum}"
@@ -152,16 +152,17 @@ class Transposed(Windowed):
             op, s, d = spec.output_padding[axis], spec.s[axis], spec.d[axis]
             if op >= max(s, d):
                 raise SpecError(
-                    f"output_padding={_fmt(spec.output_padding)} must be smaller than stride "
-                    f"{s} or dilation {d}{_axis(spec, axis)}; use output_padding <= "
+                    f"output_padding={per_axis_text(spec.output_padding)} must be smaller than "
+                    f"stride {s} or dilation {d}{axis_suffix(spec, axis)}; use output_padding <= "
                     f"{max(s, d) - 1}", "output_padding")
             out = self.output_length(spec, axis)
             if out < 1:
                 before, after = spec.p[axis]
                 uncropped = out + before + after
                 raise SpecError(
-                    f"padding={_fmt(spec.p[axis])}{name} crops {before + after} cells from the "
-                    f"{uncropped}-cell result and leaves no output{_axis(spec, axis)}; "
+                    f"padding={per_axis_text(spec.p[axis])}{name} crops {before + after} cells "
+                    f"from the {uncropped}-cell result and leaves no output"
+                    f"{axis_suffix(spec, axis)}; "
                     f"use padding <= {(uncropped - 1) // 2}", "padding")
 
     def extra_dict(self, spec: Spec) -> dict[str, Any]:
@@ -200,49 +201,49 @@ class Transposed(Windowed):
         ax = axes2(spec)
         x2, w2 = x.reshape(ax.i), w.reshape(ax.k)
         arith = arithmetic(spec)
-        captions = _captions(spec, arith)
-        grids = {"input": _input_grid(x2)}
+        captions = shared_captions(spec, arith)
+        grids = {"input": input_grid(x2)}
         frames = [Frame("input", "input", captions["input"])]
         slide_grid = "input"
         if spec.view == "scatter":
-            target = _canvas_grid(ax)
+            target = canvas_grid(ax)
             offset = target.origin
-            frames += _scatter_frames(spec, ax, x2, w2, target, (
+            frames += scatter_frames(spec, ax, x2, w2, target, (
                 f"each input cell times the {kernel_text(spec)} is added into the output at "
-                f"stride {_fmt(spec.s)}; overlaps sum"), slide_grid)
+                f"stride {per_axis_text(spec.s)}; overlaps sum"), slide_grid)
             picture = SCATTER
         else:
-            target, offset = _output_grid(y.reshape(ax.o)), (0, 0)
+            target, offset = output_grid(y.reshape(ax.o)), (0, 0)
             eq = [(span - 1 - b, span - 1 - a + op)
                   for span, (b, a), op in zip(ax.span, ax.p, ax.op)]
             if max(ax.s) > 1:
                 zeros = tuple(s - 1 for s in spec.s)
                 noun = "zero" if max(zeros) == 1 else "zeros"
-                grids["zeros"] = _zeros_grid(ax, x2, [(0, 0), (0, 0)])
-                frames.append(Frame("insert_zeros", "zeros",
-                                    f"insert s-1 = {_fmt(zeros)} {noun} between input cells"))
+                grids["zeros"] = zeros_grid(ax, x2, [(0, 0), (0, 0)])
+                frames.append(Frame("insert_zeros", "zeros", f"insert s-1 = "
+                                    f"{per_axis_text(zeros)} {noun} between input cells"))
                 slide_grid = "zeros"
             if any(v != 0 for pair in eq for v in pair):
                 rule = "k-p-1" if all(d == 1 for d in spec.d) else "d*(k-1)-p"
                 if any(spec.output_padding):
                     rule += " + output_padding at the end"
-                grids["padded"] = _zeros_grid(ax, x2, eq)
-                frames.append(Frame("pad", "padded", _sides_text(
+                grids["padded"] = zeros_grid(ax, x2, eq)
+                frames.append(Frame("pad", "padded", sides_text(
                     spec, tuple(a.equivalent_padding for a in arith), "pad", rule)))
                 slide_grid = "padded"
-            slide_on = _zeros_grid(ax, x2, eq)
+            slide_on = zeros_grid(ax, x2, eq)
             grids[slide_grid] = slide_on
             # Number the steps of the equivalent convolution by the phases actually shown.
             frames[1:] = [Frame(f.phase, f.grid, f"{n}. {f.caption}")
                           for n, f in enumerate(frames[1:], start=1)]
             caption = f"{len(frames)}. slide the {kernel_text(spec)}, rotated 180°, with stride 1"
-            taps = _tap_grid(ax)
+            taps = tap_grid(ax)
             offsets = (np.array(ax.k) - 1 - taps) * np.array(ax.d)  # the kernel rotated 180°
-            frames += _slide_frames(spec, ax, slide_on, w2, caption, slide_grid, offsets,
+            frames += slide_frames(spec, ax, slide_on, w2, caption, slide_grid, offsets,
                                     np.array([1, 1]), self.reduce)
             picture = Picture()
         if (target.kinds == CROP).any():
-            crop = _sides_text(spec, spec.p, "crop", "p").replace("crop each side with",
+            crop = sides_text(spec, spec.p, "crop", "p").replace("crop each side with",
                                                                    "crop each side by")
             frames.append(Frame("crop", slide_grid, crop))
         frames.append(Frame("output", slide_grid, captions["output"]))

@@ -36,13 +36,13 @@ from convanim.geometry.plan import (
     Grid,
     Picture,
     Plan,
-    _input_grid,
-    _output_grid,
-    _padded_grid,
-    _sides_text,
-    _tap_grid,
+    input_grid,
+    output_grid,
+    padded_grid,
+    sides_text,
+    tap_grid,
 )
-from convanim.geometry.spec import Spec, SpecError, _fmt
+from convanim.geometry.spec import Spec, SpecError, per_axis_text
 
 
 class Unfold(Windowed):
@@ -154,17 +154,17 @@ class Unfold(Windowed):
         cin, (h, wid), ax = spec.in_channels, spec.i, self._axes(spec)
         maps = np.reshape(x, (cin, h, wid))
         arith = arithmetic(spec)
-        grids = {"input": _input_grid(maps.reshape(cin * h, wid))}
+        grids = {"input": input_grid(maps.reshape(cin * h, wid))}
         many = f" ({cin} maps stacked down)" if cin > 1 else ""
         frames = [Frame("input", "input", f"the {h}×{wid} input{many}")]
         slide_grid = "input"
         if any(v for pair in spec.p for v in pair):
             slide_grid = "padded"
-            grids["padded"] = self._stacked(spec, [_padded_grid(spec, ax, m) for m in maps], h)
-            frames.append(Frame("pad", "padded", _sides_text(spec, spec.p, "pad", "zeros")))
+            grids["padded"] = self._stacked(spec, [padded_grid(spec, ax, m) for m in maps], h)
+            frames.append(Frame("pad", "padded", sides_text(spec, spec.p, "pad", "zeros")))
         grid = grids[slide_grid]
         block_rows = grid.shape[0] // cin
-        taps = _tap_grid(ax)
+        taps = tap_grid(ax)
         per = len(taps)
         bh, bw = ax.o
         for col, (r, c) in enumerate(np.ndindex(bh, bw)):
@@ -189,7 +189,7 @@ class Unfold(Windowed):
         frames.append(Frame("output", slide_grid, f"the {y.shape[0]}×{y.shape[1]} patch "
                             f"matrix: one row per (channel, tap), one column per window; "
                             + "; ".join(a.text for a in arith)))
-        return Plan(spec, x, w, y, grids, slide_grid, _output_grid(np.reshape(y, y.shape)),
+        return Plan(spec, x, w, y, grids, slide_grid, output_grid(np.reshape(y, y.shape)),
                     (0, 0), tuple(frames), arith, self.picture)
 
     def frame_count(self, spec: Spec) -> int:
@@ -215,8 +215,9 @@ class Unfold(Windowed):
         size = "x".join(map(str, spec.i))
         rows, cols = spec.output_shape
         return (f"{self.noun} of a {size} input with a {'x'.join(map(str, spec.k))} window, "
-                f"stride {_fmt(spec.s)}, padding {_fmt(tuple(b for b, _ in spec.p))}: each "
-                f"window position becomes one column of a {rows}x{cols} patch matrix.")
+                f"stride {per_axis_text(spec.s)}, "
+                f"padding {per_axis_text(tuple(b for b, _ in spec.p))}: each window position "
+                f"becomes one column of a {rows}x{cols} patch matrix.")
 
     # -- code -----------------------------------------------------------------------------
 
@@ -292,7 +293,7 @@ class Fold(Unfold):
     def _targets(self, spec: Spec, col: int) -> tuple[np.ndarray, np.ndarray]:
         """For column ``col``: each row's channel and padded (row, col) cell."""
         r, c = divmod(col, self.blocks(spec)[1])
-        taps = _tap_grid(self._axes(spec))
+        taps = tap_grid(self._axes(spec))
         cells = taps * np.array(spec.d) + np.array(spec.s) * (r, c)
         per = len(taps)
         return (np.repeat(np.arange(spec.in_channels), per),
@@ -340,13 +341,13 @@ class Fold(Unfold):
                                 counts[at[:, 0], at[:, 1]].copy(), None, tuple(links),
                                 formula=(f"column {col} adds (", ", ", ")")))
         if (kinds == CROP).any():
-            crop = _sides_text(spec, spec.p, "crop", "p").replace("crop each side with",
+            crop = sides_text(spec, spec.p, "crop", "p").replace("crop each side with",
                                                                    "crop each side by")
             frames.append(Frame("crop", "input", crop))
         frames.append(Frame("output", "input", f"the {h}×{wid} image"
                             + (f" × {cin}" if cin > 1 else "") + ": each cell the sum of "
                             "the matrix entries folded onto it"))
-        return Plan(spec, x, w, y, {"input": _input_grid(x)}, "input", target, (ph, pw),
+        return Plan(spec, x, w, y, {"input": input_grid(x)}, "input", target, (ph, pw),
                     tuple(frames), arith, self.picture,
                     hover=_fold_hover(frames, target, x.shape, h, cin))
 
@@ -370,7 +371,7 @@ class Fold(Unfold):
         rows, cols = self.input_shape(spec)
         return (f"{self.noun} of a {rows}x{cols} patch matrix into a "
                 f"{'x'.join(map(str, spec.i))} image with a {'x'.join(map(str, spec.k))} "
-                f"window, stride {_fmt(spec.s)}: each column is added into its window, "
+                f"window, stride {per_axis_text(spec.s)}: each column is added into its window, "
                 "overlaps summed.")
 
     def pytorch(self, spec: Spec) -> tuple[Call, ...]:

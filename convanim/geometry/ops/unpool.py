@@ -28,12 +28,12 @@ from convanim.geometry.plan import (
     Grid,
     Picture,
     Plan,
-    _captions,
-    _output_grid,
-    _shape_text,
-    _tap_grid,
+    output_grid,
+    shared_captions,
+    size_words,
+    tap_grid,
 )
-from convanim.geometry.spec import Spec, SpecError, _fmt
+from convanim.geometry.spec import Spec, SpecError, per_axis_text
 
 
 def pooled_shape(spec: Spec) -> tuple[int, ...]:
@@ -55,7 +55,7 @@ def winners(spec: Spec, x: np.ndarray) -> list[tuple[tuple[int, int], tuple[int,
     ax = axes2(spec)
     x2 = x.reshape(ax.i)
     pooled = (ax.i[0] - ax.k[0]) // ax.s[0] + 1, (ax.i[1] - ax.k[1]) // ax.s[1] + 1
-    taps = _tap_grid(ax)
+    taps = tap_grid(ax)
     found = []
     for r, c in np.ndindex(*pooled):
         window = taps + np.array(ax.s) * (r, c)
@@ -139,6 +139,14 @@ class MaxUnpool(MaxPool):
     solvable = False
     picture = Picture(weighted=False, window="pooling window", formula=("max(", ", ", ")"))
 
+    def sparse_output(self, spec: Spec) -> bool:
+        """Each maximum goes back to its place, zeros elsewhere."""
+        return True
+
+    def example_maxima(self, spec: Spec, y: np.ndarray) -> np.ndarray | None:
+        """The maxima put back (the zeros between them are no maxima)."""
+        return y[y != 0]
+
     def validate(self, spec: Spec) -> None:
         """One channel only: the two-stage plan (winners, pooled map, placing) draws one map,
         so more channels are refused here, before any work, instead of failing in compute."""
@@ -192,10 +200,10 @@ class MaxUnpool(MaxPool):
         ax = axes2(spec)
         x2 = x.reshape(ax.i)
         arith = self.arithmetic(spec)
-        captions = _captions(spec, arith)
+        captions = shared_captions(spec, arith)
         found = winners(spec, x)
         grid, (pool_col, index_col) = pooling_grid(spec, x2, found)
-        taps = _tap_grid(ax)
+        taps = tap_grid(ax)
         width = ax.i[1]
         user = (lambda r, c: (c,)) if spec.dims == 1 else (lambda r, c: (r, c))
         where = (lambda r, c: f"{c}") if spec.dims == 1 else (lambda r, c: f"({r}, {c})")
@@ -204,7 +212,7 @@ class MaxUnpool(MaxPool):
                 else (lambda r, c: f"{r}×{width} + {c} = {r * width + c}"))
         window_text = "×".join(map(str, spec.k))
         frames = [Frame("input", "pooling", captions["input"] + ", then max pooling with a "
-                        f"{window_text} window, stride {_fmt(spec.s)}")]
+                        f"{window_text} window, stride {per_axis_text(spec.s)}")]
         for step, (cell, win) in enumerate(found, start=1):
             window = taps + np.array(ax.s) * cell
             seen = x2[window[:, 0], window[:, 1]]
@@ -218,7 +226,7 @@ class MaxUnpool(MaxPool):
         index_words = "its position" if spec.dims == 1 else f"row×{width} + col"
         frames.append(Frame(
             "pooled", "pooling",
-            f"max_pool returns the {_shape_text(pooled_shape(spec))} pooled map and each max's "
+            f"max_pool returns the {size_words(pooled_shape(spec))} pooled map and each max's "
             f"index in the input ({index_words})"))
         linked: set[tuple[int, int]] = set()
         for step, (cell, win) in enumerate(found, start=len(found) + 1):
@@ -235,17 +243,17 @@ class MaxUnpool(MaxPool):
                 links, formula=("unpool: ", " at index ", tail)))
         # "o = 4" would say nothing: the output is the input's size, the maxima back in place.
         frames.append(Frame("output", "pooling",
-                            f"the {_shape_text(spec.i)} output, the input's size: each max "
+                            f"the {size_words(spec.i)} output, the input's size: each max "
                             "back where it was, zeros elsewhere"))
         rows, cols = pooled_shape(spec) if spec.dims == 2 else (1, *pooled_shape(spec))
         labels = (("grid", ax.i[0], 0, width, "input x"),
                   ("grid", rows, pool_col, cols, "pooled"),
                   ("grid", rows, index_col, cols, "indices"))
-        title = (f"Max pooling {_shape_text(spec.i)} → {_shape_text(pooled_shape(spec))}"
+        title = (f"Max pooling {size_words(spec.i)} → {size_words(pooled_shape(spec))}"
                  if spec.dims == 2 else
                  f"Max pooling {spec.i[0]} → {pooled_shape(spec)[0]} cells")
         return Plan(spec, x, w, y, {"pooling": grid}, "pooling",
-                    _output_grid(y.reshape(ax.i)), (0, 0), tuple(frames), arith,
+                    output_grid(y.reshape(ax.i)), (0, 0), tuple(frames), arith,
                     self.picture, labels=labels, titles=(("grid_title", title),))
 
     def arithmetic(self, spec: Spec) -> tuple[AxisArithmetic, ...]:
@@ -291,8 +299,8 @@ class MaxUnpool(MaxPool):
             return "x".join(map(str, shape)) if spec.dims == 2 else f"length-{shape[0]}"
 
         return (f"{self.noun} of a {size(spec.i)} input with a {size(spec.k)} window and "
-                f"stride {_fmt(spec.s)}: max pooling to {size(pooled_shape(spec))} keeps each "
-                "maximum's index, unpooling puts it back there with zeros elsewhere.")
+                f"stride {per_axis_text(spec.s)}: max pooling to {size(pooled_shape(spec))} keeps "
+                "each maximum's index, unpooling puts it back there with zeros elsewhere.")
 
     def pytorch(self, spec: Spec) -> tuple[Call, ...]:
         """``nn.MaxPool2d(..., return_indices=True)``, with the ``nn.MaxUnpool2d`` call that

@@ -24,8 +24,8 @@ from convanim.geometry.compute import axes2
 from convanim.geometry.ops.base import Call, Field, Op
 from convanim.geometry.ops.interpolate import bilinear, bilinear_frames
 from convanim.geometry.ops.window import plain, value_text
-from convanim.geometry.plan import Frame, Picture, Plan, _captions, _input_grid, _output_grid
-from convanim.geometry.spec import Spec, SpecError, _choice, _fmt, _per_axis
+from convanim.geometry.plan import Frame, Picture, Plan, input_grid, output_grid, shared_captions
+from convanim.geometry.spec import Spec, SpecError, parse_choice, parse_per_axis, per_axis_text
 
 METHODS = ("nearest", "bilinear", "bed_of_nails")
 METHOD_NAMES = (*METHODS, "bed-of-nails", "linear")
@@ -35,15 +35,15 @@ _CANONICAL = {"linear": "bilinear", "bed-of-nails": "bed_of_nails"}
 
 
 def _scale(value: Any, dims: int) -> tuple[int, ...]:
-    scale = _per_axis(value, dims, "scale")
+    scale = parse_per_axis(value, dims, "scale")
     if min(scale) < 1:
-        raise SpecError(f"scale={_fmt(scale)} must be at least 1; use a whole scale >= 1, "
+        raise SpecError(f"scale={per_axis_text(scale)} must be at least 1; use a whole scale >= 1, "
                         "e.g. scale: 2", "scale")
     return scale
 
 
 def _method(value: Any, dims: int) -> str:
-    name = _choice(value, METHOD_NAMES, "method")
+    name = parse_choice(value, METHOD_NAMES, "method")
     return _CANONICAL.get(name, name)
 
 
@@ -92,6 +92,10 @@ class Upsample(Op):
                      "cell and moves 1/scale of a cell per step, so no receptive-field box with "
                      "a whole jump exists; trace one cell with `convanim render CONFIG --view "
                      "trace`")
+
+    def sparse_output(self, spec: Spec) -> bool:
+        """Bed of nails puts each value at its block's corner, zeros elsewhere."""
+        return spec.method == "bed_of_nails"
 
     pictures: ClassVar[dict[str, Picture]] = {
         "bed_of_nails": Picture(weighted=False, window="input cell",
@@ -167,7 +171,7 @@ class Upsample(Op):
         ax = axes2(spec)
         x2, y2 = x.reshape(ax.i), y.reshape(ax.o)
         arith = arithmetic(spec)
-        captions = _captions(spec, arith)
+        captions = shared_captions(spec, arith)
         frames = [Frame("input", "input", captions["input"])]
         if spec.method == "bilinear":
             frames += bilinear_frames(spec, x2, y2)
@@ -175,8 +179,8 @@ class Upsample(Op):
             frames += self._block_frames(spec, x2)
         frames.append(Frame("output", "input", captions["output"]))
         picture = self.pictures.get(spec.method, self.picture)
-        return Plan(spec, x, w, y, {"input": _input_grid(x2)}, "input",
-                    _output_grid(y2), (0, 0), tuple(frames), arith, picture)
+        return Plan(spec, x, w, y, {"input": input_grid(x2)}, "input",
+                    output_grid(y2), (0, 0), tuple(frames), arith, picture)
 
     def _block_frames(self, spec: Spec, x2: np.ndarray) -> list[Frame]:
         """Nearest and bed of nails: one frame per input cell writing its block."""

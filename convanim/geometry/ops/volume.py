@@ -39,7 +39,7 @@ from convanim.geometry.arithmetic import arithmetic
 from convanim.geometry.compute import NP_PAD_MODES
 from convanim.geometry.ops import pool_options as opts
 from convanim.geometry.plan import GAP, INPUT, PAD, ZERO, Frame, Grid, Plan, Slices
-from convanim.geometry.spec import Spec, SpecError, _fmt
+from convanim.geometry.spec import Spec, SpecError, per_axis_text
 
 Axis = tuple[np.ndarray, np.ndarray]
 """One axis of a grid: the input index each cell holds (-1: none) and its kind."""
@@ -69,7 +69,7 @@ def window_words(spec: Spec, op: Any) -> str:
     noun = f"{op.reducer} window" if getattr(op, "reducer", "") else "kernel"
     text = f"{shape_text(spec.k)} {noun}"
     if any(d != 1 for d in spec.d):
-        text += f" dilated by {_fmt(spec.d)}"
+        text += f" dilated by {per_axis_text(spec.d)}"
     return text
 
 
@@ -250,9 +250,9 @@ def _grids(op: Any, spec: Spec, x: np.ndarray) -> tuple[list[tuple[str, str, Vol
         if max(spec.s) > 1:
             zeros = tuple(s - 1 for s in spec.s)
             noun, between = ("zero", "a whole slice") if max(zeros) == 1 else ("zeros", "slices")
-            shown.append(("zeros", f"insert s-1 = {_fmt(zeros)} {noun} between input cells: "
-                          f"{between} of zeros between depth slices" if zeros[0] else
-                          f"insert s-1 = {_fmt(zeros)} {noun} between input cells",
+            shown.append(("zeros", f"insert s-1 = {per_axis_text(zeros)} {noun} between input "
+                          f"cells: {between} of zeros between depth slices" if zeros[0] else
+                          f"insert s-1 = {per_axis_text(zeros)} {noun} between input cells",
                           Volume3([_zeros_axis(spec, a, 0, 0) for a in range(3)], x, 0.0)))
         if any(v != 0 for pair in eq for v in pair):
             rule = "k-p-1" if all(d == 1 for d in spec.d) else "d*(k-1)-p"
@@ -275,7 +275,8 @@ def _grids(op: Any, spec: Spec, x: np.ndarray) -> tuple[list[tuple[str, str, Vol
                               reach)))
     verb = f"slide a {window_words(spec, op)}" if getattr(op, "reducer", "") else \
         f"slide the {window_words(spec, op)}"
-    return shown, taps * np.array(spec.d), np.array(spec.s), f"{verb} with stride {_fmt(spec.s)}"
+    caption = f"{verb} with stride {per_axis_text(spec.s)}"
+    return shown, taps * np.array(spec.d), np.array(spec.s), caption
 
 
 def _pads(pads: tuple[tuple[int, int], ...]) -> str:

@@ -19,16 +19,16 @@ from convanim.geometry.plan import (
     Frame,
     Picture,
     Plan,
-    _captions,
-    _input_grid,
-    _output_grid,
-    _padded_grid,
-    _sides_text,
-    _slide_frames,
-    _tap_grid,
+    input_grid,
+    output_grid,
+    padded_grid,
+    shared_captions,
+    sides_text,
+    slide_frames,
+    tap_grid,
 )
-from convanim.geometry.rules import _axis
-from convanim.geometry.spec import Pair, Spec, SpecError, _fmt
+from convanim.geometry.rules import axis_suffix
+from convanim.geometry.spec import Pair, Spec, SpecError, per_axis_text
 
 TORCH_PADS = {"zeros": "ZeroPad", "reflect": "ReflectionPad", "replicate": "ReplicationPad",
               "circular": "CircularPad"}
@@ -54,12 +54,20 @@ def flat_pads(pairs: tuple[tuple[int, int], ...]) -> str:
 
 
 def padding_label(spec: Spec) -> str:
-    """``(one name)`` for a named padding, to follow a padding value in messages."""
+    """``(one name)`` for a named padding, to follow a padding value in messages.
+
+    >>> padding_label(Spec(i=5, k=3, p="same")), padding_label(Spec(i=5, k=3, p=1))
+    (" ('same')", '')
+    """
     return f" ({spec.padding_name!r})" if spec.padding_name else ""
 
 
 def plain(values: tuple[Any, ...]) -> Any:
-    """One number when every axis agrees, else a list (for YAML and JSON)."""
+    """One number when every axis agrees, else a list (for YAML and JSON).
+
+    >>> plain((2, 2)), plain((2, 3))
+    (2, [2, 3])
+    """
     return values[0] if len(set(values)) == 1 else list(values)
 
 
@@ -144,10 +152,10 @@ class Windowed(Op):
         for axis in range(spec.dims):
             i, k, d = spec.i[axis], spec.k[axis], spec.d[axis]
             before, after = spec.p[axis]
-            where = _axis(spec, axis)
+            where = axis_suffix(spec, axis)
             if pooling and max(before, after) > k // 2:
                 raise SpecError(
-                    f"padding={_fmt(spec.p[axis])}{name} is more than half the kernel {k}"
+                    f"padding={per_axis_text(spec.p[axis])}{name} is more than half the kernel {k}"
                     f"{where}; pooling allows padding <= {k // 2}: use a smaller padding or a "
                     "larger kernel", "padding")
             if spec.padding_mode == "reflect" and max(before, after) >= i:
@@ -257,7 +265,7 @@ class Windowed(Op):
 
     def slide_text(self, spec: Spec) -> str:
         """The caption of the slide frames."""
-        return f"slide the {kernel_text(spec)} with stride {_fmt(spec.s)}"
+        return f"slide the {kernel_text(spec)} with stride {per_axis_text(spec.s)}"
 
     def pad_rule(self, spec: Spec) -> str:
         """What padding cells hold, for the pad caption: ``p``, ``p (-inf)``, ``p (reflect)``."""
@@ -270,20 +278,20 @@ class Windowed(Op):
         ax = axes2(spec)
         x2, w2 = x.reshape(ax.i), w.reshape(ax.k)
         arith = arithmetic(spec)
-        captions = _captions(spec, arith)
-        grids = {"input": _input_grid(x2)}
+        captions = shared_captions(spec, arith)
+        grids = {"input": input_grid(x2)}
         frames = [Frame("input", "input", captions["input"])]
-        target = _output_grid(y.reshape(ax.o))
+        target = output_grid(y.reshape(ax.o))
         slide_grid = "input"
-        slide_on = _padded_grid(spec, ax, x2)
+        slide_on = padded_grid(spec, ax, x2)
         if any(v for pair in ax.p for v in pair):
             grids["padded"] = slide_on
             frames.append(Frame("pad", "padded",
-                                _sides_text(spec, spec.p, "pad", self.pad_rule(spec))))
+                                sides_text(spec, spec.p, "pad", self.pad_rule(spec))))
             slide_grid = "padded"
         grids[slide_grid] = slide_on
-        frames += _slide_frames(spec, ax, slide_on, w2, self.slide_text(spec), slide_grid,
-                                _tap_grid(ax) * np.array(ax.d), np.array(ax.s), self.reduce)
+        frames += slide_frames(spec, ax, slide_on, w2, self.slide_text(spec), slide_grid,
+                                tap_grid(ax) * np.array(ax.d), np.array(ax.s), self.reduce)
         frames.append(Frame("output", slide_grid, captions["output"]))
         return Plan(spec, x, w, y, grids, slide_grid, target, (0, 0), tuple(frames), arith,
                     self.picture)
@@ -410,8 +418,12 @@ def _befores(spec: Spec) -> str:
 
 
 def kernel_text(spec: Spec) -> str:
-    """``3x3 kernel`` or ``size-3 kernel``, with its dilation when there is one."""
+    """``3x3 kernel`` or ``size-3 kernel``, with its dilation when there is one.
+
+    >>> kernel_text(Spec(i=5, k=3, d=2)), kernel_text(Spec(i=7, k=3, dims=1))
+    ('3×3 kernel dilated by 2', 'size-3 kernel')
+    """
     text = f"{'×'.join(map(str, spec.k))} kernel" if spec.dims == 2 else f"size-{spec.k[0]} kernel"
     if any(d != 1 for d in spec.d):
-        text += f" dilated by {_fmt(spec.d)}"
+        text += f" dilated by {per_axis_text(spec.d)}"
     return text

@@ -3,14 +3,16 @@
 The matrix is read off the plan's links (output cell, input cell, kernel tap), so it holds
 exactly the connections the animations draw. A transposed convolution's matrix is the
 transpose of the matrix of the convolution it undoes the shape of: that is the name.
+The ``matrix`` view draws it (:mod:`convanim.draw.matrix`); ``convanim.explain`` re-exports it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from convanim.geometry import Plan, Spec, SpecError, plan
 from convanim.geometry.ops import modes_with
+from convanim.geometry.plan import Plan, plan
+from convanim.geometry.spec import Spec, SpecError
 
 MAX_MATRIX = 64
 """Most rows or columns drawn: beyond this the entries are too small to read."""
