@@ -21,6 +21,7 @@ the cell they write instead of passing under it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -180,7 +181,13 @@ class PerspectiveLayout:
         """Cells grow until the figure is about as wide as a conv_arithmetic GIF."""
         # A volume's stacks stand side by side: room for three of them.
         limit = round(DEFAULT_WIDTH * k * (3 if scene.plan.slices is not None else 1))
-        low = round((MIN_VALUE_PX / VALUE_SCALE if options.values else 8) * k)
+        low = round(8 * k)
+        if options.values:
+            # Numbers asked for: cells grow (past the width if need be, as the flat style's
+            # do) until every number is legible; none can only at the largest cell.
+            low = math.ceil(MIN_VALUE_PX / VALUE_SCALE * k)
+            while low < MAX_CELL and not numbers_fit(scene, options, low):
+                low += 1
         px = _largest(lambda p: cls._assemble(scene, options, p).size[0] <= limit, low,
                       max(low, round(MAX_DEFAULT_CELL * k)))
         return max(px, low)
@@ -293,6 +300,30 @@ def _under(plane: Plane) -> tuple[float, float]:
     (2.0, 0)
     """
     return plane.corner(plane.rows / 2, plane.cols / 2)[0], max(y for _, y in plane.outline())
+
+
+def numbers_fit(scene: Scene, options: RenderOptions, px: int) -> bool:
+    """Whether cells of ``px`` pixels show every number at ``MIN_VALUE_PX`` or more, each
+    shrunk as the painter shrinks it to fit across its cell.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> from convanim.draw.scene import Scene
+    >>> s = Scene(plan(Spec(i=5, k=3, s=2, p=1)))
+    >>> o = RenderOptions(style="perspective")
+    >>> numbers_fit(s, o, 29), numbers_fit(s, o, 30)
+    (False, True)
+    """
+    from convanim.draw.legible import panel_strings
+    from convanim.draw.perspective_paint import fit_font
+
+    value_px = px * VALUE_SCALE
+    if value_px < MIN_VALUE_PX:
+        return False
+    family = THEMES[options.theme].font
+    font = get_font(value_px * 72 / options.dpi, options.dpi, family=family)
+    plane = Plane((0, 0), *steps(px), 1, 1)
+    texts = {t for name in ("grid", "target", "kernel") for t in panel_strings(scene)[name]}
+    return all(fit_font(font, t, plane, family).size_px >= MIN_VALUE_PX for t in texts if t)
 
 
 def kernel_label(scene: Scene) -> str:
