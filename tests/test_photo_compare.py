@@ -140,3 +140,17 @@ def test_gallery_draws_photo_configs_and_checks_them(tmp_path):
         assert gif.n_frames == 25
     checked = runner.invoke(cli, ["gallery", str(config), "-o", str(out), "--check"])
     assert checked.exit_code == 0 and "up to date" in checked.output, checked.output
+
+
+def test_too_many_panels_are_refused_before_any_picture_is_read(tmp_path):
+    from convanim.draw.photo_compare import most_panels
+
+    config = tmp_path / "many.yaml"
+    panels = "".join(f"  - name: p{n}\n    mode: upsample\n" for n in range(most_panels() + 1))
+    config.write_text("defaults:\n  input_image: missing.png\npanels:\n" + panels)
+    result = CliRunner().invoke(cli, ["compare", str(config), "-o", str(tmp_path / "m.gif")])
+    assert result.exit_code == 2 and "8000 px" in result.output, result.output
+    assert "missing.png" not in result.output  # refused before the picture is looked for
+    comp = photo_comparison(UPSAMPLERS[:1] * most_panels(), "sample:cat", image_size=24)
+    *_, (last, _) = comparison_frames(comp)
+    assert last.shape[1] <= 8000

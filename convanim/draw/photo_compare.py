@@ -76,6 +76,17 @@ class PhotoComparison:
         return all(fig.colour_output for fig in self.figures)
 
 
+def most_panels(width: int = 8000) -> int:
+    """How many output panels fit side by side in ``width`` pixels beside the input (every
+    panel is at most one picture wide, ``PANEL`` pixels, or its zoom's width).
+
+    >>> most_panels()
+    29
+    """
+    column = max(PANEL, ZOOM_CELLS * 2 * (PANEL // (2 * ZOOM_CELLS))) + GAP
+    return (width - 2 * MARGIN - PANEL) // column
+
+
 def comparison_palette(comp: PhotoComparison) -> list[tuple[int, int, int]]:
     """Every colour the comparison's large areas use (the union of its panels' palettes).
 
@@ -387,4 +398,4 @@ def wrap(draw: Any, text: str, font: Any, width: int) -> list[str]:
 
 
 __all__ = ["PhotoComparison", "comparison_frames", "comparison_palette",
-           "crop_of", "panel_boxes", "reads_at", "wrap"]
+           "crop_of", "most_panels", "panel_boxes", "reads_at", "wrap"]

@@ -30,6 +30,7 @@ from convanim.geometry import Spec, SpecError, compute, get_op
 from convanim.geometry.kernels import is_kernel_name, kernel_caption, named_kernel
 from convanim.geometry.ops.window import Windowed
 from convanim.photo.source import load_image
+from convanim.request.table import MAX_PX
 
 __all__ = ["DEFAULT_KERNEL", "DEFAULT_SIZE", "PhotoComparison", "photo_comparison",
            "photo_figure", "render_photo"]
@@ -312,6 +313,13 @@ def photo_comparison(panels: Sequence[Mapping[str, Any]], image: str | os.PathLi
     """
     if not panels:
         raise SpecError("a comparison needs at least one panel", "panels")
+    from convanim.draw.photo_compare import most_panels
+
+    if len(panels) > most_panels():
+        # Checked before any picture is read: every panel is one picture-wide column.
+        raise SpecError(f"{len(panels)} panels make a figure wider than the "
+                        f"{MAX_PX} px limit; compare at most {most_panels()} panels at once "
+                        "(split them over two figures)", "panels")
     figures = []
     for panel in panels:
         options = {key: value for key, value in panel.items() if key != "kernel_values"}
