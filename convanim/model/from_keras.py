@@ -29,7 +29,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from convanim.model.graph import Graph, ModelError, Node, clean, macs_of_window
+from convanim.model.graph import Graph, ModelError, Node, clean, drawable, macs_of_window
 
 PASS = {"Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "BatchNormalization",
         "LayerNormalization", "GroupNormalization", "UnitNormalization", "Dropout",
@@ -37,14 +37,13 @@ PASS = {"Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "BatchNorm
         "AlphaDropout", "Identity", "Rescaling", "Normalization", "ActivityRegularization"}
 MERGE = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}
 CONV = {"Conv1D": 1, "Conv2D": 2, "Conv3D": 3, "Conv1DTranspose": 1, "Conv2DTranspose": 2,
-        "DepthwiseConv1D": 1, "DepthwiseConv2D": 2, "SeparableConv1D": 1,
+        "Conv3DTranspose": 3, "DepthwiseConv1D": 1, "DepthwiseConv2D": 2, "SeparableConv1D": 1,
         "SeparableConv2D": 2}
-POOL = {"MaxPooling1D": "maxpool", "MaxPooling2D": "maxpool", "AveragePooling1D": "avgpool",
-        "AveragePooling2D": "avgpool", "MaxPool1D": "maxpool", "MaxPool2D": "maxpool",
-        "AvgPool1D": "avgpool", "AvgPool2D": "avgpool"}
-GLOBAL = {"GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
-          "GlobalMaxPooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
-          "GlobalMaxPool2D"}
+POOL = {f"{name}{n}D": mode for n in (1, 2, 3) for name, mode in (
+    ("MaxPooling", "maxpool"), ("AveragePooling", "avgpool"), ("MaxPool", "maxpool"),
+    ("AvgPool", "avgpool"))}
+GLOBAL = {f"Global{name}{n}D" for n in (1, 2, 3)
+          for name in ("AveragePooling", "MaxPooling", "AvgPool", "MaxPool")}
 
 
 def _read(path: str | PathLike[str]) -> dict[str, Any]:
@@ -223,7 +222,7 @@ def _layer(name: str, kind: str, cfg: dict[str, Any], sources: tuple[str, ...],
             params = math.prod(k) * filters * (cin // groups) + (filters if bias else 0)
             return Node(name, kind, "transposed", sources, shape, out, k, s, tuple(pads), d,
                         groups, params, macs_of_window(shape, filters // groups, k),
-                        "transposed" if dims <= 2 else None)
+                        drawable("transposed", dims))
         outs, pads = [], []
         for n, kk, ss in zip(spatial, span, s):
             if padding == "same":
@@ -251,7 +250,7 @@ def _layer(name: str, kind: str, cfg: dict[str, Any], sources: tuple[str, ...],
             cout, groups = int(cfg["filters"]), int(cfg.get("groups", 1) or 1)
             params = taps * (cin // groups) * cout + (cout if bias else 0)
             macs = math.prod(outs) * cout * (cin // groups) * taps
-        mode = "conv" if dims <= 2 and not kind.startswith("Separable") else None
+        mode = None if kind.startswith("Separable") else drawable("conv", dims)
         return Node(name, kind, "window", sources, shape, _join(cout, outs, last), k, s,
                     tuple(pads), d, groups, params, macs, mode)
     if kind in POOL:
@@ -264,7 +263,7 @@ def _layer(name: str, kind: str, cfg: dict[str, Any], sources: tuple[str, ...],
             outs.append(o)
             pads.append((a, b))
         return Node(name, kind, "window", sources, shape, _join(cin, outs, last), k, s,
-                    tuple(pads), (1,) * dims, None, 0, 0, POOL[kind] if dims <= 2 else None)
+                    tuple(pads), (1,) * dims, None, 0, 0, drawable(POOL[kind], dims))
     if kind in GLOBAL:
         keep = bool(cfg.get("keepdims", False))
         out = _join(cin, (1,) * dims, last) if keep else (1, cin)

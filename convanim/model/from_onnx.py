@@ -27,7 +27,7 @@ from typing import Any
 import onnx
 from onnx import numpy_helper
 
-from convanim.model.graph import Graph, ModelError, Node, clean, macs_of_window
+from convanim.model.graph import Graph, ModelError, Node, clean, drawable, macs_of_window
 
 PASS = {"Relu", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "Gelu", "Sigmoid", "HardSigmoid",
         "HardSwish", "Tanh", "Softplus", "Softsign", "Mish", "Clip", "Softmax", "LogSoftmax",
@@ -175,7 +175,7 @@ def _node(name: str, node: Any, inputs: tuple[str, ...], in_shape: tuple[int, ..
             extra["ceil_mode"] = True
         return Node(name, op, "transposed" if op == "ConvTranspose" else "window", inputs,
                     in_shape, out_shape, k, s, pads, d, groups, params, macs,
-                    mode if dims in (1, 2) else None, extra)
+                    drawable(mode, dims), extra)
     if op in ("GlobalAveragePool", "GlobalMaxPool"):
         return Node(name, op, "adaptive", inputs, in_shape, out_shape, params=params)
     if op in ("Resize", "Upsample"):

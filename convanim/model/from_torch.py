@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from convanim.model.graph import Graph, ModelError, Node, macs_of_window
+from convanim.model.graph import Graph, ModelError, Node, drawable, macs_of_window
 
 _PASS_MODULES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
                  nn.SiLU, nn.Mish, nn.Sigmoid, nn.Tanh, nn.Hardswish, nn.Hardsigmoid,
@@ -77,7 +77,7 @@ def _module_node(name: str, module: nn.Module, inp: torch.Tensor, out: torch.Ten
             pads = tuple((p, p) for p in pad)
         macs = (macs_of_window(shape_in, module.out_channels // module.groups, k) if transposed
                 else macs_of_window(shape_out, module.in_channels // module.groups, k))
-        mode = ("transposed" if transposed else "conv") if dims in (1, 2) else None
+        mode = drawable(("transposed" if transposed else "conv"), dims)
         kind = "transposed" if transposed else "window"
         if transposed:
             rest = {"output_padding": tuple(module.output_padding)}
@@ -129,7 +129,7 @@ def _pool_node(name: str, type_name: str, mode: str, inputs: tuple[str, ...],
     p = _pair(padding, dims)
     return Node(name, type_name, "window", inputs, shape_in, shape_out, k, s,
                 tuple((x, x) for x in p), _pair(dilation, dims), None, params, 0,
-                mode if dims in (1, 2) else None)
+                drawable(mode, dims))
 
 
 def _upsample_node(name: str, type_name: str, inputs: tuple[str, ...],
@@ -226,7 +226,7 @@ def _conv_function(name: str, fname: str, args: Sequence[Any], kwargs: dict[str,
                      pad == "same" else (0, 0) for kk, d in zip(k, dilation))
     else:
         pads = tuple((p, p) for p in _pair(pad, dims))
-    mode = ("transposed" if transposed else "conv") if dims in (1, 2) else None
+    mode = drawable(("transposed" if transposed else "conv"), dims)
     return Node(name, fname, "transposed" if transposed else "window", inputs, shape_in,
                 shape_out, k, stride, pads, dilation, groups, 0, macs, mode, extra)
 

@@ -90,3 +90,20 @@ def macs_of_window(out_shape: Sequence[int], in_channels_per_group: int,
     3456
     """
     return int(math.prod(out_shape) * in_channels_per_group * math.prod(kernel))
+
+
+def drawable(mode: str | None, dims: int) -> str | None:
+    """``mode`` when convanim draws that layer in ``dims`` dimensions (1 and 2 for every
+    mode; 3 for the modes whose op draws volumes), else None (the row is listed, not drawn).
+
+    >>> drawable("conv", 3), drawable("upsample", 3), drawable("maxpool", 2)
+    ('conv', None, 'maxpool')
+    """
+    if mode is None or dims not in (1, 2, 3):
+        return None
+    if dims == 3:
+        from convanim.geometry.ops import get_op
+
+        return mode if get_op(mode).volumes else None
+    return mode
+
