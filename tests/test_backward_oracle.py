@@ -256,3 +256,14 @@ def test_printed_input_gradient_layer_gives_autograds_dx() -> None:
             seen = torch.tensor(dy[tuple(slice(0, n) for n in facts["input_gradient_reads"])])
             got = layer.double()(seen[None, None])[0, 0].numpy()
         assert np.allclose(got, gx), spec
+
+
+def test_a_backward_figure_too_big_blames_its_size_not_channels():
+    from click.testing import CliRunner
+
+    from convanim.cli import cli
+
+    result = CliRunner().invoke(cli, ["render", "-i", "96", "-k", "3", "--view", "backward",
+                                      "-o", "big.gif"])
+    assert result.exit_code == 2
+    assert "--input-size" in result.output and "channels" not in result.output

@@ -536,6 +536,18 @@ class Backward:
             return largest_grid(spec)
         return super().largest_grid(spec)  # type: ignore[misc]
 
+    def oversize(self, spec: Spec, limit: int) -> tuple[str, str]:
+        """A backward figure too big to read: its size is to blame (it has one channel).
+
+        >>> spec = Spec(i=96, k=3, view="backward")
+        >>> spec.op.oversize(spec, 96)[0]
+        'input_size'
+        """
+        if spec.view == "backward":
+            return "input_size", ("the backward view draws dL/dx and dL/dW side by side: use a "
+                                  "smaller input_size")
+        return super().oversize(spec, limit)  # type: ignore[misc]
+
     def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The backward plan's panels, or the op's."""
         if spec.view == "backward":
