@@ -62,7 +62,7 @@ def changed_mask(prev: np.ndarray, cur: np.ndarray, scratch: np.ndarray) -> np.n
     looked at, so the cost is one pass of ``size / 8`` comparisons plus the changed part;
     when much changed, one byte-wise pass is cheaper. ``scratch`` is a reused bool buffer of
     ``2 * cur.size`` entries, so no frame-sized array is allocated (fresh ones cost page
-    faults on every frame); the mask may be a view into it.
+    faults on every frame); the mask itself is a new pixel-sized array.
 
     >>> a = np.zeros((2, 3, 3), np.uint8)
     >>> b = a.copy()
@@ -201,8 +201,10 @@ class ColorMap:
             self._add(new[:free])
             if len(new) > free:
                 self.table[new[free:]] = self._nearest(new[free:]) + 1
-            index = self.table[packed]
-        return (index - 1).astype(np.uint8)
+            index[missing] = self.table[packed[missing]]  # the rest were found already
+        out = index.astype(np.uint8)  # entries are at most 256: index - 1 modulo 256
+        out -= 1
+        return out
 
     def _nearest(self, packed: np.ndarray) -> np.ndarray:
         out = np.empty(len(packed), np.uint16)
@@ -258,7 +260,7 @@ def changed_index(prev: np.ndarray, rgb: np.ndarray, scratch: np.ndarray, cmap: 
     if rows.size:
         # The changed pixels as 3-byte items: a boolean pick of (n, 3) bytes is several times
         # slower than one of n items.
-        pixels = np.ascontiguousarray(rgb).view("V3")[..., 0][changed]
+        pixels = np.ascontiguousarray(rgb[y0:y1]).view("V3")[..., 0][changed[y0:y1]]
         index[changed[y0:y1, x0:x1]] = cmap.packed(pack_rgb(pixels.view(np.uint8).reshape(-1, 3)))
         np.copyto(prev, rgb)  # a plain copy beats scattering the changed pixels
     return x0, y0, index
