@@ -74,9 +74,9 @@ def changed_mask(prev: np.ndarray, cur: np.ndarray, scratch: np.ndarray) -> np.n
     words = old.size // 8
     differ = scratch[:words]
     np.not_equal(old[: words * 8].view(np.uint64), new[: words * 8].view(np.uint64), out=differ)
-    changed = np.flatnonzero(differ)
-    if changed.size * 512 < old.size:  # little changed: look at those words' bytes only
-        candidates = (changed[:, None] * 8 + _BYTES).reshape(-1)
+    # Counted first: listing the differing words costs more, and only this path needs them.
+    if np.count_nonzero(differ) * 512 < old.size:  # little changed: those words' bytes only
+        candidates = (np.flatnonzero(differ)[:, None] * 8 + _BYTES).reshape(-1)
         if old.size > words * 8:  # the last few bytes that do not fill a word
             candidates = np.concatenate([candidates, np.arange(words * 8, old.size)])
         mask = np.zeros(old.size // 3, bool)
