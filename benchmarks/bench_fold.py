@@ -38,7 +38,7 @@ def changed(spec: Spec, **options: object) -> float:
     """Median pixels that differ from the previous frame, over the slide frames."""
     the_plan = plan(spec)
     frames = [rgb.copy() for rgb, _ in Renderer(the_plan, RenderOptions(**options)).frames()]
-    scratch = np.empty(frames[0].size, bool)
+    scratch = np.empty(2 * frames[0].size, bool)
     slides = [n for n, f in enumerate(the_plan.frames) if f.phase == "slide" and n]
     return statistics.median(len(changed_pixels(frames[n - 1], frames[n], scratch))
                              for n in slides)

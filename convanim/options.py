@@ -7,8 +7,6 @@ and an error names ``file:line`` for a YAML value or ``--flag`` for a flag.
 
 from __future__ import annotations
 
-import difflib
-import json
 import math
 import os
 import re
@@ -103,6 +101,8 @@ def load_json(text: str) -> Any:
                 raise ValueError(f"lists nest more than {MAX_JSON_DEPTH} deep")
         elif char in "]}":
             depth -= 1
+    import json  # here: only list values need it (~1 ms of every start-up otherwise)
+
     try:
         return json.loads(text, parse_int=_big_int)
     except json.JSONDecodeError as err:
@@ -246,6 +246,8 @@ class Checked(_Value):
         """A choice's refusal with the choices and the closest one (``transpose``)."""
         choices = [str(c) for c in getattr(self.inner, "choices", ())]
         text = value.strip().lower() if isinstance(value, str) else str(value)
+        import difflib  # here: only a refusal needs it
+
         close = difflib.get_close_matches(text, choices, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"{value!r:.40} is not one of {', '.join(choices)}{hint}"

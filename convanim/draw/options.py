@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 from dataclasses import dataclass, field, fields
@@ -56,7 +55,9 @@ def _flag(name: str, value: Any) -> bool:
 def _choice(name: str, value: Any, allowed: tuple[str, ...] | list[str]) -> str:
     text = value.strip().lower() if isinstance(value, str) else value
     if text not in allowed:
-        close = difflib.get_close_matches(str(text), list(allowed), n=1)
+        from difflib import get_close_matches  # here: only a refusal needs it (~1 ms)
+
+        close = get_close_matches(str(text), list(allowed), n=1)
         hint = f"did you mean {close[0]!r}?" if close else "use one of " + ", ".join(allowed)
         raise SpecError(f"{name}={value!r} is not one of {', '.join(allowed)}; {hint}", name)
     return text
@@ -259,7 +260,9 @@ class RenderOptions:
         names = [f.name for f in fields(cls) if f.repr]  # hidpi_done is bookkeeping
         for key in mapping:
             if key not in names:
-                close = difflib.get_close_matches(str(key), names, n=1)
+                from difflib import get_close_matches
+
+                close = get_close_matches(str(key), names, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else "use " + ", ".join(names)
                 raise SpecError(f"unknown render option {key!r}; {hint}", str(key))
         return cls(**mapping)

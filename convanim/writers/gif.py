@@ -55,40 +55,56 @@ def pack_rgb(rgb: np.ndarray) -> np.ndarray:
     return (r << 16) | (g << 8) | b
 
 
-def changed_pixels(prev: np.ndarray, cur: np.ndarray, scratch: np.ndarray) -> np.ndarray:
-    """Flat indices (ascending) of the pixels of ``cur`` that differ from ``prev``.
+def changed_mask(prev: np.ndarray, cur: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """Which pixels of ``cur`` differ from ``prev``: a ``(height, width)`` bool array.
 
     The frames are compared 8 bytes at a time, then only the bytes of differing words are
     looked at, so the cost is one pass of ``size / 8`` comparisons plus the changed part;
     when much changed, one byte-wise pass is cheaper. ``scratch`` is a reused bool buffer of
-    ``cur.size`` entries, so no frame-sized array is allocated (fresh ones cost page faults
-    on every frame).
+    ``2 * cur.size`` entries, so no frame-sized array is allocated (fresh ones cost page
+    faults on every frame); the mask itself is a new pixel-sized array.
 
     >>> a = np.zeros((2, 3, 3), np.uint8)
     >>> b = a.copy()
     >>> b[0, 1, 2] = b[1, 2, 0] = b[1, 2, 1] = 5
-    >>> changed_pixels(a, b, np.empty(a.size, bool)).tolist()
-    [1, 5]
+    >>> changed_mask(a, b, np.empty(2 * a.size, bool)).astype(int).tolist()
+    [[0, 1, 0], [0, 0, 1]]
     """
     old, new = prev.reshape(-1), cur.reshape(-1)
     words = old.size // 8
     differ = scratch[:words]
     np.not_equal(old[: words * 8].view(np.uint64), new[: words * 8].view(np.uint64), out=differ)
-    changed = np.flatnonzero(differ)
-    if changed.size * 512 < old.size:  # little changed: look at those words' bytes only
-        candidates = (changed[:, None] * 8 + _BYTES).reshape(-1)
+    # Counted first: listing the differing words costs more, and only this path needs them.
+    if np.count_nonzero(differ) * 512 < old.size:  # little changed: those words' bytes only
+        candidates = (np.flatnonzero(differ)[:, None] * 8 + _BYTES).reshape(-1)
         if old.size > words * 8:  # the last few bytes that do not fill a word
             candidates = np.concatenate([candidates, np.arange(words * 8, old.size)])
-        pixels = candidates[old[candidates] != new[candidates]] // 3
+        mask = np.zeros(old.size // 3, bool)
+        mask[candidates[old[candidates] != new[candidates]] // 3] = True
     else:
-        np.not_equal(old, new, out=scratch)
-        pixels = np.flatnonzero(scratch) // 3
-    if pixels.size > 1:  # two or three changed channels of one pixel: keep one
-        keep = np.empty(pixels.size, bool)
-        keep[0] = True
-        np.not_equal(pixels[1:], pixels[:-1], out=keep[1:])
-        pixels = pixels[keep]
-    return pixels
+        # Byte by byte, then a pixel changed if any of its three bytes did: each byte or-ed
+        # with the next two (contiguous passes), then every third entry taken. numpy's
+        # any() over a length-3 axis, or or-ing three strided views, is slower.
+        size = old.size
+        differ, near = scratch[:size], scratch[size : 2 * size]
+        np.not_equal(old, new, out=differ)
+        np.logical_or(differ[:-1], differ[1:], out=near[:-1])
+        np.logical_or(near[:-2], differ[2:], out=near[:-2])
+        mask = near[::3].copy()  # contiguous: the box and pick below are faster on it
+    return mask.reshape(cur.shape[:2])
+
+
+def changed_pixels(prev: np.ndarray, cur: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """Flat indices (ascending) of the pixels of ``cur`` that differ from ``prev`` (see
+    :func:`changed_mask`).
+
+    >>> a = np.zeros((2, 3, 3), np.uint8)
+    >>> b = a.copy()
+    >>> b[0, 1, 2] = b[1, 2, 0] = b[1, 2, 1] = 5
+    >>> changed_pixels(a, b, np.empty(2 * a.size, bool)).tolist()
+    [1, 5]
+    """
+    return np.flatnonzero(changed_mask(prev, cur, scratch))
 
 
 _BYTES = np.arange(8)
@@ -185,8 +201,10 @@ class ColorMap:
             self._add(new[:free])
             if len(new) > free:
                 self.table[new[free:]] = self._nearest(new[free:]) + 1
-            index = self.table[packed]
-        return (index - 1).astype(np.uint8)
+            index[missing] = self.table[packed[missing]]  # the rest were found already
+        out = index.astype(np.uint8)  # entries are at most 256: index - 1 modulo 256
+        out -= 1
+        return out
 
     def _nearest(self, packed: np.ndarray) -> np.ndarray:
         out = np.empty(len(packed), np.uint16)
@@ -204,6 +222,48 @@ class ColorMap:
         table = np.zeros((256, 3), np.uint8)
         table[: len(self.colors)] = self._rgb
         return table.tobytes()
+
+
+def changed_index(prev: np.ndarray, rgb: np.ndarray, scratch: np.ndarray, cmap: ColorMap,
+                  buffer: np.ndarray | None = None) -> tuple[int, int, np.ndarray]:
+    """``(x0, y0, index)``: the palette indices of the rectangle of ``rgb`` that changed
+    since ``prev``, ``TRANSPARENT`` where a pixel in it did not; ``prev`` becomes ``rgb``.
+
+    Only the changed pixels are packed and mapped. Every colour of an unchanged pixel is
+    already mapped, so the palette grows exactly as it would from the whole rectangle. GIF
+    has no empty frames: an unchanged frame repaints one identical pixel. ``index`` lives in
+    ``buffer`` (``height * width`` bytes, reused) when one is given.
+
+    >>> a = np.zeros((2, 3, 3), np.uint8)
+    >>> b = a.copy()
+    >>> b[0, 1] = b[1, 2] = 9
+    >>> x0, y0, index = changed_index(a, b, np.empty(2 * a.size, bool), ColorMap([(0, 0, 0)]))
+    >>> x0, y0, index.tolist()
+    (1, 0, [[1, 255], [255, 1]])
+    """
+    changed = changed_mask(prev, rgb, scratch)
+    # The box from its rows, then its columns within those rows: boolean masks all the way
+    # (numpy's divmod of flat pixel indices into rows and columns cost more than the rest).
+    rows = np.flatnonzero(changed.any(axis=1))
+    if rows.size:
+        y0, y1 = int(rows[0]), int(rows[-1]) + 1
+        cols = np.flatnonzero(changed[y0:y1].any(axis=0))
+        x0, x1 = int(cols[0]), int(cols[-1]) + 1
+    else:
+        y0, y1, x0, x1 = 0, 1, 0, 1
+    shape = (y1 - y0, x1 - x0)
+    if buffer is None:
+        index = np.full(shape, TRANSPARENT, np.uint8)
+    else:
+        index = buffer[: shape[0] * shape[1]].reshape(shape)
+        index.fill(TRANSPARENT)
+    if rows.size:
+        # The changed pixels as 3-byte items: a boolean pick of (n, 3) bytes is several times
+        # slower than one of n items.
+        pixels = np.ascontiguousarray(rgb[y0:y1]).view("V3")[..., 0][changed[y0:y1]]
+        index[changed[y0:y1, x0:x1]] = cmap.packed(pack_rgb(pixels.view(np.uint8).reshape(-1, 3)))
+        np.copyto(prev, rgb)  # a plain copy beats scattering the changed pixels
+    return x0, y0, index
 
 
 class GifWriter(AnimationWriter):
@@ -238,18 +298,10 @@ class GifWriter(AnimationWriter):
             x0, y0 = 0, 0
             index = self._map(rgb)
             self._prev = rgb.copy()
-            self._scratch = np.empty(rgb.size, bool)
+            self._scratch = np.empty(2 * rgb.size, bool)
             self._index = np.empty(height * width, np.uint8)
         else:
-            pixels = changed_pixels(self._prev, rgb, self._scratch)
-            # GIF has no empty frames; an unchanged frame repaints one identical pixel.
-            ys, xs = np.divmod(pixels, width) if pixels.size else (np.zeros(1, int),) * 2
-            y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs.min()), int(xs.max()) + 1
-            index = self._index[: (y1 - y0) * (x1 - x0)].reshape(y1 - y0, x1 - x0)
-            index.fill(TRANSPARENT)
-            if pixels.size:
-                index[ys - y0, xs - x0] = self._map.packed(pack_rgb(rgb.reshape(-1, 3)[pixels]))
-                np.copyto(self._prev, rgb)  # a plain copy beats scattering the changed pixels
+            x0, y0, index = changed_index(self._prev, rgb, self._scratch, self._map, self._index)
             transparent = True
         out.write(image_block(index, x0, y0, self._ticks.next(ms), transparent))
         # The rectangle just written, for an HTML player drawn from the same frames (its

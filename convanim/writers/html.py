@@ -39,7 +39,7 @@ import numpy as np
 
 from convanim.writers._base import AnimationWriter, Color
 from convanim.writers._files import TempFile
-from convanim.writers.gif import TRANSPARENT, ColorMap, changed_pixels, pack_rgb
+from convanim.writers.gif import TRANSPARENT, ColorMap, changed_index
 
 FRAGMENT_START, FRAGMENT_END = "<!-- convanim player -->", "<!-- /convanim player -->"
 
@@ -324,19 +324,11 @@ class HtmlWriter(AnimationWriter):
             x0, y0, x1, y1 = 0, 0, width, height
             index = self._map(rgb)
             self._prev = rgb.copy()
-            self._scratch = np.empty(rgb.size, bool)
+            self._scratch = np.empty(2 * rgb.size, bool)
         else:
-            # As the GIF writer does: only the changed pixels are found, packed and mapped;
-            # the rest of their rectangle is the transparent index. Every colour of an
-            # unchanged pixel is already mapped, so the palette grows exactly as it would
-            # from the whole rectangle.
-            pixels = changed_pixels(self._prev, rgb, self._scratch)
-            ys, xs = np.divmod(pixels, width) if pixels.size else (np.zeros(1, int),) * 2
-            y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs.min()), int(xs.max()) + 1
-            index = np.full((y1 - y0, x1 - x0), TRANSPARENT, np.uint8)
-            if pixels.size:
-                index[ys - y0, xs - x0] = self._map.packed(pack_rgb(rgb.reshape(-1, 3)[pixels]))
-                np.copyto(self._prev, rgb)
+            # As the GIF writer does: only the changed rectangle, transparent where unchanged.
+            x0, y0, index = changed_index(self._prev, rgb, self._scratch, self._map)
+            y1, x1 = y0 + index.shape[0], x0 + index.shape[1]
         self._frames.append({"x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0, "ms": ms,
                              "d": encode_delta(index)})
 

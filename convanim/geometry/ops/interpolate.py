@@ -10,8 +10,6 @@ two axes' weights: up to four sources.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
 from convanim.geometry.plan import Frame
@@ -31,6 +29,8 @@ def axis_weights(n: int, scale: int, align_corners: bool
     if out == n:
         index = np.arange(n)
         return index, index.copy(), np.ones(n), np.zeros(n)
+    from fractions import Fraction  # here: only resampling figures need it (~1 ms to import)
+
     # Exact rational source positions: a weight is zero exactly when the mathematics says so
     # (PyTorch's float arithmetic can leave ~1e-16 there; its values agree to rounding).
     if align_corners:
