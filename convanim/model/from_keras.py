@@ -39,7 +39,7 @@ MERGE = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concat
 CONV = {"Conv1D": 1, "Conv2D": 2, "Conv3D": 3, "Conv1DTranspose": 1, "Conv2DTranspose": 2,
         "Conv3DTranspose": 3, "DepthwiseConv1D": 1, "DepthwiseConv2D": 2, "SeparableConv1D": 1,
         "SeparableConv2D": 2}
-POOL = {f"{name}{n}D": mode for n in (1, 2, 3) for name, mode in (
+POOL = {f"{name}{n}D": op for n in (1, 2, 3) for name, op in (
     ("MaxPooling", "maxpool"), ("AveragePooling", "avgpool"), ("MaxPool", "maxpool"),
     ("AvgPool", "avgpool"))}
 GLOBAL = {f"Global{name}{n}D" for n in (1, 2, 3)
