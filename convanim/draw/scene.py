@@ -127,10 +127,12 @@ class Scene(Labels):
         if values and self.weighted:
             self.panels["kernel"] = Panel(self.w2.shape)
         self.kernel_shown, self.kernel_note = _kernel_as_read(plan, self.w2)
-        # One number format in the output: "2.00" beside "1.67", not "2".
-        self.target_fmt = uniform_fmt(np.concatenate(
-            [np.ravel(plan.target.values)] + [np.ravel(f.sums) for f in plan.frames
-                                              if f.phase == "slide"]))
+        # One number format in the output: "2.00" beside "1.67", not "2". An output that
+        # only copies input values (max pooling, unpooling, nearest) shows them as the input
+        # does ("3" beside "3", not "3.00").
+        written = np.concatenate([np.ravel(plan.target.values)] + [
+            np.ravel(f.sums) for f in plan.frames if f.phase == "slide"])
+        self.target_fmt = (cell_fmt if _copies(written, plan) else uniform_fmt(written))
         self.slides = sum(f.phase == "slide" for f in plan.frames)
         self.texts: dict[str, object] = dict.fromkeys(
             ("grid_title", "target_title", "kernel_title", "caption", "formula"), "")
@@ -568,3 +570,19 @@ def _kernel_as_read(plan: Plan, w2: np.ndarray) -> tuple[np.ndarray, str]:
         return w2, ""
     rotated = np.array_equal(shown, w2[::-1, ::-1])
     return shown, ", rotated 180°" if rotated else ", as the window reads it"
+
+
+def _copies(written: np.ndarray, plan: Plan) -> bool:
+    """Whether every value ``written`` to the output is zero or a value of an input grid.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> p = plan(Spec(i=2, k=2, mode="maxunpool"), x=[[1.5, 0.25], [3, 2]])
+    >>> _copies(np.ravel(p.target.values), p)
+    True
+    """
+    seen = {0.0}
+    for grid in plan.grids.values():
+        seen.update(np.ravel(grid.values)[np.isfinite(np.ravel(grid.values))].tolist())
+    finite = written[np.isfinite(written)]
+    return bool(finite.size) and all(v in seen for v in finite.tolist())
+
