@@ -109,16 +109,27 @@ class Labels:
         >>> from convanim.draw.scene import Scene
         >>> Scene(plan(Spec(i=3, mode="pixelshuffle"))).legend()[1]
         ('input@g1', 'c=1: offset (0, 1)')
+        >>> Scene(plan(Spec(i=3, mode="pixelshuffle", in_channels=8))).legend()[1]
+        ('input@g1', 'c=1, 5: offset (0, 1)')
         """
         from convanim.draw.scene import group_tint
 
         r = self.plan.spec.scale[0]
+        rr = r * r
         by_tint: dict[int, list[int]] = {}
-        for ch in range(r * r):  # channel ch of each r*r group goes to offset (ch//r, ch%r)
-            by_tint.setdefault(int(group_tint(ch)), []).append(ch)
-        return [(f"input@g{t}", f"c={chs[0]}: offset ({chs[0] // r}, {chs[0] % r})"
-                 if len(chs) == 1 else "c=" + ", ".join(map(str, chs)))
-                for t, chs in by_tint.items()]
+        # Channel ch goes to offset (ch % r² // r, ch % r) of output channel ch // r²: every
+        # input channel is named, so c=4 of an 8-channel input is in the legend beside c=0.
+        for ch in range(max(rr, int(getattr(self.plan.spec, "in_channels", rr) or rr))):
+            by_tint.setdefault(int(group_tint(ch % rr)), []).append(ch)
+        items = []
+        for t, chs in by_tint.items():
+            offsets = {(ch % rr // r, ch % r) for ch in chs}
+            names = "c=" + ", ".join(map(str, chs))
+            if len(offsets) == 1:
+                (a, b), = offsets
+                names += f": offset ({a}, {b})"
+            items.append((f"input@g{t}", names))
+        return items
 
     @staticmethod
     def _group_items(channels: int, groups: int) -> list[tuple[str, str]]:
