@@ -37,3 +37,19 @@ def test_new_values_share_their_decimals():
     scene = Scene(plan(Spec(i=4, k=3, mode="avgpool"), x=x.tolist()))
     texts = [scene.target_fmt(v) for v in y.ravel().tolist()]
     assert {len(t.split(".")[1]) for t in texts} == {2}, texts
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_value_that_is_not_zero_is_never_written_as_zero(seed):
+    from convanim.draw.formula import fmt
+
+    rng = np.random.default_rng(seed)
+    x = rng.choice([0.0, 0.001, -0.0004, 2.5, 1.0], (4, 4))
+    w = rng.choice([0.0, 0.002, 1.0, -3.0], (2, 2))
+    y = F.conv2d(torch.as_tensor(x)[None, None], torch.as_tensor(w)[None, None])[0, 0]
+    scene = Scene(plan(Spec(i=4, k=2), x=x.tolist(), w=w.tolist()))
+    for v in [*x.ravel().tolist(), *w.ravel().tolist()]:
+        assert (cell_fmt(v) in ("0", "-0")) == (v == 0), v
+        assert (fmt(v) == "0") == (v == 0), v
+    for v in y.ravel().tolist():
+        assert (float(scene.target_fmt(v)) == 0) == (v == 0), v

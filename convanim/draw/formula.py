@@ -23,12 +23,15 @@ def fmt(value: float) -> str:
     Cached: a frame formats dozens of values and a figure reuses a few hundred; a numpy
     float hashes and compares like the Python float it holds, and -0.0 and 0.0 share "0".
 
-    >>> fmt(3.0), fmt(1 / 3), fmt(-0.0), fmt(-np.inf) == "-" + INFINITY
-    ('3', '0.33', '0', True)
+    >>> fmt(3.0), fmt(1 / 3), fmt(-0.0), fmt(-np.inf) == "-" + INFINITY, fmt(0.001)
+    ('3', '0.33', '0', True, '0.001')
     """
     if np.isinf(value):
         return INFINITY if value > 0 else "-" + INFINITY
     text = f"{value:.2f}".rstrip("0").rstrip(".") if value != round(value) else str(int(value))
+    if text in ("-0", "0", "") and value != 0:
+        # Smaller than two decimals show: its own digits, never a false "0".
+        return f"{value:.2g}"
     return "0" if text in ("-0", "") else text
 
 

@@ -34,6 +34,8 @@ def cell_fmt(value: float) -> str:
 
     >>> cell_fmt(123456.0), cell_fmt(-1500000.0), cell_fmt(123.456), cell_fmt(1e20)
     ('123k', '-1.5M', '123.5', '1e+20')
+    >>> cell_fmt(0.001), cell_fmt(-0.0012), cell_fmt(-0.00012)
+    ('0.001', '-1e-3', '-1e-4')
     """
     text = fmt(value)
     if len(text) <= MAX_CELL_CHARS or not math.isfinite(value):
@@ -48,9 +50,11 @@ def cell_fmt(value: float) -> str:
             break
     for digits in (2, 1, 0):
         short = _trim(f"{value:.{digits}f}")
+        if short in ("0", "-0") and value != 0:
+            break  # a small value is not zero: its exponent form below
         if len(short) <= MAX_CELL_CHARS:
             return "0" if short == "-0" else short
-    return f"{value:.0e}"
+    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e+")
 
 
 def uniform_fmt(values: np.ndarray) -> Callable[[float], str]:
@@ -60,6 +64,9 @@ def uniform_fmt(values: np.ndarray) -> Callable[[float], str]:
     >>> f = uniform_fmt(np.array([2.0, 5 / 3]))
     >>> f(2.0), f(5 / 3), uniform_fmt(np.array([2.0, 3.0]))(2.0)
     ('2.00', '1.67', '2')
+    >>> uniform_fmt(np.array([0.001, 1.5]))(0.001)  # never a false zero
+    '0.001'
+
     """
     finite = np.asarray(values, float)
     finite = finite[np.isfinite(finite)]
@@ -67,7 +74,8 @@ def uniform_fmt(values: np.ndarray) -> Callable[[float], str]:
         return cell_fmt
     for digits in (2, 1):
         texts = {f"{v:.{digits}f}" for v in finite.tolist()}
-        if all(len(t) <= MAX_CELL_CHARS for t in texts) and (
+        hidden = any(v != 0 and round(v, digits) == 0 for v in finite.tolist())
+        if not hidden and all(len(t) <= MAX_CELL_CHARS for t in texts) and (
                 digits == 1 or len(texts) == len({cell_fmt(v) for v in finite.tolist()})):
             return lambda v, d=digits: (f"{v:.{d}f}" if math.isfinite(v) else cell_fmt(v))
     return cell_fmt
