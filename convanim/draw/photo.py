@@ -36,8 +36,10 @@ import numpy as np
 
 from convanim.draw.photo_marks import (
     KEY_ROW,
+    MARGIN,
     SMALL_PX,
     TEXT_PX,
+    TITLE_PX,
     centred,
     colourize,
     contrast,
@@ -57,9 +59,7 @@ from convanim.geometry.spec import Spec
 
 CHANNEL_NAMES = ("R", "G", "B")
 
-MARGIN = 16
 GAP = 28
-TITLE_PX = 16
 CELL = 42  # a magnified patch cell
 RESULT_W = 76
 ROW_GAP = 24  # between the patch rows of an RGB picture

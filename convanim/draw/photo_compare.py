@@ -32,6 +32,10 @@ import numpy as np
 from convanim.draw.photo import PhotoFigure, photo_palette
 from convanim.draw.photo_marks import (
     KEY_ROW,
+    MARGIN,
+    SMALL_PX,
+    TEXT_PX,
+    TITLE_PX,
     colourize,
     fmt,
     key_legend,
@@ -43,11 +47,7 @@ from convanim.draw.photo_marks import (
 )
 from convanim.draw.themes import THEMES, rgb
 
-MARGIN = 16
 GAP = 24
-TITLE_PX = 16
-TEXT_PX = 13
-SMALL_PX = 12
 PANEL = 240  # the display size of every picture's longer side
 ZOOM_CELLS = 12  # output pixels per side of the magnified crop
 ZOOM_PX = 180

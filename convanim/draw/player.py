@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from convanim.geometry import INPUT, PAD, Plan
+from convanim.geometry import Plan
 from convanim.geometry.ops.channels import filter_cell
+from convanim.geometry.plan import hover_cells
 
 if TYPE_CHECKING:
     from convanim.draw.animate import Renderer
@@ -127,15 +128,11 @@ def input_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, li
     for name, grid in plan.grids.items():
         if name not in offsets:
             continue
-        # Padding that copies an input cell (reflect, replicate, circular) is hoverable
-        # too: it stands for the cell it copies.
-        rows, cols = np.nonzero((grid.kinds == INPUT) | (grid.kinds == PAD))
-        src = grid.source[rows, cols]
-        keep = (src >= 0).all(axis=1)
+        rows, cols, src = hover_cells(grid)
         r0, c0 = offsets[name]
-        parts = [src[keep, 0], src[keep, 1], rows[keep] + r0, cols[keep] + c0]
+        parts = [src[:, 0], src[:, 1], rows + r0, cols + c0]
         if plan.stack is not None:  # slices side by side: the channel leads the key
-            parts.insert(0, cols[keep] // plan.stack[3])
+            parts.insert(0, cols // plan.stack[3])
         flat = np.stack(parts, axis=1)
         cells[name] = [int(v) for v in flat.ravel()]
     return cells

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from convanim.geometry import Plan
+from convanim.geometry.plan import hover_cells
 
 if TYPE_CHECKING:
     from convanim.draw.layout import Box, Slot
@@ -136,7 +137,6 @@ def volume_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, A
     """
     import numpy as np
 
-    from convanim.geometry import INPUT, PAD
 
     assert plan.slices is not None
     seen: dict[tuple[int, ...], None] = {}
@@ -154,13 +154,10 @@ def volume_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, A
     for name, grid in plan.grids.items():
         if name not in offsets:
             continue
-        # Padding that copies an input cell (reflect, replicate, circular) stands for it.
-        rows, cols = np.nonzero((grid.kinds == INPUT) | (grid.kinds == PAD))
-        src = grid.source[rows, cols]
-        keep = (src >= 0).all(axis=1)
+        rows, cols, src = hover_cells(grid)
         r0, c0 = offsets[name]
-        flat = np.stack([src[keep, 0] // rows_in, src[keep, 0] % rows_in, src[keep, 1],
-                         rows[keep] + r0, cols[keep] + c0], axis=1)
+        flat = np.stack([src[:, 0] // rows_in, src[:, 0] % rows_in, src[:, 1], rows + r0,
+                         cols + c0], axis=1)
         inputs[name] = [int(v) for v in flat.ravel()]
     return {"key_dims": [3, 3, 3], "links": [int(v) for key in sorted(seen) for v in key],
             "outputs": [int(v) for v in outputs], "taps": [int(v) for v in taps],

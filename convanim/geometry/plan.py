@@ -227,6 +227,41 @@ def input_grid(x2: np.ndarray) -> Grid:
     return _grid(maps, kinds, x2, 0.0, x2.shape, (0, 0))
 
 
+def padded_axis(n: int, before: int, after: int, padding_mode: str
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """One axis of ``n`` input cells inside its padding: each cell's source index (-1 for a
+    zero; the copied cell for reflect, replicate, circular) and its kind.
+
+    >>> [a.tolist() for a in padded_axis(3, 1, 1, "zeros")]
+    [[-1, 0, 1, 2, -1], [1, 0, 0, 0, 1]]
+    >>> padded_axis(3, 1, 1, "reflect")[0].tolist()
+    [1, 0, 1, 2, 1]
+    """
+    if padding_mode == "zeros":
+        src = np.concatenate([np.full(before, -1), np.arange(n), np.full(after, -1)])
+    else:
+        src = np.pad(np.arange(n), (before, after), mode=NP_PAD_MODES[padding_mode])
+    kind = np.full(n + before + after, PAD, dtype=np.int8)
+    kind[before: before + n] = INPUT
+    return src, kind
+
+
+def hover_cells(grid: Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of ``grid`` a reader can hover, as rows, columns and their sources: input
+    cells, and padding that copies one (reflect, replicate, circular), which stands for it.
+
+    >>> from convanim.geometry.compute import axes2
+    >>> spec = Spec(i=2, k=2, p=1)
+    >>> rows, cols, src = hover_cells(padded_grid(spec, axes2(spec), np.ones((2, 2))))
+    >>> rows.tolist(), src.tolist()
+    ([1, 1, 2, 2], [[0, 0], [0, 1], [1, 0], [1, 1]])
+    """
+    rows, cols = np.nonzero((grid.kinds == INPUT) | (grid.kinds == PAD))
+    src = grid.source[rows, cols]
+    keep = (src >= 0).all(axis=1)
+    return rows[keep], cols[keep], src[keep]
+
+
 def padded_grid(spec: Spec, ax: Axes2, x2: np.ndarray) -> Grid:
     """The input inside its padding (zeros, or cells copied by the padding mode).
 
@@ -237,14 +272,7 @@ def padded_grid(spec: Spec, ax: Axes2, x2: np.ndarray) -> Grid:
     """
     maps, kinds, reach = [], [], []
     for axis in range(2):
-        before, after = ax.p[axis]
-        n = ax.i[axis]
-        if spec.padding_mode == "zeros":
-            src = np.concatenate([np.full(before, -1), np.arange(n), np.full(after, -1)])
-        else:
-            src = np.pad(np.arange(n), (before, after), mode=NP_PAD_MODES[spec.padding_mode])
-        kind = np.full(n + before + after, PAD, dtype=np.int8)
-        kind[before: before + n] = INPUT
+        src, kind = padded_axis(ax.i[axis], *ax.p[axis], spec.padding_mode)
         maps.append(src)
         kinds.append(kind)
         reach.append((ax.o[axis] - 1) * ax.s[axis] + ax.span[axis])

@@ -38,7 +38,17 @@ import numpy as np
 from convanim.geometry.arithmetic import arithmetic
 from convanim.geometry.compute import NP_PAD_MODES
 from convanim.geometry.ops import pool_options as opts
-from convanim.geometry.plan import GAP, INPUT, PAD, ZERO, Frame, Grid, Plan, Slices
+from convanim.geometry.plan import (
+    GAP,
+    INPUT,
+    PAD,
+    ZERO,
+    Frame,
+    Grid,
+    Plan,
+    Slices,
+    padded_axis,
+)
 from convanim.geometry.spec import Spec, SpecError, per_axis_text
 
 Axis = tuple[np.ndarray, np.ndarray]
@@ -147,14 +157,7 @@ def _input_axis(n: int) -> Axis:
 
 def _padded_axis(spec: Spec, axis: int) -> Axis:
     """The padded input along one axis (a padding mode copies cells from inside)."""
-    n, (before, after) = spec.i[axis], spec.p[axis]
-    if spec.padding_mode == "zeros":
-        src = np.concatenate([np.full(before, -1), np.arange(n), np.full(after, -1)])
-    else:
-        src = np.pad(np.arange(n), (before, after), mode=NP_PAD_MODES[spec.padding_mode])
-    kind = np.full(n + before + after, PAD, dtype=np.int8)
-    kind[before: before + n] = INPUT
-    return src, kind
+    return padded_axis(spec.i[axis], *spec.p[axis], spec.padding_mode)
 
 
 def _zeros_axis(spec: Spec, axis: int, before: int, after: int) -> Axis:
