@@ -1,7 +1,7 @@
 """The developers' guide's architecture rules, read from the source with ``ast``.
 
 - No private name is imported across modules: ``from convanim.x import _name`` only inside
-  ``convanim.x`` itself, and a private module (``convanim.writers._files``) only from its own
+  ``convanim.x`` itself, and a private module (``convanim.writers._atomic``) only from its own
   package.
 - No circle crosses a package: the import graph between packages (``convanim.request``,
   ``geometry``, ``draw``, ``writers``, ``explain``, ``model``, ...) has no cycle. Every import

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from convanim.cli import cli
 from convanim.writers import WriteError, open_writer
-from convanim.writers._files import TempDir, sweep_stale
+from convanim.writers._atomic import TempDir
+from convanim.writers._temps import sweep_stale
 from convanim.writers.frames import MANIFEST, ownership
 
 

@@ -309,7 +309,7 @@ def test_after_sigkill_and_a_rerun_the_output_is_the_reruns(tmp_path: Path) -> N
 
 
 def test_an_interrupt_after_a_commit_says_what_was_written() -> None:
-    from convanim.writers._files import PUBLISHED, interrupted_message
+    from convanim.writers import PUBLISHED, interrupted_message
 
     saved = list(PUBLISHED)
     try:

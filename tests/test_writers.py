@@ -733,7 +733,8 @@ def test_changed_box_is_the_tight_box_of_differences(seed: int, height: int, wid
 
 @pytest.mark.parametrize(
     "module",
-    ["__init__", "_base", "_files", "apng", "frames", "gif", "html", "mp4", "read", "webp"],
+    ["__init__", "_atomic", "_base", "_errors", "_held", "_signals", "_temps", "apng", "frames",
+     "gif", "html", "mp4", "read", "webp"],
 )
 def test_docstring_examples_run(module: str) -> None:
     name = "convanim.writers" if module == "__init__" else f"convanim.writers.{module}"

@@ -19,23 +19,19 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from convanim.writers._atomic import atomic_directory, atomic_output, commit_together
 from convanim.writers._base import SUFFIXES, AnimationWriter, Color, format_for
-from convanim.writers._files import (
+from convanim.writers._errors import WriteError, describe_os_error, describe_unnamed_os_error
+from convanim.writers._held import confined
+from convanim.writers._signals import (
     ENDING_SIGNALS,
     PUBLISHED,
     Interrupted,
-    WriteError,
-    atomic_directory,
-    atomic_output,
-    commit_together,
-    confined,
-    describe_os_error,
-    describe_unnamed_os_error,
     exit_code_for,
     handle_ending_signals,
     interrupted_message,
-    remove_leftovers,
 )
+from convanim.writers._temps import remove_leftovers
 
 # format -> (module, class). A render imports only the writer it uses: the others cost
 # start-up time (MP4 finds ffmpeg, APNG and WebP pull in more of Pillow).

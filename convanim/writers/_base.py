@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from convanim.writers._files import WriteError, describe_os_error
+from convanim.writers._errors import WriteError, describe_os_error
 
 SUFFIXES: dict[str, str] = {
     ".gif": "gif",

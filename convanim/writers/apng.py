@@ -22,8 +22,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from convanim.writers._atomic import TempFile
 from convanim.writers._base import AnimationWriter, changed_box
-from convanim.writers._files import TempFile
 from convanim.writers.gif import TRANSPARENT, ColorMap
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -1,7 +1,7 @@
 """A folder of numbered PNGs (frame_0000.png, ...) plus durations.json, swapped in as a whole.
 
 Frames go into a temp directory beside the target as they arrive (nothing is kept in memory);
-on success it replaces the target directory, see :class:`~convanim.writers._files.TempDir`.
+on success it replaces the target directory, see :class:`~convanim.writers._atomic.TempDir`.
 Every folder written here carries a manifest, ``.convanim-frames.json``, listing its files.
 An existing target is replaced only when it is empty or holds nothing but the files its
 manifest lists (or, for folders written before manifests, nothing but frames and
@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from convanim.writers._atomic import TempDir
 from convanim.writers._base import AnimationWriter
-from convanim.writers._files import TempDir, WriteError
+from convanim.writers._errors import WriteError
 from convanim.writers.apng import png_bytes
 
 DURATIONS = "durations.json"

@@ -37,8 +37,8 @@ import struct
 import numpy as np
 from PIL import Image
 
+from convanim.writers._atomic import TempFile
 from convanim.writers._base import AnimationWriter, Color, Ticks
-from convanim.writers._files import TempFile
 
 # Browsers show GIF delays of 0-10 ms as 100 ms, so 20 ms is the shortest usable delay.
 MIN_DELAY_CS = 2

@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from convanim.writers._atomic import TempFile
 from convanim.writers._base import AnimationWriter, Color
-from convanim.writers._files import TempFile
 from convanim.writers.gif import TRANSPARENT, ColorMap, changed_index
 
 FRAGMENT_START, FRAGMENT_END = "<!-- convanim player -->", "<!-- /convanim player -->"

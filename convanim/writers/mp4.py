@@ -26,8 +26,9 @@ from fractions import Fraction
 import imageio_ffmpeg
 import numpy as np
 
+from convanim.writers._atomic import TempFile
 from convanim.writers._base import AnimationWriter, Ticks
-from convanim.writers._files import TempFile, WriteError
+from convanim.writers._errors import WriteError
 
 FPS = 50
 # With one video frame per duration tick a default animation is ~40 frames, so a thorough

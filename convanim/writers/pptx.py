@@ -29,8 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from convanim.writers._atomic import TempFile
 from convanim.writers._base import AnimationWriter, Color
-from convanim.writers._files import TempFile, WriteError
+from convanim.writers._errors import WriteError
 
 EMU_PER_INCH = 914_400
 SLIDE_W = int(13.333 * EMU_PER_INCH)  # PowerPoint's own 16:9 "widescreen"

@@ -16,8 +16,8 @@ import zlib
 import numpy as np
 from PIL import Image
 
+from convanim.writers._atomic import TempFile
 from convanim.writers._base import AnimationWriter
-from convanim.writers._files import TempFile
 
 # Lossless keeps flat colours exact. method 1 / quality 50 is ~5x faster than the default
 # method 4 at nearly the same size on drawings. kmax=0 turns off libwebp's periodic key frames:
