@@ -539,7 +539,7 @@ def test_read_only_directory_raises_clear_write_error(
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("tempfile.mkstemp", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(WriteError) as info:
         open_writer("outputs/x.gif")
     assert str(info.value) == (

@@ -6,6 +6,11 @@ folder is atomic; across file systems it is not). Its name carries the writing p
 from a live run's work in progress (kept). Each entry is recorded in :data:`LIVE` in the same
 step that makes it, with ending signals held back, so an interrupt can always remove it.
 
+The entries are made with ``os.open(O_CREAT | O_EXCL | O_NOFOLLOW)`` and ``os.mkdir`` under a
+random name rather than with :mod:`tempfile`: the guarantees are the same (a new entry or an
+error, never an existing file or a symlink's target), and the default render then never
+imports :mod:`tempfile` and :mod:`shutil`, a few milliseconds of every start-up.
+
 >>> import tempfile
 >>> fd, name = reserve_file("a.gif", Path(tempfile.mkdtemp()) / "a.gif")
 >>> bool(TEMP_NAME.fullmatch(os.path.basename(name))), name in LIVE
@@ -19,9 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import stat
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +45,14 @@ OWN_FILES = re.compile(r"frame_\d{4,}\.png|durations\.json|\.convanim-frames\.js
 STALE_SECONDS = 10.0  # younger leftovers may belong to a process that is just starting
 ABANDONED_SECONDS = 24 * 3600.0  # older than any render the budget allows, whoever made it
 
+# As tempfile.mkstemp opens its files: new only (O_EXCL, which also refuses a symlink in the
+# name's place), not inherited by child processes.
+_FILE_FLAGS = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+# Random names to try before giving up: with 48 random bits a clash is already unheard of,
+# so running out means something else is wrong (and says so as an OSError).
+_ATTEMPTS = 100
+
 Made = TypeVar("Made")
 
 
@@ -55,6 +66,10 @@ def remove(path: str) -> None:
     LIVE.discard(path)
     with contextlib.suppress(OSError):
         if os.path.isdir(path) and not os.path.islink(path):
+            # Already imported by reserve_folder(), so cleanup never runs an import (which
+            # could fail at exit, or be interrupted).
+            import shutil
+
             shutil.rmtree(path, ignore_errors=True)
         else:
             os.unlink(path)
@@ -127,21 +142,26 @@ def sweep_stale(directory: str | os.PathLike[str], ours: re.Pattern[str] = OWN_F
     return removed
 
 
-def _reserve(shown: str, target: Path, make: Callable[..., Made]) -> Made:
-    """Create a temp file or folder beside ``target`` with ``make`` and record it in one step.
-
-    ``make`` is :func:`tempfile.mkstemp` (returns ``(fd, name)``) or :func:`tempfile.mkdtemp`.
-    """
+def _reserve(shown: str, target: Path, make: Callable[[str], Made]) -> tuple[Made, str]:
+    """Make a temp entry beside ``target`` with ``make(name)`` and record it in one step."""
     sweep_stale(target.parent)
+    # A long name (up to the file system's 255 bytes) must still leave room for ours.
+    base = target.name if len(os.fsencode(target.name)) <= 120 else target.name[:30]
+    prefix = os.path.join(target.parent, f".{base}.{TAG}{os.getpid()}-")
     with hold_interrupts():
-        try:
-            # A long name (up to the file system's 255 bytes) must still leave room for ours.
-            name = target.name if len(os.fsencode(target.name)) <= 120 else target.name[:30]
-            made = make(dir=target.parent, prefix=f".{name}.{TAG}{os.getpid()}-",
-                        suffix=".tmp")
-        except OSError as err:
+        for _ in range(_ATTEMPTS):
+            name = f"{prefix}{os.urandom(6).hex()}.tmp"
+            try:
+                made = make(name)
+            except FileExistsError:
+                continue
+            except OSError as err:
+                raise describe_os_error(shown, err) from err
+            break
+        else:
+            err = FileExistsError(f"no free temp name beside {target.name} "
+                                  f"after {_ATTEMPTS} tries")
             raise describe_os_error(shown, err) from err
-        name = made[1] if isinstance(made, tuple) else made
         LIVE.add(name)
         if str(target.parent).startswith(PROC_FD):
             # Inside a held folder (confined()): its handle may be closed before an
@@ -149,7 +169,7 @@ def _reserve(shown: str, target: Path, make: Callable[..., Made]) -> Made:
             # (resolved now; the random name is ours alone).
             with contextlib.suppress(OSError):
                 LIVE.add(os.path.join(os.path.realpath(target.parent), os.path.basename(name)))
-    return made
+    return made, name
 
 
 def reserve_file(shown: str, target: Path) -> tuple[int, str]:
@@ -166,7 +186,7 @@ def reserve_file(shown: str, target: Path) -> tuple[int, str]:
     >>> oct(os.stat(name).st_mode & 0o777); os.close(fd); remove(name)
     '0o600'
     """
-    return _reserve(shown, target, tempfile.mkstemp)
+    return _reserve(shown, target, lambda name: os.open(name, _FILE_FLAGS, 0o600))
 
 
 def reserve_folder(shown: str, target: Path) -> str:
@@ -178,7 +198,10 @@ def reserve_folder(shown: str, target: Path) -> str:
     ('0o700', [])
     >>> remove(name)
     """
-    return _reserve(shown, target, tempfile.mkdtemp)
+    # remove() needs shutil for a folder: load it now, while an import is harmless.
+    import shutil  # noqa: F401
+
+    return _reserve(shown, target, lambda name: os.mkdir(name, 0o700))[1]
 
 
 def unreserve(path: str) -> None:
