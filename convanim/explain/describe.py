@@ -41,7 +41,11 @@ class ShapeReport:
 
     @property
     def output_shape(self) -> tuple[int, ...]:
-        """The output size per axis."""
+        """The output size per axis.
+
+        >>> explain_shape(Spec(i=(5, 7), k=3, s=2, p=1)).output_shape
+        (3, 4)
+        """
         return self.spec.output_shape
 
     def lines(self) -> list[str]:

@@ -40,19 +40,35 @@ class Bounds:
     dilation: int | None = None
 
     def kernels(self) -> range:
-        """Kernel sizes to try."""
+        """Kernel sizes to try: 1 up to ``max_kernel``, or the pinned ``kernel`` alone.
+
+        >>> Bounds(max_kernel=3).kernels(), Bounds(kernel=5).kernels()
+        (range(1, 4), range(5, 6))
+        """
         return _pinned(self.kernel, self.max_kernel)
 
     def strides(self) -> range:
-        """Strides to try."""
+        """Strides to try: 1 up to ``max_stride``, or the pinned ``stride`` alone.
+
+        >>> list(Bounds(max_stride=3).strides())
+        [1, 2, 3]
+        """
         return _pinned(self.stride, self.max_stride)
 
     def dilations(self) -> range:
-        """Dilations to try."""
+        """Dilations to try: 1 up to ``max_dilation`` (1 unless asked), or the pinned one.
+
+        >>> list(Bounds().dilations()), list(Bounds(max_dilation=2).dilations())
+        ([1], [1, 2])
+        """
         return _pinned(self.dilation, self.max_dilation)
 
     def paddings(self, span: int) -> range:
-        """Paddings to try for a kernel spanning ``span`` cells."""
+        """Paddings to try for a kernel spanning ``span`` cells: 0 to ``span - 1``.
+
+        >>> list(Bounds().paddings(3)), list(Bounds(padding=1).paddings(3))
+        ([0, 1, 2], [1])
+        """
         if self.padding is not None:
             return range(self.padding, self.padding + 1)
         return range(span)
@@ -77,7 +93,11 @@ class Solution:
 
     @property
     def params(self) -> dict[str, int]:
-        """kernel_size, stride, padding, output_padding and dilation as plain ints."""
+        """kernel_size, stride, padding, output_padding and dilation as plain ints.
+
+        >>> solve(28, 14, bounds=Bounds(kernel=2))[0].params
+        {'kernel_size': 2, 'stride': 2, 'padding': 0, 'output_padding': 0, 'dilation': 1}
+        """
         spec = self.spec
         values = {"kernel_size": spec.k[0], "stride": spec.s[0], "padding": spec.p[0][0],
                   "output_padding": spec.output_padding[0], "dilation": spec.d[0]}

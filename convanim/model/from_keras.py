@@ -106,7 +106,18 @@ def _inputs_of(layer: dict[str, Any]) -> list[str]:
 def graph_of_keras(path: str | PathLike[str], input_size: Sequence[int] | None = None
                    ) -> Graph:
     """The graph of a Keras model file; ``input_size`` is (C, H, W) as everywhere in
-    convanim (laid out channels-last for the model)."""
+    convanim (laid out channels-last for the model).
+
+    >>> import json, tempfile, os
+    >>> layers = [{"class_name": "InputLayer", "config": {"batch_shape": [None, None, None, 3]}},
+    ...           {"class_name": "MaxPooling2D", "config": {"name": "p", "pool_size": 2}}]
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.json")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write(json.dumps({"class_name": "Sequential", "config": {"layers": layers}}))
+    >>> graph = graph_of_keras(path, (3, 6, 6))
+    >>> [(n.name, n.out_shape) for n in graph.nodes], graph.channels_last
+    ([('input', (1, 6, 6, 3)), ('p', (1, 3, 3, 3))], True)
+    """
     data = _read(path)
     config = data.get("config") or {}
     layers = list(config.get("layers") or [])

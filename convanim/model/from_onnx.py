@@ -66,7 +66,18 @@ def _load(path: str | PathLike[str]) -> Any:
 
 def graph_of_onnx(path: str | PathLike[str], input_size: Sequence[int] | None = None
                   ) -> Graph:
-    """The graph of the ONNX file at ``path``; ``input_size`` (C, H, W) fixes free sizes."""
+    """The graph of the ONNX file at ``path``; ``input_size`` (C, H, W) fixes free sizes.
+
+    >>> import tempfile, os
+    >>> from onnx import TensorProto, helper, save
+    >>> node = helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3])
+    >>> x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, "h", "w"])
+    >>> y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    >>> path = os.path.join(tempfile.mkdtemp(), "free.onnx")
+    >>> save(helper.make_model(helper.make_graph([node], "g", [x], [y])), path)
+    >>> [n.out_shape for n in graph_of_onnx(path, (1, 5, 7)).nodes]
+    [(1, 1, 5, 7), (1, 1, 3, 5)]
+    """
     model = _load(path)
     g = model.graph
     inits = {t.name: t for t in g.initializer}

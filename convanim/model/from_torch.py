@@ -257,6 +257,11 @@ def graph_of(module: nn.Module, input_size: Sequence[int]) -> Graph:
     """The graph of ``module`` run on one zero input of ``(C, H, W)`` (or ``(C, L)``).
 
     Raises :class:`ModelError` when the model fails on that input.
+
+    >>> graph = graph_of(nn.Sequential(nn.Conv2d(1, 2, 3, stride=2)), (1, 8, 8))
+    >>> node = graph.nodes[-1]
+    >>> node.type, node.out_shape, node.kernel_size, node.stride, node.params, node.macs
+    ('Conv2d', (1, 2, 3, 3), (3, 3), (2, 2), 20, 162)
     """
     x = torch.zeros((1, *(int(v) for v in input_size)))
     was_training = module.training

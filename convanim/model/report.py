@@ -103,6 +103,13 @@ def write_report(table: Table, directory: str | Path) -> Path:
     """Write the report into ``directory``; returns the path of ``index.html``.
 
     Refuses (``ModelError``) a directory that is a file, before any work.
+
+    >>> import tempfile, torch
+    >>> from convanim.model import from_module
+    >>> table = from_module(torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, stride=2)), (1, 8, 8))
+    >>> index = write_report(table, tempfile.mkdtemp())
+    >>> index.name, sorted(p.name for p in (index.parent / "figures").iterdir())
+    ('index.html', ['field.png', 'field.svg', 'layer_1.gif', 'main_path.gif'])
     """
     from convanim.budget import check_render
     from convanim.geometry import Spec, SpecError

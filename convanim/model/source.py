@@ -68,7 +68,11 @@ def kind_of(source: str) -> str:
 
 
 def load_module(source: str) -> Any:
-    """The PyTorch module SOURCE names, built without arguments."""
+    """The PyTorch module SOURCE names, built without arguments.
+
+    >>> load_module("torch.nn:ReLU")
+    ReLU()
+    """
     need("torch")
     import torch
 
@@ -120,7 +124,11 @@ def load_module(source: str) -> Any:
 
 
 def table_of(source: str, input_size: tuple[int, ...] | None) -> Table:
-    """The table of any SOURCE (see the module docstring)."""
+    """The table of any SOURCE (see the module docstring).
+
+    >>> [row.node.type for row in table_of("torch.nn:Tanh", (1, 4, 4)).rows]
+    ['input', 'tanh']
+    """
     from convanim import model
 
     kind = kind_of(source)

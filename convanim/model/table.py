@@ -67,7 +67,17 @@ class Row:
         return tuple((int(lo[n]), int(hi[n])) for lo, hi, n in zip(self.lo, self.hi, cell))
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` fields, exactly :data:`~convanim.model.graph.JSON_FIELDS`."""
+        """The ``--json`` fields, exactly :data:`~convanim.model.graph.JSON_FIELDS`.
+
+        >>> from convanim.model.graph import JSON_FIELDS
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 8, 8), (1, 1, 8, 8)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 8, 8), (1, 4, 4, 4), (3, 3), (2, 2),
+        ...          ((1, 1), (1, 1)), (1, 1), 1, 40, 576, "conv")]))
+        >>> fields = table.rows[1].to_json()
+        >>> tuple(fields) == tuple(JSON_FIELDS), fields["receptive_field"], fields["jump"]
+        (True, [3, 3], [2, 2])
+        """
         n = self.node
         pads = None if n.padding is None else [
             a if a == b else [a, b] for a, b in n.padding]
@@ -120,11 +130,28 @@ class Table:
 
     @property
     def macs(self) -> int:
-        """Multiply-adds in all."""
+        """Multiply-adds in all: each layer's output cells times the products per cell.
+
+        >>> build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 4, 4), (1, 1, 4, 4)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 4, 4), (1, 1, 2, 2), (3, 3), (1, 1),
+        ...          ((0, 0), (0, 0)), (1, 1), 1, 10, 36, "conv")])).macs
+        36
+        """
         return sum(row.node.macs for row in self.rows)
 
     def to_json(self) -> str:
-        """The ``--json`` document: input shape, layers, the main path, totals."""
+        """The ``--json`` document: input shape, layers, the main path, totals.
+
+        >>> import json
+        >>> table = build_table(Graph(("x",), [
+        ...     Node("x", "input", "input", (), (1, 1, 4, 4), (1, 1, 4, 4)),
+        ...     Node("c", "Conv2d", "window", ("x",), (1, 1, 4, 4), (1, 1, 2, 2), (3, 3), (1, 1),
+        ...          ((0, 0), (0, 0)), (1, 1), 1, 10, 36, "conv")]))
+        >>> document = json.loads(table.to_json())
+        >>> document["input_shape"], document["path"], document["params"], document["macs"]
+        ([1, 1, 4, 4], ['x', 'c'], 10, 36)
+        """
         return json.dumps({"source": self.source, "input_shape": list(self.input_shape),
                            "layers": [row.to_json() for row in self.rows],
                            "path": self.path, "params": self.params, "macs": self.macs},

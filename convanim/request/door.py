@@ -107,12 +107,20 @@ class Request:
 
     @property
     def output(self) -> str | None:
-        """The ``output`` option as given, or None."""
+        """The ``output`` option as given, or None.
+
+        >>> from_text("i: 4\\nk: 3\\noutput: out/a.gif\\n", "a.yaml").output
+        'out/a.gif'
+        """
         return self.params.get("output") or None
 
     @property
     def storyboard(self) -> str | None:
-        """The ``storyboard`` option as given, or None."""
+        """The ``storyboard`` option as given, or None.
+
+        >>> from_mapping({"i": 4, "k": 3}).storyboard is None
+        True
+        """
         return self.params.get("storyboard") or None
 
     def render(self, path: str | os.PathLike[str]) -> Path:

@@ -20,7 +20,16 @@ if TYPE_CHECKING:  # convanim.config (and PyYAML) loads only when a config file 
 
 
 def choose_entry(ctx: click.Context) -> None:
-    """Once the file (and any --name) is known, let its entry fill ``ctx.default_map``."""
+    """Once the file (and any --name) is known, let its entry fill ``ctx.default_map``.
+
+    >>> from convanim.config import parse_entries
+    >>> text = "animations:\\n  - {name: a, k: 3}\\n  - {name: b, k: 5}\\n"
+    >>> ctx = click.Context(click.Command("render"))
+    >>> ctx.meta["convanim.entries"] = parse_entries(text, "f.yaml")
+    >>> ctx.meta["convanim.name"] = "b"
+    >>> choose_entry(ctx); ctx.default_map
+    {'kernel_size': 5}
+    """
     entries: list[Entry] | None = ctx.meta.get("convanim.entries")
     if not entries or ENTRY_KEY in ctx.meta:
         return

@@ -81,18 +81,30 @@ class Option:
 
     @property
     def flag(self) -> str:
-        """The long flag: ``--kernel-size``."""
+        """The long flag: ``--kernel-size``.
+
+        >>> OPTIONS["kernel_size"].flag
+        '--kernel-size'
+        """
         return "--" + self.name.replace("_", "-")
 
     @property
     def flags(self) -> tuple[str, ...]:
-        """Every flag spelling: the long flag, the aliases', then the short one."""
+        """Every flag spelling: the long flag, the aliases', then the short one.
+
+        >>> OPTIONS["scale"].flags, OPTIONS["kernel_size"].flags
+        (('--scale', '--scale-factor'), ('--kernel-size', '-k'))
+        """
         longs = [self.flag, *("--" + a.replace("_", "-") for a in self.aliases)]
         return (*longs, *((f"-{self.short}",) if self.short else ()))
 
     @property
     def keys(self) -> tuple[str, ...]:
-        """Every YAML key and keyword spelling: the name, aliases, kebab-case and the letter."""
+        """Every YAML key and keyword spelling: the name, aliases, kebab-case and the letter.
+
+        >>> OPTIONS["kernel_size"].keys
+        ('kernel_size', 'kernel-size', 'k')
+        """
         names = [self.name, *self.aliases]
         kebab = [n.replace("_", "-") for n in names if "_" in n]
         return (*names, *kebab, *((self.short,) if self.short else ()))
