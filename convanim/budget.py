@@ -55,12 +55,20 @@ class Cost:
 
     @property
     def frame_pixels(self) -> int:
-        """Pixels of one frame."""
+        """Pixels of one frame.
+
+        >>> Cost(width=40, height=30, frames=10).frame_pixels
+        1200
+        """
         return self.width * self.height
 
     @property
     def pixel_frames(self) -> int:
-        """Pixels of every frame together."""
+        """Pixels of every frame together.
+
+        >>> Cost(width=40, height=30, frames=10).pixel_frames
+        12000
+        """
         return self.frame_pixels * self.frames
 
 

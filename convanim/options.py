@@ -121,7 +121,11 @@ class SizeType(_Value):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
-        """The flag's text as a number or a list of numbers (values already parsed pass)."""
+        """The flag's text as a number or a list of numbers (values already parsed pass).
+
+        >>> SIZE.convert(" 3x2 ", None, None), SIZE.convert("[[1, 0], [0, 1]]", None, None)
+        ('3x2', [[1, 0], [0, 1]])
+        """
         if isinstance(value, (int, list, tuple)) and not isinstance(value, bool):
             return value
         if isinstance(value, Integral) and not isinstance(value, bool):
@@ -148,7 +152,16 @@ class MatrixType(_Value):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
-        """The flag's JSON text as nested lists of numbers, or a one-line refusal."""
+        """The flag's JSON text as nested lists of numbers, or a one-line refusal.
+
+        >>> MATRIX.convert("[[1, 2], [3, 4]]", None, None)
+        [[1, 2], [3, 4]]
+        >>> try:
+        ...     MATRIX.convert("[1, 2", None, None)
+        ... except click.UsageError as err:
+        ...     print(err.message)
+        --json: is not valid JSON (Expecting ',' delimiter); write e.g. [[1, 2], [3, 4]]
+        """
         given = value
         if isinstance(value, str) and param is not None and param.name == "kernel_values" \
                 and value.strip()[:1].isalpha():
@@ -174,7 +187,19 @@ class Checked(_Value):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
-        """The inner type's value, first checked against the option's table rule."""
+        """The inner type's value, first checked against the option's table rule.
+
+        >>> jobs = click.Option(["--jobs"], type=Checked(click.IntRange(1, 10)))
+        >>> jobs.type.convert("4", jobs, None), jobs.type.convert(4.0, jobs, None)
+        (4, 4)
+        >>> for value in ("12", "2.5"):
+        ...     try:
+        ...         jobs.type.convert(value, jobs, None)
+        ...     except click.UsageError as err:
+        ...         print(err.message)
+        --jobs: jobs=12 must be between 1 and 10; use e.g. jobs=10
+        --jobs: jobs=2.5 is not a whole number; write it like 2
+        """
         if isinstance(self.inner, (click.types.IntParamType, click.types.FloatParamType)):
             self._check_number(value, param, ctx)
             if isinstance(self.inner, click.types.IntParamType):
@@ -276,12 +301,23 @@ class Checked(_Value):
         return f"{name}={value} must be {rule}; use e.g. {name}={_num(near)}"
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str | None:
-        """The inner type's metavar (the help shows what the option takes)."""
+        """The inner type's metavar (the help shows what the option takes).
+
+        >>> view = click.Option(["--view"], type=Checked(click.Choice(["gather", "scatter"])))
+        >>> view.type.get_metavar(view, click.Context(click.Command("x", params=[view])))
+        '[gather|scatter]'
+        """
         return self.inner.get_metavar(param, ctx)  # type: ignore[call-arg]
 
     def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str
                        ) -> list[Any]:
-        """The inner type's completions."""
+        """The inner type's completions.
+
+        >>> view = click.Option(["--view"], type=Checked(click.Choice(["gather", "scatter"])))
+        >>> ctx = click.Context(click.Command("x", params=[view]))
+        >>> [item.value for item in view.type.shell_complete(ctx, view, "sc")]
+        ['scatter']
+        """
         return self.inner.shell_complete(ctx, param, incomplete)
 
 

@@ -53,7 +53,14 @@ class Progress:
         self._bar.update(done - self._bar.pos)
 
     def close(self) -> None:
-        """Erase the bar, if one was drawn."""
+        """Erase the bar, if one was drawn.
+
+        >>> import io
+        >>> show = Progress("x", io.StringIO(), after=0.0, enabled=True)
+        >>> show(1, 2); show.close()
+        >>> show.stream.getvalue().endswith("\\r\\x1b[?25h")  # a blank line, cursor shown
+        True
+        """
         if self._bar is not None:
             width = self._bar.max_width or 0
             self._bar.hidden = True  # click's own finish would leave the bar on screen

@@ -88,7 +88,19 @@ class TempFile:
     def commit(self) -> None:
         """Flush to disk and atomically move the temp file onto the target.
 
-        Inside :func:`commit_together` the move waits for the group's end.
+        Inside :func:`commit_together` the move waits for the group's end. The file gets the
+        mode a new file of the user's would have, or that of the file it replaces.
+
+        >>> import tempfile
+        >>> out = os.path.join(tempfile.mkdtemp(), "a.txt")
+        >>> with open(out, "w") as f:
+        ...     _ = f.write("old")
+        >>> os.chmod(out, 0o640)
+        >>> temp = TempFile(out, "w")
+        >>> _ = temp.file.write("new")
+        >>> temp.commit()
+        >>> open(out).read(), oct(os.stat(out).st_mode & 0o777), os.listdir(os.path.dirname(out))
+        ('new', '0o640', ['a.txt'])
         """
         try:
             self.file.flush()
@@ -115,7 +127,16 @@ class TempFile:
         _fsync_dir(self.target.parent)
 
     def discard(self) -> None:
-        """Close and delete the temp file; the target is left as it was."""
+        """Close and delete the temp file; the target is left as it was.
+
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> temp = TempFile(os.path.join(folder, "a.gif"))
+        >>> _ = temp.file.write(b"half a frame")
+        >>> temp.discard()
+        >>> os.listdir(folder), str(temp.path) in LIVE
+        ([], False)
+        """
         with contextlib.suppress(OSError):
             self.file.close()
         self._cleanup()
@@ -166,6 +187,21 @@ class TempDir:
         directory goes back untouched and WriteError says why; otherwise only ``our_names`` are
         deleted from it, and anything that still arrived through an open handle is moved into
         the new directory rather than lost.
+
+        >>> import tempfile
+        >>> out = Path(tempfile.mkdtemp(), "frames")
+        >>> out.mkdir()
+        >>> for name in ("frame_0000.png", "notes.txt"):
+        ...     _ = (out / name).write_text("old")
+        >>> temp = TempDir(out)
+        >>> _ = (temp.path / "frame_0000.png").write_text("new")
+        >>> try:
+        ...     temp.commit(lambda aside: (["frame_0000.png"], "it holds notes.txt"))
+        ... except WriteError as err:
+        ...     print(str(err).replace(str(out), "OUT"))
+        cannot write OUT: it holds notes.txt
+        >>> sorted(p.name for p in out.iterdir()), len(os.listdir(out.parent))  # untouched
+        (['frame_0000.png', 'notes.txt'], 1)
         """
         try:
             os.chmod(self.path, _final_mode(self.target, 0o777))
@@ -249,7 +285,16 @@ class TempDir:
         LIVE.discard(aside)
 
     def discard(self) -> None:
-        """Delete the temp directory and everything in it."""
+        """Delete the temp directory and everything in it.
+
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> temp = TempDir(os.path.join(folder, "site"))
+        >>> _ = (temp.path / "index.html").write_text("half")
+        >>> temp.discard()
+        >>> os.listdir(folder)
+        []
+        """
         self._cleanup()
 
 

@@ -104,7 +104,14 @@ class Ticks:
         self.ticks = 0
 
     def next(self, ms: int) -> int:
-        """The number of ticks for the next frame, lasting ``ms`` milliseconds."""
+        """The number of ticks for the next frame, lasting ``ms`` milliseconds.
+
+        ``min_ticks`` and ``max_ticks`` clamp each frame (a GIF frame cannot last 0 ticks):
+
+        >>> ticks = Ticks(10, min_ticks=2)
+        >>> ticks.next(5), ticks.next(40)
+        (2, 3)
+        """
         self.target_ms += ms
         wanted = (self.target_ms + self.tick_ms // 2) // self.tick_ms - self.ticks
         n = max(self.min_ticks, wanted)

@@ -123,6 +123,17 @@ class ApngWriter(AnimationWriter):
 
         Frames then replace their rectangle (blend SOURCE) instead of leaving unchanged pixels
         transparent, since a pixel returning to the background must become see-through.
+
+        >>> import os, tempfile
+        >>> from PIL import Image
+        >>> out = os.path.join(tempfile.mkdtemp(), "a.png")
+        >>> writer = ApngWriter(out, palette=[(255, 255, 255), (0, 0, 0)])
+        >>> writer.set_transparent()
+        >>> rgb = np.full((4, 4, 3), 255, np.uint8); rgb[1, 1] = 0
+        >>> writer.append(rgb, 100); writer.close()
+        >>> rgba = Image.open(out).convert("RGBA")
+        >>> rgba.getpixel((0, 0)), rgba.getpixel((1, 1))  # background clear, ink opaque
+        ((255, 255, 255, 0), (0, 0, 0, 255))
         """
         self._clear = True
 

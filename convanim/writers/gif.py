@@ -218,7 +218,12 @@ class ColorMap:
         return out
 
     def table_bytes(self) -> bytes:
-        """The 256-entry colour table; unused entries are black."""
+        """The 256-entry colour table; unused entries are black.
+
+        >>> table = ColorMap([(255, 0, 0)]).table_bytes()
+        >>> len(table), table[:6]
+        (768, b'\\xff\\x00\\x00\\x00\\x00\\x00')
+        """
         table = np.zeros((256, 3), np.uint8)
         table[: len(self.colors)] = self._rgb
         return table.tobytes()
