@@ -57,7 +57,20 @@ class ConvanimPlugin(BasePlugin):  # type: ignore[type-arg]
     config_scheme = (("cache_dir", config_options.Type(str, default=".convanim-cache")),)
 
     def on_config(self, config: Any) -> Any:
-        """Resolve the cache folder beside mkdocs.yml."""
+        """Resolve the cache folder beside mkdocs.yml.
+
+        >>> import os, tempfile
+        >>> from types import SimpleNamespace
+        >>> root = tempfile.mkdtemp()
+        >>> config = SimpleNamespace(config_file_path=os.path.join(root, "mkdocs.yml"),
+        ...                          docs_dir=os.path.join(root, "docs"),
+        ...                          site_dir=os.path.join(root, "site"))
+        >>> plugin = ConvanimPlugin(); _ = plugin.load_config({})
+        >>> plugin.on_config(config) is config
+        True
+        >>> plugin.cache == Path(root).resolve() / ".convanim-cache"
+        True
+        """
         base = Path(config.config_file_path or ".").resolve().parent
         self.cache = base / self.config["cache_dir"]
         self.docs = Path(config.docs_dir).resolve()
@@ -66,7 +79,32 @@ class ConvanimPlugin(BasePlugin):  # type: ignore[type-arg]
         return config
 
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
-        """Render each fence (or reuse its cached file) and put its HTML in its place."""
+        """Render each fence (or reuse its cached file) and put its HTML in its place.
+
+        >>> import os, tempfile
+        >>> from types import SimpleNamespace
+        >>> root = tempfile.mkdtemp()
+        >>> config = SimpleNamespace(config_file_path=os.path.join(root, "mkdocs.yml"),
+        ...                          docs_dir=os.path.join(root, "docs"),
+        ...                          site_dir=os.path.join(root, "site"))
+        >>> plugin = ConvanimPlugin(); _ = plugin.load_config({})
+        >>> _ = plugin.on_config(config)
+        >>> page = SimpleNamespace(file=SimpleNamespace(src_uri="guide/pool.md",
+        ...                                             dest_uri="guide/pool.html"))
+        >>> fence = "```convanim\\nmode: maxpool\\ni: 4\\nk: 2\\nplayer: no\\n```\\n"
+        >>> html = plugin.on_page_markdown("# Pooling\\n\\n" + fence, page, config, None)
+        >>> src = html.split('src="')[1].split('"')[0]
+        >>> src.startswith("../assets/convanim/convanim-"), src.endswith(".gif")
+        (True, True)
+        >>> _ = plugin.on_page_markdown(fence, page, config, None)  # the same: reused
+        >>> plugin.rendered, len(plugin.used)
+        (1, 1)
+        >>> try:  # a bad value stops the build at the page's line
+        ...     plugin.on_page_markdown(fence.replace("k: 2", "k: 0"), page, config, None)
+        ... except PluginError as err:
+        ...     print(err)
+        docs/guide/pool.md:4: kernel_size: kernel_size=0 must be at least 1; use kernel_size >= 1
+        """
         source = posixpath.join(self.docs.name, page.file.src_uri)
         here = posixpath.dirname(page.file.dest_uri)
 
@@ -103,7 +141,25 @@ class ConvanimPlugin(BasePlugin):  # type: ignore[type-arg]
         return FENCE.sub(replace, markdown)
 
     def on_post_build(self, config: Any) -> None:
-        """Copy the images the pages use into the site (players are inline already)."""
+        """Copy the images the pages use into the site (players are inline already).
+
+        >>> import os, tempfile
+        >>> from types import SimpleNamespace
+        >>> root = tempfile.mkdtemp()
+        >>> config = SimpleNamespace(config_file_path=os.path.join(root, "mkdocs.yml"),
+        ...                          docs_dir=os.path.join(root, "docs"),
+        ...                          site_dir=os.path.join(root, "site"))
+        >>> plugin = ConvanimPlugin(); _ = plugin.load_config({})
+        >>> _ = plugin.on_config(config)
+        >>> page = SimpleNamespace(file=SimpleNamespace(src_uri="guide/pool.md",
+        ...                                             dest_uri="guide/pool.html"))
+        >>> fence = "```convanim\\nmode: maxpool\\ni: 4\\nk: 2\\nplayer: no\\n```\\n"
+        >>> _ = plugin.on_page_markdown(fence, page, config, None)
+        >>> plugin.on_post_build(config)
+        >>> os.listdir(os.path.join(root, "site", "assets", "convanim")) == [
+        ...     path.name for path in plugin.used]
+        True
+        """
         target = Path(config.site_dir) / ASSETS
         for path in sorted(self.used):
             if path.suffix != ".html":

@@ -83,7 +83,15 @@ class ConvanimDirective(Directive):
         dict.fromkeys([*OPTION_KEYS, "name"], directives.unchanged))
 
     def option_lines(self) -> dict[str, int]:
-        """The document line of every ``:key:`` written in the block."""
+        """The document line of every ``:key:`` written in the block.
+
+        >>> from types import SimpleNamespace
+        >>> block = ".. convanim::\\n   :i: 4\\n   :k: 2\\n"
+        >>> directive = ConvanimDirective("convanim", [], {}, [], 10, 0, block, None,
+        ...                               SimpleNamespace(reporter=None))
+        >>> directive.option_lines()
+        {'i': 11, 'k': 12}
+        """
         lines = {}
         for offset, text in enumerate(self.block_text.splitlines()):
             stripped = text.strip()
@@ -92,7 +100,17 @@ class ConvanimDirective(Directive):
         return lines
 
     def content_line(self) -> int:
-        """The document line of the body's first line (MyST's content_offset differs)."""
+        """The document line of the body's first line (MyST's content_offset differs).
+
+        >>> from types import SimpleNamespace
+        >>> from docutils.statemachine import StringList
+        >>> block = "```{convanim}\\n:output: png\\nmode: maxpool\\ni: 4\\n```"
+        >>> body = StringList(["mode: maxpool", "i: 4"])
+        >>> directive = ConvanimDirective("convanim", [], {}, body, 20, 0, block, None,
+        ...                               SimpleNamespace(reporter=None))
+        >>> directive.content_line()  # the fence is line 20, its option 21
+        22
+        """
         block = [text.strip() for text in self.block_text.splitlines()]
         body = [text.strip() for text in self.content]
         for offset in range(len(block)):
@@ -102,7 +120,16 @@ class ConvanimDirective(Directive):
 
     def run(self) -> list[nodes.Node]:
         """The figure's node (checked now, drawn when the page is written), or one error at
-        the line that caused it."""
+        the line that caused it.
+
+        >>> from docutils.core import publish_doctree
+        >>> directives.register_directive("convanim", ConvanimDirective)  # as setup() does
+        >>> page = ".. convanim::\\n   :mode: maxpool\\n   :i: 4\\n   :k: 2\\n"
+        >>> tree = publish_doctree(page, settings_overrides={"env": None})
+        >>> figure = next(tree.findall(ConvanimFigure))
+        >>> figure["options"], figure["format"], figure.line
+        ({'mode': 'maxpool', 'input_size': 4, 'kernel_size': 2}, 'html', 1)
+        """
         env = self.state.document.settings.env
         source, _ = self.state_machine.get_source_and_line(self.lineno)
         lines = self.option_lines()
@@ -126,7 +153,17 @@ class ConvanimDirective(Directive):
 
     def collect(self, env: Any, source: str, options: dict[str, Any], lines: dict[str, int]
                 ) -> tuple[dict[str, Any], dict[str, int]]:
-        """The config file's entry (checked on its own first), the body, then the options."""
+        """The config file's entry (checked on its own first), the body, then the options.
+
+        Returns the merged options under their table names, and the line each came from.
+
+        >>> from types import SimpleNamespace
+        >>> directive = ConvanimDirective("convanim", [], {}, [], 5, 0, "", None,
+        ...                               SimpleNamespace(reporter=None))
+        >>> directive.collect(None, "page.rst", {"k": 3, "input-size": 4},
+        ...                   {"k": 6, "input-size": 7})
+        ({'kernel_size': 3, 'input_size': 4}, {'kernel_size': 6, 'input_size': 7})
+        """
         merged: dict[str, Any] = {}
         where: dict[str, int] = {}
         if self.arguments:
@@ -157,19 +194,57 @@ class ConvanimDirective(Directive):
         return merged, where
 
     def located(self, err: RequestError) -> nodes.system_message:
-        """Report ``key: message`` at its line (the document is named by Sphinx)."""
+        """Report ``key: message`` at its line (the document is named by Sphinx).
+
+        >>> from docutils.core import publish_doctree
+        >>> directives.register_directive("convanim", ConvanimDirective)
+        >>> page = ".. convanim::\\n   :i: 4\\n   :k: 0\\n"
+        >>> tree = publish_doctree(page, settings_overrides={"env": None, "report_level": 5})
+        >>> error = next(tree.findall(nodes.system_message))
+        >>> error["line"], error.children[0].astext()
+        (3, 'convanim: kernel_size: kernel_size=0 must be at least 1; use kernel_size >= 1')
+        """
         source, _ = self.state_machine.get_source_and_line(self.lineno)
         if err.source is not None and err.line is not None and Path(err.source) == Path(source):
             return self.fail(err.message, err.line)
         return self.fail(str(err), self.lineno)  # a config file's own line, named in the text
 
     def fail(self, message: str, line: int) -> nodes.system_message:
-        """One build error, ``convanim: <message>``, at the document's ``line``."""
+        """One build error, ``convanim: <message>``, at the document's ``line``.
+
+        >>> from docutils.core import publish_doctree
+        >>> directives.register_directive("convanim", ConvanimDirective)
+        >>> page = ".. convanim::\\n   :i: 4\\n   :player: maybe\\n"
+        >>> tree = publish_doctree(page, settings_overrides={"env": None, "report_level": 5})
+        >>> error = next(tree.findall(nodes.system_message))
+        >>> error["level"], error["line"]  # an ERROR, at the option's own line
+        (3, 3)
+        >>> error.children[0].astext()
+        "convanim: player: 'maybe' is not yes or no; write player: yes or no"
+        """
         return self.state.document.reporter.error(f"convanim: {message}", line=line)
 
 
 def visit_html(self: Any, node: ConvanimFigure) -> None:
-    """Render (or reuse) the file in the image folder and write its markup."""
+    """Render (or reuse) the file in the image folder and write its markup.
+
+    ``self`` is Sphinx's HTML translator; only its builder's folders and ``body`` are used.
+
+    >>> import os, tempfile
+    >>> from types import SimpleNamespace
+    >>> figure = ConvanimFigure(options={"mode": "maxpool", "i": 4, "k": 2}, format="gif",
+    ...                         alt="Max pooling")
+    >>> builder = SimpleNamespace(outdir=tempfile.mkdtemp(), imagedir="_images",
+    ...                           imgpath="_images")
+    >>> translator = SimpleNamespace(builder=builder, body=[])
+    >>> try:
+    ...     visit_html(translator, figure)
+    ... except nodes.SkipNode:  # the markup is whole: docutils visits no children
+    ...     pass
+    >>> [name] = os.listdir(os.path.join(builder.outdir, "_images"))
+    >>> translator.body[0].startswith(f'<div class="convanim-figure"><img src="_images/{name}"')
+    True
+    """
     request = from_mapping(node["options"])
     folder = Path(self.builder.outdir) / self.builder.imagedir
     if node.get("pair"):  # the figure, its other-theme twin and stills, in a <picture>
@@ -193,11 +268,23 @@ def visit_html(self: Any, node: ConvanimFigure) -> None:
 
 
 def visit_other(self: Any, node: ConvanimFigure) -> None:
-    """Builders without HTML show the alt text (the node's paragraph)."""
+    """Builders without HTML show the alt text (the node's paragraph).
+
+    Nothing to add: docutils goes on to the paragraph child, which holds the alt text.
+
+    >>> figure = ConvanimFigure()
+    >>> figure += nodes.paragraph(text="Max pooling of a 4x4 input")
+    >>> visit_other(None, figure), figure.astext()
+    (None, 'Max pooling of a 4x4 input')
+    """
 
 
 def depart_other(self: Any, node: ConvanimFigure) -> None:
-    """Nothing to close."""
+    """Nothing to close.
+
+    >>> depart_other(None, ConvanimFigure()) is None
+    True
+    """
 
 
 def setup(app: Any) -> dict[str, Any]:
