@@ -61,7 +61,12 @@ def field(ctx: click.Context, config: str, name: str | None, as_json: bool) -> N
 
 
 def register(group: click.Group) -> None:
-    """Add ``field`` to the command group."""
+    """Add ``field`` to the command group.
+
+    >>> group = click.Group()
+    >>> register(group); sorted(group.commands)
+    ['field']
+    """
     group.add_command(field)
 
 
@@ -90,7 +95,19 @@ def _flag_chain(ctx: click.Context, params: dict[str, Any]) -> Chain:
 
 def render_chain_command(ctx: click.Context, entry: Entry | None, params: dict[str, Any],
                          options: dict[str, Any]) -> None:
-    """``convanim render`` for a chain config (or ``--view trace`` of one layer)."""
+    """``convanim render`` for a chain config (or ``--view trace`` of one layer).
+
+    ``params`` are the command's parsed options (a config's values under the flags'),
+    ``options`` the render options made from them.
+
+    >>> import os, tempfile
+    >>> from convanim.config import load_entries
+    >>> [entry] = load_entries("configs/chains/two_3x3.yaml")
+    >>> out = os.path.join(tempfile.mkdtemp(), "chain.gif")
+    >>> render_chain_command(click.Context(click.Command("render")), entry,
+    ...                      {"output": out}, {})  # doctest: +ELLIPSIS
+    wrote .../chain.gif  (chain of 2 layers; output 3x3)
+    """
     from pathlib import Path
 
     from convanim.options import MAX_CELLS, SPEC_KEYS, check_output, numbers, where

@@ -34,7 +34,12 @@ def _panels(paths: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def register(group: click.Group) -> None:
-    """Add ``compare`` to the command group."""
+    """Add ``compare`` to the command group.
+
+    >>> group = click.Group()
+    >>> register(group); sorted(group.commands)
+    ['compare']
+    """
     from convanim.options import apply, check_output
     from convanim.request import OUTPUT_OPTIONS, render_options
     from convanim.request.table import taken_by

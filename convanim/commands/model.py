@@ -62,5 +62,10 @@ def model(ctx: click.Context, source: str, input_text: str | None, as_json: bool
 
 
 def register(group: Any) -> None:
-    """Add ``model`` to the command group."""
+    """Add ``model`` to the command group.
+
+    >>> group = click.Group()
+    >>> register(group); sorted(group.commands)
+    ['model']
+    """
     group.add_command(model)

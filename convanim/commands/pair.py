@@ -25,7 +25,18 @@ from convanim.request import Request
 def write_pair(ctx: click.Context, request: Request, output: Path | str | None,
                board: str | None) -> Path:
     """Write the pair for ``request`` at ``output``, say so file by file, and return the
-    snippet's path (the command says ``wrote`` for it last)."""
+    snippet's path (the command says ``wrote`` for it last).
+
+    The module's example writes a pair; anything but one image output is refused first:
+
+    >>> from convanim.request import from_mapping
+    >>> try:
+    ...     write_pair(click.Context(click.Command("render")), from_mapping({"i": 3, "k": 2}),
+    ...                "fig.mp4", None)
+    ... except click.UsageError as err:
+    ...     print(err.message[:62])
+    --pair: a light/dark pair is four images for a <picture> (-o f
+    """
     from convanim.pair import IMAGE_SUFFIXES, image_size, render_pair, snippet_for
     from convanim.writers import atomic_output
 

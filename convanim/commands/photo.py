@@ -25,7 +25,20 @@ DEFAULT_FOLDER = Path("outputs")
 
 
 def render_photo_command(ctx: click.Context, params: dict[str, Any]) -> Path:
-    """Check the options, build the figure and write it; returns the path written."""
+    """Check the options, build the figure and write it; returns the path written.
+
+    >>> import os, tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "cat.gif")
+    >>> params = {"input_image": "sample:cat", "image_size": 8, "kernel_size": 3,
+    ...           "max_slides": 3, "output": out}
+    >>> render_photo_command(click.Context(click.Command("render")), params).name
+    'cat.gif'
+    >>> try:
+    ...     render_photo_command(click.Context(click.Command("render")), {**params, "dpi": 300})
+    ... except click.UsageError as err:
+    ...     print(err.message)
+    --dpi: photo figures (--input-image) do not take dpi; drop it
+    """
     from convanim.geometry.ops import FIELDS
     from convanim.photo import photo_figure, render_photo
     from convanim.writers import confined
@@ -116,6 +129,12 @@ def compare_photos(ctx: click.Context, entries: list[Any], output: Path,
 
     Every panel must name the same picture (path, size, colour, scale); each keeps its own
     layer options and kernel.
+
+    >>> import tempfile
+    >>> entries = photo_entries(("configs/photo/upsamplers.yaml",))
+    >>> out = Path(tempfile.mkdtemp(), "upsamplers.gif")
+    >>> compare_photos(click.Context(click.Command("compare")), entries, out, {}) == out
+    True
     """
     from convanim.config_keys import locate
     from convanim.photo import render_photo

@@ -70,7 +70,15 @@ class Progress:
             self.bar.__enter__()
 
     def update(self, result: Result) -> None:
-        """Count one finished job."""
+        """Count one finished job: a line naming it, its status and time, off a terminal.
+
+        >>> from pathlib import Path
+        >>> progress = Progress(2, "rendering", tty=False)
+        >>> progress.update(Result("conv", "written", Path("out/conv.gif"), seconds=0.5))
+        [1/2] written    conv  0.50 s  out/conv.gif
+        >>> progress.update(Result("pool", FAILED, None, "pool.yaml:3: stride: must be >= 1"))
+        [2/2] failed     pool  0.00 s  pool.yaml:3: stride: must be >= 1
+        """
         self.done += 1
         if self.bar is not None:
             self.bar.update(1, result.name)
@@ -81,7 +89,12 @@ class Progress:
                    f"{result.seconds:.2f} s  {where}")
 
     def close(self) -> None:
-        """Finish the bar (a newline on a terminal, nothing otherwise)."""
+        """Finish the bar (a newline on a terminal, nothing otherwise).
+
+        >>> progress = Progress(1, "rendering", tty=False)
+        >>> progress.close(); progress.bar is None
+        True
+        """
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None

@@ -44,7 +44,11 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        """True when the file on disk is what the config draws."""
+        """True when the file on disk is what the config draws.
+
+        >>> [Result("a", status, None).ok for status in (WRITTEN, FRESH, STALE, MISSING)]
+        [True, True, False, False]
+        """
         return self.status in OK
 
 
