@@ -9,7 +9,7 @@ step that makes it, with ending signals held back, so an interrupt can always re
 The entries are made with ``os.open(O_CREAT | O_EXCL | O_NOFOLLOW)`` and ``os.mkdir`` under a
 random name rather than with :mod:`tempfile`: the guarantees are the same (a new entry or an
 error, never an existing file or a symlink's target), and the default render then never
-imports :mod:`tempfile` and :mod:`shutil`, a few milliseconds of every start-up.
+imports :mod:`tempfile` and :mod:`shutil` (about 3 ms of every start-up).
 
 >>> import tempfile
 >>> fd, name = reserve_file("a.gif", Path(tempfile.mkdtemp()) / "a.gif")
@@ -53,7 +53,7 @@ _FILE_FLAGS = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 # so running out means something else is wrong (and says so as an OSError).
 _ATTEMPTS = 100
 
-Made = TypeVar("Made")
+_Made = TypeVar("_Made")
 
 
 def remove(path: str) -> None:
@@ -142,7 +142,7 @@ def sweep_stale(directory: str | os.PathLike[str], ours: re.Pattern[str] = OWN_F
     return removed
 
 
-def _reserve(shown: str, target: Path, make: Callable[[str], Made]) -> tuple[Made, str]:
+def _reserve(shown: str, target: Path, make: Callable[[str], _Made]) -> tuple[_Made, str]:
     """Make a temp entry beside ``target`` with ``make(name)`` and record it in one step."""
     sweep_stale(target.parent)
     # A long name (up to the file system's 255 bytes) must still leave room for ours.
