@@ -18,7 +18,6 @@ width=8000
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -191,6 +190,8 @@ class Animation:
         >>> animate({"i": 3, "k": 2}).gif_bytes()[:6]
         b'GIF89a'
         """
+        import tempfile  # here: importing the API (or the command line) need not load it
+
         with tempfile.TemporaryDirectory() as tmp:
             path = self.save(os.path.join(tmp, "animation.gif"))
             return path.read_bytes()
@@ -202,6 +203,8 @@ class Animation:
         >>> 'data-frames="6"' in anim.player_html()
         True
         """
+        import tempfile
+
         from convanim.writers.html import extract_fragment
 
         with tempfile.TemporaryDirectory() as tmp:

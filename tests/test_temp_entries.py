@@ -1,10 +1,11 @@
 """Temp entries are made without :mod:`tempfile` and keep its guarantees.
 
 Each output's temp file is made with ``os.open(O_CREAT | O_EXCL | O_NOFOLLOW)`` under a random
-name, so a default render imports neither :mod:`tempfile` nor :mod:`shutil`. The checks here
-plant what ``tempfile`` guards against at the very name the next attempt will use (a symlink
-to a file outside the folder, someone else's file) and show that neither is followed or
-replaced: the next random name is taken instead, and when no name is free the error is one line.
+name, so a default render imports neither :mod:`tempfile` nor :mod:`shutil` (nor does
+importing the Python API). The checks here plant what ``tempfile`` guards against at the very
+name the next attempt will use (a symlink to a file outside the folder, someone else's file)
+and show that neither is followed or replaced: the next random name is taken instead, and
+when no name is free the error is one line.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ def test_a_default_render_imports_neither_tempfile_nor_shutil(tmp_path: Path) ->
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert out.stat().st_size > 0
+
+
+def test_importing_the_python_api_imports_neither_tempfile_nor_shutil() -> None:
+    code = ("import sys, convanim.api\n"
+            "print(sorted(m for m in ('tempfile', 'shutil') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def counting_urandom(monkeypatch: pytest.MonkeyPatch) -> list[str]:
