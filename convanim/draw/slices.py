@@ -67,6 +67,8 @@ def grid_texts(plan: Plan, shown: str | None) -> dict[str, str]:
         gi = _grid_index(plan, name)
         for n, label in enumerate(plan.slices.labels[name]):
             out[f"slice_grid_{gi}_{n}"] = label if name == shown else ""
+        for c in range(plan.slices.channels.get(name, (0, 0))[0]):  # a stack's c=0, c=1, ...
+            out[f"slice_chan_grid_{gi}_{c}"] = f"c={c}" if name == shown else ""
     return out
 
 
@@ -82,6 +84,8 @@ def slice_texts(plan: Plan) -> dict[str, str]:
     out = grid_texts(plan, None)
     out.update({f"slice_target_{n}": label
                 for n, label in enumerate(plan.slices.labels["target"])})
+    out.update({f"slice_chan_target_{c}": f"c={c}"
+                for c in range(plan.slices.channels.get("target", (0, 0))[0])})
     return out
 
 
@@ -105,22 +109,27 @@ def slice_slots(scene: Scene, panels: dict[str, Box], font: Font | None, lab_h: 
     slices = plan.slices
     slots: dict[str, Any] = {}
 
-    def add(name: str, box: Box, col0: int, count: int, block: int, cols: int,
-            prefix: str) -> None:
+    def add(name: str, box: Box, col0: int, content: str, prefix: str) -> None:
         top = box.y + box.height + 2
         if stacked and name != "grid":
             top += lab_h  # the lower row's title sits under its panel
-        for n in range(count):
-            x0 = box.x + (col0 + n * block) * box.px
+        cols = slices.shapes[content][2]
+        for n in range(slices.count(content)):  # a stack's channels one after the other
+            x0 = box.x + (col0 + slices.column(content, n)) * box.px
             slots[f"{prefix}{n}"] = Slot(x0 - 20, x0 + cols * box.px + 20,
                                          top + round(font.ascent), 1, font, "muted")
+        # A stack of volumes: each channel's name on a second line, under its slices.
+        depth = slices.shapes[content][0]
+        for c in range(slices.channels.get(content, (0, 0))[0]):
+            x0 = box.x + (col0 + slices.column(content, c * depth)) * box.px
+            x1 = box.x + (col0 + slices.column(content, c * depth + depth - 1) + cols) * box.px
+            slots[prefix.replace("slice_", "slice_chan_") + str(c)] = Slot(
+                x0, x1, top + font.line_height + round(font.ascent), 1, font, "ink")
 
     for name in plan.grids:
-        depth, _, cols = slices.shapes[name]
-        add("grid", panels["grid"], scene.offsets[name][1], depth, slices.block[name], cols,
+        add("grid", panels["grid"], scene.offsets[name][1], name,
             f"slice_grid_{_grid_index(plan, name)}_")
-    depth, _, cols = slices.shapes["target"]
-    add("target", panels["target"], 0, depth, slices.block["target"], cols, "slice_target_")
+    add("target", panels["target"], 0, "target", "slice_target_")
     return slots
 
 

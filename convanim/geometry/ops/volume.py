@@ -236,6 +236,32 @@ class Volume3:
         return tuple(out)
 
 
+def drawn_kernel(w: np.ndarray) -> np.ndarray:
+    """A ``(kd, kh, kw)`` kernel as its panel draws it: depth slices side by side, a NaN
+    column (drawn blank) between two.
+
+    >>> drawn_kernel(np.arange(8.0).reshape(2, 2, 2))[0].tolist()
+    [0.0, 1.0, nan, 4.0, 5.0]
+    """
+    kd, kh, kw = np.shape(w)
+    panel = np.full((kh, kd * (kw + 1) - 1), np.nan)
+    for j in range(kd):
+        panel[:, j * (kw + 1): j * (kw + 1) + kw] = w[j]
+    return panel
+
+
+def output_volume(y: np.ndarray) -> Grid:
+    """An output volume ``(d, h, w)`` as its panel draws it: depth slices side by side, one
+    blank column between, every cell of kind input.
+
+    >>> output_volume(np.ones((2, 2, 3))).shape
+    (2, 7)
+    """
+    od, oh, ow = y.shape
+    drawn = Volume3([_input_axis(n) for n in y.shape], y, 0.0).drawn(ow + 1, oh, (0, 0, 0))
+    return Grid(drawn.values, drawn.kinds, drawn.source, drawn.reached, (0, 0))
+
+
 # -- the plan ---------------------------------------------------------------------------------
 
 
@@ -360,15 +386,8 @@ def volume_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
     outs = "; ".join(f"{' and '.join(names)} {text}" for text, names in texts.items())
     frames.append(Frame("output", slide_name,
                         f"the {shape_text(spec.output_shape)} output, {od_} depth slices: {outs}"))
-    target = Volume3([_input_axis(n) for n in spec.output_shape], y, 0.0).drawn(
-        out_block, oh, (0, 0, 0))
-    target = Grid(target.values, target.kinds, target.source, target.reached, (0, 0))
-    panel = None
-    if weighted:
-        assert kernel is not None
-        panel = np.full((kh, kd * (kw + 1) - 1), np.nan)
-        for j in range(kd):
-            panel[:, j * (kw + 1): j * (kw + 1) + kw] = kernel[j]
+    target = output_volume(y)
+    panel = drawn_kernel(kernel) if kernel is not None else None
     slices = Slices(
         shapes={**{name: g.shape for name, _, g in shown}, "target": spec.output_shape,
                 "kernel": spec.k},
@@ -424,6 +443,12 @@ class Volume:
         """The most rows and the most columns of any panel (the slices side by side, one
         slice spacing for every grid), by arithmetic: exactly what :func:`volume_plan` draws.
         """
+        (rows, cols), out = self.volume_panels(spec)
+        return max(rows, out[0]), max(cols, out[1])
+
+    def volume_panels(self, spec: Spec) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(rows, columns) of the widest input-side grid and of the output, as drawn (the
+        slices side by side, one slice spacing for every grid)."""
         shapes = [tuple(spec.i)]
         if self.transposed:  # type: ignore[attr-defined]
             eq = [a.equivalent_padding for a in arithmetic(spec)]
@@ -436,8 +461,8 @@ class Volume:
             shapes.append(tuple(i + sum(p) for i, p in zip(spec.i, spec.p)))
         block = max(w for _, _, w in shapes) + 1
         o = spec.output_shape
-        cols = max([(d - 1) * block + w for d, _, w in shapes] + [(o[0] - 1) * (o[2] + 1) + o[2]])
-        return max([h for _, h, _ in shapes] + [o[1]]), cols
+        grid = (max(h for _, h, _ in shapes), max((d - 1) * block + w for d, _, w in shapes))
+        return grid, (o[1], (o[0] - 1) * (o[2] + 1) + o[2])
 
     def largest_grid(self, spec: Spec) -> int:
         """The most cells along one side of any panel (the slices laid side by side)."""
@@ -470,10 +495,6 @@ its stacked perspective planes are for .gif, .mp4, .webp or .png: use style=flat
         raise SpecError("an .html player hovers a 3-D volume in the flat style; its stacked "
                         "perspective planes are for .gif, .mp4, .webp or .png: use style=flat "
                         "for the player", "style")
-    if getattr(spec, "in_channels", 1) > 1 or getattr(spec, "out_channels", 1) > 1:
-        raise SpecError("a 3-D figure draws one channel (its depth slices side by side); "
-                        "drop in_channels and out_channels to draw it (compute and shape "
-                        "take channels)", "in_channels")
 
 
 __all__ = ["Volume", "Volume3", "check_drawable", "shape_text", "volume_compute",
