@@ -292,7 +292,8 @@ class Labels:
                      "one per channel, in channel order" if groups == cin else
                      "groups side by side, in channel order")
             if self.plan.slices is not None:  # each slice's depth slices side by side
-                where += ", each input channel's depth slices left to right"
+                where += (", depth slices left to right" if groups == cin else
+                          ", each input channel's depth slices left to right")
             return (f"Filters {shape}{bias}: {where}" if self.weighted
                     else f"Kernel {shape}")
         if self.plan.slices is not None:  # a volume: its depth slices side by side

@@ -148,16 +148,33 @@ def volume_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, A
 
 
     assert plan.slices is not None
-    seen: dict[tuple[int, ...], None] = {}
+    seen: dict[tuple[tuple[int, ...], ...], None] = {}
     for frame in plan.frames:
         for out, src, tap in frame.links:
-            seen.setdefault((*out, *src, *tap), None)
-    out_block = plan.slices.block["target"]
-    outputs = [v for od, oh, ow in np.ndindex(*plan.slices.shapes["target"])
-               for v in (od, oh, ow, oh, od * out_block + ow)]
-    kw1 = plan.slices.block["kernel"]
-    taps = [v for a, b, c in np.ndindex(*plan.slices.shapes["kernel"])
-            for v in (a, b, c, b, a * kw1 + c)]
+            seen.setdefault((out, src, tap), None)
+    slices, stack = plan.slices, plan.stack
+    kw1 = slices.block["kernel"]
+    depth, _, _ = slices.shapes["target"]
+    maps = slices.channels.get("target", (1, 0))[0]
+    # A stack of volumes keys every cell by its channel first: (c, d, h, w).
+    lead = (lambda c: (c,)) if stack is not None else (lambda c: ())
+    outputs = [v for co, od, oh, ow in np.ndindex(maps, *slices.shapes["target"])
+               for v in (*lead(co), od, oh, ow, oh,
+                         slices.column("target", co * depth + od) + ow)]
+    if stack is None:
+        taps = [v for a, b, c in np.ndindex(*slices.shapes["kernel"])
+                for v in (a, b, c, b, a * kw1 + c)]
+    else:  # each weight (o, i, a, b, c) where the filter panel draws it
+        from convanim.geometry.ops.channels import filter_cell
+
+        kd, kh, _ = slices.shapes["kernel"]
+        drawn = {}
+        for out, src, tap in (key for f in plan.frames for key in f.links):
+            if len(tap) == 5:
+                drawn[tuple(int(v) for v in tap)] = filter_cell(
+                    stack, (kh, kd * kw1), int(out[0]), int(src[0]),
+                    (int(tap[3]), int(tap[2]) * kw1 + int(tap[4])), bool(plan.bias_cells))
+        taps = [v for key in sorted(drawn) for v in (*key, *drawn[key])]
     rows_in = plan.spec.i[1]
     inputs = {}
     for name, grid in plan.grids.items():
@@ -165,10 +182,13 @@ def volume_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, A
             continue
         rows, cols, src = hover_cells(grid)
         r0, c0 = offsets[name]
-        flat = np.stack([src[:, 0] // rows_in, src[:, 0] % rows_in, src[:, 1], rows + r0,
-                         cols + c0], axis=1)
-        inputs[name] = [int(v) for v in flat.ravel()]
-    return {"key_dims": [3, 3, 3], "links": [int(v) for key in sorted(seen) for v in key],
+        parts = [src[:, 0] // rows_in, src[:, 0] % rows_in, src[:, 1], rows + r0, cols + c0]
+        if stack is not None:  # the channels side by side, ``stack[3]`` columns apart
+            parts.insert(0, cols // stack[3])
+        inputs[name] = [int(v) for v in np.stack(parts, axis=1).ravel()]
+    first = next(iter(seen), ((0,) * 3,) * 3)
+    return {"key_dims": [len(part) for part in first],
+            "links": [int(v) for key in sorted(seen) for part in key for v in part],
             "outputs": [int(v) for v in outputs], "taps": [int(v) for v in taps],
             "inputs": inputs}
 

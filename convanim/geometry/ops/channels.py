@@ -323,8 +323,13 @@ class Channels:
         cin, cout, _ = self._counts(spec)
         name = "in_channels" if cin >= cout or not self.weighted else "out_channels"  # type: ignore[attr-defined]
         if spec.dims == 3:  # a volume's channels stand two blank columns apart
-            return name, (f"use at most {max(1, (limit - side) // (side + 2) + 1)} channels "
-                          "(each channel's depth slices stand side by side)")
+            most = max(1, (limit - side) // (side + 2) + 1)
+            if most == 1:
+                return name, ("each channel's depth slices stand side by side and one "
+                              "channel fills the row: draw one channel or use a smaller "
+                              "input_size")
+            return name, (f"use at most {most} channels (each channel's depth slices stand "
+                          "side by side)")
         return name, f"use at most {(limit + 1) // (side + 1)} channels"
 
     def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray,
@@ -543,7 +548,7 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                     head = (f"filter {co}" + (f" (group {group})" if groups > 1 else "")
                             + f" over {chans}")
                 if volume:
-                    head += volume_words(first, f, co)
+                    head += volume_words(first, f, co, len(pairs))
                 if b is not None:
                     caption = f"{head}: {sums} + bias {_num(bias[co])} = {_num(total)}"
                 elif len(partial) == 1:  # one number is its own sum: no "41 = 41"
@@ -580,14 +585,15 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                 filters=owner if weighted else None, slices=slices)
 
 
-def volume_words(one: Plan, frame: Frame, co: int) -> str:
-    """Which depth slices of each channel a volume's window reads and the output cell it
-    writes: `` (depth slices d=0, d=1 of each) into output c=1 d=0``."""
+def volume_words(one: Plan, frame: Frame, co: int, channels: int) -> str:
+    """Which depth slices of each of its ``channels`` a volume's window reads and the output
+    cell it writes: `` (depth slices d=0, d=1 of each) into output c=1 d=0``."""
     assert one.slices is not None
     names = one.slices.labels[frame.grid]
     covered = sorted(set((frame.window[:, 1] // one.slices.block[frame.grid]).tolist()))
     depth = int(frame.cells[0][1]) // one.slices.block["target"]
-    return (f" (depth slices {', '.join(names[j] for j in covered)} of each) into output "
+    each = " of each" if channels > 1 else ""
+    return (f" (depth slices {', '.join(names[j] for j in covered)}{each}) into output "
             f"c={co} d={depth}")
 
 

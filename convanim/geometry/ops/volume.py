@@ -257,7 +257,7 @@ def output_volume(y: np.ndarray) -> Grid:
     >>> output_volume(np.ones((2, 2, 3))).shape
     (2, 7)
     """
-    od, oh, ow = y.shape
+    _, oh, ow = y.shape
     drawn = Volume3([_input_axis(n) for n in y.shape], y, 0.0).drawn(ow + 1, oh, (0, 0, 0))
     return Grid(drawn.values, drawn.kinds, drawn.source, drawn.reached, (0, 0))
 
@@ -328,7 +328,7 @@ def volume_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                     name, caption) for name, caption, _ in shown]
     weighted = op.weighted
     kernel = np.asarray(w, dtype=float).reshape(spec.k) if weighted else None
-    kd, kh, kw = spec.k
+    kd, _, kw = spec.k
     panel_taps = np.empty((0, 2), np.int64)
     taps = np.array(list(np.ndindex(*spec.k)), dtype=np.int64).reshape(-1, 3)
     if weighted:
@@ -337,7 +337,7 @@ def volume_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
     if not weighted and getattr(op, "reducer", "") != "max" and not opts.is_plain(spec):
         divisors = opts.divisors(spec)
     names = slide.labels()
-    od_, oh, ow = spec.output_shape
+    od_, _, ow = spec.output_shape
     out_block = ow + 1
     bounds = np.array(slide.shape)
     for step, cell in enumerate(np.ndindex(*spec.output_shape), start=1):
@@ -490,6 +490,7 @@ its stacked perspective planes are for .gif, .mp4, .webp or .png: use style=flat
     """
     if spec.dims != 3:
         return
+    check_stack_style(spec, style)
     if style == "perspective" and output is not None and str(output).lower().endswith(
             (".html", ".htm")):
         raise SpecError("an .html player hovers a 3-D volume in the flat style; its stacked "
@@ -497,5 +498,30 @@ its stacked perspective planes are for .gif, .mp4, .webp or .png: use style=flat
                         "for the player", "style")
 
 
-__all__ = ["Volume", "Volume3", "check_drawable", "shape_text", "volume_compute",
+def check_stack_style(spec: Spec, style: str) -> None:
+    """Refuse a 3-D channel stack in the perspective style (every door: one layer, a chain's
+    layers, a comparison's panels): its planes stack one volume's depth slices, and several
+    channels' slices in one tower read as one deep volume.
+
+    >>> check_stack_style(Spec(i=3, k=2, dims=3, in_channels=2), "flat")
+    >>> check_stack_style(Spec(i=3, k=2, dims=3, in_channels=2), "perspective")
+    Traceback (most recent call last):
+    ...
+    convanim.geometry.spec.SpecError: style='perspective' stacks the depth slices of one \
+volume; a 3-D figure with in_channels=2 is drawn in the flat style (each channel's depth \
+slices side by side): use style=flat or drop in_channels and out_channels
+    """
+    if spec.dims != 3 or style != "perspective":
+        return
+    cin, cout = getattr(spec, "in_channels", 1), getattr(spec, "out_channels", 1)
+    if cin > 1 or cout > 1:
+        name, count = ("in_channels", cin) if cin > 1 else ("out_channels", cout)
+        raise SpecError(f"style='perspective' stacks the depth slices of one volume; a 3-D "
+                        f"figure with {name}={count} is drawn in the flat style (each "
+                        "channel's depth slices side by side): use style=flat or drop "
+                        "in_channels and out_channels", "style")
+
+
+__all__ = ["Volume", "Volume3", "check_drawable", "check_stack_style", "drawn_kernel",
+           "output_volume", "shape_text", "volume_compute",
            "volume_plan", "window_words"]
