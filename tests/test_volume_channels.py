@@ -26,6 +26,8 @@ from convanim.draw.animate import Renderer
 from convanim.draw.player import player_metadata
 from convanim.geometry import INPUT, PAD, frame_count, largest_grid
 from convanim.geometry.compute import make_bias
+from tests.browser import Page
+from tests.test_player import frame, lit, open_player
 
 torch = pytest.importorskip("torch", reason="torch is the oracle: pip install torch==2.13.0")
 nn = torch.nn
@@ -339,3 +341,41 @@ def test_chains_and_comparisons_refuse_the_perspective_style_in_one_line(tmp_pat
         assert result.exit_code == 2, result.output
         assert len(result.output.strip().splitlines()) == 1
         assert "use style=flat" in result.output and not out.exists()
+
+
+def test_the_player_hover_in_chromium_lights_what_autograd_reaches(tmp_path: Path,
+                                                                  page: Page) -> None:
+    """In the browser: hovering each output cell (o, d, h, w) of a grouped 3-D convolution
+    lights exactly the input cells (c, d, h, w) of its Jacobian row, in its group's channels
+    only, and the filter cells of its own filter."""
+    spec = Spec(i=(2, 3, 3), k=2, p=(0, 1, 0), dims=3, in_channels=2, out_channels=2,
+                groups=2)
+    layer = _layer(spec)
+    with torch.no_grad():
+        layer.weight.copy_(torch.ones_like(layer.weight))
+    jac = torch.autograd.functional.jacobian(lambda t: layer(t[None])[0],
+                                             torch.ones((2, 2, 3, 3), dtype=torch.float64))
+    expected: dict[str, set[str]] = {}
+    for idx in torch.nonzero(jac).tolist():
+        expected.setdefault(",".join(map(str, idx[:4])), set()).add(",".join(map(str, idx[4:])))
+    x = torch.ones((1, 2, 2, 3, 3), dtype=torch.float64)
+    grads = torch.autograd.functional.jacobian(
+        lambda weight: torch.nn.functional.conv3d(x, weight, padding=(0, 1, 0), groups=2)[0],
+        torch.ones_like(layer.weight))
+    taps: dict[str, set[str]] = {}
+    for idx in torch.nonzero(grads).tolist():
+        taps.setdefault(",".join(map(str, idx[:4])), set()).add(",".join(map(str, idx[4:])))
+    root = open_player(page, convanim.render(spec, tmp_path / "v.html"))
+    p = page.page
+    p.keyboard.press("End")
+    assert frame(root) == int(root.get_attribute("data-frames")) - 1
+    outputs = p.eval_on_selector_all("[data-panel=output]", "els => els.map(e => e.dataset.cell)")
+    assert set(outputs) == set(expected)
+    for cell in outputs:
+        p.hover(f'[data-panel=output][data-cell="{cell}"]')
+        shown = lit(p)
+        assert shown.get("input", set()) == expected[cell], cell
+        # The weights (o, i, a, b, c) the output's gradient reaches: its own filter's taps
+        # over real input cells (a padded row leaves some out).
+        assert shown.get("kernel", set()) == taps[cell], cell
+    assert page.errors == []

@@ -77,10 +77,16 @@ class Labels:
             items[:1] = paired
         if plan.spec.op.tiles_channels and items and items[0][0] == "input":
             items[:1] = self._shuffle_items()
+        # The channels of the other groups (pooling: the other channels) are greyed out
+        # while sliding, in the look of cells never reached: the legend says both.
+        dimmed = plan.stack is not None and plan.stack[2] > 1
         if not all(grid.reached.all() for grid in plan.grids.values()):
-            items.append(("unreached", LABELS["unreached"]))
-        elif groups > 1:  # the channels of the other groups are greyed out while sliding
+            items.append(("unreached", LABELS["unreached"] + (
+                ", or not read in this step" if dimmed else "")))
+        elif groups > 1:
             items.append(("unreached", "other groups: not seen"))
+        elif dimmed:
+            items.append(("unreached", "other channels: not read in this step"))
         # The window is see-through: its swatch is the tint it gives the input under it.
         items.append(("window+input" if INPUT in kinds else "window", plan.picture.window))
         if plan.bias_cells and "kernel" in self.panels:
