@@ -296,6 +296,12 @@ class Channels:
         ...     p.grids["input"].shape, p.target.shape, p.kernel.shape))
         True
         """
+        sides = self.stack_panels(spec)
+        return max(r for r, _ in sides), max(c for _, c in sides)
+
+    def stack_panels(self, spec: Spec) -> list[tuple[int, int]]:
+        """(rows, cols) of a stack of volumes' grid panel, output panel and (weighted) filter
+        panel, by arithmetic."""
         one = single(spec)
         (rows, cols), (out_rows, out_cols) = self.volume_panels(one)  # type: ignore[attr-defined]
         cin, cout, groups = self._counts(spec)
@@ -307,7 +313,19 @@ class Channels:
             sides.append(filter_panel_shape((cin, cout, groups, block),
                                             (kh, kd * (kw + 1)),
                                             bool(getattr(spec, "bias", False))))
-        return max(r for r, _ in sides), max(c for _, c in sides)
+        return sides
+
+    def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """A stack of volumes' grid and output panels as drawn (rows, cols), else the op's.
+
+        >>> spec = Spec(i=3, k=2, dims=3, in_channels=2, out_channels=3)
+        >>> spec.op.panel_sides(spec)
+        ((3, 24), (2, 19))
+        """
+        if spec.dims == 3 and stacked(spec):
+            grid, target, *_ = self.stack_panels(spec)
+            return grid, target
+        return super().panel_sides(spec)  # type: ignore[misc]
 
     def oversize(self, spec: Spec, limit: int) -> tuple[str, str]:
         """Blame the channel count when one map fits and the row of maps does not.

@@ -446,6 +446,18 @@ class Volume:
         (rows, cols), out = self.volume_panels(spec)
         return max(rows, out[0]), max(cols, out[1])
 
+    def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """A volume's grid and output panels as drawn (rows, cols: the slices side by side),
+        for the budget's estimate; other specs: the op's.
+
+        >>> spec = Spec(i=3, k=2, p=1, dims=3)
+        >>> spec.op.panel_sides(spec)
+        ((5, 29), (4, 19))
+        """
+        if spec.dims != 3:
+            return super().panel_sides(spec)  # type: ignore[misc]
+        return self.volume_panels(spec)
+
     def volume_panels(self, spec: Spec) -> tuple[tuple[int, int], tuple[int, int]]:
         """(rows, columns) of the widest input-side grid and of the output, as drawn (the
         slices side by side, one slice spacing for every grid)."""
