@@ -360,6 +360,8 @@ def test_the_player_hover_in_chromium_lights_what_autograd_reaches(tmp_path: Pat
     assert frame(root) == int(root.get_attribute("data-frames")) - 1
     outputs = p.eval_on_selector_all("[data-panel=output]", "els => els.map(e => e.dataset.cell)")
     assert set(outputs) == set(expected)
+    label = p.get_attribute('[data-panel=input][data-cell="1,0,2,1"]', "aria-label")
+    assert label == "input cell (c, d, h, w) 1,0,2,1"  # a screen reader hears the axes
     for cell in outputs:
         p.hover(f'[data-panel=output][data-cell="{cell}"]')
         shown = lit(p)

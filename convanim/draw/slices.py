@@ -188,6 +188,7 @@ def volume_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, A
         inputs[name] = [int(v) for v in np.stack(parts, axis=1).ravel()]
     first = next(iter(seen), ((0,) * 3,) * 3)
     return {"key_dims": [len(part) for part in first],
+            "cell_words": "(c, d, h, w)" if stack is not None else "(d, h, w)",
             "links": [int(v) for key in sorted(seen) for part in key for v in part],
             "outputs": [int(v) for v in outputs], "taps": [int(v) for v in taps],
             "inputs": inputs}
