@@ -385,7 +385,8 @@ def volume_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
         texts.setdefault(a.text, []).append(name)
     outs = "; ".join(f"{' and '.join(names)} {text}" for text, names in texts.items())
     frames.append(Frame("output", slide_name,
-                        f"the {shape_text(spec.output_shape)} output, {od_} depth slices: {outs}"))
+                        f"the {shape_text(spec.output_shape)} output, {od_} depth "
+                        f"slice{'s' if od_ != 1 else ''}: {outs}"))
     target = output_volume(y)
     panel = drawn_kernel(kernel) if kernel is not None else None
     slices = Slices(
