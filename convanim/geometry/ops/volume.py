@@ -16,6 +16,11 @@ its cells in every slice it covers; its ``links`` are ``((d, h, w), (d, h, w), (
 triples in the user's coordinates, and a grid's ``source`` keys an input cell ``(d, h, w)``
 as ``(d*H + h, w)``, as for maps stacked down.
 
+With channels, :class:`~convanim.geometry.ops.channels.Channels` lays one such plan per input
+channel side by side (two blank columns between channels), as it does for 2-D maps; the
+``Slices`` then list every channel's slices (``channels``), links lead with the channel and
+the weights are keyed in PyTorch's layout, ``(o, i, a, b, c)``.
+
 >>> from convanim.geometry import Spec, plan
 >>> spec = Spec(i=(2, 3, 3), k=2, dims=3)
 >>> spec.output_shape
