@@ -122,3 +122,33 @@ def test_every_combination_renders_or_is_refused_in_one_line(mode: str, tmp_path
 def test_the_sweep_covers_every_style_and_writer_for_every_mode() -> None:
     seen = {(c[0], c[5], c[6]) for c in cases()}
     assert len(seen) == len(MODES) * len(STYLES) * len(WRITERS)
+
+
+
+@pytest.mark.parametrize("mode", ("conv", "transposed", "maxpool", "avgpool"))
+def test_volumes_with_channels_render_in_the_flat_style(mode: str, tmp_path: Path) -> None:
+    """dims 3 with channels (and groups, for the weighted layers) is drawn alone, in a
+    comparison and in a chain whose channels chain (a transposed chain's second volume is
+    too wide: refused by size); the perspective style is refused in one line. Kept small: a
+    few slides alone, input size 2 in a comparison (the sweep above covers every writer)."""
+    weighted = mode in ("conv", "transposed")
+    for n, (channels, kind) in enumerate(itertools.product(
+            ("channels", "groups") if weighted else ("channels",), KINDS)):
+        drawn = not (kind == "chain" and weighted and (channels == "channels"
+                                                        or mode == "transposed"))
+        for style, outcome in (("flat", "rendered" if drawn else "refused"),
+                               ("perspective", "refused")):
+            folder = tmp_path / f"{n}{style}"
+            folder.mkdir()
+            args = args_for((mode, "gather", channels, "3", kind, style, ".webp"), folder)
+            if kind == "single":
+                args += ["--max-slides", "2"]
+            if kind == "compare":
+                config = folder / "compare.yaml"
+                config.write_text(config.read_text().replace("input_size: 4", "input_size: 2"))
+            result = CliRunner().invoke(cli, args)
+            text = result.output.strip()
+            assert result.exit_code == (0 if outcome == "rendered" else 2), (mode, kind, text)
+            if outcome == "refused":
+                assert len(text.splitlines()) == 1 and not RAW.search(text), text
+                assert style == "flat" or not drawn or "use style=flat" in text, text

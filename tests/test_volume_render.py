@@ -127,7 +127,7 @@ def test_a_slide_lights_the_window_in_every_slice_it_covers() -> None:
 
 
 @pytest.mark.parametrize(("options", "param", "words"), [
-    ({"in_channels": 2}, "in_channels", "draws one channel"),
+    ({"in_channels": 2, "style": "perspective"}, "style", "drawn in the flat style"),
     ({"view": "scatter", "mode": "transposed"}, "view", "gather view"),
     ({"i": 40}, "input_size", "depth slices side by side"),
     ({"mode": "pixelshuffle", "k": None}, "dims", "3-D volumes are drawn for"),

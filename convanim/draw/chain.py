@@ -409,6 +409,10 @@ def check_chain(chain: Chain, options: RenderOptions, path: str | PathLike[str] 
         ms = frames * options.hold_ms
     fmt = format_for(path) if path is not None else "gif"
     check_frame(width, height, frames, fmt, ms, EARLY_SLACK)
+    from convanim.geometry.ops.volume import check_stack_style
+
+    for spec in chain.layers:
+        check_stack_style(spec, options.style)
 
 
 def render_chain(chain: Chain, path: str | PathLike[str], options: RenderOptions,

@@ -199,7 +199,10 @@ def write_compare(items: Sequence[Panel], path: PathLike, player: PathLike | Non
 
     options = items[0][4]
     fmt = format_for(path)
-    for spec, *_ in items:
+    from convanim.geometry.ops.volume import check_stack_style
+
+    for spec, *_, opts in items:
+        check_stack_style(spec, opts.style)
         if spec.view == "matrix":
             raise SpecError("view=matrix draws a figure of its own that compare cannot line up "
                             "with other panels; give the panels view gather or scatter, or "

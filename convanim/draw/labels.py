@@ -77,10 +77,16 @@ class Labels:
             items[:1] = paired
         if plan.spec.op.tiles_channels and items and items[0][0] == "input":
             items[:1] = self._shuffle_items()
+        # The channels of the other groups (pooling: the other channels) are greyed out
+        # while sliding, in the look of cells never reached: the legend says both.
+        dimmed = plan.stack is not None and plan.stack[2] > 1
         if not all(grid.reached.all() for grid in plan.grids.values()):
-            items.append(("unreached", LABELS["unreached"]))
-        elif groups > 1:  # the channels of the other groups are greyed out while sliding
+            items.append(("unreached", LABELS["unreached"] + (
+                ", or not read in this step" if dimmed else "")))
+        elif groups > 1:
             items.append(("unreached", "other groups: not seen"))
+        elif dimmed:
+            items.append(("unreached", "other channels: not read in this step"))
         # The window is see-through: its swatch is the tint it gives the input under it.
         items.append(("window+input" if INPUT in kinds else "window", plan.picture.window))
         if plan.bias_cells and "kernel" in self.panels:
@@ -178,9 +184,10 @@ class Labels:
         worded = dict(self.plan.titles).get("target_title")
         if worded:
             return worded
-        if self.plan.slices is not None:  # a volume: its depth slices side by side
-            return slice_title(self.plan, "target", "Output")
         stack = self.plan.stack
+        if self.plan.slices is not None:  # a volume: its depth slices side by side
+            return slice_title(self.plan, "target", "Output") + (
+                f" × {stack[1]} channels" if stack is not None else "")
         if stack is not None:
             # Each map is labelled under it (slice_labels): the title says how many.
             return f"Output {shape_text(self.plan.y.shape[1:])} × {stack[1]} channels"
@@ -214,9 +221,10 @@ class Labels:
         title = GRID_NAMES.get(name, name.capitalize())
         if name == "padded" and not (grid.kinds == PAD).any():
             title = "Cropped input"
-        if self.plan.slices is not None:  # a volume: its depth slices side by side
-            return slice_title(self.plan, name, title)
         stack = self.plan.stack
+        if self.plan.slices is not None:  # a volume: its depth slices side by side
+            return slice_title(self.plan, name, title) + (
+                f" × {stack[0]} channels" if stack is not None else "")
         if stack is not None:  # the slices side by side, each one block wide
             one = (grid.shape[0], (grid.shape[1] - (stack[0] - 1) * stack[3]))
             return f"{title} {self._shape(one)} × {stack[0]} channels"
@@ -247,17 +255,20 @@ class Labels:
         ...       ).slice_labels()["slice_kernel_1"]
         'W1'
         """
-        if self.plan.slices is not None:  # a volume: d=0, d=1, ... under each slice
-            return slice_texts(self.plan)
         stack = self.plan.stack
+        if self.plan.slices is not None and stack is None:  # a volume: d=0, ... per slice
+            return slice_texts(self.plan)
         blocks = {f"block_{n}": text for n, (*_, text) in enumerate(self.plan.labels)}
         if stack is None:
             return blocks
         from convanim.draw.formula import fmt
 
         cin, cout = stack[:2]
-        out = {f"slice_grid_{n}": f"c={n}" for n in range(cin)}
-        out.update({f"slice_target_{n}": f"c={n}" for n in range(cout)})
+        if self.plan.slices is not None:  # a stack of volumes: c=0 d=0, ... per slice
+            out = slice_texts(self.plan)
+        else:
+            out = {f"slice_grid_{n}": f"c={n}" for n in range(cin)}
+            out.update({f"slice_target_{n}": f"c={n}" for n in range(cout)})
         if getattr(self, "weighted", False):
             # A bias drawn as a cell of its own (bias_cells) needs no words beside W.
             b = None if self.plan.bias_cells else self.plan.b
@@ -286,6 +297,9 @@ class Labels:
             where = ("one row per output channel" if groups == 1 else
                      "one per channel, in channel order" if groups == cin else
                      "groups side by side, in channel order")
+            if self.plan.slices is not None:  # each slice's depth slices side by side
+                where += (", depth slices left to right" if groups == cin else
+                          ", each input channel's depth slices left to right")
             return (f"Filters {shape}{bias}: {where}" if self.weighted
                     else f"Kernel {shape}")
         if self.plan.slices is not None:  # a volume: its depth slices side by side

@@ -280,7 +280,8 @@ class Layout:
         if show_values and _value_pt(scene, options, kp, "kernel") * dpi / 72 < MIN_VALUE_PX:
             kp = px  # a smaller kernel would hide its numbers; they must stay readable
         # A channel stack labels each slice under it (c=0, c=1, ...): a line of room more.
-        room = ({name: (rows + -(-lab_h // px), cols) if name in ("grid", "target")
+        lines = 2 if scene.plan.slices is not None and scene.plan.slices.channels else 1
+        room = ({name: (rows + -(-lines * lab_h // px), cols) if name in ("grid", "target")
                  else (rows, cols) for name, (rows, cols) in shapes.items()}
                 if (scene.plan.stack is not None or scene.plan.labels
                     or scene.plan.slices is not None) and not minimal
@@ -438,7 +439,9 @@ def stack_slots(scene: Scene, panels: dict[str, Box], font: Font | None, lab_h: 
     assert font is not None and scene.plan.stack is not None
     cin, cout, _, block, out_block = scene.plan.stack
     slots: dict[str, Slot] = {}
-    for name, count, step in (("grid", cin, block), ("target", cout, out_block)):
+    # A stack of volumes labels each depth slice itself (slice_slots: c=0 d=0, ...).
+    for name, count, step in (() if scene.plan.slices is not None else
+                              (("grid", cin, block), ("target", cout, out_block))):
         box = panels[name]
         wide = box.cols - (count - 1) * step  # one slice's columns
         top = box.y + box.height + 2

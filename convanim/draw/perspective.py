@@ -373,6 +373,9 @@ view='matrix'; use style=flat (the default) or drop view
     """
     if style != "perspective":
         return
+    from convanim.geometry.ops.volume import check_stack_style
+
+    check_stack_style(spec, style)  # a 3-D channel stack: the flat style
     if spec.view == "matrix":
         raise SpecError("style='perspective' draws the slide view, not view='matrix'; use "
                         "style=flat (the default) or drop view", "style")

@@ -67,6 +67,8 @@ def grid_texts(plan: Plan, shown: str | None) -> dict[str, str]:
         gi = _grid_index(plan, name)
         for n, label in enumerate(plan.slices.labels[name]):
             out[f"slice_grid_{gi}_{n}"] = label if name == shown else ""
+        for c in range(plan.slices.channels.get(name, (0, 0))[0]):  # a stack's c=0, c=1, ...
+            out[f"slice_chan_grid_{gi}_{c}"] = f"c={c}" if name == shown else ""
     return out
 
 
@@ -82,6 +84,8 @@ def slice_texts(plan: Plan) -> dict[str, str]:
     out = grid_texts(plan, None)
     out.update({f"slice_target_{n}": label
                 for n, label in enumerate(plan.slices.labels["target"])})
+    out.update({f"slice_chan_target_{c}": f"c={c}"
+                for c in range(plan.slices.channels.get("target", (0, 0))[0])})
     return out
 
 
@@ -105,22 +109,27 @@ def slice_slots(scene: Scene, panels: dict[str, Box], font: Font | None, lab_h: 
     slices = plan.slices
     slots: dict[str, Any] = {}
 
-    def add(name: str, box: Box, col0: int, count: int, block: int, cols: int,
-            prefix: str) -> None:
+    def add(name: str, box: Box, col0: int, content: str, prefix: str) -> None:
         top = box.y + box.height + 2
         if stacked and name != "grid":
             top += lab_h  # the lower row's title sits under its panel
-        for n in range(count):
-            x0 = box.x + (col0 + n * block) * box.px
+        cols = slices.shapes[content][2]
+        for n in range(slices.count(content)):  # a stack's channels one after the other
+            x0 = box.x + (col0 + slices.column(content, n)) * box.px
             slots[f"{prefix}{n}"] = Slot(x0 - 20, x0 + cols * box.px + 20,
                                          top + round(font.ascent), 1, font, "muted")
+        # A stack of volumes: each channel's name on a second line, under its slices.
+        depth = slices.shapes[content][0]
+        for c in range(slices.channels.get(content, (0, 0))[0]):
+            x0 = box.x + (col0 + slices.column(content, c * depth)) * box.px
+            x1 = box.x + (col0 + slices.column(content, c * depth + depth - 1) + cols) * box.px
+            slots[prefix.replace("slice_", "slice_chan_") + str(c)] = Slot(
+                x0, x1, top + font.line_height + round(font.ascent), 1, font, "ink")
 
     for name in plan.grids:
-        depth, _, cols = slices.shapes[name]
-        add("grid", panels["grid"], scene.offsets[name][1], depth, slices.block[name], cols,
+        add("grid", panels["grid"], scene.offsets[name][1], name,
             f"slice_grid_{_grid_index(plan, name)}_")
-    depth, _, cols = slices.shapes["target"]
-    add("target", panels["target"], 0, depth, slices.block["target"], cols, "slice_target_")
+    add("target", panels["target"], 0, "target", "slice_target_")
     return slots
 
 
@@ -139,16 +148,33 @@ def volume_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, A
 
 
     assert plan.slices is not None
-    seen: dict[tuple[int, ...], None] = {}
+    seen: dict[tuple[tuple[int, ...], ...], None] = {}
     for frame in plan.frames:
         for out, src, tap in frame.links:
-            seen.setdefault((*out, *src, *tap), None)
-    out_block = plan.slices.block["target"]
-    outputs = [v for od, oh, ow in np.ndindex(*plan.slices.shapes["target"])
-               for v in (od, oh, ow, oh, od * out_block + ow)]
-    kw1 = plan.slices.block["kernel"]
-    taps = [v for a, b, c in np.ndindex(*plan.slices.shapes["kernel"])
-            for v in (a, b, c, b, a * kw1 + c)]
+            seen.setdefault((out, src, tap), None)
+    slices, stack = plan.slices, plan.stack
+    kw1 = slices.block["kernel"]
+    depth, _, _ = slices.shapes["target"]
+    maps = slices.channels.get("target", (1, 0))[0]
+    # A stack of volumes keys every cell by its channel first: (c, d, h, w).
+    lead = (lambda c: (c,)) if stack is not None else (lambda c: ())
+    outputs = [v for co, od, oh, ow in np.ndindex(maps, *slices.shapes["target"])
+               for v in (*lead(co), od, oh, ow, oh,
+                         slices.column("target", co * depth + od) + ow)]
+    if stack is None:
+        taps = [v for a, b, c in np.ndindex(*slices.shapes["kernel"])
+                for v in (a, b, c, b, a * kw1 + c)]
+    else:  # each weight (o, i, a, b, c) where the filter panel draws it
+        from convanim.geometry.ops.channels import filter_cell
+
+        kd, kh, _ = slices.shapes["kernel"]
+        drawn = {}
+        for out, src, tap in (key for f in plan.frames for key in f.links):
+            if len(tap) == 5:
+                drawn[tuple(int(v) for v in tap)] = filter_cell(
+                    stack, (kh, kd * kw1), int(out[0]), int(src[0]),
+                    (int(tap[3]), int(tap[2]) * kw1 + int(tap[4])), bool(plan.bias_cells))
+        taps = [v for key in sorted(drawn) for v in (*key, *drawn[key])]
     rows_in = plan.spec.i[1]
     inputs = {}
     for name, grid in plan.grids.items():
@@ -156,10 +182,14 @@ def volume_cells(plan: Plan, offsets: dict[str, tuple[int, int]]) -> dict[str, A
             continue
         rows, cols, src = hover_cells(grid)
         r0, c0 = offsets[name]
-        flat = np.stack([src[:, 0] // rows_in, src[:, 0] % rows_in, src[:, 1], rows + r0,
-                         cols + c0], axis=1)
-        inputs[name] = [int(v) for v in flat.ravel()]
-    return {"key_dims": [3, 3, 3], "links": [int(v) for key in sorted(seen) for v in key],
+        parts = [src[:, 0] // rows_in, src[:, 0] % rows_in, src[:, 1], rows + r0, cols + c0]
+        if stack is not None:  # the channels side by side, ``stack[3]`` columns apart
+            parts.insert(0, cols // stack[3])
+        inputs[name] = [int(v) for v in np.stack(parts, axis=1).ravel()]
+    first = next(iter(seen), ((0,) * 3,) * 3)
+    return {"key_dims": [len(part) for part in first],
+            "cell_words": "(c, d, h, w)" if stack is not None else "(d, h, w)",
+            "links": [int(v) for key in sorted(seen) for part in key for v in part],
             "outputs": [int(v) for v in outputs], "taps": [int(v) for v in taps],
             "inputs": inputs}
 

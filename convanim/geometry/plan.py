@@ -135,10 +135,24 @@ class Slices:
     labels: dict[str, tuple[str, ...]]
     kernel_note: str = ""
     """How the window reads the kernel when not as drawn (``read rotated 180°``)."""
+    channels: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """A channel stack of volumes: per panel content, (channels, columns from one channel's
+    first slice to the next one's); ``labels`` then list every channel's slices in turn."""
 
     def count(self, name: str) -> int:
         """How many slices the panel content ``name`` has."""
         return len(self.labels[name])
+
+    def column(self, name: str, n: int) -> int:
+        """The first column of slice ``n`` of ``name`` (channel by channel in a stack).
+
+        >>> Slices({"t": (2, 3, 3)}, {"t": 4}, {"t": ("a",) * 4}, channels={"t": (2, 9)}
+        ...        ).column("t", 3)
+        13
+        """
+        depth = self.shapes[name][0]
+        step = self.channels.get(name, (1, 0))[1]
+        return n // depth * step + n % depth * self.block[name]
 
 
 @dataclass(frozen=True, eq=False)

@@ -184,7 +184,9 @@
       }
     }
     if (panels.target && meta.outputs) {
-      addListed(meta.outputs, dims[0], "output", panels.target, "output cell (map, row, col)",
+      // A volume names its key's axes ((d, h, w), with channels (c, d, h, w)).
+      addListed(meta.outputs, dims[0], "output", panels.target,
+                "output cell " + (meta.cell_words || "(map, row, col)"),
                 outCells, true);
     } else if (panels.target && meta.output_shape) {
       var off = meta.target_offset || [0, 0];
@@ -213,8 +215,9 @@
       var n = dims[1];
       for (var j = 0; j + n + 1 < flat.length; j += n + 2) {
         var key = keyAt(flat, j, n);
-        var el = addCell("input", key, (n > 2 ? "input cell (channel, row, col) "
-                                               : "input cell ") + key, panels.grid,
+        var what = meta.cell_words ? "input cell " + meta.cell_words + " "
+                   : (n > 2 ? "input cell (channel, row, col) " : "input cell ");
+        var el = addCell("input", key, what + key, panels.grid,
                          flat[j + n], flat[j + n + 1], true);
         el.setAttribute("data-grid", grid);
         (inCells[grid][key] = inCells[grid][key] || []).push(el);

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from convanim.geometry.ops.base import Field
-from convanim.geometry.plan import GAP, INPUT, Frame, Grid, Picture, Plan
+from convanim.geometry.plan import GAP, INPUT, Frame, Grid, Picture, Plan, Slices
 from convanim.geometry.spec import Spec, SpecError
 
 
@@ -279,8 +279,53 @@ class Channels:
         side = super().largest_grid(one)  # type: ignore[misc]
         if not stacked(spec):
             return side
+        if spec.dims == 3:
+            return max(self.stack_sides(spec))
         cin, cout, _ = self._counts(spec)
         return max(cin, cout) * (side + 1) - 1
+
+    def stack_sides(self, spec: Spec) -> tuple[int, int]:
+        """The most rows and columns of any panel of a stack of volumes, by arithmetic:
+        each channel's depth slices side by side, two blank columns between channels, and the
+        filters' slices in their panel (exactly what :func:`_stack_plan` draws).
+
+        >>> from convanim.geometry import Spec, plan
+        >>> spec = Spec(i=3, k=2, dims=3, in_channels=2, out_channels=3)
+        >>> p = plan(spec)
+        >>> spec.op.stack_sides(spec) == tuple(max(s) for s in zip(
+        ...     p.grids["input"].shape, p.target.shape, p.kernel.shape))
+        True
+        """
+        sides = self.stack_panels(spec)
+        return max(r for r, _ in sides), max(c for _, c in sides)
+
+    def stack_panels(self, spec: Spec) -> list[tuple[int, int]]:
+        """(rows, cols) of a stack of volumes' grid panel, output panel and (weighted) filter
+        panel, by arithmetic."""
+        one = single(spec)
+        (rows, cols), (out_rows, out_cols) = self.volume_panels(one)  # type: ignore[attr-defined]
+        cin, cout, groups = self._counts(spec)
+        block = cols + 2
+        sides = [(rows, (cin - 1) * block + cols), (out_rows, (cout - 1) * (out_cols + 2)
+                                                     + out_cols)]
+        if self.weighted:  # type: ignore[attr-defined]
+            kd, kh, kw = spec.k
+            sides.append(filter_panel_shape((cin, cout, groups, block),
+                                            (kh, kd * (kw + 1)),
+                                            bool(getattr(spec, "bias", False))))
+        return sides
+
+    def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """A stack of volumes' grid and output panels as drawn (rows, cols), else the op's.
+
+        >>> spec = Spec(i=3, k=2, dims=3, in_channels=2, out_channels=3)
+        >>> spec.op.panel_sides(spec)
+        ((3, 24), (2, 19))
+        """
+        if spec.dims == 3 and stacked(spec):
+            grid, target, *_ = self.stack_panels(spec)
+            return grid, target
+        return super().panel_sides(spec)  # type: ignore[misc]
 
     def oversize(self, spec: Spec, limit: int) -> tuple[str, str]:
         """Blame the channel count when one map fits and the row of maps does not.
@@ -295,6 +340,14 @@ class Channels:
             return super().oversize(spec, limit)  # type: ignore[misc]
         cin, cout, _ = self._counts(spec)
         name = "in_channels" if cin >= cout or not self.weighted else "out_channels"  # type: ignore[attr-defined]
+        if spec.dims == 3:  # a volume's channels stand two blank columns apart
+            most = max(1, (limit - side) // (side + 2) + 1)
+            if most == 1:
+                return name, ("each channel's depth slices stand side by side and one "
+                              "channel fills the row: draw one channel or use a smaller "
+                              "input_size")
+            return name, (f"use at most {most} channels (each channel's depth slices stand "
+                          "side by side)")
         return name, f"use at most {(limit + 1) // (side + 1)} channels"
 
     def plan(self, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray,
@@ -305,10 +358,6 @@ class Channels:
             if b is None:
                 return base
             return _with_bias(base, float(np.asarray(b).reshape(-1)[0]))
-        if spec.dims == 3:  # every door (one layer, chain, compare) meets this before drawing
-            from convanim.geometry.ops.volume import check_drawable
-
-            check_drawable(spec, "flat", None)
         return _stack_plan(self, spec, x, w, y, b)
 
 
@@ -416,15 +465,32 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
     # Values on the grids come from each channel's own plan; products are made below.
     plans = [sup.plan(one, x[c], k_one, np.zeros(one.output_shape)) for c in range(cin)]
     first = plans[0]
-    block = max(g.shape[1] for g in first.grids.values()) + 1
+    # A volume's channels stand two blank columns apart (its depth slices one), so each
+    # channel's slices read as one group.
+    volume = one.dims == 3
+    block = max(g.shape[1] for g in first.grids.values()) + 1 + volume
     grids = {name: _side_by_side([p.grids[name] for p in plans], block) for name in first.grids}
-    oh, ow = first.target.shape
-    ys = y.reshape(cout, oh, ow)
+    from convanim.geometry.ops.volume import drawn_kernel, output_volume
     from convanim.geometry.plan import output_grid
 
-    target = _side_by_side([output_grid(ys[co]) for co in range(cout)], ow + 1)
+    if volume:
+        outs = [output_volume(m) for m in y.reshape(cout, *one.output_shape)]
+    else:
+        outs = [output_grid(m) for m in y.reshape(cout, *first.target.shape)]
+    ow = outs[0].shape[1] + volume  # the output block, less its blank column
+    target = _side_by_side(outs, ow + 1)
     weighted = op.weighted
-    kh, kw = (one.k if one.dims == 2 else (1, one.k[0]))
+    # A volume's filter slice is its depth slices side by side and a blank column after
+    # them, so two input channels' slices stand two columns apart, their depth slices one.
+    kh, kw = (one.k if one.dims == 2 else (1, one.k[0]) if one.dims == 1
+              else (one.k[1], one.k[0] * (one.k[2] + 1)))
+
+    def drawn(slot: tuple[int, int]) -> np.ndarray:
+        """One filter slice as its panel draws it (a volume's depth slices side by side)."""
+        if volume:
+            return np.pad(drawn_kernel(w[slot]), ((0, 0), (0, 1)), constant_values=np.nan)
+        return w[slot].reshape(kh, kw)
+
     bias = np.zeros(cout) if b is None else np.asarray(b, float).reshape(-1)
     # A bias is a cell of its own right of its filter's slices (after a blank column), so
     # the figure shows it joining the sum, as CS231n's does.
@@ -439,11 +505,12 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
         for co in range(cout):
             for ci, slot in op._pairs(spec, co):
                 r, c = filter_cell(counts, (kh, kw), co, ci, (0, 0), with_bias)
-                panel[r: r + kh, c: c + kw] = w[slot].reshape(kh, kw)
-                owner[r: r + kh, c: c + kw] = co
+                panel[r: r + kh, c: c + kw] = drawn(slot)
+                owner[r: r + kh, c: c + kw] = np.where(np.isnan(drawn(slot)), -1, co)
             if with_bias:
                 panel[bias_cells[co]], owner[bias_cells[co]] = bias[co], co
     slides = [f for f in first.frames if f.phase == "slide"]
+    place = {id(f): n for n, f in enumerate(first.frames)}  # each channel's plan alike
     frames: list[Frame] = []
     head = first.frames[: first.frames.index(slides[0])]
     tail = first.frames[first.frames.index(slides[-1]) + 1:]
@@ -456,6 +523,7 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
         pairs = op._pairs(spec, co)
         group = co * groups // cout
         for f in slides:
+            at = place[id(f)]
             step += 1
             window, taps, products, links = [], [], [], []
             partial = []
@@ -464,10 +532,18 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                 grid = grids[f.grid]
                 cells = f.window + np.array([0, ci * block])
                 seen = grid.values[cells[:, 0], cells[:, 1]]
-                weights = (w[slot].reshape(kh, kw)[f.taps[:, 0], f.taps[:, 1]]
+                weights = (drawn(slot)[f.taps[:, 0], f.taps[:, 1]]
                            if weighted else np.ones(len(seen)))
-                prods, value, pick = (op.reduce_at(one, tuple(f.cells[0]), seen, weights)
-                                      if hasattr(op, "reduce_at") else op.reduce(seen, weights))
+                if volume and not weighted:  # the channel's own volume plan pooled it
+                    own = plans[ci].frames[at]
+                    prods, value, pick = own.products, float(own.value), own.chosen
+                elif volume:
+                    prods = seen * weights
+                    value, pick = float(prods.sum()), None
+                else:
+                    prods, value, pick = (op.reduce_at(one, tuple(f.cells[0]), seen, weights)
+                                          if hasattr(op, "reduce_at")
+                                          else op.reduce(seen, weights))
                 partial.append(value)
                 if pick is not None:
                     chosen = pick
@@ -489,12 +565,16 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                 else:
                     head = (f"filter {co}" + (f" (group {group})" if groups > 1 else "")
                             + f" over {chans}")
+                if volume:
+                    head += volume_words(first, f, co, len(pairs))
                 if b is not None:
                     caption = f"{head}: {sums} + bias {_num(bias[co])} = {_num(total)}"
                 elif len(partial) == 1:  # one number is its own sum: no "41 = 41"
                     caption = f"{head} gives {_num(total)}"
                 else:
                     caption = f"{head}: {sums} = {_num(total)}"
+            elif volume:
+                caption = f"channel c={co}: {plans[co].frames[at].caption}"
             else:
                 caption = f"{f.caption} on channel c={co}"
             frames.append(Frame("slide", f.grid, caption, step, np.concatenate(window),
@@ -507,10 +587,32 @@ def _stack_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
     if weighted and b is not None:
         picture = Picture(picture.weighted, picture.scatter, picture.window,
                           (picture.formula[0], picture.formula[1], picture.formula[2] + " + b"))
+    slices = None
+    if first.slices is not None:  # a volume: every channel's depth slices, channel by channel
+        one_slices = first.slices
+        counts = {**{name: cin for name in grids}, "target": cout}
+        steps = {**{name: block for name in grids}, "target": ow + 1}
+        slices = Slices(one_slices.shapes, one_slices.block,
+                        {**one_slices.labels, **{
+                            name: one_slices.labels[name] * n for name, n in counts.items()}},
+                        one_slices.kernel_note,
+                        {name: (n, steps[name]) for name, n in counts.items()})
     return Plan(spec, x, w, y, grids, first.slide_grid, target, first.target_offset,
                 tuple(frames), first.arithmetic, picture, b=b, kernel=panel if weighted
                 else None, stack=(cin, cout, groups, block, ow + 1), bias_cells=bias_cells,
-                filters=owner if weighted else None)
+                filters=owner if weighted else None, slices=slices)
+
+
+def volume_words(one: Plan, frame: Frame, co: int, channels: int) -> str:
+    """Which depth slices of each of its ``channels`` a volume's window reads and the output
+    cell it writes: `` (depth slices d=0, d=1 of each) into output c=1 d=0``."""
+    assert one.slices is not None
+    names = one.slices.labels[frame.grid]
+    covered = sorted(set((frame.window[:, 1] // one.slices.block[frame.grid]).tolist()))
+    depth = int(frame.cells[0][1]) // one.slices.block["target"]
+    each = " of each" if channels > 1 else ""
+    return (f" (depth slices {', '.join(names[j] for j in covered)}{each}) into output "
+            f"c={co} d={depth}")
 
 
 __all__ = ["BIAS", "CONV_FIELDS", "DEPTH_MULTIPLIER", "GAP", "GROUPS", "INPUT", "IN_CHANNELS",

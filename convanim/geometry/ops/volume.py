@@ -16,6 +16,11 @@ its cells in every slice it covers; its ``links`` are ``((d, h, w), (d, h, w), (
 triples in the user's coordinates, and a grid's ``source`` keys an input cell ``(d, h, w)``
 as ``(d*H + h, w)``, as for maps stacked down.
 
+With channels, :class:`~convanim.geometry.ops.channels.Channels` lays one such plan per input
+channel side by side (two blank columns between channels), as it does for 2-D maps; the
+``Slices`` then list every channel's slices (``channels``), links lead with the channel and
+the weights are keyed in PyTorch's layout, ``(o, i, a, b, c)``.
+
 >>> from convanim.geometry import Spec, plan
 >>> spec = Spec(i=(2, 3, 3), k=2, dims=3)
 >>> spec.output_shape
@@ -236,6 +241,32 @@ class Volume3:
         return tuple(out)
 
 
+def drawn_kernel(w: np.ndarray) -> np.ndarray:
+    """A ``(kd, kh, kw)`` kernel as its panel draws it: depth slices side by side, a NaN
+    column (drawn blank) between two.
+
+    >>> drawn_kernel(np.arange(8.0).reshape(2, 2, 2))[0].tolist()
+    [0.0, 1.0, nan, 4.0, 5.0]
+    """
+    kd, kh, kw = np.shape(w)
+    panel = np.full((kh, kd * (kw + 1) - 1), np.nan)
+    for j in range(kd):
+        panel[:, j * (kw + 1): j * (kw + 1) + kw] = w[j]
+    return panel
+
+
+def output_volume(y: np.ndarray) -> Grid:
+    """An output volume ``(d, h, w)`` as its panel draws it: depth slices side by side, one
+    blank column between, every cell of kind input.
+
+    >>> output_volume(np.ones((2, 2, 3))).shape
+    (2, 7)
+    """
+    _, oh, ow = y.shape
+    drawn = Volume3([_input_axis(n) for n in y.shape], y, 0.0).drawn(ow + 1, oh, (0, 0, 0))
+    return Grid(drawn.values, drawn.kinds, drawn.source, drawn.reached, (0, 0))
+
+
 # -- the plan ---------------------------------------------------------------------------------
 
 
@@ -302,7 +333,7 @@ def volume_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
                     name, caption) for name, caption, _ in shown]
     weighted = op.weighted
     kernel = np.asarray(w, dtype=float).reshape(spec.k) if weighted else None
-    kd, kh, kw = spec.k
+    kd, _, kw = spec.k
     panel_taps = np.empty((0, 2), np.int64)
     taps = np.array(list(np.ndindex(*spec.k)), dtype=np.int64).reshape(-1, 3)
     if weighted:
@@ -311,7 +342,7 @@ def volume_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
     if not weighted and getattr(op, "reducer", "") != "max" and not opts.is_plain(spec):
         divisors = opts.divisors(spec)
     names = slide.labels()
-    od_, oh, ow = spec.output_shape
+    od_, _, ow = spec.output_shape
     out_block = ow + 1
     bounds = np.array(slide.shape)
     for step, cell in enumerate(np.ndindex(*spec.output_shape), start=1):
@@ -359,16 +390,10 @@ def volume_plan(op: Any, spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray
         texts.setdefault(a.text, []).append(name)
     outs = "; ".join(f"{' and '.join(names)} {text}" for text, names in texts.items())
     frames.append(Frame("output", slide_name,
-                        f"the {shape_text(spec.output_shape)} output, {od_} depth slices: {outs}"))
-    target = Volume3([_input_axis(n) for n in spec.output_shape], y, 0.0).drawn(
-        out_block, oh, (0, 0, 0))
-    target = Grid(target.values, target.kinds, target.source, target.reached, (0, 0))
-    panel = None
-    if weighted:
-        assert kernel is not None
-        panel = np.full((kh, kd * (kw + 1) - 1), np.nan)
-        for j in range(kd):
-            panel[:, j * (kw + 1): j * (kw + 1) + kw] = kernel[j]
+                        f"the {shape_text(spec.output_shape)} output, {od_} depth "
+                        f"slice{'s' if od_ != 1 else ''}: {outs}"))
+    target = output_volume(y)
+    panel = drawn_kernel(kernel) if kernel is not None else None
     slices = Slices(
         shapes={**{name: g.shape for name, _, g in shown}, "target": spec.output_shape,
                 "kernel": spec.k},
@@ -424,6 +449,24 @@ class Volume:
         """The most rows and the most columns of any panel (the slices side by side, one
         slice spacing for every grid), by arithmetic: exactly what :func:`volume_plan` draws.
         """
+        (rows, cols), out = self.volume_panels(spec)
+        return max(rows, out[0]), max(cols, out[1])
+
+    def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """A volume's grid and output panels as drawn (rows, cols: the slices side by side),
+        for the budget's estimate; other specs: the op's.
+
+        >>> spec = Spec(i=3, k=2, p=1, dims=3)
+        >>> spec.op.panel_sides(spec)
+        ((5, 29), (4, 19))
+        """
+        if spec.dims != 3:
+            return super().panel_sides(spec)  # type: ignore[misc]
+        return self.volume_panels(spec)
+
+    def volume_panels(self, spec: Spec) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(rows, columns) of the widest input-side grid and of the output, as drawn (the
+        slices side by side, one slice spacing for every grid)."""
         shapes = [tuple(spec.i)]
         if self.transposed:  # type: ignore[attr-defined]
             eq = [a.equivalent_padding for a in arithmetic(spec)]
@@ -436,8 +479,8 @@ class Volume:
             shapes.append(tuple(i + sum(p) for i, p in zip(spec.i, spec.p)))
         block = max(w for _, _, w in shapes) + 1
         o = spec.output_shape
-        cols = max([(d - 1) * block + w for d, _, w in shapes] + [(o[0] - 1) * (o[2] + 1) + o[2]])
-        return max([h for _, h, _ in shapes] + [o[1]]), cols
+        grid = (max(h for _, h, _ in shapes), max((d - 1) * block + w for d, _, w in shapes))
+        return grid, (o[1], (o[0] - 1) * (o[2] + 1) + o[2])
 
     def largest_grid(self, spec: Spec) -> int:
         """The most cells along one side of any panel (the slices laid side by side)."""
@@ -465,16 +508,38 @@ its stacked perspective planes are for .gif, .mp4, .webp or .png: use style=flat
     """
     if spec.dims != 3:
         return
+    check_stack_style(spec, style)
     if style == "perspective" and output is not None and str(output).lower().endswith(
             (".html", ".htm")):
         raise SpecError("an .html player hovers a 3-D volume in the flat style; its stacked "
                         "perspective planes are for .gif, .mp4, .webp or .png: use style=flat "
                         "for the player", "style")
-    if getattr(spec, "in_channels", 1) > 1 or getattr(spec, "out_channels", 1) > 1:
-        raise SpecError("a 3-D figure draws one channel (its depth slices side by side); "
-                        "drop in_channels and out_channels to draw it (compute and shape "
-                        "take channels)", "in_channels")
 
 
-__all__ = ["Volume", "Volume3", "check_drawable", "shape_text", "volume_compute",
+def check_stack_style(spec: Spec, style: str) -> None:
+    """Refuse a 3-D channel stack in the perspective style (every door: one layer, a chain's
+    layers, a comparison's panels): its planes stack one volume's depth slices, and several
+    channels' slices in one tower read as one deep volume.
+
+    >>> check_stack_style(Spec(i=3, k=2, dims=3, in_channels=2), "flat")
+    >>> check_stack_style(Spec(i=3, k=2, dims=3, in_channels=2), "perspective")
+    Traceback (most recent call last):
+    ...
+    convanim.geometry.spec.SpecError: style='perspective' stacks the depth slices of one \
+volume; a 3-D figure with in_channels=2 is drawn in the flat style (each channel's depth \
+slices side by side): use style=flat or drop in_channels and out_channels
+    """
+    if spec.dims != 3 or style != "perspective":
+        return
+    cin, cout = getattr(spec, "in_channels", 1), getattr(spec, "out_channels", 1)
+    if cin > 1 or cout > 1:
+        name, count = ("in_channels", cin) if cin > 1 else ("out_channels", cout)
+        raise SpecError(f"style='perspective' stacks the depth slices of one volume; a 3-D "
+                        f"figure with {name}={count} is drawn in the flat style (each "
+                        "channel's depth slices side by side): use style=flat or drop "
+                        "in_channels and out_channels", "style")
+
+
+__all__ = ["Volume", "Volume3", "check_drawable", "check_stack_style", "drawn_kernel",
+           "output_volume", "shape_text", "volume_compute",
            "volume_plan", "window_words"]
