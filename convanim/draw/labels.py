@@ -247,10 +247,10 @@ class Labels:
         ...       ).slice_labels()["slice_kernel_1"]
         'W1'
         """
-        if self.plan.slices is not None:  # a volume: d=0, d=1, ... under each slice
-            return slice_texts(self.plan)
-        stack = self.plan.stack
         blocks = {f"block_{n}": text for n, (*_, text) in enumerate(self.plan.labels)}
+        if self.plan.slices is not None:  # a volume: d=0, d=1, ... under each slice
+            return {**slice_texts(self.plan), **blocks}
+        stack = self.plan.stack
         if stack is None:
             return blocks
         from convanim.draw.formula import fmt
