@@ -122,3 +122,13 @@ def test_every_combination_renders_or_is_refused_in_one_line(mode: str, tmp_path
 def test_the_sweep_covers_every_style_and_writer_for_every_mode() -> None:
     seen = {(c[0], c[5], c[6]) for c in cases()}
     assert len(seen) == len(MODES) * len(STYLES) * len(WRITERS)
+
+
+@pytest.mark.parametrize("mode", ("conv", "transposed"))
+def test_backward_renders_channel_stacks(mode: str, tmp_path: Path) -> None:
+    """The backward view draws channels and groups (1-D and 2-D), no longer refused."""
+    for n, (channels, dims) in enumerate(itertools.product(("channels", "groups"), (2, 1))):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        case = (mode, "backward", channels, str(dims), "single", "flat", ".gif")
+        assert run_case(case, folder) == "rendered", case

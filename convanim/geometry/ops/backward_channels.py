@@ -71,7 +71,7 @@ class Sheet:
 
     >>> s = Sheet.of(Spec(i=4, k=3, p=1, in_channels=2, out_channels=2, view="backward"))
     >>> s.block_a, s.block_b, s.target, s.kernel
-    (7, 7, (12, 9), (13, 9))
+    (7, 7, (13, 9), (13, 9))
     """
 
     spec: Spec
@@ -110,7 +110,9 @@ class Sheet:
         count_op = cin if transposed else cout
         (ih, iw), (kh, kw) = ax.i, ax.k
         dw_row = ih + 1
-        target = (dw_row + a_count * (kh + 1) - 1,
+        # A blank last row in both panels holds the labels of the maps above it (the title
+        # of a panel may sit right under it).
+        target = (dw_row + a_count * (kh + 1),
                   max(cin * (iw + 1) - 1, b_count * (kw + 1) - 1))
         operand_row = a_count * (kh + 1)
         kernel = (operand_row + operand[0] + 1,
@@ -169,7 +171,7 @@ def panel_sides(spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The grid panel (part 1's and part 2's grids overlaid) and the written panel.
 
     >>> panel_sides(Spec(i=4, k=3, p=1, in_channels=2, out_channels=2, view="backward"))
-    ((6, 13), (12, 9))
+    ((6, 13), (13, 9))
     """
     a, b = Sheet.of(spec).grid_sides()
     return (max(a[0], b[0]), max(a[1], b[1])), Sheet.of(spec).target

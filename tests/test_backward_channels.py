@@ -1,0 +1,239 @@
+"""``view: backward`` of channel stacks (in/out channels, groups) against PyTorch.
+
+For random conv and transposed specs with channels and groups (1-D and 2-D, stride,
+dilation, per-side and named padding, output_padding, bias): ``dL/dx`` and ``dL/dW`` from
+``torch.autograd.grad`` of PyTorch's own layer (``groups=``) equal :func:`gradients`, every
+written frame's value and the sum of its products; part 1's and part 2's links, turned
+back, are the forward links ``((o, *y), (c, *x), (*slot, *tap))`` PyTorch's one-hot
+Jacobians give, each once; the player's hover links decode to the same; the frame count and
+largest grid the budget reads equal the plan's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from convanim import Spec
+from convanim.draw.animate import Renderer
+from convanim.draw.options import RenderOptions
+from convanim.draw.player import player_metadata
+from convanim.geometry import SpecError, plan
+from convanim.geometry.ops.backward import gradients, output_gradient
+from convanim.geometry.ops.backward_channels import Sheet
+
+torch.set_num_threads(1)
+
+
+def _forward(spec: Spec, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """PyTorch's grouped layer on ``(C_in, *i)``: per-side padding by F.pad (conv), or the
+    full transposed result cropped (transposed, its output_padding cells as zeros)."""
+    conv = F.conv1d if spec.dims == 1 else F.conv2d
+    conv_t = F.conv_transpose1d if spec.dims == 1 else F.conv_transpose2d
+    if spec.mode == "transposed":
+        full = conv_t(x[None], w, stride=spec.s, dilation=spec.d, groups=spec.groups)[0]
+        extra = [v for op in reversed(spec.output_padding) for v in (0, op)]
+        full = F.pad(full, extra)
+        region = tuple(slice(b, b + o) for (b, _), o in zip(spec.p, spec.output_shape))
+        return full[(slice(None), *region)]
+    pads = [v for before, after in reversed(spec.p) for v in (before, after)]
+    return conv(F.pad(x[None], pads), w, stride=spec.s, dilation=spec.d,
+                groups=spec.groups)[0]
+
+
+def _autograd(spec: Spec, x: np.ndarray, w: np.ndarray, dy: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    y = _forward(spec, xt, wt)
+    assert tuple(y.shape) == (spec.out_channels, *spec.output_shape)
+    gx, gw = torch.autograd.grad(y, (xt, wt), torch.tensor(dy, dtype=torch.float64))
+    return gx.numpy(), gw.numpy()
+
+
+def _links(spec: Spec, w_shape: tuple[int, ...]) -> set[tuple[tuple[int, ...], ...]]:
+    """Every ((o, *y), (c, *x), weight index) PyTorch connects: a one-hot weight at a time
+    over a batch of one-hot inputs, the nonzero outputs."""
+    x_shape = (spec.in_channels, *spec.i)
+    n_in = int(np.prod(x_shape))
+    basis = torch.eye(n_in, dtype=torch.float64).reshape(n_in, *x_shape)
+    found = set()
+    for n in range(int(np.prod(w_shape))):
+        w = torch.zeros(int(np.prod(w_shape)), dtype=torch.float64)
+        w[n] = 1.0
+        w = w.reshape(w_shape)
+        out = torch.stack([_forward(spec, basis[b], w) for b in range(n_in)])
+        for idx in torch.nonzero(out).tolist():
+            assert out[tuple(idx)] == 1.0  # each link once
+            src = tuple(int(v) for v in np.unravel_index(idx[0], x_shape))
+            weight = tuple(int(v) for v in np.unravel_index(n, w_shape))
+            found.add((tuple(idx[1:]), src, weight))
+    return found
+
+
+def _kwargs(rng: np.random.Generator) -> dict:
+    dims = int(rng.integers(1, 3))
+    mode = str(rng.choice(["conv", "transposed"]))
+
+    def size(lo: int, hi: int):
+        return int(rng.integers(lo, hi + 1)) if dims == 1 or rng.integers(2) else \
+            [int(rng.integers(lo, hi + 1)), int(rng.integers(lo, hi + 1))]
+
+    groups = int(rng.choice([1, 1, 2, 3]))
+    cin = groups * int(rng.integers(1, 3))
+    cout = groups * int(rng.integers(1, 3))
+    if cin == cout == 1:
+        cout = 2
+    kw: dict = {"dims": dims, "mode": mode, "view": "backward", "i": size(1, 4),
+                "k": size(1, 3), "s": size(1, 3), "d": size(1, 2) if rng.integers(3) == 0 else 1,
+                "in_channels": cin, "out_channels": cout, "groups": groups,
+                "bias": bool(rng.integers(2))}
+    form = int(rng.integers(3))
+    if form == 0:
+        kw["p"] = size(0, 2)
+    elif form == 1:
+        kw["p"] = str(rng.choice(["valid", "same", "full"]))
+    if mode == "transposed" and rng.integers(2):
+        kw["output_padding"] = size(0, 2)
+    return kw
+
+
+def _specs(count: int) -> list[Spec]:
+    specs, n = [], 0
+    while len(specs) < count:
+        n += 1
+        try:
+            specs.append(Spec(**_kwargs(np.random.default_rng([281, n]))))
+        except SpecError:
+            continue
+    return specs
+
+
+SPECS = _specs(48)
+
+
+def _part(the_plan, index: int) -> str:
+    second = next(n for n, f in enumerate(the_plan.frames)
+                  if f.phase == "input" and f.grid == "forward")
+    return "a" if index < second else "b"
+
+
+def _written(spec: Spec, w_shape: tuple[int, ...]) -> dict[tuple[int, int], tuple]:
+    """The written panel's cells: ``("x", c, *cell)`` or ``("w", *slot, *tap)``."""
+    sheet = Sheet.of(spec)
+    cells: dict[tuple[int, int], tuple] = {}
+    for c in range(spec.in_channels):
+        for r, col in np.ndindex(*sheet.ax.i):
+            cells[sheet.dx_cell(c, r, col)] = (c, *((r, col) if spec.dims == 2 else (col,)))
+    for slot in np.ndindex(*w_shape[:2]):
+        for tap in np.ndindex(*sheet.ax.k):
+            user = tap if spec.dims == 2 else (tap[1],)
+            cells[sheet.slice_cell(slot, tap, sheet.dw_row)] = (*slot, *user)
+    return cells
+
+
+@pytest.mark.parametrize("chunk", range(2))
+def test_values_frames_and_links_equal_autograd(chunk: int) -> None:
+    mismatches = checked = 0
+    for spec in SPECS[chunk * 24: (chunk + 1) * 24]:
+        p = plan(spec)
+        dy = output_gradient(spec, p.x, p.w)
+        assert dy.shape == (spec.out_channels, *spec.output_shape) and (dy != 0).all()
+        gx, gw = _autograd(spec, p.x, p.w, dy)
+        dx, dw = gradients(spec, p.x, p.w, dy)
+        mismatches += not (np.allclose(dx, gx) and np.allclose(dw, gw))
+        written = _written(spec, p.w.shape)
+        seen_a, seen_b = set(), set()
+        for n, f in enumerate(p.frames):
+            if f.phase != "slide":
+                continue
+            index = written[tuple(int(v) for v in f.cells[0])]
+            want = gx[index] if _part(p, n) == "a" else gw[index]
+            (seen_a if _part(p, n) == "a" else seen_b).add(index)
+            mismatches += not np.isclose(f.value, want)
+            mismatches += not np.isclose(float(np.sum(f.products)), want)
+            checked += 1
+        # One frame per cell of dL/dx and per weight.
+        mismatches += len(seen_a) != gx.size or len(seen_b) != gw.size
+        forward = _links(spec, p.w.shape)
+        links_a = [(y, x, t) for n, f in enumerate(p.frames) if _part(p, n) == "a"
+                   for x, y, t in f.links]
+        links_b = [(y, x, t) for n, f in enumerate(p.frames) if _part(p, n) == "b"
+                   for t, x, y in f.links]
+        mismatches += len(links_a) != len(set(links_a)) or set(links_a) != forward
+        mismatches += len(links_b) != len(set(links_b)) or set(links_b) != forward
+        # Part 2's products are the linked x times dL/dy, each once.
+        for n, f in enumerate(p.frames):
+            if f.phase == "slide" and _part(p, n) == "b":
+                want = sum(p.x[x] * dy[y] for _, x, y in f.links)
+                mismatches += not np.isclose(want, f.value)
+    assert mismatches == 0 and checked > 400
+
+
+def test_budget_numbers_are_the_plans() -> None:
+    """``frame_count`` and ``largest_grid`` (read before any work) equal the plan's frames
+    and its largest panel side; every map fits its block."""
+    for spec in SPECS:
+        p = plan(spec)
+        assert spec.op.frame_count(spec) == len(p.frames)
+        sides = [n for g in p.grids.values() for n in g.shape]
+        sides += [*p.target.shape, *p.kernel.shape]
+        assert spec.op.largest_grid(spec) == max(sides), spec
+
+
+def test_the_player_hover_links_are_pytorchs() -> None:
+    """The page's links, five numbers a key: part 0 ``(dx cell, dy cell, weight)``, part 1
+    ``(weight, grid cell, operand cell)``; decoded, both are PyTorch's forward links, and
+    every hovered key has a cell on the page."""
+    for spec in SPECS[:12:3]:
+        p = plan(spec)
+        meta = player_metadata(Renderer(p, RenderOptions(cell_px=20)))
+        assert meta["key_dims"] == [5, 5, 5]
+        flat = np.array(meta["links"]).reshape(-1, 15)
+        forward = _links(spec, p.w.shape)
+
+        def cell(key: np.ndarray, dims: int = spec.dims) -> tuple[int, ...]:
+            return (int(key[1]), int(key[4])) if dims == 1 else \
+                (int(key[1]), int(key[3]), int(key[4]))
+
+        def weight(key: np.ndarray, dims: int = spec.dims) -> tuple[int, ...]:
+            return (int(key[1]), int(key[2]), *cell(key, dims)[1:])
+
+        a = {(cell(r[5:10]), cell(r[0:5]), weight(r[10:15])) for r in flat if r[0] == 0}
+        grid_is_dy = spec.mode == "transposed"
+        b = {((cell(r[5:10]), cell(r[10:15])) if grid_is_dy else
+              (cell(r[10:15]), cell(r[5:10]))) + (weight(r[0:5]),) for r in flat if r[0] == 1}
+        assert a == forward and b == forward
+        outputs = {tuple(meta["outputs"][n: n + 5]) for n in range(0, len(meta["outputs"]), 7)}
+        taps = {tuple(meta["taps"][n: n + 5]) for n in range(0, len(meta["taps"]), 7)}
+        inputs = {tuple(flat_in[n: n + 5]) for flat_in in meta["inputs"].values()
+                  for n in range(0, len(flat_in), 7)}
+        assert {tuple(r[:5]) for r in flat} <= outputs
+        assert {tuple(r[10:]) for r in flat} <= taps
+        assert {tuple(r[5:10]) for r in flat} <= inputs
+
+
+def test_renders_and_refuses_in_one_line(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from convanim.cli import cli
+
+    runner = CliRunner()
+    for args in (["-i", "4", "-k", "3", "-s", "2", "-p", "1", "--in-channels", "2",
+                  "--out-channels", "2", "--bias"],
+                 ["-m", "transposed", "-i", "3", "-k", "2", "-s", "2", "--in-channels", "2",
+                  "--out-channels", "4", "--groups", "2"],
+                 ["--dims", "1", "-i", "5", "-k", "3", "-d", "2", "--in-channels", "3",
+                  "--groups", "depthwise"]):
+        out = tmp_path / "f.png"
+        result = runner.invoke(cli, ["render", *args, "--view", "backward", "--frame",
+                                     "last", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 1000
+    result = runner.invoke(cli, ["render", "-i", "5", "-k", "3", "--in-channels", "40",
+                                 "--view", "backward", "-o", str(tmp_path / "big.gif")])
+    assert result.exit_code == 2 and "--in-channels" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "big.gif").exists()
