@@ -237,3 +237,54 @@ def test_renders_and_refuses_in_one_line(tmp_path) -> None:
     assert result.exit_code == 2 and "--in-channels" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "big.gif").exists()
+
+
+def test_printed_input_gradient_layer_gives_autograds_dx() -> None:
+    """``shape --view backward``'s layer for a stack (out_channels back to in_channels, the
+    same groups), run with the forward weight on dL/dy, gives autograd's dL/dx."""
+    from convanim.explain import explain_shape
+    from convanim.explain.describe import backward_facts
+
+    for spec in SPECS[:24]:
+        facts = backward_facts(spec)
+        assert facts["input_gradient"] in "\n".join(explain_shape(spec).lines())
+        layer = eval(facts["input_gradient"], {"nn": torch.nn})  # the printed code, run
+        convs = [m for m in layer.modules() if isinstance(m, torch.nn.modules.conv._ConvNd)]
+        p = plan(spec)
+        dy = output_gradient(spec, p.x, p.w)
+        gx, _ = _autograd(spec, p.x, p.w, dy)
+        with torch.no_grad():
+            convs[0].weight.copy_(torch.tensor(p.w))
+            reads = facts["input_gradient_reads"]
+            seen = torch.tensor(dy[(slice(None), *(slice(0, n) for n in reads))])
+            got = layer.double()(seen[None])[0].numpy()
+        assert np.allclose(got, gx), spec
+
+
+def test_gradient_checkerboard_with_channels_is_autograds() -> None:
+    """``overlap --gradient`` with channels: one input channel's paths, through 1 or 2
+    stacked grouped layers with dL/dy and W all ones, as autograd gives every channel."""
+    from convanim.explain.overlap import gradient_counts
+
+    checked = 0
+    for spec in SPECS:
+        layers = 2 if spec.in_channels == spec.out_channels else 1
+        try:
+            maps = gradient_counts(spec, layers)
+        except SpecError:
+            layers, maps = 1, gradient_counts(spec, 1)
+        chain = [spec.replace(view="gather")]
+        for _ in maps[1:]:
+            chain.append(chain[-1].replace(i=chain[-1].output_shape))
+        x = torch.ones((spec.in_channels, *spec.i), dtype=torch.float64, requires_grad=True)
+        values, inputs = x, [x]
+        for n, layer in enumerate(chain):
+            ones = torch.ones(spec.op.weight_shape(layer), dtype=torch.float64)
+            values = _forward(layer, values, ones)
+            if n + 1 < len(chain):
+                inputs.append(values)
+        grads = torch.autograd.grad(values, inputs, torch.ones_like(values))
+        for got, want in zip(maps, reversed(grads)):
+            assert all(np.array_equal(got, channel) for channel in want.numpy())
+            checked += 1
+    assert checked > len(SPECS)
