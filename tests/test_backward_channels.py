@@ -288,3 +288,47 @@ def test_gradient_checkerboard_with_channels_is_autograds() -> None:
             assert all(np.array_equal(got, channel) for channel in want.numpy())
             checked += 1
     assert checked > len(SPECS)
+
+
+def test_player_hover_in_chromium(tmp_path, page) -> None:
+    """In the page: hovering a cell of dL/dx[c] lights the dL/dy[o] cells and the weights
+    W[o, c] feeding it; at the end, hovering dL/dW[o, c] lights the cells of x[c] and
+    dL/dy[o] it sums, each PyTorch's links."""
+    import convanim
+
+    kwargs = {"i": 3, "k": 2, "s": 2, "p": 1, "in_channels": 2, "out_channels": 2,
+              "view": "backward"}
+    spec = Spec.from_dict(kwargs)
+    html = convanim.render(kwargs, tmp_path / "b.html")
+    links = _links(spec, spec.op.weight_shape(spec))
+
+    def key(part: int, a: int, b: int, cell: tuple[int, ...]) -> str:
+        return ",".join(map(str, (part, a, b, *cell)))
+
+    def lit() -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for panel, cell in page.page.eval_on_selector_all(
+                ".cvp-hl", "els => els.map(e => [e.dataset.panel, e.dataset.cell])"):
+            found.setdefault(panel, set()).add(cell)
+        return found
+
+    p = page.page
+    p.goto(html.resolve().as_uri())
+    p.wait_for_selector("[data-convanim-player][data-ready]")
+    p.keyboard.press("Home")
+    for x in sorted({x for _, x, _ in links}):
+        p.hover(f'[data-panel=output][data-cell="{key(0, x[0], 0, x[1:])}"]')
+        got = lit()
+        assert got.get("input", set()) == {key(0, y[0], 0, y[1:]) for y, xx, _ in links
+                                           if xx == x}, x
+        assert got.get("kernel", set()) == {key(0, w[0], w[1], w[2:]) for _, xx, w in links
+                                            if xx == x}, x
+    p.keyboard.press("End")
+    for w in sorted({w for _, _, w in links}):
+        p.hover(f'[data-panel=output][data-cell="{key(1, w[0], w[1], w[2:])}"]')
+        got = lit()
+        assert got.get("input", set()) == {key(1, x[0], 0, x[1:]) for _, x, ww in links
+                                           if ww == w}, w
+        assert got.get("kernel", set()) == {key(1, y[0], 0, y[1:]) for y, _, ww in links
+                                            if ww == w}, w
+    assert page.errors == []
