@@ -577,6 +577,29 @@ def alt_sentence(spec: Spec) -> str:
             f"({size(spec.k)}).")
 
 
+def _channels_to_blame(spec: Spec, limit: int) -> tuple[str, str]:
+    """The channel count to lower when one map fits and the figure does not, and to what:
+    the larger count alone if that is enough, else both.
+
+    >>> _channels_to_blame(Spec(i=5, k=3, in_channels=16, out_channels=16,
+    ...                         view="backward"), 96)
+    ('out_channels', 'the backward view draws every channel side by side: use at most 12')
+    """
+    def fits(**counts: int) -> bool:
+        return largest_grid(spec.replace(groups=1, **counts)) <= limit
+
+    words = "the backward view draws every channel side by side: use at most"
+    names = sorted(("in_channels", "out_channels"), key=lambda n: -getattr(spec, n))
+    for name in names:
+        most = next((n for n in range(getattr(spec, name) - 1, 0, -1) if fits(**{name: n})),
+                    0)
+        if most:
+            return name, f"{words} {most}"
+    both = next((n for n in range(max(spec.in_channels, spec.out_channels) - 1, 0, -1)
+                 if fits(in_channels=n, out_channels=n)), 1)
+    return names[0], f"{words} {both} in_channels and out_channels"
+
+
 class Backward:
     """Mixin put first in an op's bases (conv, transposed): ``view: backward`` asks this
     module, every other view the op.
@@ -622,16 +645,8 @@ class Backward:
         ('in_channels', 'the backward view draws every channel side by side: use at most 16')
         """
         if spec.view == "backward":
-            one = single(spec)
-            if stacked(spec) and largest_grid(one) <= limit:
-                name = "in_channels" if spec.in_channels >= spec.out_channels \
-                    else "out_channels"
-                count = getattr(spec, name)
-                most = next((n for n in range(count - 1, 0, -1)
-                             if largest_grid(spec.replace(**{name: n, "groups": 1})) <= limit),
-                            1)
-                return name, ("the backward view draws every channel side by side: use at "
-                              f"most {most}")
+            if stacked(spec) and largest_grid(single(spec)) <= limit:
+                return _channels_to_blame(spec, limit)
             return "input_size", ("the backward view draws dL/dx and dL/dW side by side: use a "
                                   "smaller input_size")
         return super().oversize(spec, limit)  # type: ignore[misc]
