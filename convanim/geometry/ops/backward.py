@@ -569,12 +569,16 @@ def alt_sentence(spec: Spec) -> str:
         groups = f" in {spec.groups} groups" if spec.groups > 1 else ""
         noun += (f" from {spec.in_channels} to {spec.out_channels} channel"
                  f"{'s' if spec.out_channels > 1 else ''}{groups}")
+    dx, dw = size(spec.i), size(spec.k)
+    if stacked(spec):
+        dx = f"{spec.in_channels} maps of {dx}"
+        dw = "x".join(map(str, spec.op.weight_shape(spec)))
     return (f"The backward pass of a {noun} of a {size(spec.i)} input with a {size(spec.k)} "
             f"kernel, stride {per_axis_text(spec.s)}, padding {pad}, giving a "
             f"{size(spec.output_shape)} output: an example output gradient flows back as "
-            f"{back} with the same kernel to the input's gradient ({size(spec.i)}), then "
+            f"{back} with the same kernel to the input's gradient ({dx}), then "
             "as the input correlated with the output's gradient to the kernel's gradient "
-            f"({size(spec.k)}).")
+            f"({dw}).")
 
 
 def _channels_to_blame(spec: Spec, limit: int) -> tuple[str, str]:

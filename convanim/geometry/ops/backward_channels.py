@@ -300,12 +300,13 @@ def _part_a(sheet: Sheet, first: Plan, grids: dict[str, Grid],
     reads = ("every output channel o" if groups == 1 else
              "the output channels o of its group" if groups < spec.in_channels else
              "its own output channel(s)")
+    weight = "W[c,o]" if transposed else "W[o,c]"  # PyTorch's two layouts
     for f in first.frames:
         if f.phase == "input":
             caption = (f"backward through {spec.in_channels} → {spec.out_channels} channels"
                        + (f" in {groups} groups" if groups > 1 else "") + ": the output's "
                        f"gradient dL/dy (example values, as if from a loss) flows back. Part "
-                       f"1: dL/dx[c] = the sum over {reads} of {op_name}(dL/dy[o], W[o,c])")
+                       f"1: dL/dx[c] = the sum over {reads} of {op_name}(dL/dy[o], {weight})")
             if sheet.dropped:
                 caption += (f"; the last {sheet.dropped} row(s)/column(s) of each dL/dy are "
                             "output_padding that no input reached: their gradient goes nowhere")
