@@ -332,3 +332,30 @@ def test_player_hover_in_chromium(tmp_path, page) -> None:
         assert got.get("kernel", set()) == {key(1, y[0], 0, y[1:]) for y, _, ww in links
                                             if ww == w}, w
     assert page.errors == []
+
+
+def test_without_numbers_the_labels_fit_and_the_kernel_panel_is_left_out(tmp_path) -> None:
+    """``values: false`` drops the kernel panel (its labels too) and the cells stay wide
+    enough for every word under a map."""
+    from convanim.draw.layout import Layout
+    from convanim.draw.scene import Scene
+
+    spec = Spec(i=4, k=3, s=2, p=1, in_channels=2, out_channels=2, view="backward")
+    scene = Scene(plan(spec), values=False)
+    layout = Layout.build(scene, RenderOptions(values=False))
+    texts = scene.slice_labels()
+    font = layout.fonts["caption"]
+    boxes = []
+    for n, (panel, *_rest) in enumerate(scene.plan.labels):
+        slot = layout.slots.get(f"block_{n}")
+        if panel not in layout.panels:
+            assert slot is None
+            continue
+        width = font.measure(texts[f"block_{n}"])
+        middle = (slot.x0 + slot.x1) / 2
+        boxes.append((slot.baseline, middle - width / 2, middle + width / 2))
+    for a in boxes:  # words on one line never touch
+        for b in boxes:
+            if a is not b and a[0] == b[0]:
+                assert a[2] <= b[1] or b[2] <= a[1], (a, b)
+    assert boxes
