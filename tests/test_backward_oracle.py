@@ -179,8 +179,7 @@ def test_the_player_hover_links_are_autograds() -> None:
 
 
 def test_refusals_are_one_line() -> None:
-    for kwargs, param in (({"in_channels": 2}, "view"),
-                          ({"padding_mode": "reflect", "p": 1}, "padding_mode"),
+    for kwargs, param in (({"padding_mode": "reflect", "p": 1}, "padding_mode"),
                           ({"flip": True}, "flip"), ({"mode": "maxpool"}, "view")):
         with pytest.raises(SpecError) as err:
             Spec(i=5, k=3, view="backward", **kwargs)

@@ -152,3 +152,13 @@ def test_volumes_with_channels_render_in_the_flat_style(mode: str, tmp_path: Pat
             if outcome == "refused":
                 assert len(text.splitlines()) == 1 and not RAW.search(text), text
                 assert style == "flat" or not drawn or "use style=flat" in text, text
+
+
+@pytest.mark.parametrize("mode", ("conv", "transposed"))
+def test_backward_renders_channel_stacks(mode: str, tmp_path: Path) -> None:
+    """The backward view draws channels and groups (1-D and 2-D), no longer refused."""
+    for n, (channels, dims) in enumerate(itertools.product(("channels", "groups"), (2, 1))):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        case = (mode, "backward", channels, str(dims), "single", "flat", ".gif")
+        assert run_case(case, folder) == "rendered", case

@@ -256,9 +256,9 @@ class Labels:
         'W1'
         """
         stack = self.plan.stack
-        if self.plan.slices is not None and stack is None:  # a volume: d=0, ... per slice
-            return slice_texts(self.plan)
         blocks = {f"block_{n}": text for n, (*_, text) in enumerate(self.plan.labels)}
+        if self.plan.slices is not None and stack is None:  # a volume: d=0, ... per slice
+            return {**slice_texts(self.plan), **blocks}
         if stack is None:
             return blocks
         from convanim.draw.formula import fmt

@@ -199,6 +199,10 @@ class Layout:
             low = 2 if options.width is not None else round((legible if options.values else 4)
                                                             * k)
             top = MAX_CELL if options.width is not None else round(MAX_DEFAULT_CELL * k)
+            if scene.plan.labels and options.width is None:
+                # Words under maps side by side (Plan.labels) must not run into each other.
+                low = max(low, _label_px(scene, options))
+                top = max(top, low)
             if options.values and options.width is None:
                 # Long numbers: grow the cells until the widest one is legible.
                 while low < MAX_CELL and not _values_legible(scene, options, low):
@@ -490,7 +494,9 @@ def block_slots(scene: Scene, panels: dict[str, Box], font: Font | None) -> dict
     assert font is not None
     slots: dict[str, Slot] = {}
     for n, (name, rows, col, cols, _) in enumerate(scene.plan.labels):
-        box = panels[name]
+        box = panels.get(name)
+        if box is None:  # a panel this figure leaves out (the kernel without numbers)
+            continue
         x0 = box.x + col * box.px
         slots[f"block_{n}"] = _slot(x0 - 12, x0 + cols * box.px + 12,
                                     box.y + rows * box.px + 2, 1, font, "muted")
@@ -564,6 +570,21 @@ def _sum_w(content: tuple[int, int, int, int]) -> int:
 def _margin(dpi: int, px: int) -> int:
     """Outer margin in pixels, growing with the text."""
     return round(10 * dpi / 100 * _chrome_scale(px, dpi))
+
+
+def _label_px(scene: Scene, options: RenderOptions) -> int:
+    """The smallest cell size at which each word under a map (``Plan.labels``) is no wider
+    than its map and the blank column after it, so neighbours' words never touch.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> _label_px(Scene(plan(Spec(i=4, k=3, in_channels=2, view="backward"))),
+    ...           RenderOptions()) > 4
+    True
+    """
+    font = _chrome_fonts(THEMES[options.theme], options.dpi, 1)["caption"]
+    texts = scene.slice_labels()
+    return max((math.ceil(font.measure(texts.get(f"block_{n}", "")) / (cols + 1))
+                for n, (*_, cols, _) in enumerate(scene.plan.labels)), default=0)
 
 
 def _chrome_scale(px: int, dpi: int = 100) -> float:

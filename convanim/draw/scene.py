@@ -527,12 +527,13 @@ class Scene(Labels):
             return
         rows, cols = np.indices(target.shape)
         if not self.scatter:
-            main = (np.array([self.target_fmt(v) for v in target.values.ravel()], object).reshape(
-                target.shape) if self.values else "")
+            # The gaps stay as they are (blank): repainting them would wipe the words a
+            # plan sets in them (the backward view's labels under its maps).
+            cells = target.kinds != GAP
+            rows, cols = rows[cells], cols[cells]
+            main = (np.array([self.target_fmt(v) for v in target.values[cells].tolist()],
+                             object) if self.values else "")
             panel.set(rows, cols, self._done_codes(rows, cols), main)
-            gap = target.kinds == GAP
-            if gap.any():
-                panel.set(rows[gap], cols[gap], 0, "")
         else:
             self._settle_target(np.stack([rows.ravel(), cols.ravel()], axis=1))
             crop = target.kinds == CROP

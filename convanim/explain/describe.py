@@ -118,17 +118,32 @@ def backward_facts(spec: Spec) -> dict[str, Any]:
 
     >>> backward_facts(Spec(i=5, k=3, s=2, p=1, view="backward"))["input_gradient"]
     'nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, bias=False)'
+
+    A channel stack's layer goes from ``out_channels`` back to ``in_channels`` in the same
+    groups, reading the forward weight as it is (PyTorch's two layouts are each other's).
+
+    >>> backward_facts(Spec(i=5, k=3, in_channels=2, out_channels=4, groups=2,
+    ...                     view="backward"))["input_gradient"]
+    'nn.ConvTranspose2d(4, 2, kernel_size=3, groups=2, bias=False)'
     """
     from convanim.geometry.ops.backward import input_gradient_spec
+    from convanim.geometry.ops.channels import stacked
 
     derived, dropped = input_gradient_spec(spec)
-    words = ("dL/dy under weight t (the border the forward pass cropped as zeros) times "
-             "the input cell that weight carried there" if spec.is_transposed else
-             "the input x under weight t (padded as in the forward pass) times dL/dy there")
+    channels = stacked(spec)
+    if channels:
+        derived = derived.replace(in_channels=spec.out_channels, out_channels=spec.in_channels,
+                                  groups=spec.groups)
+    x, dy, name = (("x[c]", "dL/dy[o]", "dL/dW[c,o][t]") if channels and spec.is_transposed
+                   else ("x[c]", "dL/dy[o]", "dL/dW[o,c][t]") if channels
+                   else ("x", "dL/dy", "dL/dW[t]"))
+    words = (f"{dy} under weight t (the border the forward pass cropped as zeros) times "
+             f"the cell of {x} that weight carried there" if spec.is_transposed else
+             f"the input {x} under weight t (padded as in the forward pass) times {dy} there")
     return {"input_gradient": pytorch_code(derived),
             "input_gradient_mode": derived.mode, "dropped_cells": dropped,
             "input_gradient_reads": list(derived.i),
-            "weight_gradient": f"dL/dW[t] = sum over positions of {words}"}
+            "weight_gradient": f"{name} = sum over positions of {words}"}
 
 
 def _backward_lines(spec: Spec) -> list[str]:

@@ -74,11 +74,28 @@ def gradient_counts(spec: Spec, layers: int = 1) -> list[np.ndarray]:
 
     >>> [m.tolist() for m in gradient_counts(Spec(i=7, k=3, s=2, p=1, dims=1), 2)]
     [[1, 2, 1, 1], [1, 3, 2, 3, 1, 2, 1]]
+
+    With channels every input channel's map is the same: each of its cells reaches the
+    ``out_channels / groups`` output channels of its group, so a layer multiplies the
+    one-map paths by that (the map returned is one channel's).
+
+    >>> gradient_counts(Spec(i=4, k=3, dims=1, in_channels=2, out_channels=4))[0].tolist()
+    [4, 8, 8, 4]
     """
     from convanim.geometry.ops.backward import gradients
+    from convanim.geometry.ops.channels import single, stacked
 
     if layers < 1:
         raise SpecError(f"layers={layers} must be at least 1; use layers >= 1", "layers")
+    fan = 1
+    if stacked(spec):
+        cin, cout = spec.in_channels, spec.out_channels
+        if layers > 1 and cin != cout:
+            raise SpecError(f"layers={layers} stacks the layer on its own output, which needs "
+                            f"in_channels={cin} equal to out_channels={cout}; use equal "
+                            "channel counts or layers=1", "layers")
+        fan = cout // spec.groups
+        spec = single(spec)
     specs = [spec.replace(view="gather")]
     for layer in range(2, layers + 1):
         shape = specs[-1].output_shape
@@ -89,7 +106,7 @@ def gradient_counts(spec: Spec, layers: int = 1) -> list[np.ndarray]:
                             f"input, which this layer cannot take: {err}", "layers") from None
     grad, maps = np.ones(specs[-1].output_shape), []
     for layer in reversed(specs):
-        grad = gradients(layer, np.ones(layer.i), np.ones(layer.k), grad)[0]
+        grad = gradients(layer, np.ones(layer.i), np.ones(layer.k), grad)[0] * fan
         maps.append(np.rint(grad).astype(np.int64))
     return maps
 

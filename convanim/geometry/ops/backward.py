@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from convanim.geometry.compute import Axes2, axes2
+from convanim.geometry.ops.channels import single, stacked
 from convanim.geometry.plan import (
     GAP,
     INPUT,
@@ -58,19 +59,15 @@ PART_A, PART_B = 0, 1
 def check(spec: Spec) -> None:
     """Refuse what the backward view does not draw, in one line with a fix.
 
-    >>> check(Spec(i=5, k=3, in_channels=2, view="backward"))
+    >>> check(Spec(i=5, k=3, p=1, padding_mode="reflect", view="backward"))
     Traceback (most recent call last):
     ...
-    convanim.geometry.spec.SpecError: view='backward' draws one map; with in_channels=2 \
-out_channels=1 use in_channels=1 and out_channels=1, or view='gather'
+    convanim.geometry.spec.SpecError: view='backward' draws zero padding; \
+padding_mode='reflect' sends border gradients back into the input cells it copied: use \
+padding_mode='zeros'
     """
     if spec.view != "backward":
         return
-    cin, cout = getattr(spec, "in_channels", 1), getattr(spec, "out_channels", 1)
-    if cin > 1 or cout > 1:
-        raise SpecError(f"view='backward' draws one map; with in_channels={cin} "
-                        f"out_channels={cout} use in_channels=1 and out_channels=1, or "
-                        "view='gather'", "view")
     if spec.padding_mode != "zeros":
         raise SpecError(f"view='backward' draws zero padding; padding_mode="
                         f"{spec.padding_mode!r} sends border gradients back into the input "
@@ -94,11 +91,44 @@ def output_gradient(spec: Spec, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     seed = zlib.crc32(np.ascontiguousarray(x, float).tobytes()
                       + np.ascontiguousarray(w, float).tobytes())
     rng = np.random.default_rng(seed)
-    shape = spec.output_shape
+    shape = output_gradient_shape(spec)
     dy = rng.integers(1, 4, size=shape) * rng.choice(np.array([-1, 1]), size=shape)
     if dy.size > 1 and len(set(np.sign(dy).ravel().tolist())) == 1:
         dy.flat[0] = -dy.flat[0]  # a gradient of one sign would hide the signs' role
     return dy.astype(float)
+
+
+def output_gradient_shape(spec: Spec) -> tuple[int, ...]:
+    """``dL/dy``'s shape: the output's, with the channel axis first for a channel stack.
+
+    >>> output_gradient_shape(Spec(i=4, k=3, out_channels=2)), output_gradient_shape(Spec(i=4, k=3))
+    ((2, 2, 2), (2, 2))
+    """
+    if stacked(spec):
+        return (spec.out_channels, *spec.output_shape)
+    return spec.output_shape
+
+
+def weight_pairs(spec: Spec) -> list[tuple[int, int, tuple[int, int]]]:
+    """``(o, c, slot)`` for every weight slice, in PyTorch's layout order: output channel
+    ``o`` reads input channel ``c`` through ``W[slot]`` (conv ``W[o, c - first c of the
+    group]``, transposed ``W[c, o - first o of the group]``); one ``(0, 0, (0, 0))`` for a
+    single map.
+
+    >>> weight_pairs(Spec(i=4, k=3, in_channels=4, out_channels=2, groups=2))
+    [(0, 0, (0, 0)), (0, 1, (0, 1)), (1, 2, (1, 0)), (1, 3, (1, 1))]
+    """
+    cin, cout = getattr(spec, "in_channels", 1), getattr(spec, "out_channels", 1)
+    groups = getattr(spec, "groups", 1)
+    per_in, per_out = cin // groups, cout // groups
+    found = []
+    for o in range(cout):
+        group = o // per_out
+        for c in range(group * per_in, (group + 1) * per_in):
+            slot = ((c, o - group * per_out) if spec.op.transposed
+                    else (o, c - group * per_in))
+            found.append((o, c, slot))
+    return sorted(found, key=lambda t: t[2])
 
 
 def forward_links(spec: Spec) -> np.ndarray:
@@ -123,7 +153,19 @@ def gradients(spec: Spec, x: np.ndarray, w: np.ndarray, dy: np.ndarray
     ...                    np.array([1., -1]))
     >>> dx.tolist(), dw.tolist()
     ([1.0, 9.0, -10.0], [-1.0, -1.0])
+
+    A channel stack (``x`` as ``(C_in, *i)``, ``w`` in PyTorch's layout, ``dy`` as
+    ``(C_out, *o)``) sums each weight slice's single-map gradients: ``dL/dx[c]`` over the
+    output channels reading ``c``, ``dL/dW[slot]`` from its one pair of maps.
     """
+    if stacked(spec):
+        one = single(spec)
+        dx, dw = np.zeros((spec.in_channels, *spec.i)), np.zeros(np.shape(w))
+        for o, c, slot in weight_pairs(spec):
+            gx, gw = gradients(one, x[c], w[slot], dy[o])
+            dx[c] += gx
+            dw[slot] += gw
+        return dx, dw
     links = forward_links(spec)
     n = spec.dims
     o, i, t = (tuple(links[:, k * n: (k + 1) * n].T) for k in range(3))
@@ -215,13 +257,19 @@ def _rotated_taps(taps: np.ndarray, k: tuple[int, int]) -> np.ndarray:
     return np.stack([k[0] - 1 - taps[:, 0], k[1] - 1 - taps[:, 1]], axis=1)
 
 
-def backward_plan(spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Plan:
-    """The backward view's plan: part 1 (``dL/dx``), part 2 (``dL/dW``), the gradients.
+def backward_plan(spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray,
+                  b: np.ndarray | None = None) -> Plan:
+    """The backward view's plan: part 1 (``dL/dx``), part 2 (``dL/dW``), the gradients; a
+    channel stack's is :func:`~convanim.geometry.ops.backward_channels.channel_backward_plan`.
 
     >>> p = plan_of(Spec(i=3, k=2, dims=1, view="backward"))
     >>> [f.phase for f in p.frames]
     ['input', 'pad', 'slide', 'slide', 'slide', 'input', 'slide', 'slide', 'output']
     """
+    if stacked(spec):
+        from convanim.geometry.ops.backward_channels import channel_backward_plan
+
+        return channel_backward_plan(spec, x, w, y, b)
     ax = axes2(spec)
     transposed = spec.op.transposed
     dy = output_gradient(spec, x, w)
@@ -258,7 +306,7 @@ def backward_plan(spec: Spec, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> Pl
         elif f.phase == "slide":
             frames.append(_part_a_frame(spec, f, transposed, ax))
     slides_a = sum(f.phase == "slide" for f in frames)
-    b_grid = _part_b_grid(spec, ax, x2, dy2)
+    b_grid = part_b_grid(spec, ax, x2, dy2)
     frames.append(Frame("input", "forward", (
         "Part 2: dL/dW = the input x correlated with dL/dy: each weight met one input cell "
         "at every position; its gradient sums those cells times their outputs' gradients")
@@ -307,9 +355,14 @@ def _part_a_frame(spec: Spec, f: Frame, transposed: bool, ax: Axes2) -> Frame:
     return replace(f, caption=caption, taps=taps)
 
 
-def _part_b_grid(spec: Spec, ax: Axes2, x2: np.ndarray, dy2: np.ndarray) -> Grid:
+def part_b_grid(spec: Spec, ax: Axes2, x2: np.ndarray, dy2: np.ndarray) -> Grid:
     """What part 2's window moves over: the padded input (a convolution) or ``dL/dy`` with
-    the cells the forward pass cropped put back as zeros (a transposed convolution)."""
+    the cells the forward pass cropped put back as zeros (a transposed convolution).
+
+    >>> spec = Spec(i=3, k=2, p=1)
+    >>> part_b_grid(spec, axes2(spec), np.ones((3, 3)), np.ones((4, 4))).shape
+    (5, 5)
+    """
     if not spec.op.transposed:
         return padded_grid(spec, ax, x2) if any(v for p in ax.p for v in p) \
             else input_grid(x2)
@@ -377,7 +430,7 @@ def _words(spec: Spec, derived: Spec, transposed: bool) -> dict[str, str]:
         padded = tuple(i + b + a_ for i, (b, a_) in zip(derived.i, derived.p))
         words.update({
             "grid:padded": f"dL/dy padded {shape(padded)}",
-            "grid:forward": f"dL/dy {shape(_part_b_sides(spec))}, cropped border as zeros",
+            "grid:forward": f"dL/dy {shape(part_b_sides(spec))}, cropped border as zeros",
             "kernel": f"W {shape(spec.k)} | input x {shape(spec.i)}",
             "legend:input": "dL/dy, read by the window",
             "legend:padding": "cropped in the forward pass: gradient 0",
@@ -386,7 +439,7 @@ def _words(spec: Spec, derived: Spec, transposed: bool) -> dict[str, str]:
         padded = tuple(o + sp - 1 for o, sp in zip(spec.i, _spans(spec)))
         words.update({
             "grid:padded": f"dL/dy padded {shape(padded)}",
-            "grid:forward": (f"input x padded {shape(_part_b_sides(spec))} as in the forward "
+            "grid:forward": (f"input x padded {shape(part_b_sides(spec))} as in the forward "
                              "pass" if any(v for p in spec.p for v in p)
                              else f"input x {shape(spec.i)}"),
             "kernel": f"W {shape(spec.k)} rotated 180° | dL/dy {shape(spec.output_shape)}",
@@ -445,6 +498,10 @@ def frame_count(spec: Spec) -> int:
     >>> frame_count(Spec(i=4, k=3, s=2, p=1, view="backward"))
     30
     """
+    if stacked(spec):
+        from convanim.geometry.ops import backward_channels
+
+        return backward_channels.frame_count(spec)
     derived, _ = input_gradient_spec(spec)
     return derived.op.frame_count(derived) - 1 + 1 + int(np.prod(spec.k)) + 1
 
@@ -455,15 +512,24 @@ def largest_grid(spec: Spec) -> int:
     >>> largest_grid(Spec(i=4, k=3, s=2, p=1, view="backward"))
     8
     """
+    if stacked(spec):
+        from convanim.geometry.ops import backward_channels
+
+        return backward_channels.largest_grid(spec)
     derived, _ = input_gradient_spec(spec)
     sides = [derived.op.largest_grid(derived)]
     sides += [a + 1 + b for a, b in zip(spec.i, spec.k)]
     sides += [max(spec.i[n], spec.output_shape[n]) + 1 + spec.k[n] for n in range(spec.dims)]
-    sides += list(_part_b_sides(spec))
+    sides += list(part_b_sides(spec))
     return max(sides)
 
 
-def _part_b_sides(spec: Spec) -> tuple[int, ...]:
+def part_b_sides(spec: Spec) -> tuple[int, ...]:
+    """The sides of the grid part 2's window moves over (:func:`part_b_grid`).
+
+    >>> part_b_sides(Spec(i=4, k=3, s=2, p=1)), part_b_sides(Spec(i=3, k=3, s=2, mode="transposed"))
+    ((6, 6), (7, 7))
+    """
     if spec.op.transposed:
         return tuple((i - 1) * s + sp for i, s, sp in zip(spec.i, spec.s, _spans(spec)))
     return tuple(i + b + a for i, (b, a) in zip(spec.i, spec.p))
@@ -475,9 +541,13 @@ def panel_sides(spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
     >>> panel_sides(Spec(i=4, k=3, s=2, p=1, view="backward"))
     ((6, 6), (4, 8))
     """
+    if stacked(spec):
+        from convanim.geometry.ops import backward_channels
+
+        return backward_channels.panel_sides(spec)
     derived, _ = input_gradient_spec(spec)
     grid_a, _ = derived.op.panel_sides(derived)
-    grid = tuple(max(a, b) for a, b in zip(grid_a, _part_b_sides(spec)))
+    grid = tuple(max(a, b) for a, b in zip(grid_a, part_b_sides(spec)))
     target = tuple(max(i, k) for i, k in zip(spec.i, spec.k))
     return grid, (*target[:-1], spec.i[-1] + 1 + spec.k[-1])
 
@@ -495,12 +565,43 @@ def alt_sentence(spec: Spec) -> str:
     pad = (per_axis_text(tuple(b for b, _ in spec.p)) if all(b == a for b, a in spec.p)
            else str(tuple(tuple(pair) for pair in spec.p)))
     back = "a convolution" if spec.op.transposed else "a transposed convolution"
+    if stacked(spec):
+        groups = f" in {spec.groups} groups" if spec.groups > 1 else ""
+        noun += (f" from {spec.in_channels} to {spec.out_channels} channel"
+                 f"{'s' if spec.out_channels > 1 else ''}{groups}")
+    dx, dw = size(spec.i), size(spec.k)
+    if stacked(spec):
+        dx = f"{spec.in_channels} maps of {dx}"
+        dw = "x".join(map(str, spec.op.weight_shape(spec)))
     return (f"The backward pass of a {noun} of a {size(spec.i)} input with a {size(spec.k)} "
             f"kernel, stride {per_axis_text(spec.s)}, padding {pad}, giving a "
             f"{size(spec.output_shape)} output: an example output gradient flows back as "
-            f"{back} with the same kernel to the input's gradient ({size(spec.i)}), then "
+            f"{back} with the same kernel to the input's gradient ({dx}), then "
             "as the input correlated with the output's gradient to the kernel's gradient "
-            f"({size(spec.k)}).")
+            f"({dw}).")
+
+
+def _channels_to_blame(spec: Spec, limit: int) -> tuple[str, str]:
+    """The channel count to lower when one map fits and the figure does not, and to what:
+    the larger count alone if that is enough, else both.
+
+    >>> _channels_to_blame(Spec(i=5, k=3, in_channels=16, out_channels=16,
+    ...                         view="backward"), 96)
+    ('out_channels', 'the backward view draws every channel side by side: use at most 12')
+    """
+    def fits(**counts: int) -> bool:
+        return largest_grid(spec.replace(groups=1, **counts)) <= limit
+
+    words = "the backward view draws every channel side by side: use at most"
+    names = sorted(("in_channels", "out_channels"), key=lambda n: -getattr(spec, n))
+    for name in names:
+        most = next((n for n in range(getattr(spec, name) - 1, 0, -1) if fits(**{name: n})),
+                    0)
+        if most:
+            return name, f"{words} {most}"
+    both = next((n for n in range(max(spec.in_channels, spec.out_channels) - 1, 0, -1)
+                 if fits(in_channels=n, out_channels=n)), 1)
+    return names[0], f"{words} {both} in_channels and out_channels"
 
 
 class Backward:
@@ -521,7 +622,7 @@ class Backward:
              b: np.ndarray | None = None) -> Plan:
         """The backward plan, or the op's own."""
         if spec.view == "backward":
-            return backward_plan(spec, x, w, y)
+            return backward_plan(spec, x, w, y, b)
         return super().plan(spec, x, w, y, b)  # type: ignore[misc]
 
     def frame_count(self, spec: Spec) -> int:
@@ -537,13 +638,19 @@ class Backward:
         return super().largest_grid(spec)  # type: ignore[misc]
 
     def oversize(self, spec: Spec, limit: int) -> tuple[str, str]:
-        """A backward figure too big to read: its size is to blame (it has one channel).
+        """A backward figure too big to read: its size is to blame, or with a channel stack
+        whose one map fits, the channel count.
 
         >>> spec = Spec(i=96, k=3, view="backward")
         >>> spec.op.oversize(spec, 96)[0]
         'input_size'
+        >>> spec = Spec(i=5, k=3, in_channels=30, view="backward")
+        >>> spec.op.oversize(spec, 96)
+        ('in_channels', 'the backward view draws every channel side by side: use at most 16')
         """
         if spec.view == "backward":
+            if stacked(spec) and largest_grid(single(spec)) <= limit:
+                return _channels_to_blame(spec, limit)
             return "input_size", ("the backward view draws dL/dx and dL/dW side by side: use a "
                                   "smaller input_size")
         return super().oversize(spec, limit)  # type: ignore[misc]
