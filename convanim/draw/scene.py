@@ -374,7 +374,9 @@ class Scene(Labels):
         """The look of written output cells: ``done``; pixel shuffle's in its channel's tint."""
         if not self.plan.spec.op.tiles_channels:
             return self.code("done")
-        tints = self._shuffle_tint(np.asarray(rows), np.asarray(cols), False)
+        # Where the drawn cell sits on the output maps stacked down (the maps are drawn apart).
+        at = self.plan.target.source[np.asarray(rows), np.asarray(cols)]
+        tints = self._shuffle_tint(at[..., 0], at[..., 1], False)
         return np.array([self.code(f"done@g{t}") for t in np.ravel(tints).tolist()]
                         ).reshape(np.shape(tints))
 
@@ -529,10 +531,13 @@ class Scene(Labels):
         if not self.scatter:
             main = (np.array([self.target_fmt(v) for v in target.values.ravel()], object).reshape(
                 target.shape) if self.values else "")
-            panel.set(rows, cols, self._done_codes(rows, cols), main)
             gap = target.kinds == GAP
-            if gap.any():
-                panel.set(rows[gap], cols[gap], 0, "")
+            if gap.any():  # blank cells stay as they were: a label drawn there stays too
+                keep = ~gap
+                main = main[keep] if self.values else ""
+                panel.set(rows[keep], cols[keep], self._done_codes(rows[keep], cols[keep]), main)
+            else:
+                panel.set(rows, cols, self._done_codes(rows, cols), main)
         else:
             self._settle_target(np.stack([rows.ravel(), cols.ravel()], axis=1))
             crop = target.kinds == CROP

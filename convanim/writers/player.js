@@ -184,8 +184,8 @@
       }
     }
     if (panels.target && meta.outputs) {
-      addListed(meta.outputs, dims[0], "output", panels.target, "output cell (map, row, col)",
-                outCells, true);
+      addListed(meta.outputs, dims[0], "output", panels.target,
+                dims[0] > 2 ? "output cell (map, row, col)" : "output cell", outCells, true);
     } else if (panels.target && meta.output_shape) {
       var off = meta.target_offset || [0, 0];
       for (var r = 0; r < meta.output_shape[0]; r++) {
