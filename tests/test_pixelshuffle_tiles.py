@@ -37,11 +37,22 @@ def test_labelled_tiles_hold_their_channel_and_go_where_torch_puts_them(
         assert bottom == grid.shape[0] or (grid.kinds[bottom, col:col + cols] == GAP).all()
         assert col + cols == grid.shape[1] or (grid.kinds[bottom - h:bottom, col + cols]
                                                == GAP).all()
-    out = y.reshape(p.target.shape)
+    target = p.target
+    maps = [item for item in p.labels if item[0] == "target"]
+    if out_channels == 1:
+        assert not maps and target.shape == y.shape[1:]
+    else:  # the output maps apart too: each labelled c=n holds torch's map n
+        assert [text for *_, text in maps] == [f"c={n}" for n in range(out_channels)]
+        for n, (_, bottom, col, cols, _) in enumerate(maps):
+            np.testing.assert_array_equal(target.values[bottom - h * r:bottom, col:col + cols],
+                                          y[n])
+            assert bottom == target.shape[0] or (target.kinds[bottom] == GAP).all()
+    out = y.reshape(-1, y.shape[-1])  # the maps stacked down, as the sources key them
     for frame in (f for f in p.frames if f.phase == "slide"):
         (tr, tc), = frame.window
         (orow, ocol), = frame.cells
-        assert grid.values[tr, tc] == out[orow, ocol] == frame.value
+        sr, sc = target.source[orow, ocol]
+        assert grid.values[tr, tc] == out[sr, sc] == target.values[orow, ocol] == frame.value
 
 
 def test_tile_labels_sit_under_their_tiles() -> None:

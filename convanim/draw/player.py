@@ -18,7 +18,7 @@ import numpy as np
 
 from convanim.geometry import Plan
 from convanim.geometry.ops.channels import filter_cell
-from convanim.geometry.plan import hover_cells
+from convanim.geometry.plan import GAP, hover_cells
 
 if TYPE_CHECKING:
     from convanim.draw.animate import Renderer
@@ -63,11 +63,33 @@ def plan_links(plan: Plan) -> list[int]:
 def _drawn_key(plan: Plan, frame: Any) -> tuple[int, ...]:
     """A one-link frame's link as drawn: the output cell on the target panel (less the
     target offset) and the grid cell's source, which the input map keys by."""
-    r0, c0 = plan.target_offset
     (orow, ocol), (wr, wc) = frame.cells[0], frame.window[0]
     grid = plan.grids[frame.grid]
     sr, sc = grid.source[wr, wc]
+    if (plan.target.kinds == GAP).any():  # maps drawn apart: keyed by their place stacked down
+        orow, ocol = plan.target.source[orow, ocol]
+        return (int(orow), int(ocol), int(sr), int(sc), -1, -1)
+    r0, c0 = plan.target_offset
     return (int(orow) - r0, int(ocol) - c0, int(sr), int(sc), -1, -1)
+
+
+def apart_outputs(plan: Plan) -> dict[str, Any]:
+    """Output maps drawn apart in one panel (blank rows between them, pixel shuffle's
+    channels): each output cell's key (its place on the maps stacked down) and where it is
+    drawn, for the page to list, as ``stack_cells`` lists a channel stack's.
+
+    >>> from convanim.geometry import Spec, plan
+    >>> p = plan(Spec(i=1, mode="pixelshuffle", scale=2, in_channels=8))
+    >>> apart_outputs(p)["outputs"][-8:]  # the last two cells: key (3, c), drawn at (4, c)
+    [3, 0, 4, 0, 3, 1, 4, 1]
+    """
+    target = plan.target
+    r0, c0 = plan.target_offset
+    rows, cols = np.nonzero(target.kinds != GAP)
+    keys = target.source[rows, cols]
+    return {"key_dims": [2, 2, 2],
+            "outputs": [int(v) for (kr, kc), r, c in zip(keys, rows, cols)
+                        for v in (kr, kc, r + r0, c + c0)]}
 
 
 def link_key(plan: Plan, out: tuple, src: tuple, tap: tuple) -> tuple[int, ...]:
@@ -218,6 +240,8 @@ def player_metadata(renderer: Renderer) -> dict[str, Any]:
         meta.update(stack_cells(the_plan))
         if "kernel" not in boxes:
             meta.pop("taps", None)
+    elif (the_plan.target.kinds == GAP).any() and the_plan.spec.view != "scatter":
+        meta.update(apart_outputs(the_plan))
     elif "kernel" in boxes:
         meta["kernel_shape"] = [int(n) for n in scene.w2.shape]
     return meta

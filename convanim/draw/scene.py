@@ -374,7 +374,9 @@ class Scene(Labels):
         """The look of written output cells: ``done``; pixel shuffle's in its channel's tint."""
         if not self.plan.spec.op.tiles_channels:
             return self.code("done")
-        tints = self._shuffle_tint(np.asarray(rows), np.asarray(cols), False)
+        # Where the drawn cell sits on the output maps stacked down (the maps are drawn apart).
+        at = self.plan.target.source[np.asarray(rows), np.asarray(cols)]
+        tints = self._shuffle_tint(at[..., 0], at[..., 1], False)
         return np.array([self.code(f"done@g{t}") for t in np.ravel(tints).tolist()]
                         ).reshape(np.shape(tints))
 

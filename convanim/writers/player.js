@@ -186,7 +186,8 @@
     if (panels.target && meta.outputs) {
       // A volume names its key's axes ((d, h, w), with channels (c, d, h, w)).
       addListed(meta.outputs, dims[0], "output", panels.target,
-                "output cell " + (meta.cell_words || "(map, row, col)"),
+                "output cell " + (meta.cell_words || (dims[0] > 2 ? "(map, row, col)"
+                                                                   : "(row, col)")),
                 outCells, true);
     } else if (panels.target && meta.output_shape) {
       var off = meta.target_offset || [0, 0];

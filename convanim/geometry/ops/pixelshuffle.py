@@ -160,7 +160,7 @@ class PixelShuffle(Op):
             oc, a, b = ch // (r * r), (ch // r) % r, ch % r
             r0, c0 = self.tile_origin(spec, ch)
             tile = (r0 + hh, c0 + ww)
-            cell = (oc * h * r + hh * r + a, ww * r + b)
+            cell = (oc * (h * r + 1) + hh * r + a, ww * r + b)  # a blank row between maps
             value = float(x[ch, hh, ww])
             caption = (f"channel {ch} (tile {a},{b}) goes to offset ({a}, {b}) of every "
                        f"{r}×{r} block of output channel {oc}")
@@ -176,15 +176,43 @@ class PixelShuffle(Op):
                             + "; ".join(a.text for a in arith[:1])))
         labels = tuple(("grid", self.tile_origin(spec, ch)[0] + h, self.tile_origin(spec, ch)[1],
                         wid, f"c={ch}") for ch in range(spec.in_channels))
+        if c > 1:  # the output maps apart too, each named under it
+            labels += tuple(("target", oc * (h * r + 1) + h * r, 0, wid * r, f"c={oc}")
+                            for oc in range(c))
         return Plan(spec, x, w, y, {"channels": self._tiled_grid(spec, x)}, "channels",
-                    output_grid(out2), (0, 0), tuple(frames), arith, self.picture,
-                    labels=labels)
+                    self._output_grid(spec, out2), (0, 0), tuple(frames), arith,
+                    self.picture, labels=labels)
+
+    def _output_grid(self, spec: Spec, out2: np.ndarray) -> Grid:
+        """The output maps one under another with a blank (GAP) row between two, where each
+        map's label goes; each cell's source is its place on the maps stacked down
+        (``channel * H*r + row, col``), the key the player's hover gives an output cell.
+
+        >>> spec = Spec(i=1, mode="pixelshuffle", scale=2, in_channels=8)
+        >>> grid = spec.op._output_grid(spec, np.arange(8.0).reshape(4, 2))
+        >>> grid.kinds.tolist(), grid.source[3].tolist()
+        ([[0, 0], [0, 0], [3, 3], [0, 0], [0, 0]], [[2, 0], [2, 1]])
+        """
+        c = self.output_channels(spec)
+        if c == 1:
+            return output_grid(out2)
+        rows = out2.shape[0] // c  # one map's height, H*r
+        shape = (c * (rows + 1) - 1, out2.shape[1])
+        values, kinds = np.zeros(shape), np.full(shape, GAP, np.int8)
+        source = np.full((*shape, 2), -1, np.int64)
+        stacked = np.indices(out2.shape).transpose(1, 2, 0)
+        for oc in range(c):
+            at, part = slice(oc * (rows + 1), oc * (rows + 1) + rows), slice(oc * rows,
+                                                                            (oc + 1) * rows)
+            values[at], kinds[at], source[at] = out2[part], INPUT, stacked[part]
+        return Grid(values, kinds, source, np.ones(shape, bool), (0, 0))
 
     def panel_sides(self, spec: Spec) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """The tiled channels (blank lines between tiles) and the output maps stacked down."""
+        """The tiled channels (blank lines between tiles) and the output maps stacked down
+        (a blank line between two)."""
         r, (h, w) = spec.scale[0], spec.i
         c = self.output_channels(spec)
-        return (c * r * (h + 1) - 1, r * (w + 1) - 1), (c * h * r, w * r)
+        return (c * r * (h + 1) - 1, r * (w + 1) - 1), (c * (h * r + 1) - 1, w * r)
 
     def frame_count(self, spec: Spec) -> int:
         """Input, one per input cell (every channel), output."""
