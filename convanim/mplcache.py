@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 
@@ -53,6 +51,9 @@ def use_private_cache() -> None:
         folders.append(Path(base, "matplotlib") if base else None)
     if all(folder is not None and _usable(folder) for folder in folders):
         return
+    import shutil  # here, not at the top: only an unusable folder needs them (start-up time)
+    import tempfile
+
     private = tempfile.mkdtemp(prefix="convanim-matplotlib-")
     atexit.register(shutil.rmtree, private, True)
     os.environ["MPLCONFIGDIR"] = private
