@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -386,7 +385,9 @@ class _Reader:
                     item.line, f"{item.key}: next to 'animations:' options go under 'defaults:'"
                 )
             else:
-                hint = difflib.get_close_matches(item.key, _STRUCTURE_KEYS, n=1)
+                from difflib import get_close_matches  # here: only a refusal needs it
+
+                hint = get_close_matches(item.key, _STRUCTURE_KEYS, n=1)
                 fix = (f"did you mean {hint[0]!r}?" if hint
                        else "only defaults: and animations: (or panels:)")
                 self.fail(item.line, f"unknown top-level key {item.key!r}; {fix}")
