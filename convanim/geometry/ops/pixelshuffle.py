@@ -190,8 +190,8 @@ class PixelShuffle(Op):
 
         >>> spec = Spec(i=1, mode="pixelshuffle", scale=2, in_channels=8)
         >>> grid = spec.op._output_grid(spec, np.arange(8.0).reshape(4, 2))
-        >>> grid.kinds.tolist(), grid.source[3].tolist()
-        ([[0, 0], [0, 0], [3, 3], [0, 0], [0, 0]], [[2, 0], [2, 1]])
+        >>> (grid.kinds[:, 0] == GAP).tolist(), grid.source[3].tolist()
+        ([False, False, True, False, False], [[2, 0], [2, 1]])
         """
         c = self.output_channels(spec)
         if c == 1:
