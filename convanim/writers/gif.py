@@ -43,6 +43,9 @@ from convanim.writers._files import TempFile
 # Browsers show GIF delays of 0-10 ms as 100 ms, so 20 ms is the shortest usable delay.
 MIN_DELAY_CS = 2
 TRANSPARENT = 255  # the palette index reserved for "same as the previous frame"
+# Colour tables given back by finished maps, all zero, for the next ones (see ColorMap).
+_SPARES = 2
+_SPARE_TABLES: list[np.ndarray] = []
 
 
 def pack_rgb(rgb: np.ndarray) -> np.ndarray:
@@ -168,8 +171,14 @@ class ColorMap:
         self.size = size
         # Entries hold index + 1 so that 0 means "not looked up yet": fresh pages are zero,
         # where filling 32 MB with a sentinel costs ~120 ms. 4 kB pages (see the module
-        # docstring): a colour seen costs one small page, not a 2 MB one.
-        self.table = np.frombuffer(mmap.mmap(-1, 2 << 24), np.uint16)
+        # docstring): a colour seen costs one small page, not a 2 MB one. A table given back
+        # by an earlier map of this process (all zero again) keeps its pages: the first
+        # look-up of a colour on a fresh page costs a page fault (~1.5 us), and a figure's
+        # frames bring ~100 new blend colours each, mostly on pages the earlier figures of
+        # a gallery or batch already touched.
+        self.table = _SPARE_TABLES.pop() if _SPARE_TABLES else np.frombuffer(
+            mmap.mmap(-1, 2 << 24), np.uint16)
+        self._mapped: list[np.ndarray] = []  # colours given their nearest entry
         self.colors = np.zeros(0, np.uint32)
         self._add(np.array([(r << 16) | (g << 8) | b for r, g, b in theme[:size]], np.uint32))
 
@@ -207,6 +216,7 @@ class ColorMap:
         return out
 
     def _nearest(self, packed: np.ndarray) -> np.ndarray:
+        self._mapped.append(packed)  # their entries are written: release() clears them
         out = np.empty(len(packed), np.uint16)
         # Chunks bound the (n, palette, 3) distance array for frames with very many colours.
         for start in range(0, len(packed), 4096):
@@ -216,6 +226,24 @@ class ColorMap:
             dist = sum((rgb[:, None, c] - self._rgb[None, :, c]) ** 2 for c in range(3))
             out[start : start + 4096] = dist.argmin(axis=1)  # ties: lowest index
         return out
+
+    def release(self) -> None:
+        """Clear the entries this map wrote and keep its table for the next map; the map is
+        not used again. (Without it the table is simply freed.)
+
+        >>> cmap = ColorMap([(0, 0, 0)])
+        >>> cmap.release()
+        >>> int(ColorMap([(1, 2, 3)]).table[0])  # black was entry 1 of the released table
+        0
+        """
+        table, self.table = self.table, None
+        if table is None:
+            return
+        table[self.colors] = 0
+        for packed in self._mapped:
+            table[packed] = 0
+        if len(_SPARE_TABLES) < _SPARES:
+            _SPARE_TABLES.append(table)
 
     def table_bytes(self) -> bytes:
         """The 256-entry colour table; unused entries are black."""
@@ -313,9 +341,11 @@ class GifWriter(AnimationWriter):
         out.write(b";")
         out.seek(self._table_at)
         out.write(self._map.table_bytes())
+        self._map.release()
         self._tmp.commit()
 
     def _discard(self) -> None:
+        self._map.release()
         self._tmp.discard()
 
 

@@ -1,0 +1,67 @@
+"""GIF colour tables handed from one writer to the next in a process change no byte.
+
+A finished writer clears the entries its map wrote (palette colours and colours given their
+nearest entry) and keeps the 32 MB table for the next writer, whose pages are then already
+mapped. The next animation must come out exactly as from a brand-new table.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from convanim.writers import gif, open_writer
+
+
+def _frames(seed: int) -> list[np.ndarray]:
+    """Frames with far more than 255 colours, so that nearest-entry mapping is used."""
+    rng = np.random.default_rng(seed)
+    first = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    frames = [first]
+    for _ in range(4):
+        frame = frames[-1].copy()
+        y, x = rng.integers(0, 30), rng.integers(0, 40)
+        frame[y: y + 10, x: x + 10] = rng.integers(0, 256, (10, 10, 3), dtype=np.uint8)
+        frames.append(frame)
+    return frames
+
+
+def _write(path: str, frames: list[np.ndarray]) -> bytes:
+    with open_writer(path, palette=[(255, 255, 255), (0, 0, 0)]) as out:
+        for frame in frames:
+            out.append(frame, 100)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def test_a_reused_table_writes_the_same_bytes(tmp_path: os.PathLike[str]) -> None:
+    gif._SPARE_TABLES.clear()
+    _write(os.path.join(tmp_path, "a.gif"), _frames(1))  # leaves its table behind
+    assert len(gif._SPARE_TABLES) == 1
+    reused = _write(os.path.join(tmp_path, "b.gif"), _frames(2))
+    gif._SPARE_TABLES.clear()
+    fresh = _write(os.path.join(tmp_path, "c.gif"), _frames(2))
+    assert reused == fresh
+
+
+def test_a_released_table_is_all_zero() -> None:
+    gif._SPARE_TABLES.clear()
+    cmap = gif.ColorMap([(255, 255, 255)], size=gif.TRANSPARENT)
+    for frame in _frames(3):
+        cmap(frame)
+    table = cmap.table
+    assert np.count_nonzero(table) > 255  # palette and nearest-mapped colours were written
+    cmap.release()
+    assert len(gif._SPARE_TABLES) == 1 and gif._SPARE_TABLES[0] is table
+    assert np.count_nonzero(table) == 0
+    gif._SPARE_TABLES.clear()
+
+
+def test_an_aborted_writer_gives_its_table_back(tmp_path: os.PathLike[str]) -> None:
+    gif._SPARE_TABLES.clear()
+    out = open_writer(os.path.join(tmp_path, "d.gif"))
+    out.append(_frames(4)[0], 100)
+    out.abort()
+    assert len(gif._SPARE_TABLES) == 1 and np.count_nonzero(gif._SPARE_TABLES[0]) == 0
+    gif._SPARE_TABLES.clear()
