@@ -119,3 +119,31 @@ def test_fill_polygon_is_the_edge_function() -> None:
         fill_polygon(a, poly, color, alpha)
         _filled(b, poly, color, alpha)
         assert (a == b).all()
+
+
+def _frames(spec: object, **options: object) -> list[str]:
+    """A digest of every frame (a failing comparison of whole frames is slow to print)."""
+    import hashlib
+
+    from convanim.draw import Renderer, RenderOptions
+    from convanim.geometry import plan
+
+    return [hashlib.sha1(rgb.tobytes()).hexdigest()
+            for rgb, _ in Renderer(plan(spec), RenderOptions(**options)).frames()]
+
+
+def test_tiles_shared_between_figures_change_no_pixel() -> None:
+    """Finished cells are kept per process: a figure drawn after others (other themes, sizes,
+    fonts, the same values) is the figure drawn with no tile kept."""
+    from convanim.draw import raster
+    from convanim.geometry import Spec
+
+    figures = [(Spec(i=4, k=2, mode="fold"), {}), (Spec(i=4, k=2, mode="fold"), {"theme": "dark"}),
+               (Spec(i=5, k=3, s=2, p=1), {"cell_px": 32}), (Spec(i=4, k=3), {"dpi": 150}),
+               (Spec(i=(3, 4, 4), k=2, s=2, p=1, mode="avgpool", dims=3), {"theme": "print"})]
+    after_others = []
+    for spec, options in figures:
+        after_others.append(_frames(spec, **options))
+    for (spec, options), seen in zip(figures, after_others):
+        raster._TILES.clear()
+        assert _frames(spec, **options) == seen

@@ -24,8 +24,11 @@ from convanim.draw.scene import Formula, Scene
 from convanim.draw.text import Font, TextImage, blit
 from convanim.draw.themes import Look, Theme, rgb
 
-# Finished cell tiles kept per painter (a 32 px tile is 3 KB).
-_TILE_CACHE = 4096
+# Finished cell tiles kept per process, for every painter (a 32 px tile is 3 KB): a figure's
+# cells are drawn once in a gallery, a batch or a notebook, however often it is rendered.
+_TILE_BYTES = 32 << 20
+_TILES: dict[tuple, np.ndarray] = {}
+_tile_bytes = 0
 # Blend ramps kept per process: one per (colour under the text, text colour), 768 bytes each.
 _RAMP_CACHE = 4096
 _RAMPS: dict[tuple[bytes, bytes], np.ndarray] = {}
@@ -138,7 +141,13 @@ class RasterPainter:
         self.base = np.empty((h, w, 3), np.uint8)
         self.base[:] = rgb(self.theme.background)
         self._sprites: dict[tuple[int, int], np.ndarray] = {}
-        self._tiles: dict[tuple, np.ndarray] = {}
+        # What a finished tile depends on besides its look, size and text: the ground, the
+        # edge width and the fonts of values and notes (see _paint_cell).
+        fonts = layout.fonts
+        self._tile_kind = (self.theme.background, self.theme.edge_px, *(
+            None if font is None else (font.size_pt, font.dpi, font.bold, font.family)
+            for font in (fonts.get("value"), fonts.get("kvalue"), fonts.get("small"))))
+        self._looks: dict[int, Look] = {}
         self._drawn: dict[str, list[tuple[int, int, int, int]]] = {}
         self._static_done = False
 
@@ -212,9 +221,16 @@ class RasterPainter:
         main, sub, corner = state.main[r, c], state.sub[r, c], state.corner[r, c]
         # A cell looks the same wherever it sits, up to the parity of its corner (round()
         # halves to even), so finished tiles are reused: one copy instead of a sprite and up
-        # to three text blends per repainted cell.
-        key = (panel, code, main, sub, corner, x & 1, y & 1)
-        found = self._tiles.get(key)
+        # to three text blends per repainted cell. The key holds all a tile is drawn from.
+        look = self._looks.get(code)
+        if look is None:
+            name = self.scene.looks[code]
+            look = self._looks[code] = (
+                Look(self.theme.background, self.theme.background, self.theme.ink, "none")
+                if name == "blank" else self.theme.look(name))
+        key = (self._tile_kind, box.px, box.gap, panel == "kernel", look, main, sub, corner,
+               x & 1, y & 1)
+        found = _TILES.get(key)
         if found is not None:
             tile[:] = found
             return
@@ -223,7 +239,6 @@ class RasterPainter:
         if not (main or sub or corner) or fonts["kvalue" if panel == "kernel" else "value"] is None:
             self._keep_tile(key, tile)
             return
-        look = self.theme.look(self.scene.looks[code])
         color = rgb_array(look.text)
         inside = True
         if fonts["small"] is None:  # notes too small to read are left to the formula line
@@ -240,9 +255,12 @@ class RasterPainter:
             self._keep_tile(key, tile)
 
     def _keep_tile(self, key: tuple, tile: np.ndarray) -> None:
-        if len(self._tiles) >= _TILE_CACHE:
-            self._tiles.clear()
-        self._tiles[key] = tile.copy()
+        global _tile_bytes
+        if _tile_bytes + tile.nbytes > _TILE_BYTES:
+            _TILES.clear()
+            _tile_bytes = 0
+        _TILES[key] = tile.copy()
+        _tile_bytes += tile.nbytes
 
     def _paint_slot(self, slot: str, value: object) -> None:
         for x0, y0, x1, y1 in self._drawn.pop(slot, []):
