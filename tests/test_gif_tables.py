@@ -1,4 +1,5 @@
-"""GIF colour tables handed from one writer to the next in a process change no byte.
+"""GIF colour tables handed from one writer to the next in a process change no byte; colours
+packed to 24-bit keys by byte copies are the shifted channels.
 
 A finished writer clears the entries its map wrote (palette colours and colours given their
 nearest entry) and keeps the 32 MB table for the next writer, whose pages are then already
@@ -65,3 +66,13 @@ def test_an_aborted_writer_gives_its_table_back(tmp_path: os.PathLike[str]) -> N
     out.abort()
     assert len(gif._SPARE_TABLES) == 1 and np.count_nonzero(gif._SPARE_TABLES[0]) == 0
     gif._SPARE_TABLES.clear()
+
+
+def test_pack_rgb_is_r_g_b_shifted() -> None:
+    rng = np.random.default_rng(25)
+    frame = rng.integers(0, 256, (60, 70, 3), dtype=np.uint8)
+    for rgb in (frame, frame[5:50:3, 2:60:4], frame.reshape(-1, 3), frame[:0, 0]):
+        r, g, b = (rgb[..., i].astype(np.uint32) for i in range(3))
+        packed = gif.pack_rgb(rgb)
+        assert packed.shape == rgb.shape[:-1] and packed.dtype == np.uint32
+        assert (packed == (r << 16) | (g << 8) | b).all()
