@@ -54,7 +54,7 @@ def test_a_released_table_is_all_zero() -> None:
     table = cmap.table
     assert np.count_nonzero(table) > 255  # palette and nearest-mapped colours were written
     cmap.release()
-    assert len(gif._SPARE_TABLES) == 1 and gif._SPARE_TABLES[0] is table
+    assert len(gif._SPARE_TABLES) == 1 and gif._SPARE_TABLES[0][1] is table
     assert np.count_nonzero(table) == 0
     gif._SPARE_TABLES.clear()
 
@@ -64,7 +64,7 @@ def test_an_aborted_writer_gives_its_table_back(tmp_path: os.PathLike[str]) -> N
     out = open_writer(os.path.join(tmp_path, "d.gif"))
     out.append(_frames(4)[0], 100)
     out.abort()
-    assert len(gif._SPARE_TABLES) == 1 and np.count_nonzero(gif._SPARE_TABLES[0]) == 0
+    assert len(gif._SPARE_TABLES) == 1 and np.count_nonzero(gif._SPARE_TABLES[0][1]) == 0
     gif._SPARE_TABLES.clear()
 
 
@@ -76,3 +76,26 @@ def test_pack_rgb_is_r_g_b_shifted() -> None:
         packed = gif.pack_rgb(rgb)
         assert packed.shape == rgb.shape[:-1] and packed.dtype == np.uint32
         assert (packed == (r << 16) | (g << 8) | b).all()
+
+
+def _spares_in_child(queue: object) -> None:
+    queue.put(len(gif._SPARE_TABLES))  # type: ignore[attr-defined]
+
+
+def test_a_forked_process_takes_no_spare_table(tmp_path: os.PathLike[str]) -> None:
+    """The tables are shared memory: the gallery's forked workers, given the parent's spare
+    table, would fill one table from two processes (found by the gallery's --check)."""
+    import multiprocessing
+
+    gif._SPARE_TABLES.clear()
+    _write(os.path.join(tmp_path, "e.gif"), _frames(5))
+    assert len(gif._SPARE_TABLES) == 1
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_spares_in_child, args=(queue,))
+    child.start()
+    assert queue.get(timeout=60) == 0
+    child.join()
+    pid, table = gif._SPARE_TABLES[0]
+    gif._SPARE_TABLES[0] = (pid + 1, table)  # as if made by another process
+    assert gif._color_table() is not table and not gif._SPARE_TABLES

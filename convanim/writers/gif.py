@@ -32,6 +32,7 @@ rectangle.
 from __future__ import annotations
 
 import mmap
+import os
 import struct
 
 import numpy as np
@@ -43,9 +44,21 @@ from convanim.writers._files import TempFile
 # Browsers show GIF delays of 0-10 ms as 100 ms, so 20 ms is the shortest usable delay.
 MIN_DELAY_CS = 2
 TRANSPARENT = 255  # the palette index reserved for "same as the previous frame"
-# Colour tables given back by finished maps, all zero, for the next ones (see ColorMap).
+# Colour tables given back by finished maps, all zero, for the next ones (see ColorMap),
+# with the process that made them. The tables are shared memory: a process forked from this
+# one (the gallery's workers) must not take them, or two writers would fill one table.
 _SPARES = 2
-_SPARE_TABLES: list[np.ndarray] = []
+_SPARE_TABLES: list[tuple[int, np.ndarray]] = []
+os.register_at_fork(after_in_child=_SPARE_TABLES.clear)
+
+
+def _color_table() -> np.ndarray:
+    """A zero colour table: a spare one of this process, else a new one."""
+    while _SPARE_TABLES:
+        pid, table = _SPARE_TABLES.pop()
+        if pid == os.getpid():
+            return table
+    return np.frombuffer(mmap.mmap(-1, 2 << 24), np.uint16)
 
 
 def pack_rgb(rgb: np.ndarray) -> np.ndarray:
@@ -180,8 +193,7 @@ class ColorMap:
         # look-up of a colour on a fresh page costs a page fault (~1.5 us), and a figure's
         # frames bring ~100 new blend colours each, mostly on pages the earlier figures of
         # a gallery or batch already touched.
-        self.table = _SPARE_TABLES.pop() if _SPARE_TABLES else np.frombuffer(
-            mmap.mmap(-1, 2 << 24), np.uint16)
+        self.table = _color_table()
         self._mapped: list[np.ndarray] = []  # colours given their nearest entry
         self.colors = np.zeros(0, np.uint32)
         self._add(np.array([(r << 16) | (g << 8) | b for r, g, b in theme[:size]], np.uint32))
@@ -247,7 +259,7 @@ class ColorMap:
         for packed in self._mapped:
             table[packed] = 0
         if len(_SPARE_TABLES) < _SPARES:
-            _SPARE_TABLES.append(table)
+            _SPARE_TABLES.append((os.getpid(), table))
 
     def table_bytes(self) -> bytes:
         """The 256-entry colour table; unused entries are black."""
