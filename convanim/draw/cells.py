@@ -10,6 +10,7 @@ bytes.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -144,8 +145,17 @@ def draw_outline(img: np.ndarray, box: Box, cells: np.ndarray, thick: int,
 def _blend(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, alpha: np.ndarray,
            color: np.ndarray) -> None:
     ok = (ys >= 0) & (ys < img.shape[0]) & (xs >= 0) & (xs < img.shape[1]) & (alpha > 0)
-    ys, xs, a = ys[ok], xs[ok], alpha[ok, None]
-    img[ys, xs] = np.round(img[ys, xs] * (1 - a) + color * a).astype(np.uint8)
+    ys, xs, a = ys[ok], xs[ok], alpha[ok]
+    if not img.flags.c_contiguous:
+        a = a[:, None]
+        img[ys, xs] = np.round(img[ys, xs] * (1 - a) + color * a).astype(np.uint8)
+        return
+    # Pixels by flat index and channels as rows: numpy's loops then run along the pixels
+    # instead of over 3 channels at a time (4x faster); each value gets the same arithmetic.
+    pixels, at = img.reshape(-1, 3), ys * img.shape[1] + xs
+    under = pixels.take(at, axis=0).T
+    color = np.asarray(color)[:, None]
+    pixels[at] = np.round(under * (1 - a) + color * a).astype(np.uint8).T
 
 
 def draw_line(img: np.ndarray, x0: float, y0: float, x1: float, y1: float, color: np.ndarray,
@@ -169,9 +179,12 @@ def draw_line(img: np.ndarray, x0: float, y0: float, x1: float, y1: float, color
     ys = y0 + (xs + 0.5 - x0) * slope - 0.5
     j = np.floor(ys).astype(int)
     f = ys - j
-    for rows, cover in ((j, 1 - f), (j + 1, f)):
-        a, b = (xs, rows) if steep else (rows, xs)
-        _blend(img, a, b, cover * alpha, color)
+    # Both rows of the line in one blend: they never share a pixel (one column, two rows),
+    # so each pixel gets the same arithmetic as in two passes, for half the calls.
+    cols, rows = np.concatenate([xs, xs]), np.concatenate([j, j + 1])
+    cover = np.concatenate([(1 - f) * alpha, f * alpha])
+    a, b = (cols, rows) if steep else (rows, cols)
+    _blend(img, a, b, cover, color)
 
 
 def fill_polygon(img: np.ndarray, poly: list[tuple[float, float]], color: np.ndarray,
@@ -183,30 +196,43 @@ def fill_polygon(img: np.ndarray, poly: list[tuple[float, float]], color: np.nda
     >>> int(img[5, 5, 0])
     50
     """
-    pts = np.array(poly)
-    x0, y0 = np.floor(pts.min(axis=0)).astype(int)
-    x1, y1 = np.ceil(pts.max(axis=0)).astype(int)
+    xs_, ys_ = [float(x) for x, _ in poly], [float(y) for _, y in poly]
     # Only the part on the image can change; sampling stays at the same pixel centres.
-    x0, y0 = max(int(x0), 0), max(int(y0), 0)
-    x1, y1 = min(int(x1), img.shape[1]), min(int(y1), img.shape[0])
+    x0, y0 = max(math.floor(min(xs_)), 0), max(math.floor(min(ys_)), 0)
+    x1, y1 = min(math.ceil(max(xs_)), img.shape[1]), min(math.ceil(max(ys_)), img.shape[0])
     if x0 >= x1 or y0 >= y1 or alpha <= 0:
         return
     ys, xs = np.arange(y0, y1) + 0.5, np.arange(x0, x1) + 0.5
-    inside = np.ones((y1 - y0, x1 - x0), bool)
-    n = len(pts)
-    (ax_, ay_), (bx_, by_) = pts[1] - pts[0], pts[2] - pts[1]
-    sign = np.sign(ax_ * by_ - ay_ * bx_) or 1.0
+    n = len(poly)
+    turn = ((xs_[1] - xs_[0]) * (ys_[2] - ys_[1]) - (ys_[1] - ys_[0]) * (xs_[2] - xs_[1]))
+    inside = np.empty((y1 - y0, x1 - x0), bool)
+    edge = np.empty_like(inside)
+    # Each edge's test, sign * (row term - column term) >= 0, compares the two terms: a
+    # difference of doubles is 0, negative or positive exactly when they are equal, less or
+    # greater, so no difference is formed, and the sign picks the comparison.
+    compare = np.less_equal if turn < 0 else np.greater_equal
     for k in range(n):
-        (ax, ay), (bx, by) = pts[k], pts[(k + 1) % n]
+        ax, ay, bx, by = xs_[k], ys_[k], xs_[(k + 1) % n], ys_[(k + 1) % n]
         # The edge function is a row term minus a column term: computed once per row and
         # per column and broadcast, the same float operations give the same bits.
         rows, cols = (bx - ax) * (ys - ay), (by - ay) * (xs - ax)
-        inside &= sign * (rows[:, None] - cols[None, :]) >= 0
-    # One alpha for every pixel: a 256-entry table per channel holds every possible result.
-    levels = np.arange(256, dtype=np.float64)[None, :]
-    table = np.round(levels * (1 - alpha) + np.asarray(color, float)[:, None] * alpha
-                     ).astype(np.uint8)
+        compare(rows[:, None], cols[None, :], out=edge if k else inside)
+        if k:
+            inside &= edge
+    table = _alpha_table(tuple(int(c) for c in color), float(alpha))
     region = img[y0:y1, x0:x1]
     for ch in range(3):  # one plane at a time: take() is ~6x faster than a 3-D fancy index
         plane = region[..., ch]
         np.copyto(plane, table[ch].take(plane), where=inside)
+
+
+@lru_cache(maxsize=256)
+def _alpha_table(color: tuple[int, int, int], alpha: float) -> np.ndarray:
+    """Every result of blending ``color`` at ``alpha`` over a channel value: (3, 256) uint8.
+
+    >>> _alpha_table((100, 0, 0), 0.5)[:, 0].tolist()
+    [50, 0, 0]
+    """
+    levels = np.arange(256, dtype=np.float64)[None, :]
+    return np.round(levels * (1 - alpha) + np.asarray(color, float)[:, None] * alpha
+                    ).astype(np.uint8)
