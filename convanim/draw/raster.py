@@ -21,7 +21,7 @@ import numpy as np
 from convanim.draw.cells import cell_sprite, draw_line, draw_outline, fill_polygon, rgb_array
 from convanim.draw.layout import Box, Layout, Slot
 from convanim.draw.scene import Formula, Scene
-from convanim.draw.text import Font, TextImage, blit
+from convanim.draw.text import Font, TextImage, blit, text_window
 from convanim.draw.themes import Look, Theme, rgb
 
 # Finished cell tiles kept per process, for every painter (a 32 px tile is 3 KB): a figure's
@@ -54,18 +54,15 @@ def blit_flat(image: np.ndarray, text: TextImage, x: float, baseline: float,
     >>> bool((a == b).all()), int(a.min())
     (True, 0)
     """
-    mask = text.mask
-    top, left = round(float(baseline)) - text.baseline, round(float(x)) + text.left
-    h, w = mask.shape
-    y0, x0 = max(top, 0), max(left, 0)
-    y1, x1 = min(top + h, image.shape[0]), min(left + w, image.shape[1])
-    if y0 >= y1 or x0 >= x1:
+    window = text_window(image.shape, text, x, baseline)
+    if window is None:
         return
-    region = image[y0:y1, x0:x1]
+    rows_at, cols_at, mask_rows, mask_cols = window
+    region = image[rows_at, cols_at]
     # One colour: every row equals the first, whose pixels each equal their left neighbour.
     # Rows as runs of bytes keep numpy's loops contiguous (against the 3-byte pixel itself,
     # its inner loop runs over 3 entries, 40x slower).
-    rows = region.reshape(y1 - y0, -1)
+    rows = region.reshape(region.shape[0], -1)
     first = rows[0]
     if not ((first[3:] == first[:-3]).all() and (rows[1:] == first).all()):
         blit(image, text, x, baseline, color)
@@ -80,7 +77,7 @@ def blit_flat(image: np.ndarray, text: TextImage, x: float, baseline: float,
         if len(_RAMPS) >= _RAMP_CACHE:
             _RAMPS.clear()
         ramp = _RAMPS[key] = ramp[0]
-    region[:] = ramp.take(mask[y0 - top: y1 - top, x0 - left: x1 - left], axis=0)
+    region[:] = ramp.take(text.mask[mask_rows, mask_cols], axis=0)
 
 
 def _bbox(box: Box, cells: np.ndarray) -> tuple[float, float, float, float]:

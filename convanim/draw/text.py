@@ -410,6 +410,26 @@ def get_font(size_pt: float, dpi: int, bold: bool = False, family: str = FAMILY)
     return Font(round(size_pt, 2), dpi, bold, family)
 
 
+def text_window(shape: tuple[int, ...], text: TextImage, x: float, baseline: float
+                ) -> tuple[slice, slice, slice, slice] | None:
+    """Where ``text`` with its pen start at (x, baseline) lands in an image of ``shape``,
+    clipped to it: the image's rows and columns, then the mask's; None when nothing shows.
+
+    >>> text = TextImage(np.ones((4, 3), np.uint8), 3, 3.0, 0)
+    >>> text_window((10, 2, 3), text, 0, 5)
+    (slice(2, 6, None), slice(0, 2, None), slice(0, 4, None), slice(0, 2, None))
+    >>> text_window((10, 2, 3), text, 5, 5) is None
+    True
+    """
+    top, left = round(float(baseline)) - text.baseline, round(float(x)) + text.left
+    h, w = text.mask.shape
+    y0, x0 = max(top, 0), max(left, 0)
+    y1, x1 = min(top + h, shape[0]), min(left + w, shape[1])
+    if y0 >= y1 or x0 >= x1:
+        return None
+    return (slice(y0, y1), slice(x0, x1), slice(y0 - top, y1 - top), slice(x0 - left, x1 - left))
+
+
 def blit(image: np.ndarray, text: TextImage, x: float, baseline: float, color: np.ndarray) -> None:
     """Blend ``text`` in ``color`` into RGB ``image`` with its pen start at (x, baseline).
 
@@ -418,17 +438,14 @@ def blit(image: np.ndarray, text: TextImage, x: float, baseline: float, color: n
     >>> int(image.min())
     0
     """
-    mask = text.mask
-    if mask.size == 0:
+    if text.mask.size == 0:
         return
-    top, left = round(float(baseline)) - text.baseline, round(float(x)) + text.left
-    h, w = mask.shape
-    y0, x0 = max(top, 0), max(left, 0)
-    y1, x1 = min(top + h, image.shape[0]), min(left + w, image.shape[1])
-    if y0 >= y1 or x0 >= x1:
+    window = text_window(image.shape, text, x, baseline)
+    if window is None:
         return
-    a = mask[y0 - top: y1 - top, x0 - left: x1 - left, None].astype(np.uint16)
-    region = image[y0:y1, x0:x1]
+    rows, cols, mask_rows, mask_cols = window
+    a = text.mask[mask_rows, mask_cols, None].astype(np.uint16)
+    region = image[rows, cols]
     # Integer "over" blend: exact colour where coverage is full, deterministic everywhere.
     # (t + 127) // 255, in place and without a division: for 0 <= t < 65536,
     # t // 255 == (t + 1 + (t >> 8)) >> 8 (checked for every t in tests/test_render.py).
