@@ -61,16 +61,13 @@ def plan_links(plan: Plan) -> list[int]:
 
 
 def _drawn_key(plan: Plan, frame: Any) -> tuple[int, ...]:
-    """A one-link frame's link as drawn: the output cell on the target panel (less the
-    target offset) and the grid cell's source, which the input map keys by."""
+    """A one-link frame's link as drawn: the sources of its output cell on the target panel
+    and of its grid cell, which the output and input maps key by (maps drawn apart are
+    keyed by their place stacked down)."""
     (orow, ocol), (wr, wc) = frame.cells[0], frame.window[0]
-    grid = plan.grids[frame.grid]
-    sr, sc = grid.source[wr, wc]
-    if (plan.target.kinds == GAP).any():  # maps drawn apart: keyed by their place stacked down
-        orow, ocol = plan.target.source[orow, ocol]
-        return (int(orow), int(ocol), int(sr), int(sc), -1, -1)
-    r0, c0 = plan.target_offset
-    return (int(orow) - r0, int(ocol) - c0, int(sr), int(sc), -1, -1)
+    kr, kc = plan.target.source[orow, ocol]
+    sr, sc = plan.grids[frame.grid].source[wr, wc]
+    return (int(kr), int(kc), int(sr), int(sc), -1, -1)
 
 
 def apart_outputs(plan: Plan) -> dict[str, Any]:
